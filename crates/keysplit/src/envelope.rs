@@ -1,0 +1,611 @@
+//! keysplit's authenticated share envelope, format version 1 (the default share format).
+//!
+//! Byte layout (the normative description is `docs/envelope-format.md`):
+//!
+//! ```text
+//! offset  size        field
+//! 0       2           magic "KS" (0x4B 0x53)
+//! 2       1           version = 1
+//! 3       1           threshold t (2..=255)
+//! 4       1           x-coordinate (1..=255)
+//! 5       16          share-set id (random, the same in every share of one split)
+//! 21      8           secret length L, unsigned big-endian (L >= 1)
+//! 29      L + 32      y: this share's values of the shared payload  secret || digest
+//! 61 + L  16          checksum: SHA-256(bytes 0 .. 61+L)[0..16]
+//! ```
+//!
+//! # Integrity through the secret itself
+//! What is shared is not the secret `S` alone but `P = S || D` with
+//! `D = SHA-256("keysplit/v1/secret-digest" || set_id || L as u64 BE || S)`.
+//! Every byte of `P` gets its own independent uniformly random polynomial, so any t-1
+//! shares are uniformly distributed whatever `P` is: they reveal nothing about `S`, and
+//! nothing about `D` either (D is just more shared bytes). With t shares, combine rebuilds
+//! `P` and recomputes `D` from `S`; a wrong share, a share from another set that kept its
+//! set id, or too few shares yield a `P` whose digest does not match (probability of a
+//! false match 2^-256). The per-share checksum catches accidental corruption of one share
+//! before combining and says which share it is; it is not a MAC (anyone may recompute it),
+//! which is why the shared digest exists.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::backend::Backend;
+use crate::error::{DecodeError, Error};
+use crate::poly;
+use crate::text;
+
+/// First two bytes of every envelope.
+pub const MAGIC: [u8; 2] = *b"KS";
+/// The envelope format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// Bytes before the y values.
+pub const HEADER_LEN: usize = 29;
+/// Length of the integrity digest appended to the secret before sharing.
+pub const DIGEST_LEN: usize = 32;
+/// Length of the per-share checksum at the end of the envelope.
+pub const CHECKSUM_LEN: usize = 16;
+/// Bytes an envelope adds to the secret's length.
+pub const OVERHEAD: usize = HEADER_LEN + DIGEST_LEN + CHECKSUM_LEN;
+
+const DIGEST_DOMAIN: &[u8] = b"keysplit/v1/secret-digest";
+/// Subsets tried when more shares than the threshold disagree, before giving up.
+pub const MAX_SUBSETS: usize = 512;
+
+const THRESHOLD_AT: usize = 3;
+const X_AT: usize = 4;
+const SET_ID_AT: usize = 5;
+const SECRET_LEN_AT: usize = 21;
+
+/// Random identifier shared by every share of one split (public).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetId(pub [u8; 16]);
+
+impl fmt::Display for SetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SetId({self})")
+    }
+}
+
+/// One share in keysplit's authenticated envelope format. The bytes are wiped on drop
+/// and never printed by `Debug`.
+#[derive(Clone)]
+pub struct Share {
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Share")
+            .field("set_id", &self.set_id())
+            .field("threshold", &self.threshold())
+            .field("x", &self.x())
+            .field("secret_len", &self.secret_len())
+            .field("y", &"<redacted>")
+            .finish()
+    }
+}
+
+fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let digest = Sha256::digest(body);
+    let mut out = [0u8; CHECKSUM_LEN];
+    out.copy_from_slice(&digest[..CHECKSUM_LEN]);
+    out
+}
+
+fn secret_digest(set_id: &SetId, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
+    let mut hasher = Sha256::new();
+    hasher.update(DIGEST_DOMAIN);
+    hasher.update(set_id.0);
+    hasher.update((secret.len() as u64).to_be_bytes());
+    hasher.update(secret);
+    let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
+    out.copy_from_slice(&hasher.finalize());
+    out
+}
+
+/// Envelope length for a secret of `secret_len` bytes, if it fits in memory.
+fn envelope_len(secret_len: u64) -> Option<u64> {
+    secret_len.checked_add(OVERHEAD as u64)
+}
+
+impl Share {
+    /// Decodes and verifies one binary envelope.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Share, Error> {
+        Share::decode(bytes).map_err(Error::Decode)
+    }
+
+    /// Decodes a text share: `ks1...` (bech32m, either case) or hex. Surrounding and
+    /// embedded ASCII whitespace is ignored.
+    pub fn from_text(text: &str) -> Result<Share, Error> {
+        Share::decode_text(text).map_err(Error::Decode)
+    }
+
+    pub(crate) fn decode_text(text: &str) -> Result<Share, DecodeError> {
+        let trimmed = text.trim();
+        let looks_bech32 = trimmed
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case("ks1"));
+        let bytes = if looks_bech32 {
+            text::decode_bech32m(trimmed, text::HRP)?
+        } else if !trimmed.is_empty()
+            && trimmed
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
+        {
+            text::decode_hex(trimmed)?
+        } else if trimmed.bytes().any(|c| c == b'1') && !trimmed.is_empty() {
+            // Something bech32-shaped with another prefix.
+            return Err(DecodeError::UnknownTextForm);
+        } else {
+            return Err(DecodeError::UnknownTextForm);
+        };
+        Share::decode(&bytes)
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Share, DecodeError> {
+        let found = bytes.len() as u64;
+        let minimum = envelope_len(1).unwrap_or(u64::MAX);
+        match bytes.get(..2) {
+            Some(magic) if magic != MAGIC => return Err(DecodeError::BadMagic),
+            None => {
+                return Err(DecodeError::Truncated {
+                    expected: minimum,
+                    found,
+                })
+            }
+            Some(_) => {}
+        }
+        let version = *bytes.get(2).ok_or(DecodeError::Truncated {
+            expected: minimum,
+            found,
+        })?;
+        if version != VERSION {
+            return Err(DecodeError::UnsupportedVersion { version });
+        }
+        let header = bytes.get(..HEADER_LEN).ok_or(DecodeError::Truncated {
+            expected: minimum,
+            found,
+        })?;
+        let mut len_bytes = [0u8; 8];
+        len_bytes.copy_from_slice(&header[SECRET_LEN_AT..HEADER_LEN]);
+        let secret_len = u64::from_be_bytes(len_bytes);
+        if secret_len == 0 {
+            return Err(DecodeError::EmptySecret);
+        }
+        let expected = envelope_len(secret_len).ok_or(DecodeError::Truncated {
+            expected: u64::MAX,
+            found,
+        })?;
+        if found < expected {
+            return Err(DecodeError::Truncated { expected, found });
+        }
+        if found > expected {
+            return Err(DecodeError::TrailingBytes { expected, found });
+        }
+        let body_len = bytes.len() - CHECKSUM_LEN;
+        let (body, stored) = bytes.split_at(body_len);
+        if !bool::from(checksum(body).ct_eq(stored)) {
+            return Err(DecodeError::Checksum);
+        }
+        let threshold = header[THRESHOLD_AT];
+        if threshold < 2 {
+            return Err(DecodeError::BadThreshold { threshold });
+        }
+        if header[X_AT] == 0 {
+            return Err(DecodeError::ZeroX);
+        }
+        Ok(Share {
+            bytes: Zeroizing::new(bytes.to_vec()),
+        })
+    }
+
+    /// The binary envelope.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Lower-case hex of the binary envelope.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        text::encode_hex(&self.bytes)
+    }
+
+    /// The `ks1...` bech32m text form, for copying or writing down.
+    pub fn to_text(&self) -> Zeroizing<String> {
+        text::encode_bech32m(&self.bytes)
+    }
+
+    /// The share set this share belongs to.
+    pub fn set_id(&self) -> SetId {
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&self.bytes[SET_ID_AT..SET_ID_AT + 16]);
+        SetId(id)
+    }
+
+    /// Shares needed to rebuild the secret.
+    pub fn threshold(&self) -> u8 {
+        self.bytes[THRESHOLD_AT]
+    }
+
+    /// This share's x-coordinate (public, never 0).
+    pub fn x(&self) -> u8 {
+        self.bytes[X_AT]
+    }
+
+    /// Length of the shared secret in bytes.
+    pub fn secret_len(&self) -> u64 {
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&self.bytes[SECRET_LEN_AT..HEADER_LEN]);
+        u64::from_be_bytes(len)
+    }
+
+    /// The y values (secret share bytes): secret part then digest part.
+    fn y(&self) -> &[u8] {
+        &self.bytes[HEADER_LEN..self.bytes.len() - CHECKSUM_LEN]
+    }
+}
+
+/// Splits `secret` into `shares` envelopes, any `threshold` of which rebuild it.
+///
+/// `rng` must be a cryptographically secure generator; it supplies the set id, the
+/// x-coordinates and every polynomial coefficient (see [`crate::poly`] for the order).
+pub fn split<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+) -> Result<Vec<Share>, Error> {
+    split_with_backend(secret, threshold, shares, rng, Backend::detect())
+}
+
+/// [`split`] with an explicit field backend (for differential tests and audits).
+pub fn split_with_backend<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+    backend: Backend,
+) -> Result<Vec<Share>, Error> {
+    poly::check_parameters(threshold, shares)?;
+    if secret.is_empty() {
+        return Err(Error::EmptySecret);
+    }
+    let total = secret.len().checked_add(OVERHEAD).ok_or(Error::TooLarge)?;
+    let payload_len = secret.len() + DIGEST_LEN;
+
+    let mut set_id = SetId([0u8; 16]);
+    rng.fill_bytes(&mut set_id.0);
+    let xs = poly::random_xs(shares, rng)?;
+    let digest = secret_digest(&set_id, secret);
+
+    let mut buffers: Vec<Zeroizing<Vec<u8>>> = Vec::with_capacity(shares);
+    for &x in &xs {
+        let mut buf = Zeroizing::new(vec![0u8; total]);
+        buf[..2].copy_from_slice(&MAGIC);
+        buf[2] = VERSION;
+        buf[THRESHOLD_AT] = threshold as u8;
+        buf[X_AT] = x;
+        buf[SET_ID_AT..SET_ID_AT + 16].copy_from_slice(&set_id.0);
+        buf[SECRET_LEN_AT..HEADER_LEN].copy_from_slice(&(secret.len() as u64).to_be_bytes());
+        buffers.push(buf);
+    }
+    {
+        let mut outputs: Vec<&mut [u8]> = buffers
+            .iter_mut()
+            .map(|b| &mut b[HEADER_LEN..HEADER_LEN + payload_len])
+            .collect();
+        poly::split_parts(
+            &[secret, &digest[..]],
+            &xs,
+            threshold,
+            rng,
+            &mut outputs,
+            backend,
+        );
+    }
+    Ok(buffers
+        .into_iter()
+        .map(|mut bytes| {
+            let body_len = bytes.len() - CHECKSUM_LEN;
+            let sum = checksum(&bytes[..body_len]);
+            bytes[body_len..].copy_from_slice(&sum);
+            Share { bytes }
+        })
+        .collect())
+}
+
+/// The result of a successful combine, with a report on the shares that were not used.
+pub struct Recovery {
+    secret: Zeroizing<Vec<u8>>,
+    set_id: SetId,
+    threshold: u8,
+    used: Vec<usize>,
+    inconsistent: Vec<usize>,
+    rejected: Vec<(usize, DecodeError)>,
+}
+
+impl fmt::Debug for Recovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recovery")
+            .field("secret", &"<redacted>")
+            .field("set_id", &self.set_id)
+            .field("threshold", &self.threshold)
+            .field("used", &self.used)
+            .field("inconsistent", &self.inconsistent)
+            .field("rejected", &self.rejected)
+            .finish()
+    }
+}
+
+impl Recovery {
+    /// The reconstructed secret.
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+    /// The reconstructed secret, still wiped when dropped.
+    pub fn into_secret(self) -> Zeroizing<Vec<u8>> {
+        self.secret
+    }
+    /// The set the secret was rebuilt from.
+    pub fn set_id(&self) -> SetId {
+        self.set_id
+    }
+    /// The set's threshold.
+    pub fn threshold(&self) -> u8 {
+        self.threshold
+    }
+    /// Positions of the shares whose values rebuilt the secret.
+    pub fn used(&self) -> &[usize] {
+        &self.used
+    }
+    /// Positions of well-formed shares that do not lie on the recovered polynomial
+    /// (forged or altered with a recomputed checksum): replace them.
+    pub fn inconsistent(&self) -> &[usize] {
+        &self.inconsistent
+    }
+    /// Positions of inputs that could not be decoded, and why (only from
+    /// [`combine_encoded`] and [`combine_text`]).
+    pub fn rejected(&self) -> &[(usize, DecodeError)] {
+        &self.rejected
+    }
+    /// True when every share given was used or agreed with the recovered secret.
+    pub fn is_clean(&self) -> bool {
+        self.inconsistent.is_empty() && self.rejected.is_empty()
+    }
+}
+
+/// Rebuilds the secret from envelopes; see [`combine_detailed`] for the rules.
+pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    combine_detailed(shares).map(Recovery::into_secret)
+}
+
+/// Rebuilds the secret from envelopes and reports on every share.
+///
+/// All shares must come from one split (same set id, threshold and length), have
+/// distinct x-coordinates, and number at least the threshold. The secret is accepted
+/// only if its shared integrity digest matches. When more shares than the threshold
+/// are given and some disagree, threshold-sized subsets are tried (at most
+/// [`MAX_SUBSETS`]) until one passes; shares off the recovered polynomial are listed in
+/// [`Recovery::inconsistent`].
+pub fn combine_detailed(shares: &[Share]) -> Result<Recovery, Error> {
+    let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
+    combine_indexed(&indexed, Backend::detect())
+}
+
+/// [`combine_detailed`] with an explicit field backend.
+pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
+    let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
+    combine_indexed(&indexed, backend)
+}
+
+/// Decodes binary envelopes and combines those that decode. Undecodable inputs are
+/// reported in [`Recovery::rejected`]; if too few good shares remain, the error names
+/// the first bad one.
+pub fn combine_encoded<T: AsRef<[u8]>>(inputs: &[T]) -> Result<Recovery, Error> {
+    let decoded: Vec<Result<Share, DecodeError>> =
+        inputs.iter().map(|i| Share::decode(i.as_ref())).collect();
+    combine_decoded(decoded)
+}
+
+/// Decodes text shares (`ks1...` or hex) and combines those that decode, like
+/// [`combine_encoded`].
+pub fn combine_text<T: AsRef<str>>(inputs: &[T]) -> Result<Recovery, Error> {
+    let decoded: Vec<Result<Share, DecodeError>> = inputs
+        .iter()
+        .map(|i| Share::decode_text(i.as_ref()))
+        .collect();
+    combine_decoded(decoded)
+}
+
+fn combine_decoded(decoded: Vec<Result<Share, DecodeError>>) -> Result<Recovery, Error> {
+    let mut good: Vec<(usize, &Share)> = Vec::with_capacity(decoded.len());
+    let mut rejected: Vec<(usize, DecodeError)> = Vec::new();
+    for (index, item) in decoded.iter().enumerate() {
+        match item {
+            Ok(share) => good.push((index, share)),
+            Err(cause) => rejected.push((index, *cause)),
+        }
+    }
+    let first_rejection = rejected.first().copied();
+    let enough = good
+        .first()
+        .is_some_and(|(_, s)| good.len() >= usize::from(s.threshold()));
+    if let (false, Some((index, cause))) = (enough, first_rejection) {
+        return Err(Error::BadShare { index, cause });
+    }
+    let mut recovery = combine_indexed(&good, Backend::detect())?;
+    recovery.rejected = rejected;
+    Ok(recovery)
+}
+
+fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recovery, Error> {
+    let Some(&(_, first)) = shares.first() else {
+        return Err(Error::NoShares);
+    };
+    let set_id = first.set_id();
+    let threshold = first.threshold();
+    let expected_len = first.secret_len();
+    for &(index, share) in shares.iter().skip(1) {
+        if share.set_id() != set_id {
+            return Err(Error::SetMismatch { index });
+        }
+        if share.threshold() != threshold {
+            return Err(Error::ThresholdMismatch {
+                index,
+                expected: threshold,
+                found: share.threshold(),
+            });
+        }
+        if share.secret_len() != expected_len {
+            return Err(Error::LengthMismatch {
+                index,
+                expected: expected_len,
+                found: share.secret_len(),
+            });
+        }
+    }
+    check_distinct_x(shares.iter().map(|&(i, s)| (i, s.x())))?;
+    let t = usize::from(threshold);
+    if shares.len() < t {
+        return Err(Error::BelowThreshold {
+            needed: t,
+            got: shares.len(),
+        });
+    }
+    let secret_len = usize::try_from(expected_len).map_err(|_| Error::TooLarge)?;
+    let payload_len = secret_len + DIGEST_LEN;
+
+    let mut tried = 0usize;
+    let mut subset: Vec<usize> = (0..t).collect();
+    loop {
+        tried += 1;
+        let chosen: Vec<&Share> = subset.iter().map(|&k| shares[k].1).collect();
+        let xs: Vec<u8> = chosen.iter().map(|s| s.x()).collect();
+        let ys: Vec<&[u8]> = chosen.iter().map(|s| s.y()).collect();
+        let mut payload = Zeroizing::new(vec![0u8; payload_len]);
+        poly::interpolate_into(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
+        let (secret_part, digest_part) = payload.split_at(secret_len);
+        let digest = secret_digest(&set_id, secret_part);
+        if bool::from(digest.ct_eq(digest_part)) {
+            let mut inconsistent = Vec::new();
+            let mut scratch = Zeroizing::new(vec![0u8; payload_len]);
+            for (k, &(index, share)) in shares.iter().enumerate() {
+                if subset.contains(&k) {
+                    continue;
+                }
+                scratch.fill(0);
+                let weights = poly::lagrange_weights(&xs, share.x());
+                poly::interpolate_into(&mut scratch, &ys, &weights, backend);
+                if !bool::from(scratch.ct_eq(share.y())) {
+                    inconsistent.push(index);
+                }
+            }
+            payload.truncate(secret_len);
+            return Ok(Recovery {
+                secret: payload,
+                set_id,
+                threshold,
+                used: subset.iter().map(|&k| shares[k].0).collect(),
+                inconsistent,
+                rejected: Vec::new(),
+            });
+        }
+        if tried >= MAX_SUBSETS || !next_combination(&mut subset, shares.len()) {
+            break;
+        }
+    }
+    if shares.len() == t {
+        Err(Error::IntegrityCheck)
+    } else {
+        Err(Error::NoConsistentSubset { tried })
+    }
+}
+
+/// Advances `subset` (strictly increasing indices below `n`) to the next combination in
+/// lexicographic order; false when it was the last.
+fn next_combination(subset: &mut [usize], n: usize) -> bool {
+    let k = subset.len();
+    for i in (0..k).rev() {
+        if subset[i] < n - k + i {
+            subset[i] += 1;
+            for j in i + 1..k {
+                subset[j] = subset[j - 1] + 1;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// Fails with [`Error::ZeroX`] or [`Error::DuplicateX`] (x-coordinates are public).
+pub(crate) fn check_distinct_x(xs: impl Iterator<Item = (usize, u8)>) -> Result<(), Error> {
+    let mut seen: [Option<usize>; 256] = [None; 256];
+    for (index, x) in xs {
+        if x == 0 {
+            return Err(Error::ZeroX { index });
+        }
+        let slot = &mut seen[usize::from(x)];
+        if let Some(first) = *slot {
+            return Err(Error::DuplicateX {
+                x,
+                first,
+                second: index,
+            });
+        }
+        *slot = Some(index);
+    }
+    Ok(())
+}
+
+/// Rebuilds the secret from `shares` and splits it again with a fresh set id,
+/// fresh x-coordinates and a fresh polynomial: old and new shares can never be mixed.
+pub fn reshare<R: CryptoRng + ?Sized>(
+    shares: &[Share],
+    new_threshold: usize,
+    new_shares: usize,
+    rng: &mut R,
+) -> Result<Vec<Share>, Error> {
+    poly::check_parameters(new_threshold, new_shares)?;
+    let secret = combine(shares)?;
+    split(&secret, new_threshold, new_shares, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_enumerate_all_subsets() {
+        let mut subset = vec![0, 1];
+        let mut all = vec![subset.clone()];
+        while next_combination(&mut subset, 4) {
+            all.push(subset.clone());
+        }
+        assert_eq!(
+            all,
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! Constant-time Shamir secret sharing over GF(256), with authenticated shares.
+//!
+//! ```
+//! # fn main() -> Result<(), keysplit::Error> {
+//! # #[cfg(feature = "os-rng")] {
+//! let secret = b"correct horse battery staple";
+//! let mut rng = keysplit::os_rng()?; // ChaCha20, keyed once from the OS
+//!
+//! // Three shares, any two of which rebuild the secret.
+//! let shares = keysplit::split(secret, 2, 3, &mut rng)?;
+//! let text: Vec<_> = shares.iter().map(|s| s.to_text()).collect(); // "ks1..."
+//!
+//! let back = keysplit::combine(&[
+//!     keysplit::Share::from_text(&text[2])?,
+//!     keysplit::Share::from_text(&text[0])?,
+//! ])?;
+//! assert_eq!(&back[..], secret);
+//!
+//! // One share alone is refused with an error that says how many are needed.
+//! let err = keysplit::combine(&shares[..1]).unwrap_err();
+//! assert_eq!(err, keysplit::Error::BelowThreshold { needed: 2, got: 1 });
+//! # }
+//! # Ok(()) }
+//! ```
+//!
+//! # Formats
+//! * **Envelope** (default, [`Share`]): magic, version, set id, threshold, x, the y
+//!   bytes and a checksum; the secret is shared together with a digest of itself, so a
+//!   wrong reconstruction is always detected. Text forms: hex and `ks1...` (bech32m).
+//! * **Raw** ([`raw`], hazmat): `y bytes || x`, byte-compatible with Privy's
+//!   `shamir-secret-sharing` and HashiCorp Vault's `shamir`. No integrity.
+//!
+//! # Security
+//! * Field GF(2^8) mod x^8+x^4+x^3+x+1; every operation on secret bytes is branch-free
+//!   and table-free (see [`hazmat::field`] and [`hazmat::Backend`]).
+//! * Polynomial coefficients are uniform over all 256 byte values, zero included
+//!   (forcing non-zero coefficients biases shares; RUSTSEC-2024-0398).
+//! * x-coordinates are distinct, non-zero and uniform over 1..=255, so a share does not
+//!   reveal how many shares exist. A share with x = 0 is always refused: in libraries
+//!   that accept it, that share *becomes* the secret.
+//! * Coefficients, share bytes and recovered secrets live in `Zeroizing` buffers and are
+//!   wiped on drop; `Debug` never prints them. Copies the caller makes are the caller's.
+//! * Limits: zeroizing cannot wipe copies the allocator or OS made (reallocations, swap,
+//!   core dumps); raw shares cannot detect too few or foreign shares.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod envelope;
+mod error;
+pub mod raw;
+mod text;
+
+/// The pieces beneath the safe API: field arithmetic, the multiply-accumulate backends,
+/// and the polynomial engine. Correct use is on you; they do not validate their inputs
+/// the way [`split`] and [`combine`] do.
+pub mod hazmat {
+    pub use crate::backend::Backend;
+    pub use crate::field;
+    pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
+    /// Envelope constants (see `docs/envelope-format.md`).
+    pub mod envelope_layout {
+        pub use crate::envelope::{
+            CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, MAX_SUBSETS, OVERHEAD, VERSION,
+        };
+    }
+}
+
+// Public only so that `hazmat` can re-export them; use them through `hazmat`.
+#[doc(hidden)]
+pub mod backend;
+#[doc(hidden)]
+pub mod field;
+pub(crate) mod poly;
+
+pub use envelope::{
+    combine, combine_detailed, combine_encoded, combine_text, combine_with_backend, reshare, split,
+    split_with_backend, Recovery, SetId, Share,
+};
+pub use error::{DecodeError, Error};
+pub use rand_core::{CryptoRng, Rng};
+pub use zeroize::Zeroizing;
+
+/// The CSPRNG keysplit uses by default: ChaCha20, wiped on drop.
+pub use chacha20::ChaCha20Rng;
+
+/// A ChaCha20 generator keyed once with 32 bytes from the operating system's CSPRNG
+/// (`getrandom`; `crypto.getRandomValues` in browsers).
+#[cfg(feature = "os-rng")]
+pub fn os_rng() -> Result<ChaCha20Rng, Error> {
+    use rand_core::SeedableRng;
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).map_err(|_| Error::Rng)?;
+    Ok(ChaCha20Rng::from_seed(*seed))
+}
+
+/// [`split`] with [`os_rng`].
+#[cfg(feature = "os-rng")]
+pub fn split_with_os_rng(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+) -> Result<alloc::vec::Vec<Share>, Error> {
+    split(secret, threshold, shares, &mut os_rng()?)
+}
+
+/// [`reshare`] with [`os_rng`].
+#[cfg(feature = "os-rng")]
+pub fn reshare_with_os_rng(
+    shares: &[Share],
+    new_threshold: usize,
+    new_shares: usize,
+) -> Result<alloc::vec::Vec<Share>, Error> {
+    reshare(shares, new_threshold, new_shares, &mut os_rng()?)
+}
