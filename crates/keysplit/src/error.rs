@@ -59,7 +59,8 @@ pub enum DecodeError {
 /// Every way a keysplit operation can fail.
 ///
 /// Variants carry the share index (0-based position in the list the caller passed) where
-/// one share is at fault, so a caller can tell the user which share to fix.
+/// one share is at fault, so a caller can tell the user which share to fix. `Display`
+/// numbers shares from 1 (`share #1` is index 0), as a person counts them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -269,11 +270,14 @@ impl fmt::Display for Error {
             ),
             Error::ZeroX { index } => write!(
                 f,
-                "share {index} has x = 0, which is never a valid share (it would replace the secret)"
+                "share #{} has x = 0, which is never a valid share (it would replace the secret)",
+                index + 1
             ),
             Error::DuplicateX { x, first, second } => write!(
                 f,
-                "shares {first} and {second} have the same x-coordinate {x}: the same share was given twice"
+                "shares #{} and #{} have the same x-coordinate {x}: the same share was given twice",
+                first + 1,
+                second + 1
             ),
             Error::LengthMismatch {
                 index,
@@ -281,11 +285,13 @@ impl fmt::Display for Error {
                 found,
             } => write!(
                 f,
-                "share {index} has a different length ({found}) from share 0 ({expected}): shares of one secret all have the same length"
+                "share #{} has a different length ({found}) from share #1 ({expected}): shares of one secret all have the same length",
+                index + 1
             ),
             Error::SetMismatch { index } => write!(
                 f,
-                "share {index} belongs to a different share set than share 0; shares of different splits cannot be combined"
+                "share #{} belongs to a different share set than share #1; shares of different splits cannot be combined",
+                index + 1
             ),
             Error::ThresholdMismatch {
                 index,
@@ -293,9 +299,10 @@ impl fmt::Display for Error {
                 found,
             } => write!(
                 f,
-                "share {index} declares threshold {found} but share 0 declares {expected}"
+                "share #{} declares threshold {found} but share #1 declares {expected}",
+                index + 1
             ),
-            Error::BadShare { index, cause } => write!(f, "share {index}: {cause}"),
+            Error::BadShare { index, cause } => write!(f, "share #{}: {cause}", index + 1),
             Error::Decode(cause) => fmt::Display::fmt(cause, f),
             Error::IntegrityCheck => f.write_str(
                 "the reconstructed secret fails its integrity check: the shares are corrupted or forged",

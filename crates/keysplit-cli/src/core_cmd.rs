@@ -1,0 +1,150 @@
+//! `split`, `combine` and `reshare`.
+
+use clap::Args;
+use zeroize::Zeroizing;
+
+use crate::io::{read_secret, read_share_lines, write_stdout};
+use crate::{CliError, CliResult};
+
+#[derive(Args, Debug)]
+pub struct SplitArgs {
+    /// Shares needed to rebuild the secret (2..=shares).
+    #[arg(short = 'k', long)]
+    threshold: usize,
+    /// Shares to make (2..=255).
+    #[arg(short = 'n', long)]
+    shares: usize,
+    /// Print Privy/Vault-compatible raw shares (`y || x`, hex) instead of envelopes.
+    #[arg(long)]
+    raw: bool,
+    /// The secret on stdin is one hex string rather than raw bytes.
+    #[arg(long)]
+    hex: bool,
+    /// Print envelopes in the `ks1...` text form (bech32m, typo-detecting) instead of hex.
+    #[arg(long, conflicts_with = "raw")]
+    text: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CombineArgs {
+    /// The shares are Privy/Vault raw shares (hex, `y || x`).
+    #[arg(long)]
+    raw: bool,
+    /// Print the secret as hex (with a newline) rather than raw bytes.
+    #[arg(long)]
+    hex: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReshareArgs {
+    /// Shares needed to rebuild the secret from the new set.
+    #[arg(short = 'k', long)]
+    threshold: usize,
+    /// Shares in the new set.
+    #[arg(short = 'n', long)]
+    shares: usize,
+    /// Print the new envelopes in the `ks1...` text form.
+    #[arg(long)]
+    text: bool,
+}
+
+fn print_lines<'a>(lines: impl Iterator<Item = Zeroizing<String>> + 'a) -> CliResult {
+    let mut out = Zeroizing::new(String::new());
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    write_stdout(out.as_bytes())
+}
+
+fn print_envelopes(shares: &[keysplit::Share], text: bool) -> CliResult {
+    print_lines(
+        shares
+            .iter()
+            .map(|s| if text { s.to_text() } else { s.to_hex() }),
+    )
+}
+
+pub fn split(args: SplitArgs) -> CliResult {
+    // Check the parameters before reading a possibly large secret.
+    if !(2..=255).contains(&args.shares) {
+        return Err(keysplit::Error::InvalidShareCount {
+            shares: args.shares,
+        }
+        .into());
+    }
+    if args.threshold < 2 || args.threshold > args.shares {
+        return Err(keysplit::Error::InvalidThreshold {
+            threshold: args.threshold,
+            shares: args.shares,
+        }
+        .into());
+    }
+    let secret = read_secret(args.hex)?;
+    let mut rng = keysplit::os_rng()?;
+    if args.raw {
+        let shares = keysplit::raw::split(&secret, args.threshold, args.shares, &mut rng)?;
+        print_lines(shares.iter().map(|s| s.to_hex()))
+    } else {
+        let shares = keysplit::split(&secret, args.threshold, args.shares, &mut rng)?;
+        print_envelopes(&shares, args.text)
+    }
+}
+
+fn write_secret(secret: &[u8], hex: bool) -> CliResult {
+    if hex {
+        let mut line = keysplit::hazmat::encode_hex(secret);
+        line.push('\n');
+        write_stdout(line.as_bytes())
+    } else {
+        write_stdout(secret)
+    }
+}
+
+/// Prints one warning line per share that was given but not used.
+fn report(recovery: &keysplit::Recovery) {
+    for (index, cause) in recovery.rejected() {
+        eprintln!(
+            "keysplit: warning: share #{} was skipped: {cause}; replace it",
+            index + 1
+        );
+    }
+    for index in recovery.inconsistent() {
+        eprintln!(
+            "keysplit: warning: share #{} does not agree with the others (altered or forged); replace it",
+            index + 1
+        );
+    }
+}
+
+pub fn combine(args: CombineArgs) -> CliResult {
+    let lines = read_share_lines()?;
+    if lines.is_empty() {
+        return Err(CliError(
+            "no shares on standard input (one share per line)".into(),
+        ));
+    }
+    if args.raw {
+        let mut shares = Vec::with_capacity(lines.len());
+        for (index, line) in lines.iter().enumerate() {
+            let bytes = keysplit::hazmat::decode_hex(line)
+                .map_err(|cause| keysplit::Error::BadShare { index, cause })?;
+            shares.push(bytes);
+        }
+        let secret = keysplit::raw::combine(&shares)?;
+        write_secret(&secret, args.hex)
+    } else {
+        let recovery = keysplit::combine_text(&lines)?;
+        report(&recovery);
+        write_secret(recovery.secret(), args.hex)
+    }
+}
+
+pub fn reshare(args: ReshareArgs) -> CliResult {
+    let lines = read_share_lines()?;
+    let recovery = keysplit::combine_text(&lines)?;
+    report(&recovery);
+    let mut rng = keysplit::os_rng()?;
+    let shares = keysplit::split(recovery.secret(), args.threshold, args.shares, &mut rng)?;
+    print_envelopes(&shares, args.text)
+}
