@@ -16,7 +16,11 @@ pub fn run() -> CliResult {
     println!("  (a throw-away secret: nothing here is kept)\n");
     let shares = keysplit::split(&secret[..], 2, 3, &mut rng)?;
     for (name, share) in ["device", "auth", "recovery"].iter().zip(&shares) {
-        println!("  {name:<8} x={:<3} {}", share.x(), share.to_text().as_str());
+        println!(
+            "  {name:<8} x={:<3} {}",
+            share.x(),
+            share.to_text().as_str()
+        );
     }
 
     println!("\nany two shares rebuild the entropy:");
@@ -27,10 +31,12 @@ pub fn run() -> CliResult {
             "  shares {} + {}: {}",
             a + 1,
             b + 1,
-            if ok { "recovered" } else { "MISMATCH" }
+            if ok { "recovered" } else { "NOT RECOVERED" }
         );
         if !ok {
-            return Err(crate::CliError("demo failed: a pair did not recover".into()));
+            return Err(crate::CliError(
+                "demo failed: a pair did not recover".into(),
+            ));
         }
     }
 
