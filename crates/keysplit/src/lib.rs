@@ -90,6 +90,11 @@ pub use zeroize::Zeroizing;
 /// The CSPRNG keysplit uses by default: ChaCha20, wiped on drop.
 pub use chacha20::ChaCha20Rng;
 
+/// Compiles the Rust examples in the top-level README as doctests.
+#[cfg(all(doctest, feature = "os-rng"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// A ChaCha20 generator keyed once with 32 bytes from the operating system's CSPRNG
 /// (`getrandom`; `crypto.getRandomValues` in browsers).
 #[cfg(feature = "os-rng")]
