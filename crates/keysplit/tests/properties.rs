@@ -216,7 +216,7 @@ fn raw_refusals() {
         }
     );
     assert_eq!(
-        raw::combine(&[a.clone()]).unwrap_err(),
+        raw::combine(std::slice::from_ref(&a)).unwrap_err(),
         Error::BelowThreshold { needed: 2, got: 1 }
     );
     assert_eq!(
