@@ -46,12 +46,15 @@ pub fn read_stdin_secret() -> CliResult<Zeroizing<Vec<u8>>> {
         // Grow by doubling inside Zeroizing buffers so no unwiped copy is left behind
         // by a reallocation.
         if data.len() + n > data.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity((data.len() + n).max(2 * data.capacity())));
+            let mut bigger = Zeroizing::new(Vec::with_capacity(
+                (data.len() + n).max(2 * data.capacity()),
+            ));
             bigger.extend_from_slice(&data);
             data = bigger;
         }
         data.extend_from_slice(&chunk[..n]);
-        if data.len() as u64 >= PROGRESS_FROM && bar.is_hidden() && std::io::stderr().is_terminal() {
+        if data.len() as u64 >= PROGRESS_FROM && bar.is_hidden() && std::io::stderr().is_terminal()
+        {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         bar.set_position(data.len() as u64);
@@ -64,9 +67,10 @@ pub fn read_stdin_secret() -> CliResult<Zeroizing<Vec<u8>>> {
 pub fn read_secret(hex: bool) -> CliResult<Zeroizing<Vec<u8>>> {
     let data = read_stdin_secret()?;
     let secret = if hex {
-        let text = std::str::from_utf8(&data)
-            .map_err(|_| CliError("--hex input is not text".into()))?;
-        keysplit::hazmat::decode_hex(text.trim()).map_err(|e| CliError(format!("--hex input: {e}")))?
+        let text =
+            std::str::from_utf8(&data).map_err(|_| CliError("--hex input is not text".into()))?;
+        keysplit::hazmat::decode_hex(text.trim())
+            .map_err(|e| CliError(format!("--hex input: {e}")))?
     } else {
         data
     };
