@@ -7,47 +7,254 @@
 //!
 //! Backends never see anything but that kernel, and split/combine never see anything
 //! but [`Backend`], in the manner of curve25519-dalek's serial/vector split. The rule
-//! every backend obeys: a secret byte may be an operand of arithmetic or of an in-register
-//! shuffle, never a memory address or a branch condition. Branching on `c` is allowed.
+//! every backend obeys: a secret byte may be an operand of arithmetic, of an in-register
+//! shuffle (`pshufb`, `tbl`, `i8x16.swizzle`) or of a carry-less multiply (`gf2p8mulb`),
+//! never a memory address or a branch condition. Branching on `c` is allowed.
+//!
+//! | backend    | where                          | method                              |
+//! |------------|--------------------------------|-------------------------------------|
+//! | `portable` | everywhere                     | 64-bit SWAR, bit-sliced select      |
+//! | `ssse3`    | x86_64 with SSSE3              | `pshufb` nibble tables, 16 B/step   |
+//! | `avx2`     | x86_64 with AVX2               | `vpshufb` nibble tables, 32 B/step  |
+//! | `avx512`   | x86_64 with AVX-512F + BW      | `vpshufb` nibble tables, 64 B/step  |
+//! | `gfni`     | x86_64 with GFNI + AVX         | `vgf2p8mulb` (0x11B), 32 B/step     |
+//! | `neon`     | aarch64                        | `tbl` nibble tables, 16 B/step      |
+//! | `simd128`  | wasm32 built with `+simd128`   | `i8x16.swizzle` nibble tables       |
+//!
+//! [`Backend::detect`] picks the fastest one the CPU has, once, and caches the choice
+//! (see `platform.rs`). To audit or benchmark the portable path, build with the cargo
+//! feature `force-portable`, or set `KEYSPLIT_BACKEND=portable` in the environment (read
+//! once, with the `std` feature). Every backend is tested against the portable one in
+//! `tests/backends.rs` on every backend the test machine can run.
 
+use core::fmt;
+
+use zeroize::Zeroize;
+
+mod platform;
 pub mod portable;
 
-/// A GF(256) multiply-accumulate implementation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    /// Branch-free 64-bit SWAR; runs everywhere.
-    Portable,
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[clippy::msrv = "1.89"] // AVX-512 and GFNI intrinsics are stable since Rust 1.89
+mod avx512;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[clippy::msrv = "1.89"] // AVX-512 and GFNI intrinsics are stable since Rust 1.89
+mod gfni;
+#[cfg(target_arch = "aarch64")]
+#[allow(unsafe_code)]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod ssse3;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(unsafe_code)]
+mod wasm32_simd;
+
+use platform::Kind;
+
+/// A GF(256) multiply-accumulate implementation that this CPU can run.
+///
+/// A `Backend` can only be obtained from a constructor that has checked the CPU
+/// ([`Backend::avx2`] and the like return `None` where the instructions are missing), so
+/// holding one is proof that its instructions are available.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Backend(Kind);
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Backend({})", self.name())
+    }
 }
 
 impl Backend {
+    /// Names of every backend keysplit knows, on any architecture, portable first.
+    pub const NAMES: [&'static str; 7] = [
+        "portable", "ssse3", "avx2", "avx512", "gfni", "neon", "simd128",
+    ];
+
     /// The portable backend, whatever the CPU offers (for audits and differential tests).
     pub const fn portable() -> Self {
-        Backend::Portable
+        Backend(Kind::Portable)
     }
 
-    /// The fastest backend this CPU supports.
+    /// x86_64 SSSE3 (`pshufb`), if this CPU has it.
+    pub fn ssse3() -> Option<Self> {
+        Self::by_name("ssse3")
+    }
+
+    /// x86_64 AVX2 (`vpshufb` on 256 bits), if this CPU has it.
+    pub fn avx2() -> Option<Self> {
+        Self::by_name("avx2")
+    }
+
+    /// x86_64 AVX-512BW (`vpshufb` on 512 bits), if this CPU has AVX-512F and AVX-512BW.
+    pub fn avx512() -> Option<Self> {
+        Self::by_name("avx512")
+    }
+
+    /// x86_64 GFNI (`vgf2p8mulb`, polynomial 0x11B), if this CPU has GFNI and AVX.
+    pub fn gfni() -> Option<Self> {
+        Self::by_name("gfni")
+    }
+
+    /// aarch64 NEON (`tbl`), if this CPU has it.
+    pub fn neon() -> Option<Self> {
+        Self::by_name("neon")
+    }
+
+    /// wasm32 simd128 (`i8x16.swizzle`), if the crate was built with `+simd128`.
+    pub fn simd128() -> Option<Self> {
+        Self::by_name("simd128")
+    }
+
+    /// The backend called `name` (one of [`Backend::NAMES`]) if this CPU can run it.
+    pub fn by_name(name: &str) -> Option<Self> {
+        let kind = Kind::from_name(name)?;
+        platform::supported(kind).then_some(Backend(kind))
+    }
+
+    /// The fastest backend this CPU supports, or the portable one when the cargo feature
+    /// `force-portable` is on or (with `std`) `KEYSPLIT_BACKEND=portable` is set. The
+    /// environment variable may also name another backend; one this CPU lacks is ignored.
+    /// Detected once per process, then cached.
     pub fn detect() -> Self {
-        Backend::Portable
+        Backend(platform::detect())
     }
 
     /// Every backend this machine can run, portable first.
     pub fn available() -> alloc::vec::Vec<Backend> {
-        alloc::vec![Backend::Portable]
+        Self::NAMES
+            .iter()
+            .filter_map(|name| Self::by_name(name))
+            .collect()
     }
 
-    /// A short stable name (`"portable"`, ...), used in benchmark and test output.
+    /// A short stable name (one of [`Backend::NAMES`]), used in benchmark and test output.
     pub const fn name(self) -> &'static str {
-        match self {
-            Backend::Portable => "portable",
-        }
+        self.0.name()
     }
 
     /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`, `c` public.
     #[inline]
     pub fn mul_add(self, dst: &mut [u8], src: &[u8], c: u8) {
-        match self {
-            Backend::Portable => portable::mul_add(dst, src, c),
+        // `c` is public: skipping the no-op is allowed.
+        if c == 0 {
+            return;
         }
+        // Each SIMD module's entry point is safe to call only on a CPU with its
+        // instructions; `self.0` is one of those kinds only if `platform::supported`
+        // said so when this value was made (the field is private to this module).
+        match self.0 {
+            Kind::Portable => portable::mul_add(dst, src, c),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Ssse3 => ssse3::mul_add_checked(dst, src, c),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => avx2::mul_add_checked(dst, src, c),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx512 => avx512::mul_add_checked(dst, src, c),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Gfni => gfni::mul_add_checked(dst, src, c),
+            #[cfg(target_arch = "aarch64")]
+            Kind::Neon => neon::mul_add_checked(dst, src, c),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kind::Simd128 => wasm32_simd::mul_add(dst, src, c),
+        }
+    }
+}
+
+/// The 16-entry tables `c * n` and `c * (n << 4)` for every nibble `n`, for a public `c`.
+/// The shuffle backends hold them in registers and select from them by secret nibbles.
+#[allow(dead_code)] // unused on targets that only have the portable backend
+pub(crate) struct NibbleTables {
+    pub(crate) low: [u8; 16],
+    pub(crate) high: [u8; 16],
+}
+
+#[allow(dead_code)] // unused on targets that only have the portable backend
+#[inline]
+pub(crate) fn nibble_tables(c: u8) -> NibbleTables {
+    // c * n is linear in n's bits: c*n = XOR of c*x^k over the set bits k of n.
+    let mut basis = [0u8; 8];
+    let mut power = c;
+    for slot in basis.iter_mut() {
+        *slot = power;
+        power = crate::field::xtime(power);
+    }
+    let mut low = [0u8; 16];
+    let mut high = [0u8; 16];
+    for n in 1..16usize {
+        // `n` and `c` are public: indexing by them is fine.
+        let lowest = n.trailing_zeros() as usize;
+        let rest = n & (n - 1);
+        low[n] = low[rest] ^ basis[lowest];
+        high[n] = high[rest] ^ basis[lowest + 4];
+    }
+    NibbleTables { low, high }
+}
+
+/// The last `len < N` bytes of a buffer, padded to one vector on the stack so a SIMD
+/// backend can finish with one more full-width step. Wiped on drop.
+#[allow(dead_code)] // unused on targets that only have the portable backend
+pub(crate) struct Tail<const N: usize> {
+    pub(crate) src: [u8; N],
+    pub(crate) product: [u8; N],
+}
+
+#[allow(dead_code)] // unused on targets that only have the portable backend
+impl<const N: usize> Tail<N> {
+    /// Copies up to `N` source bytes (the rest of the vector is zero).
+    pub(crate) fn new(src: &[u8]) -> Self {
+        let mut tail = Tail {
+            src: [0u8; N],
+            product: [0u8; N],
+        };
+        let len = src.len().min(N);
+        tail.src[..len].copy_from_slice(&src[..len]);
+        tail
+    }
+
+    /// Adds the computed products into `dst` (at most `N` bytes).
+    pub(crate) fn finish(self, dst: &mut [u8]) {
+        for (d, p) in dst.iter_mut().zip(&self.product) {
+            *d ^= p;
+        }
+    }
+}
+
+impl<const N: usize> Drop for Tail<N> {
+    fn drop(&mut self) {
+        self.src.zeroize();
+        self.product.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field;
+
+    #[test]
+    fn nibble_tables_are_products() {
+        for c in 0..=255u8 {
+            let t = nibble_tables(c);
+            for n in 0..16u8 {
+                assert_eq!(t.low[usize::from(n)], field::mul(c, n));
+                assert_eq!(t.high[usize::from(n)], field::mul(c, n << 4));
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for backend in Backend::available() {
+            assert_eq!(Backend::by_name(backend.name()), Some(backend));
+        }
+        assert_eq!(Backend::available()[0], Backend::portable());
+        assert_eq!(Backend::by_name("nonsense"), None);
     }
 }

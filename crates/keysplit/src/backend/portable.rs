@@ -1,57 +1,84 @@
 //! Portable backend: 64-bit SWAR (eight field elements per machine word).
 //!
-//! `dst ^= c * src` for a public `c` is computed as the sum of `src * x^i` over the set
-//! bits `i` of `c`. Doubling eight packed bytes at once (`xtime` on a word) is a shift, a
-//! mask and an integer multiply by 0x1B: no table, no branch on the data. The only branches
-//! test bits of `c`, which is public (an x-coordinate, a power of one, or a Lagrange weight
-//! computed from public x-coordinates).
+//! `c * s` is linear in the bits of `s`: `c * s = XOR over bits i of s of (c * x^i)`. For a
+//! public `c` the eight products `c * x^i` are computed once per call and replicated into
+//! every byte of a word; each word of the source then costs eight "select by bit" steps,
+//! each a shift, a mask and a multiply by 0xFF that turns a 0/1 byte into 0x00/0xFF. No
+//! table is indexed and no branch is taken on a source byte; the steps are independent of
+//! each other, so they run in parallel on a superscalar core.
 
-const LOW_SEVEN_BITS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+use zeroize::Zeroize;
+
 const LOW_BIT: u64 = 0x0101_0101_0101_0101;
 
-/// Multiplies each of the eight bytes packed in `word` by x, reducing modulo 0x11B.
-#[inline(always)]
-fn xtime_word(word: u64) -> u64 {
-    let carries = (word >> 7) & LOW_BIT;
-    ((word & LOW_SEVEN_BITS) << 1) ^ (carries * u64::from(crate::field::REDUCTION))
+/// The eight products `c * x^i` (i = 0..8), each replicated into all eight bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Multiplier {
+    replicated: [u64; 8],
 }
 
-/// Multiplies each of the eight bytes packed in `word` by the public constant `c`.
-#[inline(always)]
-fn mul_word(mut word: u64, c: u8) -> u64 {
-    let mut product = 0;
-    let mut remaining = c;
-    while remaining != 0 {
-        if remaining & 1 == 1 {
-            product ^= word;
+impl Multiplier {
+    /// Precomputes the products for the public constant `c`.
+    #[inline]
+    pub(crate) fn new(c: u8) -> Self {
+        let mut replicated = [0u64; 8];
+        let mut power = c;
+        for slot in replicated.iter_mut() {
+            *slot = u64::from(power) * LOW_BIT;
+            power = crate::field::xtime(power);
         }
-        word = xtime_word(word);
-        remaining >>= 1;
+        Multiplier { replicated }
     }
-    product
+
+    /// Multiplies each of the eight bytes packed in `word` by `c`.
+    #[inline(always)]
+    pub(crate) fn mul_word(&self, word: u64) -> u64 {
+        let mut product = 0;
+        for (i, replicated) in self.replicated.iter().enumerate() {
+            // 0x01 in every byte whose bit i is set, then 0xFF there: a mask, not a branch.
+            let selected = ((word >> i) & LOW_BIT) * 0xFF;
+            product ^= selected & replicated;
+        }
+        product
+    }
+}
+
+#[inline(always)]
+fn load(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_le_bytes(word)
 }
 
 /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
 pub fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
+    // `c` is public: skipping the no-op is allowed.
     if c == 0 {
         return;
     }
+    let len = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..len], &src[..len]);
+    let multiplier = Multiplier::new(c);
     let mut dst_words = dst.chunks_exact_mut(8);
     let mut src_words = src.chunks_exact(8);
     for (d, s) in (&mut dst_words).zip(&mut src_words) {
-        let mut s_bytes = [0u8; 8];
-        s_bytes.copy_from_slice(s);
-        let mut d_bytes = [0u8; 8];
-        d_bytes.copy_from_slice(d);
-        let product = mul_word(u64::from_le_bytes(s_bytes), c);
-        d.copy_from_slice(&(u64::from_le_bytes(d_bytes) ^ product).to_le_bytes());
+        let product = multiplier.mul_word(load(s));
+        d.copy_from_slice(&(load(d) ^ product).to_le_bytes());
     }
-    for (d, s) in dst_words
-        .into_remainder()
-        .iter_mut()
-        .zip(src_words.remainder())
-    {
-        *d ^= crate::field::mul(c, *s);
+    let dst_tail = dst_words.into_remainder();
+    let src_tail = src_words.remainder();
+    if !dst_tail.is_empty() {
+        // Pad the last few bytes into one word (the length is public), then wipe it.
+        let mut padded = [0u8; 8];
+        padded[..src_tail.len()].copy_from_slice(src_tail);
+        let mut product = multiplier
+            .mul_word(u64::from_le_bytes(padded))
+            .to_le_bytes();
+        for (d, p) in dst_tail.iter_mut().zip(&product) {
+            *d ^= p;
+        }
+        padded.zeroize();
+        product.zeroize();
     }
 }
 
@@ -64,13 +91,14 @@ mod tests {
     fn matches_scalar_multiplication_for_every_constant() {
         let src: [u8; 256] = core::array::from_fn(|i| i as u8);
         for c in 0..=255u8 {
-            let mut dst = [0x5Au8; 256];
-            // Odd length so both the word loop and the tail run.
-            mul_add(&mut dst[..251], &src[..251], c);
-            for i in 0..251 {
-                assert_eq!(dst[i], 0x5A ^ field::mul(c, src[i]), "c={c} i={i}");
+            for len in [0usize, 1, 7, 8, 9, 251] {
+                let mut dst = [0x5Au8; 256];
+                mul_add(&mut dst[..len], &src[..len], c);
+                for i in 0..len {
+                    assert_eq!(dst[i], 0x5A ^ field::mul(c, src[i]), "c={c} i={i}");
+                }
+                assert!(dst[len..].iter().all(|&b| b == 0x5A), "wrote past the end");
             }
-            assert!(dst[251..].iter().all(|&b| b == 0x5A), "wrote past the end");
         }
     }
 }

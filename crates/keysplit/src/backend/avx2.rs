@@ -1,0 +1,78 @@
+//! x86_64 AVX2 backend: 32 bytes per step with `vpshufb` nibble tables.
+//!
+//! The same method as the SSSE3 backend (`c * s = c * low(s) ^ c * high(s)`, both
+//! products looked up inside registers), with the 16-entry tables copied into both 128-bit
+//! lanes. Secret bytes are shuffle operands, never memory addresses.
+
+use core::arch::x86_64::{
+    __m256i, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_loadu_si256, _mm256_set1_epi8,
+    _mm256_shuffle_epi8, _mm256_srli_epi64, _mm256_storeu_si256, _mm256_xor_si256, _mm_loadu_si128,
+};
+
+use super::nibble_tables;
+
+const LANES: usize = 32;
+
+#[inline]
+#[target_feature(enable = "avx2")]
+fn product(source: __m256i, low: __m256i, high: __m256i) -> __m256i {
+    let nibble = _mm256_set1_epi8(0x0F);
+    let low_nibbles = _mm256_and_si256(source, nibble);
+    let high_nibbles = _mm256_and_si256(_mm256_srli_epi64::<4>(source), nibble);
+    _mm256_xor_si256(
+        _mm256_shuffle_epi8(low, low_nibbles),
+        _mm256_shuffle_epi8(high, high_nibbles),
+    )
+}
+
+/// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
+///
+/// Safe to call only on a CPU with AVX2 (the dispatcher checks; see `platform`).
+#[target_feature(enable = "avx2")]
+fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
+    let len = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..len], &src[..len]);
+    let tables = nibble_tables(c);
+    // SAFETY: each pointer points to the 16 bytes of a `[u8; 16]`; loadu has no alignment
+    // requirement.
+    let (low, high) = unsafe {
+        (
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.low.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.high.as_ptr().cast())),
+        )
+    };
+    let mut dst_chunks = dst.chunks_exact_mut(LANES);
+    let mut src_chunks = src.chunks_exact(LANES);
+    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
+        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
+        // and the store stay inside `d` and `s`.
+        unsafe {
+            let source = _mm256_loadu_si256(s.as_ptr().cast());
+            let target = _mm256_loadu_si256(d.as_ptr().cast());
+            let sum = _mm256_xor_si256(target, product(source, low, high));
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), sum);
+        }
+    }
+    let dst_tail = dst_chunks.into_remainder();
+    if !dst_tail.is_empty() {
+        // The last few bytes go through one padded vector on the stack (the length is
+        // public), which is wiped afterwards.
+        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
+        // SAFETY: both arrays are 32 bytes long.
+        unsafe {
+            let source = _mm256_loadu_si256(tail.src.as_ptr().cast());
+            _mm256_storeu_si256(tail.product.as_mut_ptr().cast(), product(source, low, high));
+        }
+        tail.finish(dst_tail);
+    }
+}
+
+/// The dispatcher's entry point.
+///
+/// Only `Backend::mul_add` calls it, for a `Backend` whose kind is avx2; such a value is
+/// made only after `platform::supported` found AVX2 on this CPU.
+#[inline]
+pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
+    // SAFETY: the CPU has AVX2 (see above), the only requirement of `mul_add`.
+    unsafe { mul_add(dst, src, c) }
+}

@@ -1,0 +1,60 @@
+//! x86_64 GFNI backend: `vgf2p8mulb` multiplies 32 byte pairs per instruction.
+//!
+//! GFNI's multiply reduces modulo x^8 + x^4 + x^3 + x + 1 (0x11B), the field keysplit
+//! uses, so `c * s` is one instruction with `c` broadcast into a register; it is a fixed
+//! latency arithmetic instruction with no table and no data-dependent timing.
+//! The 256-bit (VEX) form is used: it needs GFNI and AVX and runs on every GFNI CPU with
+//! AVX (Ice Lake and later, Zen 4 and later); on these CPUs memory, not this multiply,
+//! is the limit.
+
+use core::arch::x86_64::{
+    _mm256_gf2p8mul_epi8, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256,
+    _mm256_xor_si256,
+};
+
+const LANES: usize = 32;
+
+/// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
+///
+/// Safe to call only on a CPU with GFNI and AVX (the dispatcher checks).
+#[target_feature(enable = "gfni,avx")]
+fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
+    let len = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..len], &src[..len]);
+    let constant = _mm256_set1_epi8(c as i8);
+    let mut dst_chunks = dst.chunks_exact_mut(LANES);
+    let mut src_chunks = src.chunks_exact(LANES);
+    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
+        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
+        // and the store stay inside `d` and `s`.
+        unsafe {
+            let source = _mm256_loadu_si256(s.as_ptr().cast());
+            let target = _mm256_loadu_si256(d.as_ptr().cast());
+            let sum = _mm256_xor_si256(target, _mm256_gf2p8mul_epi8(source, constant));
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), sum);
+        }
+    }
+    let dst_tail = dst_chunks.into_remainder();
+    if !dst_tail.is_empty() {
+        // The last few bytes go through one padded vector on the stack (the length is
+        // public), which is wiped afterwards.
+        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
+        // SAFETY: both arrays are 32 bytes long.
+        unsafe {
+            let source = _mm256_loadu_si256(tail.src.as_ptr().cast());
+            let product = _mm256_gf2p8mul_epi8(source, constant);
+            _mm256_storeu_si256(tail.product.as_mut_ptr().cast(), product);
+        }
+        tail.finish(dst_tail);
+    }
+}
+
+/// The dispatcher's entry point.
+///
+/// Only `Backend::mul_add` calls it, for a `Backend` whose kind is gfni; such a value is
+/// made only after `platform::supported` found GFNI and AVX on this CPU.
+#[inline]
+pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
+    // SAFETY: the CPU has GFNI and AVX (see above), the only requirement of `mul_add`.
+    unsafe { mul_add(dst, src, c) }
+}

@@ -1,0 +1,213 @@
+//! Differential tests: every backend this machine can run must agree with the portable
+//! backend byte for byte, on random data of many lengths and alignments and for all 256
+//! constants. The portable backend itself is checked against scalar field multiplication
+//! (which is checked against long division and FIPS-197 products in `field.rs`).
+
+use chacha20::ChaCha20Rng;
+use keysplit::hazmat::{field, Backend};
+use rand_core::{Rng, SeedableRng};
+
+fn random_bytes(rng: &mut ChaCha20Rng, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    rng.fill_bytes(&mut bytes);
+    bytes
+}
+
+fn simd_backends() -> Vec<Backend> {
+    let backends: Vec<Backend> = Backend::available()
+        .into_iter()
+        .filter(|b| *b != Backend::portable())
+        .collect();
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    eprintln!("backends under test besides portable: {names:?}");
+    backends
+}
+
+/// Runs `backend` and the scalar oracle on the same sub-slices and compares everything,
+/// including the bytes around the sub-slice (which must stay untouched).
+fn check(backend: Backend, rng: &mut ChaCha20Rng, len: usize, src_at: usize, dst_at: usize, c: u8) {
+    let src = random_bytes(rng, src_at + len + 3);
+    let dst_before = random_bytes(rng, dst_at + len + 3);
+    let mut expected = dst_before.clone();
+    for i in 0..len {
+        expected[dst_at + i] ^= field::mul(c, src[src_at + i]);
+    }
+    let mut got = dst_before.clone();
+    backend.mul_add(
+        &mut got[dst_at..dst_at + len],
+        &src[src_at..src_at + len],
+        c,
+    );
+    assert_eq!(
+        got,
+        expected,
+        "{} differs: len={len} src_at={src_at} dst_at={dst_at} c={c:#04x}",
+        backend.name()
+    );
+}
+
+#[test]
+fn portable_matches_scalar_field_multiplication() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    for len in 0..=300 {
+        for c in 0..=255u8 {
+            check(
+                Backend::portable(),
+                &mut rng,
+                len,
+                len % 8,
+                (len / 8) % 8,
+                c,
+            );
+        }
+    }
+}
+
+#[test]
+fn every_backend_matches_portable_for_short_lengths_and_all_constants() {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    for backend in simd_backends() {
+        for len in 0..=300 {
+            for c in 0..=255u8 {
+                // Offsets move the start across every alignment of a 64-byte vector.
+                let src_at = (len * 7 + usize::from(c)) % 64;
+                let dst_at = (len * 13 + usize::from(c) * 3) % 64;
+                check(backend, &mut rng, len, src_at, dst_at, c);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_backend_matches_portable_on_large_buffers() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    for backend in simd_backends() {
+        for len in [4095, 4096, 4097, 65_536 + 63, (1 << 20) + 5] {
+            for c in [0x01, 0x02, 0x53, 0x80, 0xCA, 0xFF, 0x00] {
+                check(backend, &mut rng, len, 1, 3, c);
+                let mut portable_dst = random_bytes(&mut rng, len);
+                let mut simd_dst = portable_dst.clone();
+                let src = random_bytes(&mut rng, len);
+                Backend::portable().mul_add(&mut portable_dst, &src, c);
+                backend.mul_add(&mut simd_dst, &src, c);
+                assert!(
+                    portable_dst == simd_dst,
+                    "{} len={len} c={c}",
+                    backend.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn unequal_lengths_use_the_shorter() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    for backend in Backend::available() {
+        for (dst_len, src_len) in [(10, 100), (100, 10), (33, 64), (64, 33), (0, 5)] {
+            let src = random_bytes(&mut rng, src_len);
+            let before = random_bytes(&mut rng, dst_len);
+            let mut got = before.clone();
+            backend.mul_add(&mut got, &src, 0x57);
+            let n = dst_len.min(src_len);
+            for i in 0..dst_len {
+                let want = if i < n {
+                    before[i] ^ field::mul(0x57, src[i])
+                } else {
+                    before[i]
+                };
+                assert_eq!(
+                    got[i],
+                    want,
+                    "{} dst_len={dst_len} src_len={src_len} i={i}",
+                    backend.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn split_and_combine_give_identical_bytes_on_every_backend() {
+    for len in [
+        1usize,
+        15,
+        16,
+        31,
+        32,
+        33,
+        64,
+        100,
+        4096 - 32,
+        4096,
+        5000,
+        9000,
+    ] {
+        let secret = random_bytes(&mut ChaCha20Rng::seed_from_u64(len as u64), len);
+        let reference = keysplit::split_with_backend(
+            &secret,
+            3,
+            5,
+            &mut ChaCha20Rng::seed_from_u64(99),
+            Backend::portable(),
+        )
+        .unwrap();
+        let raw_reference = keysplit::raw::split_with_backend(
+            &secret,
+            3,
+            5,
+            &mut ChaCha20Rng::seed_from_u64(98),
+            Backend::portable(),
+        )
+        .unwrap();
+        for backend in Backend::available() {
+            let shares = keysplit::split_with_backend(
+                &secret,
+                3,
+                5,
+                &mut ChaCha20Rng::seed_from_u64(99),
+                backend,
+            )
+            .unwrap();
+            for (a, b) in shares.iter().zip(&reference) {
+                assert!(a.as_bytes() == b.as_bytes(), "{} len={len}", backend.name());
+            }
+            let recovery = keysplit::combine_with_backend(&shares[1..4], backend).unwrap();
+            assert!(
+                recovery.secret() == &secret[..],
+                "{} len={len}",
+                backend.name()
+            );
+
+            let raw = keysplit::raw::split_with_backend(
+                &secret,
+                3,
+                5,
+                &mut ChaCha20Rng::seed_from_u64(98),
+                backend,
+            )
+            .unwrap();
+            for (a, b) in raw.iter().zip(&raw_reference) {
+                assert!(
+                    a.as_bytes() == b.as_bytes(),
+                    "raw {} len={len}",
+                    backend.name()
+                );
+            }
+            let back = keysplit::raw::combine_with_backend(&raw[2..5], backend).unwrap();
+            assert!(back[..] == secret[..], "raw {} len={len}", backend.name());
+        }
+    }
+}
+
+#[test]
+fn forcing_a_backend_the_cpu_lacks_is_refused() {
+    // On x86_64 NEON never exists and vice versa; simd128 only on wasm32.
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(Backend::neon(), None);
+    #[cfg(not(target_arch = "x86_64"))]
+    assert_eq!(Backend::avx2(), None);
+    #[cfg(not(target_arch = "wasm32"))]
+    assert_eq!(Backend::simd128(), None);
+    assert!(Backend::available().contains(&Backend::detect()));
+}
