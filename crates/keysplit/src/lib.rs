@@ -54,6 +54,9 @@ extern crate std;
 mod envelope;
 mod error;
 pub mod raw;
+/// Split and combine over `std::io` streams in bounded memory.
+#[cfg(feature = "std")]
+pub mod stream;
 mod text;
 
 /// The pieces beneath the safe API: field arithmetic, the multiply-accumulate backends,

@@ -25,7 +25,6 @@ use zeroize::Zeroizing;
 
 use crate::backend::Backend;
 use crate::error::Error;
-use crate::field;
 
 /// Block size in payload bytes: coefficients for one block stay in L1.
 pub const BLOCK: usize = 4096;
@@ -77,45 +76,51 @@ pub struct Evaluator {
     /// `powers[i * (t - 1) + (j - 1)] = x_i^j` for j = 1..t-1 (public).
     powers: Vec<u8>,
     /// Coefficients for the current block; wiped on drop and overwritten every block.
+    /// Sized for the largest block actually evaluated, so a 32-byte secret does not pay
+    /// for (or zero) a 4 KiB-per-coefficient buffer.
     coefficients: Zeroizing<Vec<u8>>,
     backend: Backend,
 }
 
 impl Evaluator {
-    /// Prepares evaluation at `xs` for polynomials of degree `threshold - 1`.
-    pub fn new(xs: &[u8], threshold: usize, backend: Backend) -> Self {
+    /// Prepares evaluation at `xs` for polynomials of degree `threshold - 1`, for blocks
+    /// of at most `max_block` (itself at most [`BLOCK`]) bytes.
+    pub fn new(xs: &[u8], threshold: usize, backend: Backend, max_block: usize) -> Self {
         let degree = threshold.saturating_sub(1);
         let mut powers = Vec::with_capacity(xs.len() * degree);
         for &x in xs {
             let mut power = 1u8;
             for _ in 0..degree {
-                power = field::mul(power, x);
+                power = public::mul(power, x);
                 powers.push(power);
             }
         }
         Evaluator {
             threshold,
             powers,
-            coefficients: Zeroizing::new(vec![0u8; degree * BLOCK]),
+            coefficients: Zeroizing::new(vec![0u8; degree * max_block.min(BLOCK)]),
             backend,
         }
     }
 
-    /// For a block of at most [`BLOCK`] payload bytes, draws fresh coefficients and writes
-    /// share `i`'s values for the block into `outputs[i]` (each exactly `block.len()` long).
+    /// For a block of at most `max_block` payload bytes, draws fresh coefficients and
+    /// writes share `i`'s values for the block into `outputs[i][at..at + block.len()]`.
     pub fn eval_block<R: CryptoRng + ?Sized>(
         &mut self,
         block: &[u8],
         rng: &mut R,
         outputs: &mut [&mut [u8]],
+        at: usize,
     ) {
-        let len = block.len().min(BLOCK);
-        let block = &block[..len];
         let degree = self.threshold - 1;
+        let len = block.len().min(self.coefficients.len() / degree.max(1));
+        let block = &block[..len];
         let coefficients = &mut self.coefficients[..degree * len];
         rng.fill_bytes(coefficients);
         for (i, out) in outputs.iter_mut().enumerate() {
-            let out = &mut out[..len];
+            let Some(out) = out.get_mut(at..at + len) else {
+                continue;
+            };
             out.copy_from_slice(block);
             let powers = &self.powers[i * degree..(i + 1) * degree];
             for (row, &power) in coefficients.chunks_exact(len).zip(powers) {
@@ -139,23 +144,20 @@ pub fn split_parts<R: CryptoRng + ?Sized>(
     backend: Backend,
 ) {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    let mut evaluator = Evaluator::new(xs, threshold, backend);
-    let mut staging = Zeroizing::new(vec![0u8; BLOCK]);
+    let mut evaluator = Evaluator::new(xs, threshold, backend, total);
+    // Allocated on first use: only a block straddling two parts needs it.
+    let mut staging: Option<Zeroizing<Vec<u8>>> = None;
     let mut offset = 0;
     while offset < total {
         let len = BLOCK.min(total - offset);
-        let block: &[u8] = match contiguous(parts, offset, len) {
-            Some(slice) => slice,
+        match contiguous(parts, offset, len) {
+            Some(block) => evaluator.eval_block(block, rng, outputs, offset),
             None => {
-                gather(parts, offset, &mut staging[..len]);
-                &staging[..len]
+                let buffer = staging.get_or_insert_with(|| Zeroizing::new(vec![0u8; BLOCK]));
+                gather(parts, offset, &mut buffer[..len]);
+                evaluator.eval_block(&buffer[..len], rng, outputs, offset);
             }
-        };
-        let mut block_outputs: Vec<&mut [u8]> = outputs
-            .iter_mut()
-            .map(|o| &mut o[offset..offset + len])
-            .collect();
-        evaluator.eval_block(block, rng, &mut block_outputs);
+        }
         offset += len;
     }
 }
@@ -195,20 +197,87 @@ fn gather(parts: &[&[u8]], offset: usize, out: &mut [u8]) {
 ///
 /// Computed once per combine (O(k^2)), then applied to whole buffers.
 pub fn lagrange_weights(xs: &[u8], at: u8) -> Vec<u8> {
-    xs.iter()
-        .enumerate()
-        .map(|(i, &xi)| {
-            let mut numerator = 1u8;
-            let mut denominator = 1u8;
-            for (j, &xj) in xs.iter().enumerate() {
-                if i != j {
-                    numerator = field::mul(numerator, at ^ xj);
-                    denominator = field::mul(denominator, xi ^ xj);
-                }
+    let mut weights = vec![0u8; xs.len()];
+    lagrange_weights_into(xs, at, &mut weights);
+    weights
+}
+
+/// [`lagrange_weights`] into a caller's buffer (`weights.len() == xs.len()`).
+///
+/// x-coordinates and weights are public, so this uses the log/exp tables of [`public`].
+pub fn lagrange_weights_into(xs: &[u8], at: u8, weights: &mut [u8]) {
+    for (i, (&xi, weight)) in xs.iter().zip(weights.iter_mut()).enumerate() {
+        // Sum of logs of the numerator factors minus those of the denominator, mod 255.
+        let mut log = 0usize;
+        let mut zero = false;
+        for (j, &xj) in xs.iter().enumerate() {
+            if i == j {
+                continue;
             }
-            field::div(numerator, denominator)
-        })
-        .collect()
+            let numerator = at ^ xj;
+            let denominator = xi ^ xj;
+            if numerator == 0 || denominator == 0 {
+                // at == x_j: L_i(x_j) = 0. Equal x's (caller error): 0 rather than a panic.
+                zero = true;
+                break;
+            }
+            log += public::log(numerator) + 255 - public::log(denominator);
+        }
+        *weight = if zero { 0 } else { public::exp(log % 255) };
+    }
+}
+
+/// Arithmetic on **public** field elements only (x-coordinates, their powers, Lagrange
+/// weights) through log/exp tables indexed by those public values: far faster than the
+/// bit-serial [`crate::field::mul`] and [`crate::field::inv`], which must be used for anything secret.
+/// Nothing derived from a secret, a coefficient or a share's y values may come here.
+pub mod public {
+    /// `EXP[i] = 3^i` (3 generates the multiplicative group mod 0x11B), doubled in
+    /// length so that sums of two logs need no reduction.
+    const EXP: [u8; 510] = {
+        let mut table = [0u8; 510];
+        let mut value = 1u8;
+        let mut i = 0;
+        while i < 255 {
+            table[i] = value;
+            table[i + 255] = value;
+            value = crate::field::mul(value, 3);
+            i += 1;
+        }
+        table
+    };
+    /// `LOG[3^i] = i`; `LOG[0]` is unused.
+    const LOG: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut i = 0;
+        while i < 255 {
+            table[EXP[i] as usize] = i as u8;
+            i += 1;
+        }
+        table
+    };
+
+    /// The discrete log base 3 of a non-zero public element.
+    #[inline]
+    pub fn log(a: u8) -> usize {
+        usize::from(LOG[usize::from(a)])
+    }
+
+    /// `3^e` for a public `e < 510`.
+    #[inline]
+    pub fn exp(e: usize) -> u8 {
+        EXP[e % 510]
+    }
+
+    /// Product of two public elements.
+    #[inline]
+    pub fn mul(a: u8, b: u8) -> u8 {
+        if a == 0 || b == 0 {
+            0
+        } else {
+            exp(log(a) + log(b))
+        }
+    }
 }
 
 /// `out ^= sum_i weights[i] * ys[i]` over the first `out.len()` bytes of each `ys[i]`.
@@ -221,6 +290,7 @@ pub fn interpolate_into(out: &mut [u8], ys: &[&[u8]], weights: &[u8], backend: B
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field;
 
     struct CountingRng(u8);
     impl rand_core::TryRng for CountingRng {
@@ -280,6 +350,45 @@ mod tests {
     fn a_stuck_rng_is_an_error_not_a_hang() {
         // 0xFF is always rejected when drawing from 0..255 (limit 255).
         assert_eq!(random_xs(3, &mut StuckRng), Err(Error::Rng));
+    }
+
+    #[test]
+    fn public_tables_agree_with_the_constant_time_field() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(public::mul(a, b), field::mul(a, b), "{a} * {b}");
+            }
+        }
+    }
+
+    /// The textbook formula with the constant-time field, as an oracle for the tables.
+    fn lagrange_reference(xs: &[u8], at: u8) -> Vec<u8> {
+        xs.iter()
+            .enumerate()
+            .map(|(i, &xi)| {
+                let (mut num, mut den) = (1u8, 1u8);
+                for (j, &xj) in xs.iter().enumerate() {
+                    if i != j {
+                        num = field::mul(num, at ^ xj);
+                        den = field::mul(den, xi ^ xj);
+                    }
+                }
+                field::div(num, den)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lagrange_weights_match_the_textbook_formula() {
+        let mut rng = CountingRng(1);
+        for k in 1..=20 {
+            let xs = random_xs(k, &mut rng).unwrap();
+            for at in [0u8, 1, 7, 255, xs[0]] {
+                assert_eq!(lagrange_weights(&xs, at), lagrange_reference(&xs, at));
+            }
+        }
+        let all: Vec<u8> = (1..=255).collect();
+        assert_eq!(lagrange_weights(&all, 0), lagrange_reference(&all, 0));
     }
 
     #[test]

@@ -1,0 +1,818 @@
+//! Split and combine over `std::io` streams, in memory bounded independently of the
+//! secret's size (requires the `std` feature).
+//!
+//! The envelope format was laid out for this: the secret length is in the header, and the
+//! integrity digest and the per-share checksum come at the end, so both are computed
+//! incrementally while the bytes stream through. Memory is a few 4 KiB blocks per share
+//! (about `(shares + threshold) * 4 KiB`), whatever the secret's length.
+//!
+//! ```
+//! # fn main() -> Result<(), keysplit::stream::StreamError> {
+//! use keysplit::{stream, ChaCha20Rng};
+//! use rand_core::SeedableRng;
+//!
+//! let secret = vec![7u8; 100_000];
+//! let mut rng = ChaCha20Rng::from_seed([1; 32]); // keysplit::os_rng() in real use
+//! let mut shares = vec![Vec::new(); 3];
+//! stream::split(&secret[..], secret.len() as u64, 2, &mut shares, &mut rng)?;
+//!
+//! let mut recovered = Vec::new();
+//! let mut inputs = [&shares[2][..], &shares[0][..]];
+//! let report = stream::combine(&mut inputs, &mut recovered)?;
+//! assert_eq!(recovered, secret);
+//! assert_eq!(report.used(), &[0, 1]);
+//! # Ok(()) }
+//! ```
+//!
+//! # Security
+//! * [`split`] writes exactly the bytes [`crate::split`] makes from the same RNG stream:
+//!   same set id, x-coordinates and coefficients, drawn block by block.
+//! * [`combine`] writes the secret to `output` **before** it can verify it: the digest
+//!   and the checksums are at the end. Only an `Ok` return means the output is the
+//!   secret; on any error, delete what was written (the `keysplit` CLI writes to a
+//!   temporary file and renames it only on success). Write the output somewhere only you
+//!   can read.
+//! * With more shares than the threshold, the first `threshold` shares are used and the
+//!   others are checked against them ([`StreamRecovery::inconsistent`]). Unlike the
+//!   in-memory [`crate::combine_detailed`], a stream cannot be re-read to try other
+//!   subsets: if a used share is bad the combine fails; retry with other shares.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use std::io::{self, Read, Write};
+
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::backend::Backend;
+use crate::envelope::{check_distinct_x, SetId};
+use crate::envelope::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, OVERHEAD, VERSION};
+use crate::error::{DecodeError, Error};
+use crate::poly::{self, Evaluator, BLOCK};
+
+// Header offsets and digest domain of envelope format v1 (docs/envelope-format.md). The
+// tests check byte-for-byte that streamed shares equal the in-memory ones.
+const THRESHOLD_AT: usize = 3;
+const X_AT: usize = 4;
+const SET_ID_AT: usize = 5;
+const SECRET_LEN_AT: usize = 21;
+const DIGEST_DOMAIN: &[u8] = b"keysplit/v1/secret-digest";
+
+/// Why a streaming split or combine failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The shares or parameters are wrong (the same errors as the in-memory API).
+    Shares(Error),
+    /// Reading the secret failed.
+    ReadSecret(io::Error),
+    /// The secret stream ended before the announced length.
+    SecretTooShort {
+        /// Length announced by the caller.
+        expected: u64,
+        /// Bytes the stream had.
+        found: u64,
+    },
+    /// The secret stream has more bytes than the announced length.
+    SecretTooLong {
+        /// Length announced by the caller.
+        expected: u64,
+    },
+    /// Reading share `index` (0-based) failed.
+    ReadShare {
+        /// Position of the share among the inputs.
+        index: usize,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// Writing share `index` (0-based) failed.
+    WriteShare {
+        /// Position of the share among the outputs.
+        index: usize,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// Writing the recovered secret failed.
+    WriteSecret(io::Error),
+}
+
+impl StreamError {
+    /// A stable code: the core's [`Error::code`] for share errors, `IO` otherwise.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StreamError::Shares(e) => e.code(),
+            StreamError::SecretTooShort { .. } | StreamError::SecretTooLong { .. } => {
+                "SECRET_LENGTH"
+            }
+            _ => "IO",
+        }
+    }
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Shares(e) => write!(f, "{e}"),
+            StreamError::ReadSecret(e) => write!(f, "cannot read the secret: {e}"),
+            StreamError::SecretTooShort { expected, found } => write!(
+                f,
+                "the secret ended after {found} bytes but {expected} were announced (was the file changed while being split?)"
+            ),
+            StreamError::SecretTooLong { expected } => write!(
+                f,
+                "the secret has more than the {expected} bytes announced (was the file changed while being split?)"
+            ),
+            StreamError::ReadShare { index, source } => {
+                write!(f, "cannot read share #{}: {source}", index + 1)
+            }
+            StreamError::WriteShare { index, source } => {
+                write!(f, "cannot write share #{}: {source}", index + 1)
+            }
+            StreamError::WriteSecret(e) => write!(f, "cannot write the secret: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StreamError::Shares(e) => Some(e),
+            StreamError::ReadSecret(e) | StreamError::WriteSecret(e) => Some(e),
+            StreamError::ReadShare { source, .. } | StreamError::WriteShare { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for StreamError {
+    fn from(e: Error) -> Self {
+        StreamError::Shares(e)
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+fn read_full<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn secret_digest_hasher(set_id: &SetId, secret_len: u64) -> Sha256 {
+    let mut hasher = Sha256::new();
+    hasher.update(DIGEST_DOMAIN);
+    hasher.update(set_id.0);
+    hasher.update(secret_len.to_be_bytes());
+    hasher
+}
+
+/// [`split_with_backend`] with the detected backend.
+pub fn split<S, W, R>(
+    secret: S,
+    secret_len: u64,
+    threshold: usize,
+    outputs: &mut [W],
+    rng: &mut R,
+) -> Result<SetId, StreamError>
+where
+    S: Read,
+    W: Write,
+    R: CryptoRng + ?Sized,
+{
+    split_with_backend(
+        secret,
+        secret_len,
+        threshold,
+        outputs,
+        rng,
+        Backend::detect(),
+    )
+}
+
+/// Splits the `secret_len` bytes read from `secret` into one envelope per writer in
+/// `outputs` (2..=255 of them), any `threshold` of which rebuild it.
+///
+/// The length must be known up front (it is in every share's header); a stream that is
+/// shorter or longer is an error. Writers are written block by block: wrap files in a
+/// `BufWriter` only if the blocks (4 KiB) are too small for you. Nothing is flushed.
+pub fn split_with_backend<S, W, R>(
+    mut secret: S,
+    secret_len: u64,
+    threshold: usize,
+    outputs: &mut [W],
+    rng: &mut R,
+    backend: Backend,
+) -> Result<SetId, StreamError>
+where
+    S: Read,
+    W: Write,
+    R: CryptoRng + ?Sized,
+{
+    poly::check_parameters(threshold, outputs.len())?;
+    if secret_len == 0 {
+        return Err(Error::EmptySecret.into());
+    }
+    let payload_len = secret_len
+        .checked_add(DIGEST_LEN as u64)
+        .filter(|len| {
+            len.checked_add((HEADER_LEN + CHECKSUM_LEN) as u64)
+                .is_some()
+        })
+        .ok_or(Error::TooLarge)?;
+
+    // The same draws, in the same order, as the in-memory split.
+    let mut set_id = SetId([0u8; 16]);
+    rng.fill_bytes(&mut set_id.0);
+    let xs = poly::random_xs(outputs.len(), rng)?;
+
+    let mut checksums: Vec<Sha256> = Vec::with_capacity(outputs.len());
+    for (index, (output, &x)) in outputs.iter_mut().zip(&xs).enumerate() {
+        let mut header = [0u8; HEADER_LEN];
+        header[..2].copy_from_slice(&MAGIC);
+        header[2] = VERSION;
+        header[THRESHOLD_AT] = threshold as u8;
+        header[X_AT] = x;
+        header[SET_ID_AT..SET_ID_AT + 16].copy_from_slice(&set_id.0);
+        header[SECRET_LEN_AT..HEADER_LEN].copy_from_slice(&secret_len.to_be_bytes());
+        output
+            .write_all(&header)
+            .map_err(|source| StreamError::WriteShare { index, source })?;
+        checksums.push(Sha256::new_with_prefix(header));
+    }
+
+    let first_block = usize::try_from(payload_len).unwrap_or(BLOCK).min(BLOCK);
+    let mut evaluator = Evaluator::new(&xs, threshold, backend, first_block);
+    let mut block = Zeroizing::new(vec![0u8; first_block]);
+    let mut share_blocks: Vec<Zeroizing<Vec<u8>>> = (0..outputs.len())
+        .map(|_| Zeroizing::new(vec![0u8; first_block]))
+        .collect();
+    let mut share_slices: Vec<&mut [u8]> = share_blocks.iter_mut().map(|b| &mut b[..]).collect();
+    let mut digest_hasher = secret_digest_hasher(&set_id, secret_len);
+    let mut digest: Option<Zeroizing<[u8; DIGEST_LEN]>> = None;
+
+    let mut offset = 0u64;
+    while offset < payload_len {
+        let len = (payload_len - offset).min(first_block as u64) as usize;
+        let secret_left = secret_len.saturating_sub(offset);
+        let from_secret = (len as u64).min(secret_left) as usize;
+        let got =
+            read_full(&mut secret, &mut block[..from_secret]).map_err(StreamError::ReadSecret)?;
+        if got < from_secret {
+            return Err(StreamError::SecretTooShort {
+                expected: secret_len,
+                found: offset + got as u64,
+            });
+        }
+        digest_hasher.update(&block[..from_secret]);
+        if from_secret < len {
+            // The block reaches into the digest, which follows the whole secret.
+            let digest = digest.get_or_insert_with(|| {
+                let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
+                out.copy_from_slice(&digest_hasher.clone().finalize());
+                out
+            });
+            let digest_from = (offset + from_secret as u64 - secret_len) as usize;
+            block[from_secret..len]
+                .copy_from_slice(&digest[digest_from..digest_from + len - from_secret]);
+        }
+        evaluator.eval_block(&block[..len], rng, &mut share_slices, 0);
+        for (index, ((output, values), checksum)) in outputs
+            .iter_mut()
+            .zip(share_slices.iter())
+            .zip(checksums.iter_mut())
+            .enumerate()
+        {
+            output
+                .write_all(&values[..len])
+                .map_err(|source| StreamError::WriteShare { index, source })?;
+            checksum.update(&values[..len]);
+        }
+        offset += len as u64;
+    }
+    let mut probe = [0u8; 1];
+    if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
+        return Err(StreamError::SecretTooLong {
+            expected: secret_len,
+        });
+    }
+    for (index, (output, checksum)) in outputs.iter_mut().zip(checksums).enumerate() {
+        let sum = checksum.finalize();
+        output
+            .write_all(&sum[..CHECKSUM_LEN])
+            .map_err(|source| StreamError::WriteShare { index, source })?;
+    }
+    Ok(set_id)
+}
+
+/// What a successful streaming combine found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamRecovery {
+    set_id: SetId,
+    threshold: u8,
+    secret_len: u64,
+    used: Vec<usize>,
+    inconsistent: Vec<usize>,
+}
+
+impl StreamRecovery {
+    /// The set the secret was rebuilt from.
+    pub fn set_id(&self) -> SetId {
+        self.set_id
+    }
+    /// The set's threshold.
+    pub fn threshold(&self) -> u8 {
+        self.threshold
+    }
+    /// Bytes written to the output.
+    pub fn secret_len(&self) -> u64 {
+        self.secret_len
+    }
+    /// Positions of the shares whose values rebuilt the secret (the first `threshold`).
+    pub fn used(&self) -> &[usize] {
+        &self.used
+    }
+    /// Positions of the extra shares that do not lie on the recovered polynomial
+    /// (altered or forged with a recomputed checksum): replace them.
+    pub fn inconsistent(&self) -> &[usize] {
+        &self.inconsistent
+    }
+}
+
+/// One share being read: its position, header fields and running checksum.
+struct Incoming<R> {
+    reader: R,
+    index: usize,
+    x: u8,
+    checksum: Sha256,
+    values: Zeroizing<Vec<u8>>,
+}
+
+impl<R: Read> Incoming<R> {
+    fn read_exact(&mut self, len: usize, position: u64, total: u64) -> Result<(), StreamError> {
+        let index = self.index;
+        let got = read_full(&mut self.reader, &mut self.values[..len])
+            .map_err(|source| StreamError::ReadShare { index, source })?;
+        if got < len {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::Truncated {
+                    expected: total,
+                    found: position + got as u64,
+                },
+            }
+            .into());
+        }
+        self.checksum.update(&self.values[..len]);
+        Ok(())
+    }
+}
+
+/// Reads and checks one header; returns (threshold, x, set id, secret length).
+fn read_header<R: Read>(
+    reader: &mut R,
+    index: usize,
+) -> Result<(u8, u8, SetId, u64, [u8; HEADER_LEN]), StreamError> {
+    let bad = |cause| StreamError::Shares(Error::BadShare { index, cause });
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_full(reader, &mut header)
+        .map_err(|source| StreamError::ReadShare { index, source })?;
+    if got >= 2 && header[..2] != MAGIC {
+        return Err(bad(DecodeError::BadMagic));
+    }
+    if got >= 3 && header[2] != VERSION {
+        return Err(bad(DecodeError::UnsupportedVersion { version: header[2] }));
+    }
+    if got < HEADER_LEN {
+        return Err(bad(DecodeError::Truncated {
+            expected: (OVERHEAD + 1) as u64,
+            found: got as u64,
+        }));
+    }
+    let mut len_bytes = [0u8; 8];
+    len_bytes.copy_from_slice(&header[SECRET_LEN_AT..HEADER_LEN]);
+    let secret_len = u64::from_be_bytes(len_bytes);
+    if secret_len == 0 {
+        return Err(bad(DecodeError::EmptySecret));
+    }
+    let threshold = header[THRESHOLD_AT];
+    if threshold < 2 {
+        return Err(bad(DecodeError::BadThreshold { threshold }));
+    }
+    let x = header[X_AT];
+    if x == 0 {
+        return Err(Error::ZeroX { index }.into());
+    }
+    let mut set_id = SetId([0u8; 16]);
+    set_id.0.copy_from_slice(&header[SET_ID_AT..SET_ID_AT + 16]);
+    Ok((threshold, x, set_id, secret_len, header))
+}
+
+/// [`combine_with_backend`] with the detected backend.
+pub fn combine<R: Read, W: Write>(
+    shares: &mut [R],
+    output: W,
+) -> Result<StreamRecovery, StreamError> {
+    combine_with_backend(shares, output, Backend::detect())
+}
+
+/// Rebuilds the secret from envelope streams and writes it to `output` block by block.
+///
+/// The headers are read and checked first (same set, threshold and length, distinct
+/// non-zero x, at least `threshold` shares) before anything is written. The secret is
+/// only known to be right when this returns `Ok`: the digest and the checksums come at
+/// the end of the shares (see the module docs). `output` is flushed on success.
+pub fn combine_with_backend<R: Read, W: Write>(
+    shares: &mut [R],
+    mut output: W,
+    backend: Backend,
+) -> Result<StreamRecovery, StreamError> {
+    if shares.is_empty() {
+        return Err(Error::NoShares.into());
+    }
+    let mut incoming: Vec<Incoming<&mut R>> = Vec::with_capacity(shares.len());
+    let mut first: Option<(u8, SetId, u64)> = None;
+    for (index, reader) in shares.iter_mut().enumerate() {
+        let (threshold, x, set_id, secret_len, header) = read_header(reader, index)?;
+        match first {
+            None => first = Some((threshold, set_id, secret_len)),
+            Some((t, id, len)) => {
+                if set_id != id {
+                    return Err(Error::SetMismatch { index }.into());
+                }
+                if threshold != t {
+                    return Err(Error::ThresholdMismatch {
+                        index,
+                        expected: t,
+                        found: threshold,
+                    }
+                    .into());
+                }
+                if secret_len != len {
+                    return Err(Error::LengthMismatch {
+                        index,
+                        expected: len,
+                        found: secret_len,
+                    }
+                    .into());
+                }
+            }
+        }
+        incoming.push(Incoming {
+            reader,
+            index,
+            x,
+            checksum: Sha256::new_with_prefix(header),
+            values: Zeroizing::new(Vec::new()),
+        });
+    }
+    let Some((threshold, set_id, secret_len)) = first else {
+        return Err(Error::NoShares.into());
+    };
+    check_distinct_x(incoming.iter().map(|s| (s.index, s.x)))?;
+    let t = usize::from(threshold);
+    if incoming.len() < t {
+        return Err(Error::BelowThreshold {
+            needed: t,
+            got: incoming.len(),
+        }
+        .into());
+    }
+    let payload_len = secret_len
+        .checked_add(DIGEST_LEN as u64)
+        .ok_or(Error::TooLarge)?;
+    let total_len = payload_len
+        .checked_add((HEADER_LEN + CHECKSUM_LEN) as u64)
+        .ok_or(Error::TooLarge)?;
+    let block_len = usize::try_from(payload_len).unwrap_or(BLOCK).min(BLOCK);
+    for share in incoming.iter_mut() {
+        share.values = Zeroizing::new(vec![0u8; block_len]);
+    }
+
+    let xs: Vec<u8> = incoming[..t].iter().map(|s| s.x).collect();
+    let weights = poly::lagrange_weights(&xs, 0);
+    // Weights that evaluate the recovered polynomial at each extra share's x.
+    let extra_weights: Vec<Vec<u8>> = incoming[t..]
+        .iter()
+        .map(|s| poly::lagrange_weights(&xs, s.x))
+        .collect();
+    let mut consistent = vec![true; incoming.len() - t];
+    let mut recovered = Zeroizing::new(vec![0u8; block_len]);
+    let mut check = Zeroizing::new(vec![0u8; block_len]);
+    let mut digest_hasher = secret_digest_hasher(&set_id, secret_len);
+    let mut recovered_digest = Zeroizing::new([0u8; DIGEST_LEN]);
+
+    let mut offset = 0u64;
+    while offset < payload_len {
+        let len = (payload_len - offset).min(block_len as u64) as usize;
+        let position = HEADER_LEN as u64 + offset;
+        for share in incoming.iter_mut() {
+            share.read_exact(len, position, total_len)?;
+        }
+        let (used, extra) = incoming.split_at(t);
+        let out = &mut recovered[..len];
+        out.fill(0);
+        for (share, &w) in used.iter().zip(&weights) {
+            backend.mul_add(out, &share.values[..len], w);
+        }
+        for ((share, w), ok) in extra.iter().zip(&extra_weights).zip(&mut consistent) {
+            let expected = &mut check[..len];
+            expected.fill(0);
+            for (used_share, &weight) in used.iter().zip(w) {
+                backend.mul_add(expected, &used_share.values[..len], weight);
+            }
+            *ok &= bool::from(expected.ct_eq(&share.values[..len]));
+        }
+        // Split the block at the end of the secret: secret bytes go out, digest bytes
+        // are kept for the final check.
+        let secret_part = (len as u64).min(secret_len.saturating_sub(offset)) as usize;
+        digest_hasher.update(&out[..secret_part]);
+        output
+            .write_all(&out[..secret_part])
+            .map_err(StreamError::WriteSecret)?;
+        if secret_part < len {
+            let digest_from = (offset + secret_part as u64 - secret_len) as usize;
+            recovered_digest[digest_from..digest_from + len - secret_part]
+                .copy_from_slice(&out[secret_part..len]);
+        }
+        offset += len as u64;
+    }
+
+    for share in incoming.iter_mut() {
+        let index = share.index;
+        let mut stored = [0u8; CHECKSUM_LEN];
+        let got = read_full(&mut share.reader, &mut stored)
+            .map_err(|source| StreamError::ReadShare { index, source })?;
+        if got < CHECKSUM_LEN {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::Truncated {
+                    expected: total_len,
+                    found: total_len - (CHECKSUM_LEN - got) as u64,
+                },
+            }
+            .into());
+        }
+        let computed = share.checksum.clone().finalize();
+        if !bool::from(computed[..CHECKSUM_LEN].ct_eq(&stored)) {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::Checksum,
+            }
+            .into());
+        }
+        let mut probe = [0u8; 1];
+        let extra = read_full(&mut share.reader, &mut probe)
+            .map_err(|source| StreamError::ReadShare { index, source })?;
+        if extra != 0 {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::TrailingBytes {
+                    expected: total_len,
+                    found: total_len + extra as u64,
+                },
+            }
+            .into());
+        }
+    }
+    let mut digest = Zeroizing::new([0u8; DIGEST_LEN]);
+    digest.copy_from_slice(&digest_hasher.finalize());
+    if !bool::from(digest.ct_eq(&*recovered_digest)) {
+        return Err(Error::IntegrityCheck.into());
+    }
+    output.flush().map_err(StreamError::WriteSecret)?;
+    Ok(StreamRecovery {
+        set_id,
+        threshold,
+        secret_len,
+        used: incoming[..t].iter().map(|s| s.index).collect(),
+        inconsistent: incoming[t..]
+            .iter()
+            .zip(&consistent)
+            .filter(|(_, &ok)| !ok)
+            .map(|(s, _)| s.index)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ChaCha20Rng;
+    use rand_core::{Rng, SeedableRng};
+
+    fn secret(len: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; len];
+        ChaCha20Rng::seed_from_u64(len as u64).fill_bytes(&mut bytes);
+        bytes
+    }
+
+    fn stream_split(data: &[u8], t: usize, n: usize, seed: u64) -> Vec<Vec<u8>> {
+        let mut outputs = vec![Vec::new(); n];
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        split(data, data.len() as u64, t, &mut outputs, &mut rng).unwrap();
+        outputs
+    }
+
+    /// Re-seals an envelope after its bytes were edited (as a forger would).
+    fn reseal(bytes: &mut [u8]) {
+        let body = bytes.len() - CHECKSUM_LEN;
+        let sum = Sha256::digest(&bytes[..body]);
+        bytes[body..].copy_from_slice(&sum[..CHECKSUM_LEN]);
+    }
+
+    #[test]
+    fn streamed_shares_equal_in_memory_shares() {
+        let lengths = [
+            1usize, 31, 32, 33, 4063, 4064, 4065, 4096, 8160, 8192, 10_000,
+        ];
+        for len in lengths {
+            for (t, n) in [(2, 3), (3, 5), (5, 5)] {
+                let data = secret(len);
+                let streamed = stream_split(&data, t, n, 9);
+                let memory = crate::split(&data, t, n, &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
+                for (a, b) in streamed.iter().zip(&memory) {
+                    assert!(a[..] == *b.as_bytes(), "len={len} t={t} n={n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn combine_rebuilds_from_any_threshold_subset_and_checks_extras() {
+        for len in [1usize, 100, 4064, 4065, 9000] {
+            let data = secret(len);
+            let shares = stream_split(&data, 3, 5, 1);
+            let mut out = Vec::new();
+            let mut inputs: Vec<&[u8]> = vec![&shares[4], &shares[1], &shares[2], &shares[0]];
+            let report = combine(&mut inputs, &mut out).unwrap();
+            assert_eq!(out, data, "len={len}");
+            assert_eq!(report.used(), &[0, 1, 2]);
+            assert!(report.inconsistent().is_empty());
+            assert_eq!(report.secret_len(), len as u64);
+        }
+    }
+
+    #[test]
+    fn a_forged_extra_share_is_reported() {
+        let data = secret(5000);
+        let mut shares = stream_split(&data, 2, 4, 2);
+        shares[3][HEADER_LEN + 4500] ^= 1;
+        reseal(&mut shares[3]);
+        let mut out = Vec::new();
+        let mut inputs: Vec<&[u8]> = shares.iter().map(|s| &s[..]).collect();
+        let report = combine(&mut inputs, &mut out).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(report.inconsistent(), &[3]);
+    }
+
+    fn combine_err(inputs: &[&[u8]]) -> StreamError {
+        let mut inputs = inputs.to_vec();
+        combine(&mut inputs, io::sink()).unwrap_err()
+    }
+
+    #[test]
+    fn bad_shares_are_refused_with_the_share_named() {
+        let data = secret(300);
+        let shares = stream_split(&data, 2, 3, 3);
+        let other = stream_split(&data, 2, 3, 4);
+
+        let mut corrupted = shares[1].clone();
+        corrupted[HEADER_LEN + 10] ^= 0x40;
+        let err = combine_err(&[&shares[0], &corrupted]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::Checksum
+                })
+            ),
+            "{err}"
+        );
+
+        let mut forged = shares[1].clone();
+        forged[HEADER_LEN + 10] ^= 0x40;
+        reseal(&mut forged);
+        let err = combine_err(&[&shares[0], &forged]);
+        assert!(
+            matches!(err, StreamError::Shares(Error::IntegrityCheck)),
+            "{err}"
+        );
+
+        let truncated = &shares[1][..shares[1].len() - 1];
+        let err = combine_err(&[&shares[0], truncated]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::Truncated { .. }
+                })
+            ),
+            "{err}"
+        );
+
+        let mut trailing = shares[1].clone();
+        trailing.push(0);
+        let err = combine_err(&[&shares[0], &trailing]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::TrailingBytes { .. }
+                })
+            ),
+            "{err}"
+        );
+
+        let err = combine_err(&[&shares[0], &other[1]]);
+        assert!(
+            matches!(err, StreamError::Shares(Error::SetMismatch { index: 1 })),
+            "{err}"
+        );
+
+        let err = combine_err(&[&shares[0]]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BelowThreshold { needed: 2, got: 1 })
+            ),
+            "{err}"
+        );
+
+        let err = combine_err(&[&shares[0], &shares[0]]);
+        assert!(
+            matches!(err, StreamError::Shares(Error::DuplicateX { .. })),
+            "{err}"
+        );
+
+        let err = combine_err(&[&shares[0], b"XY"]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::BadMagic
+                })
+            ),
+            "{err}"
+        );
+
+        let err = combine_err(&[&shares[0], &shares[1][..10]]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::Truncated { .. }
+                })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_length_is_an_error() {
+        let data = secret(100);
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let mut outputs = vec![Vec::new(); 3];
+        let err = split(&data[..], 101, 2, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StreamError::SecretTooShort {
+                    expected: 101,
+                    found: 100
+                }
+            ),
+            "{err}"
+        );
+        let err = split(&data[..], 99, 2, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, StreamError::SecretTooLong { expected: 99 }),
+            "{err}"
+        );
+        let err = split(&data[..0], 0, 2, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, StreamError::Shares(Error::EmptySecret)),
+            "{err}"
+        );
+        let err = split(&data[..], 100, 4, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, StreamError::Shares(Error::InvalidThreshold { .. })),
+            "{err}"
+        );
+    }
+}
