@@ -37,6 +37,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::backend::Backend;
+use crate::ct;
 use crate::error::{DecodeError, Error};
 use crate::poly;
 use crate::text;
@@ -143,15 +144,8 @@ impl Share {
             .is_some_and(|p| p.eq_ignore_ascii_case("ks1"));
         let bytes = if looks_bech32 {
             text::decode_bech32m(trimmed, text::HRP)?
-        } else if !trimmed.is_empty()
-            && trimmed
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
-        {
+        } else if text::looks_like_hex(trimmed) {
             text::decode_hex(trimmed)?
-        } else if trimmed.bytes().any(|c| c == b'1') && !trimmed.is_empty() {
-            // Something bech32-shaped with another prefix.
-            return Err(DecodeError::UnknownTextForm);
         } else {
             return Err(DecodeError::UnknownTextForm);
         };
@@ -200,7 +194,7 @@ impl Share {
         }
         let body_len = bytes.len() - CHECKSUM_LEN;
         let (body, stored) = bytes.split_at(body_len);
-        if !bool::from(checksum(body).ct_eq(stored)) {
+        if !ct::public_choice(checksum(body).ct_eq(stored)) {
             return Err(DecodeError::Checksum);
         }
         let threshold = header[THRESHOLD_AT];
@@ -501,7 +495,7 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
         poly::interpolate_into(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
         let (secret_part, digest_part) = payload.split_at(secret_len);
         let digest = secret_digest(&set_id, secret_part);
-        if bool::from(digest.ct_eq(digest_part)) {
+        if ct::public_choice(digest.ct_eq(digest_part)) {
             let mut inconsistent = Vec::new();
             let mut scratch = Zeroizing::new(vec![0u8; payload_len]);
             for (k, &(index, share)) in shares.iter().enumerate() {
@@ -511,7 +505,7 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
                 scratch.fill(0);
                 let weights = poly::lagrange_weights(&xs, share.x());
                 poly::interpolate_into(&mut scratch, &ys, &weights, backend);
-                if !bool::from(scratch.ct_eq(share.y())) {
+                if !ct::public_choice(scratch.ct_eq(share.y())) {
                     inconsistent.push(index);
                 }
             }

@@ -51,6 +51,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod ct;
 mod envelope;
 mod error;
 pub mod raw;
@@ -62,8 +63,12 @@ mod text;
 /// The pieces beneath the safe API: field arithmetic, the multiply-accumulate backends,
 /// and the polynomial engine. Correct use is on you; they do not validate their inputs
 /// the way [`split`] and [`combine`] do.
+#[allow(unexpected_cfgs)] // `keysplit_ctgrind`: see `set_declassify_hook`
 pub mod hazmat {
     pub use crate::backend::Backend;
+    /// Only in the constant-time check's build (`RUSTFLAGS="--cfg keysplit_ctgrind"`).
+    #[cfg(keysplit_ctgrind)]
+    pub use crate::ct::set_declassify_hook;
     pub use crate::field;
     pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
     pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Constant-time check of the compiled code under valgrind memcheck (crates/keysplit-ctgrind).
+#
+# 1. Builds the harness in release mode with keysplit's declassification hook
+#    (RUSTFLAGS="--cfg keysplit_ctgrind", own target dir so normal builds are untouched).
+# 2. Each canary (a table lookup by a secret byte, a branch on a secret byte) must FAIL:
+#    if valgrind does not flag them, the harness is broken and a pass would mean nothing.
+# 3. The real check (split, combine, reshare, raw and envelope, text forms, every backend
+#    this CPU and valgrind can run) must PASS with zero valgrind errors.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ "$(uname -m)" != "x86_64" ]; then
+  echo "ctgrind: the client requests are written for x86_64; skipped on $(uname -m)" >&2
+  exit 0
+fi
+if ! command -v valgrind >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+  else
+    echo "ctgrind: valgrind is required (apt-get install valgrind)" >&2
+    exit 1
+  fi
+fi
+
+target_dir="${CTGRIND_TARGET_DIR:-$PWD/target/ctgrind}"
+RUSTFLAGS="--cfg keysplit_ctgrind" CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+  cargo build -q --release -p keysplit-ctgrind --target-dir "$target_dir"
+bin="$target_dir/release/keysplit-ctgrind"
+log_dir="$target_dir/logs"
+mkdir -p "$log_dir"
+
+run() { # mode -> exit status of valgrind
+  valgrind --error-exitcode=1 --track-origins=yes --num-callers=30 "$bin" "$1" \
+    >"$log_dir/$1.log" 2>&1
+}
+
+for canary in canary-table canary-branch; do
+  if run "$canary"; then
+    echo "ctgrind: FAIL: the $canary canary was NOT flagged; the harness is broken" >&2
+    cat "$log_dir/$canary.log" >&2
+    exit 1
+  fi
+  what=$(grep -m1 -oE "(Conditional jump or move depends on uninitialised value|Use of uninitialised value of size [0-9]+)" "$log_dir/$canary.log" || true)
+  if [ -z "$what" ]; then
+    echo "ctgrind: FAIL: $canary failed without a memcheck report" >&2
+    cat "$log_dir/$canary.log" >&2
+    exit 1
+  fi
+  echo "ctgrind: canary $canary flagged as expected ($what)"
+done
+
+if run check; then
+  grep -E "^(clean|FLAGGED)" "$log_dir/check.log"
+  echo "ctgrind: PASS: no secret-dependent branch or memory index (valgrind $(valgrind --version | sed 's/valgrind-//'))"
+else
+  cat "$log_dir/check.log" >&2
+  echo "ctgrind: FAIL: secret-dependent branch or memory index; see the report above" >&2
+  exit 1
+fi
