@@ -1,0 +1,436 @@
+//! The one error type of keysplit-wallet.
+
+use core::fmt;
+
+use crate::share_set::Role;
+
+/// What was wrong with a mnemonic phrase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MnemonicError {
+    /// The phrase does not have 12, 15, 18, 21 or 24 words.
+    WordCount {
+        /// Words found.
+        count: usize,
+    },
+    /// A word is not in any enabled BIP-39 word list.
+    UnknownWord {
+        /// Position of the word, from 0.
+        index: usize,
+    },
+    /// Every word is known but the checksum (the last word's tail bits) does not match:
+    /// a word is wrong, missing or swapped.
+    Checksum,
+    /// The phrase's words exist in more than one enabled language.
+    AmbiguousLanguage,
+}
+
+/// Why a sealed share's bytes could not be read (before any decryption is attempted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealedShareFormatError {
+    /// The bytes do not start with the sealed share magic `KSWS`.
+    BadMagic,
+    /// The sealed share names a format version this build does not know.
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// The role byte is not 1 (device), 2 (auth) or 3 (recovery).
+    UnknownRole {
+        /// The role byte found.
+        role: u8,
+    },
+    /// The key-derivation byte is not 0 (random key) or 1 (Argon2id password).
+    UnknownKdf {
+        /// The kdf byte found.
+        kdf: u8,
+    },
+    /// Shorter than a header plus an authentication tag, or longer than any share can be.
+    BadLength {
+        /// Bytes present.
+        found: usize,
+    },
+    /// Text is not hex.
+    InvalidHex,
+}
+
+/// Every way a keysplit-wallet operation can fail.
+///
+/// [`Error::code`] gives a stable identifier per variant (for bindings such as
+/// JavaScript's `error.code`); errors from the core keep the core's codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An error from keysplit's Shamir layer (combining or splitting the entropy).
+    Core(keysplit::Error),
+    /// Entropy must be 16, 20, 24, 28 or 32 bytes (128..=256 bits in steps of 32).
+    EntropyLength {
+        /// Bytes given.
+        len: usize,
+    },
+    /// The mnemonic phrase is not valid BIP-39.
+    Mnemonic(MnemonicError),
+    /// A passphrase or mnemonic is not plain ASCII and this build has no Unicode
+    /// normalisation (the `unicode` feature) to bring it into NFKD form as BIP-39 requires.
+    NonAsciiNeedsUnicode,
+    /// A derivation path is not of the form `m/44'/60'/0'/0/0`.
+    InvalidPath,
+    /// A hardened child was requested from an extended public key.
+    HardenedFromPublic,
+    /// SLIP-0010 ed25519 derivation supports hardened children only.
+    Ed25519NeedsHardened,
+    /// A BIP-32 derivation step produced an invalid key (probability below 2^-127; the
+    /// standard says to skip to the next index).
+    InvalidChildKey,
+    /// An `xprv`/`xpub` string could not be read.
+    InvalidExtendedKey(ExtendedKeyError),
+    /// An Ethereum address string is malformed or fails its EIP-55 checksum.
+    InvalidAddress,
+    /// A signature is malformed or does not recover to a public key.
+    InvalidSignature,
+    /// A sealed share's bytes are malformed.
+    SealedShareFormat(SealedShareFormatError),
+    /// The key or password does not fit this sealed share (nothing was decrypted).
+    WrongKey {
+        /// The share's role.
+        role: Role,
+    },
+    /// The password does not fit this sealed share (nothing was decrypted).
+    WrongPassword {
+        /// The share's role.
+        role: Role,
+    },
+    /// The sealed share's key is right but its ciphertext or header was altered.
+    Tampered {
+        /// The role the share claims.
+        role: Role,
+    },
+    /// A share sealed with a password was given a key, or the other way round.
+    UnlockKind {
+        /// The share's role.
+        role: Role,
+        /// The share needs a password (`true`) or a key (`false`).
+        needs_password: bool,
+    },
+    /// Argon2id parameters outside what this library accepts.
+    KdfParams {
+        /// Memory in KiB.
+        memory_kib: u32,
+        /// Passes.
+        iterations: u32,
+        /// Lanes.
+        parallelism: u32,
+    },
+    /// Argon2id failed (for example, it could not allocate its memory).
+    Kdf,
+    /// A share belongs to another wallet.
+    WalletMismatch {
+        /// The share's role.
+        role: Role,
+    },
+    /// A share belongs to another epoch (generation) of this wallet: it was replaced by a
+    /// rotation or recovery, or is newer than the wallet metadata.
+    EpochMismatch {
+        /// The share's role.
+        role: Role,
+        /// The wallet's current epoch.
+        expected: u32,
+        /// The share's epoch.
+        found: u32,
+    },
+    /// A share was given in another role's place (for example the recovery share as the
+    /// device share).
+    RoleMismatch {
+        /// The role the caller expected.
+        expected: Role,
+        /// The role the share was sealed for.
+        found: Role,
+    },
+    /// The same role was given twice; opening needs two different shares.
+    DuplicateRole {
+        /// The repeated role.
+        role: Role,
+    },
+    /// A decrypted share is not from the share set the wallet metadata names.
+    ShareSetMismatch {
+        /// The share's role.
+        role: Role,
+    },
+    /// The rebuilt wallet's addresses differ from the wallet metadata: the shares or the
+    /// metadata are not what they claim, and nothing was signed.
+    AddressMismatch,
+    /// Recovery needs the auth share and the recovery share.
+    RecoverNeedsAuthAndRecovery,
+    /// The epoch counter is at its maximum and cannot be advanced.
+    EpochExhausted,
+    /// The random number generator failed.
+    Rng,
+}
+
+/// What was wrong with an `xprv`/`xpub` string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExtendedKeyError {
+    /// Not base58, or not 78 bytes after the checksum is removed.
+    Encoding,
+    /// The base58check checksum does not match.
+    Checksum,
+    /// The 4-byte version is neither mainnet xprv nor xpub.
+    UnknownVersion,
+    /// The key bytes do not fit the version (a public key under xprv or the reverse), or
+    /// the private key prefix byte is not 0.
+    KeyPrefix,
+    /// Depth 0 (a master key) with a non-zero parent fingerprint or child number.
+    BadMaster,
+    /// The private key is 0 or not below the curve order.
+    PrivateKeyRange,
+    /// The public key is not a point on secp256k1.
+    PublicKeyPoint,
+}
+
+impl ExtendedKeyError {
+    fn message(self) -> &'static str {
+        match self {
+            ExtendedKeyError::Encoding => "it is not base58 or not 78 bytes long",
+            ExtendedKeyError::Checksum => {
+                "its base58check checksum does not match (a character is wrong)"
+            }
+            ExtendedKeyError::UnknownVersion => "its version is neither xprv nor xpub",
+            ExtendedKeyError::KeyPrefix => "its key bytes do not match its version",
+            ExtendedKeyError::BadMaster => {
+                "it has depth 0 but a parent fingerprint or child number"
+            }
+            ExtendedKeyError::PrivateKeyRange => {
+                "its private key is 0 or not below the secp256k1 order"
+            }
+            ExtendedKeyError::PublicKeyPoint => "its public key is not a point on secp256k1",
+        }
+    }
+}
+
+impl Error {
+    /// A stable identifier for bindings (for example JavaScript `error.code`).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Error::Core(inner) => inner.code(),
+            Error::EntropyLength { .. } => "ENTROPY_LENGTH",
+            Error::Mnemonic(MnemonicError::WordCount { .. }) => "MNEMONIC_WORD_COUNT",
+            Error::Mnemonic(MnemonicError::UnknownWord { .. }) => "MNEMONIC_UNKNOWN_WORD",
+            Error::Mnemonic(MnemonicError::Checksum) => "MNEMONIC_CHECKSUM",
+            Error::Mnemonic(MnemonicError::AmbiguousLanguage) => "MNEMONIC_AMBIGUOUS_LANGUAGE",
+            Error::NonAsciiNeedsUnicode => "NON_ASCII_NEEDS_UNICODE",
+            Error::InvalidPath => "INVALID_PATH",
+            Error::HardenedFromPublic => "HARDENED_FROM_PUBLIC",
+            Error::Ed25519NeedsHardened => "ED25519_NEEDS_HARDENED",
+            Error::InvalidChildKey => "INVALID_CHILD_KEY",
+            Error::InvalidExtendedKey(_) => "INVALID_EXTENDED_KEY",
+            Error::InvalidAddress => "INVALID_ADDRESS",
+            Error::InvalidSignature => "INVALID_SIGNATURE",
+            Error::SealedShareFormat(_) => "SEALED_SHARE_FORMAT",
+            Error::WrongKey { .. } => "WRONG_KEY",
+            Error::WrongPassword { .. } => "WRONG_PASSWORD",
+            Error::Tampered { .. } => "TAMPERED",
+            Error::UnlockKind { .. } => "UNLOCK_KIND",
+            Error::KdfParams { .. } => "KDF_PARAMS",
+            Error::Kdf => "KDF_FAILURE",
+            Error::WalletMismatch { .. } => "WALLET_MISMATCH",
+            Error::EpochMismatch { .. } => "EPOCH_MISMATCH",
+            Error::RoleMismatch { .. } => "ROLE_MISMATCH",
+            Error::DuplicateRole { .. } => "DUPLICATE_ROLE",
+            Error::ShareSetMismatch { .. } => "SHARE_SET_MISMATCH",
+            Error::AddressMismatch => "ADDRESS_MISMATCH",
+            Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
+            Error::EpochExhausted => "EPOCH_EXHAUSTED",
+            Error::Rng => "RNG_FAILURE",
+        }
+    }
+}
+
+impl From<keysplit::Error> for Error {
+    fn from(inner: keysplit::Error) -> Self {
+        match inner {
+            keysplit::Error::Rng => Error::Rng,
+            other => Error::Core(other),
+        }
+    }
+}
+
+impl From<MnemonicError> for Error {
+    fn from(inner: MnemonicError) -> Self {
+        Error::Mnemonic(inner)
+    }
+}
+
+impl From<SealedShareFormatError> for Error {
+    fn from(inner: SealedShareFormatError) -> Self {
+        Error::SealedShareFormat(inner)
+    }
+}
+
+impl From<ExtendedKeyError> for Error {
+    fn from(inner: ExtendedKeyError) -> Self {
+        Error::InvalidExtendedKey(inner)
+    }
+}
+
+impl fmt::Display for MnemonicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MnemonicError::WordCount { count } => write!(
+                f,
+                "the mnemonic has {count} word(s); BIP-39 mnemonics have 12, 15, 18, 21 or 24"
+            ),
+            MnemonicError::UnknownWord { index } => write!(
+                f,
+                "word #{} of the mnemonic is not in the BIP-39 word list",
+                index + 1
+            ),
+            MnemonicError::Checksum => f.write_str(
+                "the mnemonic's checksum does not match: a word is wrong, missing or out of order",
+            ),
+            MnemonicError::AmbiguousLanguage => {
+                f.write_str("the mnemonic's words belong to more than one BIP-39 language")
+            }
+        }
+    }
+}
+
+impl fmt::Display for SealedShareFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SealedShareFormatError::BadMagic => {
+                f.write_str("not a keysplit sealed share (it does not start with \"KSWS\")")
+            }
+            SealedShareFormatError::UnsupportedVersion { version } => write!(
+                f,
+                "sealed share format version {version} is not supported (this build reads version 1)"
+            ),
+            SealedShareFormatError::UnknownRole { role } => write!(
+                f,
+                "sealed share names role {role}; known roles are 1 (device), 2 (auth), 3 (recovery)"
+            ),
+            SealedShareFormatError::UnknownKdf { kdf } => write!(
+                f,
+                "sealed share names key derivation {kdf}; known are 0 (key) and 1 (Argon2id)"
+            ),
+            SealedShareFormatError::BadLength { found } => {
+                write!(f, "sealed share has an impossible length ({found} bytes)")
+            }
+            SealedShareFormatError::InvalidHex => f.write_str("sealed share text is not hex"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Core(inner) => fmt::Display::fmt(inner, f),
+            Error::EntropyLength { len } => write!(
+                f,
+                "entropy of {len} byte(s) is not allowed; BIP-39 entropy is 16, 20, 24, 28 or 32 bytes"
+            ),
+            Error::Mnemonic(inner) => fmt::Display::fmt(inner, f),
+            Error::NonAsciiNeedsUnicode => f.write_str(
+                "the passphrase or mnemonic is not plain ASCII, and this build cannot normalise \
+                 Unicode (enable keysplit-wallet's `unicode` feature)",
+            ),
+            Error::InvalidPath => f.write_str(
+                "invalid derivation path: expected `m` followed by `/index` steps, hardened steps \
+                 marked with ' or h (for example m/44'/60'/0'/0/0), each index below 2^31",
+            ),
+            Error::HardenedFromPublic => {
+                f.write_str("a hardened child cannot be derived from an extended public key")
+            }
+            Error::Ed25519NeedsHardened => {
+                f.write_str("ed25519 (SLIP-0010) derivation supports hardened steps only")
+            }
+            Error::InvalidChildKey => f.write_str(
+                "this derivation step yields an invalid key (probability below 2^-127); use the next index",
+            ),
+            Error::InvalidExtendedKey(inner) => {
+                write!(f, "invalid extended key: {}", inner.message())
+            }
+            Error::InvalidAddress => f.write_str(
+                "invalid Ethereum address: expected 0x and 40 hex digits with a valid EIP-55 checksum",
+            ),
+            Error::InvalidSignature => f.write_str("invalid signature"),
+            Error::SealedShareFormat(inner) => fmt::Display::fmt(inner, f),
+            Error::WrongKey { role } => write!(
+                f,
+                "the {role} share cannot be opened with this key: it was sealed under another key"
+            ),
+            Error::WrongPassword { role } => {
+                write!(f, "wrong password for the {role} share")
+            }
+            Error::Tampered { role } => write!(
+                f,
+                "the {role} share was altered: its ciphertext or header fails authentication"
+            ),
+            Error::UnlockKind {
+                role,
+                needs_password,
+            } => {
+                if *needs_password {
+                    write!(f, "the {role} share is sealed with a password, not a key")
+                } else {
+                    write!(f, "the {role} share is sealed with a key, not a password")
+                }
+            }
+            Error::KdfParams {
+                memory_kib,
+                iterations,
+                parallelism,
+            } => write!(
+                f,
+                "Argon2id parameters m={memory_kib} KiB, t={iterations}, p={parallelism} are out of range \
+                 (memory 8*p KiB..4 GiB, 1..=64 passes, 1..=16 lanes)"
+            ),
+            Error::Kdf => f.write_str("Argon2id failed (could it allocate its memory?)"),
+            Error::WalletMismatch { role } => {
+                write!(f, "the {role} share belongs to a different wallet")
+            }
+            Error::EpochMismatch {
+                role,
+                expected,
+                found,
+            } => {
+                if found < expected {
+                    write!(
+                        f,
+                        "the {role} share is from epoch {found}, replaced since; the wallet is at epoch {expected}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the {role} share is from epoch {found}, newer than the wallet metadata (epoch {expected})"
+                    )
+                }
+            }
+            Error::RoleMismatch { expected, found } => write!(
+                f,
+                "a {found} share was given where the {expected} share was expected"
+            ),
+            Error::DuplicateRole { role } => write!(
+                f,
+                "the {role} share was given twice; two different shares are needed"
+            ),
+            Error::ShareSetMismatch { role } => write!(
+                f,
+                "the {role} share is not from the share set the wallet metadata names"
+            ),
+            Error::AddressMismatch => f.write_str(
+                "the rebuilt wallet does not match the stored addresses; refusing to use it",
+            ),
+            Error::RecoverNeedsAuthAndRecovery => {
+                f.write_str("recovery uses the auth share and the recovery share")
+            }
+            Error::EpochExhausted => f.write_str("the wallet's epoch counter is exhausted"),
+            Error::Rng => f.write_str("the random number generator failed"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+impl core::error::Error for MnemonicError {}
+impl core::error::Error for SealedShareFormatError {}

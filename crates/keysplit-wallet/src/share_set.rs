@@ -1,0 +1,456 @@
+//! The wallet and its share set: three role-tagged, sealed 2-of-3 shares of the entropy.
+
+use alloc::string::String;
+use core::fmt;
+use core::str::FromStr;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::bip32::{DerivationPath, ExtendedPrivateKey};
+use crate::error::Error;
+use crate::ethereum::{self, EthereumAddress};
+use crate::mnemonic::{Entropy, Seed, Strength};
+use crate::seal::{Protection, SealedShare, Unlock};
+use crate::solana::{Ed25519ExtendedKey, SolanaAddress};
+
+/// Who holds a share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Kept on the user's device, sealed under a device key.
+    Device,
+    /// Kept by the app's backend, sealed under a key it releases when the user
+    /// authenticates.
+    Auth,
+    /// Kept by the user (or a backup service), sealed under a password-derived key or a
+    /// random recovery key.
+    Recovery,
+}
+
+impl Role {
+    /// All roles, in share order.
+    pub const ALL: [Role; 3] = [Role::Device, Role::Auth, Role::Recovery];
+
+    /// The byte stored in a sealed share.
+    pub const fn to_byte(self) -> u8 {
+        match self {
+            Role::Device => 1,
+            Role::Auth => 2,
+            Role::Recovery => 3,
+        }
+    }
+
+    /// The role of a stored byte.
+    pub const fn from_byte(byte: u8) -> Option<Role> {
+        match byte {
+            1 => Some(Role::Device),
+            2 => Some(Role::Auth),
+            3 => Some(Role::Recovery),
+            _ => None,
+        }
+    }
+
+    /// `"device"`, `"auth"` or `"recovery"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Device => "device",
+            Role::Auth => "auth",
+            Role::Recovery => "recovery",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(text: &str) -> Result<Role, UnknownRole> {
+        match text.trim() {
+            "device" => Ok(Role::Device),
+            "auth" => Ok(Role::Auth),
+            "recovery" => Ok(Role::Recovery),
+            _ => Err(UnknownRole),
+        }
+    }
+}
+
+/// A role name other than `device`, `auth` or `recovery`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownRole;
+
+impl fmt::Display for UnknownRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown share role; expected device, auth or recovery")
+    }
+}
+
+/// A wallet's random 16-byte identifier; it stays the same across rotations.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WalletId(pub [u8; 16]);
+
+impl WalletId {
+    /// A fresh random id.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> WalletId {
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        WalletId(id)
+    }
+
+    /// Reads 32 hex digits.
+    pub fn from_hex(text: &str) -> Option<WalletId> {
+        let bytes = keysplit::hazmat::decode_hex(text.trim()).ok()?;
+        let mut id = [0u8; 16];
+        if bytes.len() != 16 {
+            return None;
+        }
+        id.copy_from_slice(&bytes);
+        Some(WalletId(id))
+    }
+}
+
+impl fmt::Display for WalletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&keysplit::hazmat::encode_hex(&self.0))
+    }
+}
+
+impl fmt::Debug for WalletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WalletId({self})")
+    }
+}
+
+/// A wallet's public metadata: what is needed to check shares before and after
+/// combining them. Nothing here is secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletInfo {
+    /// The wallet's id, fixed for its life.
+    pub wallet_id: WalletId,
+    /// The generation of the current share set; each rotation or recovery adds one.
+    pub epoch: u32,
+    /// The keysplit set id of the current shares.
+    pub share_set_id: keysplit::SetId,
+    /// The Ethereum address at `m/44'/60'/0'/0/0`.
+    pub ethereum_address: EthereumAddress,
+    /// The Solana address at `m/44'/501'/0'/0'`.
+    pub solana_address: SolanaAddress,
+}
+
+/// A wallet's metadata and its three sealed shares.
+#[derive(Clone, Debug)]
+pub struct ShareSet {
+    /// Public metadata.
+    pub info: WalletInfo,
+    /// The device share.
+    pub device: SealedShare,
+    /// The auth share.
+    pub auth: SealedShare,
+    /// The recovery share.
+    pub recovery: SealedShare,
+}
+
+impl ShareSet {
+    /// The share of one role.
+    pub fn share(&self, role: Role) -> &SealedShare {
+        match role {
+            Role::Device => &self.device,
+            Role::Auth => &self.auth,
+            Role::Recovery => &self.recovery,
+        }
+    }
+}
+
+/// How each of the three new shares is sealed.
+#[derive(Clone, Copy, Debug)]
+pub struct Protections<'a> {
+    /// For the device share (normally a device key).
+    pub device: Protection<'a>,
+    /// For the auth share (normally the backend's key).
+    pub auth: Protection<'a>,
+    /// For the recovery share (a password, or a random recovery key).
+    pub recovery: Protection<'a>,
+}
+
+impl<'a> Protections<'a> {
+    fn of(&self, role: Role) -> Protection<'a> {
+        match role {
+            Role::Device => self.device,
+            Role::Auth => self.auth,
+            Role::Recovery => self.recovery,
+        }
+    }
+}
+
+/// One sealed share offered to [`open`], with the role the caller believes it has.
+#[derive(Clone, Copy, Debug)]
+pub struct ShareInput<'a> {
+    /// The role the caller expects (where the share was found).
+    pub role: Role,
+    /// The sealed share.
+    pub share: &'a SealedShare,
+    /// Its key or password.
+    pub unlock: Unlock<'a>,
+}
+
+impl<'a> ShareInput<'a> {
+    /// A share input.
+    pub fn new(role: Role, share: &'a SealedShare, unlock: Unlock<'a>) -> Self {
+        ShareInput {
+            role,
+            share,
+            unlock,
+        }
+    }
+}
+
+/// A wallet rebuilt in memory: its entropy and seed, wiped when it is dropped. Keep it
+/// for one operation and drop it.
+pub struct Wallet {
+    entropy: Entropy,
+    seed: Seed,
+}
+
+impl fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Wallet(redacted)")
+    }
+}
+
+impl Wallet {
+    /// A new wallet from fresh entropy.
+    pub fn generate<R: CryptoRng + ?Sized>(strength: Strength, rng: &mut R) -> Wallet {
+        Self::from_checked_entropy(Entropy::generate(strength, rng))
+    }
+
+    /// The wallet of given entropy (16..=32 bytes).
+    pub fn from_entropy(entropy: &[u8]) -> Result<Wallet, Error> {
+        Ok(Self::from_checked_entropy(Entropy::from_bytes(entropy)?))
+    }
+
+    /// The wallet of a BIP-39 mnemonic (no BIP-39 passphrase, as embedded wallets use).
+    pub fn from_mnemonic(phrase: &str) -> Result<Wallet, Error> {
+        Ok(Self::from_checked_entropy(Entropy::from_mnemonic(phrase)?))
+    }
+
+    fn from_checked_entropy(entropy: Entropy) -> Wallet {
+        // An empty passphrase is ASCII, so this cannot fail; fall back to a zero seed
+        // rather than panic, which the address check in `open` would catch.
+        let seed = entropy
+            .to_seed("")
+            .unwrap_or_else(|_| Seed::from_bytes([0u8; 64]));
+        Wallet { entropy, seed }
+    }
+
+    /// The entropy (hazmat: this is the wallet).
+    pub fn entropy(&self) -> &Entropy {
+        &self.entropy
+    }
+
+    /// The English mnemonic phrase.
+    pub fn mnemonic(&self) -> Zeroizing<String> {
+        self.entropy.to_mnemonic()
+    }
+
+    /// The BIP-32 key at any path.
+    pub fn derive(&self, path: &DerivationPath) -> Result<ExtendedPrivateKey, Error> {
+        ExtendedPrivateKey::new_master(&self.seed)?.derive_path(path)
+    }
+
+    /// The Ethereum key at `m/44'/60'/0'/0/index`.
+    pub fn ethereum_key(&self, index: u32) -> Result<ExtendedPrivateKey, Error> {
+        self.derive(&DerivationPath::ethereum(index)?)
+    }
+
+    /// The Ethereum address at `m/44'/60'/0'/0/index`.
+    pub fn ethereum_address(&self, index: u32) -> Result<EthereumAddress, Error> {
+        Ok(EthereumAddress::from_extended_public_key(
+            &self.ethereum_key(index)?.to_extended_public_key(),
+        ))
+    }
+
+    /// The Solana key at `m/44'/501'/index'/0'`.
+    pub fn solana_key(&self, index: u32) -> Result<Ed25519ExtendedKey, Error> {
+        Ed25519ExtendedKey::new_master(&self.seed).derive_path(&DerivationPath::solana(index)?)
+    }
+
+    /// The Solana address at `m/44'/501'/index'/0'`.
+    pub fn solana_address(&self, index: u32) -> Result<SolanaAddress, Error> {
+        Ok(SolanaAddress(self.solana_key(index)?.public_key_bytes()))
+    }
+
+    /// EIP-191 `personal_sign` of `message` by account `index`: 65 bytes `r || s || v`.
+    pub fn sign_personal_message(&self, index: u32, message: &[u8]) -> Result<[u8; 65], Error> {
+        self.sign_digest(index, &ethereum::personal_message_digest(message))
+    }
+
+    /// Signs a 32-byte digest with account `index` (recoverable, RFC 6979, low s).
+    pub fn sign_digest(&self, index: u32, digest: &[u8; 32]) -> Result<[u8; 65], Error> {
+        ethereum::sign_digest(&self.ethereum_key(index)?, digest)
+    }
+
+    /// Signs EIP-712 typed data given its domain separator and struct hash.
+    pub fn sign_typed_data(
+        &self,
+        index: u32,
+        domain_separator: &[u8; 32],
+        struct_hash: &[u8; 32],
+    ) -> Result<[u8; 65], Error> {
+        self.sign_digest(
+            index,
+            &ethereum::typed_data_digest(domain_separator, struct_hash),
+        )
+    }
+
+    /// An ed25519 signature of `message` by Solana account `index`.
+    pub fn sign_solana_message(&self, index: u32, message: &[u8]) -> Result<[u8; 64], Error> {
+        Ok(self.solana_key(index)?.sign(message))
+    }
+
+    /// The public metadata this wallet would have with a given share set.
+    fn info(
+        &self,
+        wallet_id: WalletId,
+        epoch: u32,
+        set: keysplit::SetId,
+    ) -> Result<WalletInfo, Error> {
+        Ok(WalletInfo {
+            wallet_id,
+            epoch,
+            share_set_id: set,
+            ethereum_address: self.ethereum_address(0)?,
+            solana_address: self.solana_address(0)?,
+        })
+    }
+
+    /// Splits the entropy into a fresh 2-of-3 set (new polynomial, new set id) and seals
+    /// the three shares for `wallet_id` at `epoch`.
+    pub fn split<R: CryptoRng + ?Sized>(
+        &self,
+        wallet_id: WalletId,
+        epoch: u32,
+        protections: &Protections<'_>,
+        rng: &mut R,
+    ) -> Result<ShareSet, Error> {
+        let shares = keysplit::split(self.entropy.as_bytes(), 2, 3, rng)?;
+        let [device, auth, recovery] = match <[keysplit::Share; 3]>::try_from(shares) {
+            Ok(three) => three,
+            Err(_) => {
+                return Err(Error::Core(keysplit::Error::InvalidShareCount {
+                    shares: 3,
+                }))
+            }
+        };
+        let seal = |share: &keysplit::Share, role: Role, rng: &mut R| {
+            SealedShare::seal(share, role, &wallet_id, epoch, protections.of(role), rng)
+        };
+        Ok(ShareSet {
+            info: self.info(wallet_id, epoch, device.set_id())?,
+            device: seal(&device, Role::Device, rng)?,
+            auth: seal(&auth, Role::Auth, rng)?,
+            recovery: seal(&recovery, Role::Recovery, rng)?,
+        })
+    }
+}
+
+/// A new wallet: fresh entropy, split and sealed at epoch 0.
+pub fn create<R: CryptoRng + ?Sized>(
+    strength: Strength,
+    protections: &Protections<'_>,
+    rng: &mut R,
+) -> Result<ShareSet, Error> {
+    let wallet = Wallet::generate(strength, rng);
+    wallet.split(WalletId::generate(rng), 0, protections, rng)
+}
+
+/// An existing mnemonic, split and sealed as a new wallet at epoch 0.
+pub fn import<R: CryptoRng + ?Sized>(
+    phrase: &str,
+    protections: &Protections<'_>,
+    rng: &mut R,
+) -> Result<ShareSet, Error> {
+    let wallet = Wallet::from_mnemonic(phrase)?;
+    wallet.split(WalletId::generate(rng), 0, protections, rng)
+}
+
+/// Checks a share's public claims against the metadata, then decrypts it.
+fn unseal(info: &WalletInfo, input: &ShareInput<'_>) -> Result<keysplit::Share, Error> {
+    let found = input.share.role();
+    if found != input.role {
+        return Err(Error::RoleMismatch {
+            expected: input.role,
+            found,
+        });
+    }
+    if input.share.wallet_id() != info.wallet_id {
+        return Err(Error::WalletMismatch { role: found });
+    }
+    if input.share.epoch() != info.epoch {
+        return Err(Error::EpochMismatch {
+            role: found,
+            expected: info.epoch,
+            found: input.share.epoch(),
+        });
+    }
+    // Decryption authenticates the header, so the claims checked above are now proven.
+    let share = input.share.open(input.unlock)?;
+    if share.set_id() != info.share_set_id {
+        return Err(Error::ShareSetMismatch { role: found });
+    }
+    Ok(share)
+}
+
+/// Rebuilds the wallet from two shares of its current epoch, and checks it against the
+/// stored addresses before returning it.
+pub fn open(
+    info: &WalletInfo,
+    first: ShareInput<'_>,
+    second: ShareInput<'_>,
+) -> Result<Wallet, Error> {
+    if first.role == second.role {
+        return Err(Error::DuplicateRole { role: first.role });
+    }
+    let shares = [unseal(info, &first)?, unseal(info, &second)?];
+    let entropy = keysplit::combine(&shares)?;
+    let wallet = Wallet::from_entropy(&entropy)?;
+    if wallet.ethereum_address(0)? != info.ethereum_address
+        || wallet.solana_address(0)? != info.solana_address
+    {
+        return Err(Error::AddressMismatch);
+    }
+    Ok(wallet)
+}
+
+/// Any two shares -> a fresh set of three at epoch + 1 (same wallet id, same keys and
+/// addresses, new polynomial and set id). The old shares no longer open the wallet once
+/// the new metadata is stored.
+pub fn rotate<R: CryptoRng + ?Sized>(
+    info: &WalletInfo,
+    first: ShareInput<'_>,
+    second: ShareInput<'_>,
+    protections: &Protections<'_>,
+    rng: &mut R,
+) -> Result<ShareSet, Error> {
+    let epoch = info.epoch.checked_add(1).ok_or(Error::EpochExhausted)?;
+    let wallet = open(info, first, second)?;
+    wallet.split(info.wallet_id, epoch, protections, rng)
+}
+
+/// Recovery on a new device: the auth and recovery shares -> a fresh set of three
+/// (a new device share under the new device's key) at epoch + 1.
+pub fn recover<R: CryptoRng + ?Sized>(
+    info: &WalletInfo,
+    auth: ShareInput<'_>,
+    recovery: ShareInput<'_>,
+    protections: &Protections<'_>,
+    rng: &mut R,
+) -> Result<ShareSet, Error> {
+    if auth.role != Role::Auth || recovery.role != Role::Recovery {
+        return Err(Error::RecoverNeedsAuthAndRecovery);
+    }
+    rotate(info, auth, recovery, protections, rng)
+}
