@@ -13,6 +13,7 @@ if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
 
 function keysplit(args, input) {
   const r = spawnSync(BIN, args, { input, maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 

@@ -9,4 +9,4 @@ if [ ! -d interop/node_modules/shamir-secret-sharing ] || [ interop/package.json
   (cd interop && npm install --no-audit --no-fund --loglevel=error)
 fi
 cargo build -q -p keysplit-cli
-KEYSPLIT_BIN="$PWD/target/debug/keysplit" node --test interop/
+KEYSPLIT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/keysplit" node --test interop/
