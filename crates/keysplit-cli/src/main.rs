@@ -8,6 +8,7 @@
 mod core_cmd;
 mod demo;
 mod io;
+mod wallet;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,9 @@ enum Command {
     Reshare(core_cmd::ReshareArgs),
     /// Run keysplit's main job end to end on built-in defaults.
     Demo,
+    /// An embedded wallet held as device/auth/recovery 2-of-3 shares in a directory.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCommand),
 }
 
 /// An error for the user: one line, exit status 1.
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Combine(args) => core_cmd::combine(args),
         Command::Reshare(args) => core_cmd::reshare(args),
         Command::Demo => demo::run(),
+        Command::Wallet(command) => wallet::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

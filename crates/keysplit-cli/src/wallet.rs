@@ -1,0 +1,632 @@
+//! `keysplit wallet ...`: an embedded wallet kept as three sealed 2-of-3 shares in a
+//! directory (see `wallet/store.rs` for the files and the crash-safe write order).
+//!
+//! The device and auth keys are files in the directory (standing in for the device's
+//! storage and the app's backend), so the only secret a user supplies is the recovery
+//! password: from the environment variable named by `--password-env`
+//! (`KEYSPLIT_RECOVERY_PASSWORD` by default), `--password-file`, or `--password-stdin`.
+//! Never from the command line.
+
+mod store;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use keysplit_wallet::{
+    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, Strength,
+    Unlock, Wallet, WalletInfo,
+};
+use zeroize::Zeroizing;
+
+use crate::io::write_stdout;
+use crate::{CliError, CliResult};
+use store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum WalletCommand {
+    /// Create a wallet: fresh 128-bit entropy, split 2-of-3 and sealed into DIR; prints
+    /// the Ethereum address.
+    Create(CreateArgs),
+    /// Import a BIP-39 mnemonic read from stdin into a new wallet in DIR.
+    Import(ImportArgs),
+    /// Print an address (index 0 from the metadata; other indices need --using).
+    Address(AddressArgs),
+    /// Sign a message with two shares: EIP-191 personal_sign (Ethereum) or ed25519 (Solana).
+    SignMessage(SignArgs),
+    /// Recover on a new device: auth + recovery shares -> a fresh set of three (new device
+    /// key), epoch + 1; the old shares stop working.
+    Recover(RecoverArgs),
+    /// Rotate: any two shares -> a fresh set of three, epoch + 1; the old shares stop working.
+    Rotate(RotateArgs),
+    /// Print the mnemonic (stdout) after opening the wallet with two shares.
+    Export(ExportArgs),
+    /// Show the wallet's public metadata and which share files are present.
+    Status(DirArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DirArgs {
+    /// The wallet directory.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+}
+
+/// Where the recovery password comes from (never the command line).
+#[derive(Args, Debug)]
+pub struct PasswordArgs {
+    /// Environment variable holding the recovery password.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "KEYSPLIT_RECOVERY_PASSWORD"
+    )]
+    password_env: String,
+    /// Read the recovery password from this file (one trailing newline is ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    password_file: Option<PathBuf>,
+    /// Read the recovery password from the first line of stdin.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// Argon2id costs for sealing a new recovery share. Defaults: the current recovery
+/// share's costs (rotate, recover), else 19 MiB, 2 passes, 1 lane (OWASP).
+#[derive(Args, Debug)]
+pub struct KdfArgs {
+    /// Argon2id memory in KiB.
+    #[arg(long, value_name = "KIB")]
+    argon2_memory_kib: Option<u32>,
+    /// Argon2id passes.
+    #[arg(long, value_name = "N")]
+    argon2_iterations: Option<u32>,
+    /// Argon2id lanes.
+    #[arg(long, value_name = "N")]
+    argon2_parallelism: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Entropy bits: 128 (12 words) or 256 (24 words).
+    #[arg(long, value_enum, default_value = "128")]
+    bits: Bits,
+    #[command(flatten)]
+    password: PasswordArgs,
+    #[command(flatten)]
+    kdf: KdfArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Environment variable holding the recovery password.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "KEYSPLIT_RECOVERY_PASSWORD"
+    )]
+    password_env: String,
+    /// Read the recovery password from this file (stdin carries the mnemonic).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    #[command(flatten)]
+    kdf: KdfArgs,
+}
+
+/// The two shares to open the wallet with.
+#[derive(Args, Debug)]
+pub struct UsingArgs {
+    /// Two share roles, e.g. `device,auth`, `auth,recovery` or `device,recovery`.
+    #[arg(long, value_name = "A,B", value_parser = parse_pair)]
+    using: RolePair,
+}
+
+/// Two roles from `--using A,B`.
+#[derive(Clone, Copy, Debug)]
+pub struct RolePair(Role, Role);
+
+fn parse_pair(text: &str) -> Result<RolePair, String> {
+    let usage = "expected two of device, auth, recovery separated by a comma, e.g. device,auth";
+    let mut parts = text.split(',');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), None) => {
+            let a: Role = a
+                .parse()
+                .map_err(|_| format!("unknown role {a:?}; {usage}"))?;
+            let b: Role = b
+                .parse()
+                .map_err(|_| format!("unknown role {b:?}; {usage}"))?;
+            Ok(RolePair(a, b))
+        }
+        _ => Err(usage.into()),
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Bits {
+    #[value(name = "128")]
+    B128,
+    #[value(name = "256")]
+    B256,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum Chain {
+    #[default]
+    Ethereum,
+    Solana,
+}
+
+#[derive(Args, Debug)]
+pub struct AddressArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Which chain's address.
+    #[arg(long, value_enum, default_value_t = Chain::Ethereum)]
+    chain: Chain,
+    /// Account index (m/44'/60'/0'/0/I or m/44'/501'/I'/0').
+    #[arg(long, default_value_t = 0)]
+    index: u32,
+    /// Shares to derive other indices with (not needed for index 0).
+    #[arg(long, value_name = "A,B", value_parser = parse_pair)]
+    using: Option<RolePair>,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    #[command(flatten)]
+    using: UsingArgs,
+    /// The message (UTF-8 text; it is not secret).
+    #[arg(long, value_name = "TEXT")]
+    message: String,
+    /// Sign with this chain's key: Ethereum (EIP-191, 0x + 65 bytes hex) or Solana
+    /// (ed25519, base58).
+    #[arg(long, value_enum, default_value_t = Chain::Ethereum)]
+    chain: Chain,
+    /// Account index.
+    #[arg(long, default_value_t = 0)]
+    index: u32,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    #[command(flatten)]
+    using: UsingArgs,
+    #[command(flatten)]
+    password: PasswordArgs,
+    #[command(flatten)]
+    kdf: KdfArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    #[command(flatten)]
+    using: UsingArgs,
+    #[command(flatten)]
+    password: PasswordArgs,
+    #[command(flatten)]
+    kdf: KdfArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    #[command(flatten)]
+    using: UsingArgs,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
+pub fn run(command: WalletCommand) -> CliResult {
+    match command {
+        WalletCommand::Create(args) => create(args),
+        WalletCommand::Import(args) => import(args),
+        WalletCommand::Address(args) => address(args),
+        WalletCommand::SignMessage(args) => sign_message(args),
+        WalletCommand::Recover(args) => recover(args),
+        WalletCommand::Rotate(args) => rotate(args),
+        WalletCommand::Export(args) => export(args),
+        WalletCommand::Status(args) => status(args),
+    }
+}
+
+/// A library error, prefixed with what the CLI was doing.
+fn wallet_error(e: keysplit_wallet::Error) -> CliError {
+    CliError(format!("{e} [{}]", e.code()))
+}
+
+fn strip_newline(mut text: Zeroizing<Vec<u8>>) -> Zeroizing<Vec<u8>> {
+    if text.last() == Some(&b'\n') {
+        text.pop();
+        if text.last() == Some(&b'\r') {
+            text.pop();
+        }
+    }
+    text
+}
+
+fn read_password(env: &str, file: Option<&PathBuf>, stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
+    let password = if let Some(path) = file {
+        let bytes =
+            Zeroizing::new(std::fs::read(path).map_err(|e| {
+                CliError(format!("cannot read password file {}: {e}", path.display()))
+            })?);
+        strip_newline(bytes)
+    } else if stdin {
+        let mut line = Zeroizing::new(Vec::new());
+        let mut byte = [0u8; 1];
+        let mut input = std::io::stdin().lock();
+        loop {
+            match input.read(&mut byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) => line.push(byte[0]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(CliError(format!(
+                        "cannot read the password from stdin: {e}"
+                    )))
+                }
+            }
+        }
+        zeroize::Zeroize::zeroize(&mut byte);
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        line
+    } else {
+        match std::env::var_os(env) {
+            Some(value) => {
+                let value = value.into_string().map_err(|_| {
+                    CliError(format!("the password in ${env} is not valid UTF-8"))
+                })?;
+                Zeroizing::new(value.into_bytes())
+            }
+            None => {
+                return Err(CliError(format!(
+                    "the recovery password is needed: set ${env}, or use --password-file FILE or --password-stdin"
+                )))
+            }
+        }
+    };
+    if password.is_empty() {
+        return Err(CliError("the recovery password is empty".into()));
+    }
+    Ok(password)
+}
+
+impl PasswordArgs {
+    fn read(&self) -> CliResult<Zeroizing<Vec<u8>>> {
+        read_password(
+            &self.password_env,
+            self.password_file.as_ref(),
+            self.password_stdin,
+        )
+    }
+}
+
+impl KdfArgs {
+    /// The costs to seal with: flags over `inherited` over the defaults.
+    fn params(&self, inherited: Option<Argon2Params>) -> CliResult<Argon2Params> {
+        let base = inherited.unwrap_or_default();
+        let params = Argon2Params {
+            memory_kib: self.argon2_memory_kib.unwrap_or(base.memory_kib),
+            iterations: self.argon2_iterations.unwrap_or(base.iterations),
+            parallelism: self.argon2_parallelism.unwrap_or(base.parallelism),
+        };
+        params.check().map_err(wallet_error)?;
+        Ok(params)
+    }
+}
+
+/// The shares and keys to open a wallet with, read from the store.
+struct Opening {
+    roles: [Role; 2],
+    shares: [SealedShare; 2],
+    keys: [Option<ShareKey>; 2],
+}
+
+fn load_opening(
+    store: &Store,
+    info: &WalletInfo,
+    (a, b): (Role, Role),
+    password_needed: &mut bool,
+) -> CliResult<Opening> {
+    if a == b {
+        return Err(wallet_error(keysplit_wallet::Error::DuplicateRole {
+            role: a,
+        }));
+    }
+    let mut load = |role: Role| -> CliResult<(SealedShare, Option<ShareKey>)> {
+        let share = store.share(info, role)?;
+        if role == Role::Recovery {
+            *password_needed = true;
+            Ok((share, None))
+        } else {
+            let key = store.key_for(role, &share)?;
+            Ok((share, Some(key)))
+        }
+    };
+    let (share_a, key_a) = load(a)?;
+    let (share_b, key_b) = load(b)?;
+    Ok(Opening {
+        roles: [a, b],
+        shares: [share_a, share_b],
+        keys: [key_a, key_b],
+    })
+}
+
+fn open_with(info: &WalletInfo, opening: &Opening, password: &[u8]) -> CliResult<Wallet> {
+    let unlock = |i: usize| match &opening.keys[i] {
+        Some(key) => Unlock::Key(key),
+        None => Unlock::Password(password),
+    };
+    keysplit_wallet::open(
+        info,
+        ShareInput::new(opening.roles[0], &opening.shares[0], unlock(0)),
+        ShareInput::new(opening.roles[1], &opening.shares[1], unlock(1)),
+    )
+    .map_err(wallet_error)
+}
+
+/// Opens the wallet in `dir` with the two shares of `using`.
+fn open_dir(
+    dir: &std::path::Path,
+    using: RolePair,
+    password: &PasswordArgs,
+) -> CliResult<(Wallet, WalletInfo)> {
+    let store = Store::new(dir.to_path_buf());
+    let info = store.metadata()?;
+    let mut needs_password = false;
+    let opening = load_opening(&store, &info, (using.0, using.1), &mut needs_password)?;
+    let password = if needs_password {
+        password.read()?
+    } else {
+        Zeroizing::new(Vec::new())
+    };
+    let wallet = open_with(&info, &opening, &password)?;
+    Ok((wallet, info))
+}
+
+fn print_line(text: &str) -> CliResult {
+    write_stdout(format!("{text}\n").as_bytes())
+}
+
+fn new_wallet(
+    dir: PathBuf,
+    kdf: &KdfArgs,
+    password: &[u8],
+    make: impl FnOnce(
+        &Protections<'_>,
+        &mut keysplit::ChaCha20Rng,
+    ) -> Result<keysplit_wallet::ShareSet, keysplit_wallet::Error>,
+) -> CliResult {
+    let mut store = Store::new(dir);
+    store.create_dir()?;
+    let params = kdf.params(None)?;
+    let mut rng = keysplit::os_rng()?;
+    let device_key = ShareKey::generate(&mut rng);
+    let auth_key = ShareKey::generate(&mut rng);
+    let protect = Protections {
+        device: Protection::Key(&device_key),
+        auth: Protection::Key(&auth_key),
+        recovery: Protection::Password { password, params },
+    };
+    let set = make(&protect, &mut rng).map_err(wallet_error)?;
+    store.write_new(&set, &device_key, &auth_key)?;
+    eprintln!(
+        "keysplit: wallet {} created in {} (epoch 0): device.share, auth.share, recovery.share",
+        set.info.wallet_id,
+        store.dir().display()
+    );
+    print_line(&set.info.ethereum_address.to_checksum())
+}
+
+fn create(args: CreateArgs) -> CliResult {
+    let password = args.password.read()?;
+    let strength = match args.bits {
+        Bits::B128 => Strength::Bits128,
+        Bits::B256 => Strength::Bits256,
+    };
+    new_wallet(args.dir.dir, &args.kdf, &password, |protect, rng| {
+        keysplit_wallet::create(strength, protect, rng)
+    })
+}
+
+fn import(args: ImportArgs) -> CliResult {
+    let password = read_password(&args.password_env, args.password_file.as_ref(), false)?;
+    let input = crate::io::read_stdin_secret()?;
+    let phrase = std::str::from_utf8(&input)
+        .map_err(|_| CliError("the mnemonic on stdin is not UTF-8 text".into()))?;
+    if phrase.trim().is_empty() {
+        return Err(CliError(
+            "no mnemonic on stdin (pipe the words in, e.g. `keysplit wallet import --dir DIR < words.txt`)".into(),
+        ));
+    }
+    new_wallet(args.dir.dir, &args.kdf, &password, |protect, rng| {
+        keysplit_wallet::import(phrase, protect, rng)
+    })
+}
+
+fn address(args: AddressArgs) -> CliResult {
+    let store = Store::new(args.dir.dir.clone());
+    let info = store.metadata()?;
+    let Some(using) = args.using else {
+        if args.index != 0 {
+            return Err(CliError(
+                "addresses other than index 0 need the wallet opened: add --using A,B".into(),
+            ));
+        }
+        return print_line(&match args.chain {
+            Chain::Ethereum => info.ethereum_address.to_checksum(),
+            Chain::Solana => info.solana_address.to_base58(),
+        });
+    };
+    let (wallet, _) = open_dir(&args.dir.dir, using, &args.password)?;
+    let text = match args.chain {
+        Chain::Ethereum => wallet.ethereum_address(args.index).map(|a| a.to_checksum()),
+        Chain::Solana => wallet.solana_address(args.index).map(|a| a.to_base58()),
+    }
+    .map_err(wallet_error)?;
+    drop(wallet);
+    print_line(&text)
+}
+
+fn sign_message(args: SignArgs) -> CliResult {
+    let (wallet, _) = open_dir(&args.dir.dir, args.using.using, &args.password)?;
+    let message = args.message.as_bytes();
+    let text = match args.chain {
+        Chain::Ethereum => wallet
+            .sign_personal_message(args.index, message)
+            .map(|sig| format!("0x{}", keysplit::hazmat::encode_hex(&sig).as_str())),
+        Chain::Solana => wallet
+            .sign_solana_message(args.index, message)
+            .map(|sig| bs58::encode(sig).into_string()),
+    }
+    .map_err(wallet_error)?;
+    drop(wallet);
+    print_line(&text)
+}
+
+/// rotate and recover: open with two shares, seal a fresh set at epoch + 1, replace the
+/// files crash-safely.
+fn reshare(
+    dir: PathBuf,
+    using: RolePair,
+    password_args: &PasswordArgs,
+    kdf: &KdfArgs,
+    recovery: bool,
+) -> CliResult {
+    let mut store = Store::new(dir);
+    let info = store.metadata()?;
+    store.settle(&info)?;
+    let roles = (using.0, using.1);
+    if recovery
+        && !matches!(
+            roles,
+            (Role::Auth, Role::Recovery) | (Role::Recovery, Role::Auth)
+        )
+    {
+        return Err(wallet_error(
+            keysplit_wallet::Error::RecoverNeedsAuthAndRecovery,
+        ));
+    }
+    let mut needs_password = true; // the new recovery share is sealed with it
+    let opening = load_opening(&store, &info, roles, &mut needs_password)?;
+    let password = password_args.read()?;
+    let inherited = store
+        .share(&info, Role::Recovery)
+        .ok()
+        .and_then(|share| share.argon2_params());
+    let params = kdf.params(inherited)?;
+    let mut rng = keysplit::os_rng()?;
+    let auth_key = match store.current_key(Role::Auth)? {
+        Some(key) => key,
+        None => {
+            return Err(CliError(
+                "the auth key is missing (auth.key not found)".into(),
+            ))
+        }
+    };
+    let (device_key, new_device_key) = if recovery {
+        (ShareKey::generate(&mut rng), true)
+    } else {
+        match store.current_key(Role::Device)? {
+            Some(key) => (key, false),
+            None => (ShareKey::generate(&mut rng), true),
+        }
+    };
+    let protect = Protections {
+        device: Protection::Key(&device_key),
+        auth: Protection::Key(&auth_key),
+        recovery: Protection::Password {
+            password: &password,
+            params,
+        },
+    };
+    let wallet = open_with(&info, &opening, &password)?;
+    let epoch = info
+        .epoch
+        .checked_add(1)
+        .ok_or_else(|| wallet_error(keysplit_wallet::Error::EpochExhausted))?;
+    let set = wallet
+        .split(info.wallet_id, epoch, &protect, &mut rng)
+        .map_err(wallet_error)?;
+    drop(wallet);
+    store.replace(&set, new_device_key.then_some(&device_key))?;
+    eprintln!(
+        "keysplit: {} wallet {}: new device, auth and recovery shares at epoch {}; the epoch-{} shares no longer open it",
+        if recovery { "recovered" } else { "rotated" },
+        set.info.wallet_id,
+        set.info.epoch,
+        info.epoch
+    );
+    print_line(&set.info.ethereum_address.to_checksum())
+}
+
+fn recover(args: RecoverArgs) -> CliResult {
+    reshare(
+        args.dir.dir,
+        args.using.using,
+        &args.password,
+        &args.kdf,
+        true,
+    )
+}
+
+fn rotate(args: RotateArgs) -> CliResult {
+    reshare(
+        args.dir.dir,
+        args.using.using,
+        &args.password,
+        &args.kdf,
+        false,
+    )
+}
+
+fn export(args: ExportArgs) -> CliResult {
+    let (wallet, _) = open_dir(&args.dir.dir, args.using.using, &args.password)?;
+    let mut mnemonic = wallet.mnemonic();
+    drop(wallet);
+    eprintln!(
+        "keysplit: WARNING: the mnemonic below is the whole wallet; anyone who sees it can take the funds. \
+         Write it down offline and clear your terminal."
+    );
+    mnemonic.push('\n');
+    write_stdout(mnemonic.as_bytes())
+}
+
+fn status(args: DirArgs) -> CliResult {
+    let store = Store::new(args.dir);
+    let info = store.metadata()?;
+    let mut out = format!(
+        "wallet    {}\nepoch     {}\nethereum  {}\nsolana    {}\n",
+        info.wallet_id,
+        info.epoch,
+        info.ethereum_address.to_checksum(),
+        info.solana_address.to_base58()
+    );
+    for role in Role::ALL {
+        let state = match store.share(&info, role) {
+            Ok(share) if share.epoch() == info.epoch => "present".to_string(),
+            Ok(share) => format!("stale (epoch {})", share.epoch()),
+            Err(_) => "missing".to_string(),
+        };
+        out.push_str(&format!("{:<9} {state}\n", role.as_str()));
+    }
+    write_stdout(out.as_bytes())
+}
