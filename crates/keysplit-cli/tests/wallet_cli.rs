@@ -1,0 +1,475 @@
+//! `keysplit wallet ...` end to end: the documented flow, crash safety of rotate and
+//! recover (a simulated crash after every single durable write), and that nothing secret
+//! reaches stdout or stderr except `export`'s mnemonic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASSWORD: &str = "correct horse battery staple";
+const MESSAGE: &str = "hello from keysplit";
+/// Small Argon2id costs so the debug binary stays fast.
+const KDF: [&str; 4] = ["--argon2-memory-kib", "64", "--argon2-iterations", "1"];
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
+    command
+        .args(args)
+        .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
+        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let Output {
+        stdout,
+        stderr,
+        status,
+    } = command.output().unwrap();
+    Run {
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+        code: status.code(),
+    }
+}
+
+fn ok(args: &[&str]) -> Run {
+    let run = keysplit(args, &[]);
+    assert_eq!(run.code, Some(0), "{args:?} failed: {}", run.stderr);
+    run
+}
+
+fn fails(args: &[&str]) -> Run {
+    let run = keysplit(args, &[]);
+    assert_eq!(run.code, Some(1), "{args:?} should fail: {}", run.stdout);
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "one error line: {}",
+        run.stderr
+    );
+    run
+}
+
+fn dir_arg(dir: &Path) -> String {
+    dir.to_str().unwrap().to_string()
+}
+
+fn create(dir: &Path) -> String {
+    let d = dir_arg(dir);
+    let mut args = vec!["wallet", "create", "--dir", &d];
+    args.extend(KDF);
+    ok(&args).stdout.trim().to_string()
+}
+
+fn sign(dir: &Path, using: &str) -> Run {
+    let d = dir_arg(dir);
+    keysplit(
+        &[
+            "wallet",
+            "sign-message",
+            "--dir",
+            &d,
+            "--using",
+            using,
+            "--message",
+            MESSAGE,
+        ],
+        &[],
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+fn epoch(dir: &Path) -> u64 {
+    let text = std::fs::read_to_string(dir.join("wallet.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["epoch"].as_u64().unwrap()
+}
+
+/// Every secret in the directory: key files, share files, and the password.
+fn secrets_in(dir: &Path) -> Vec<String> {
+    let mut out = vec![PASSWORD.to_string()];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path: PathBuf = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.contains(".key") || name.contains(".share") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Any 32-hex-digit window of a key or sealed share is too much to show.
+            let text = text.trim();
+            out.push(text[..32].to_string());
+            out.push(text[text.len() - 32..].to_string());
+        }
+    }
+    out
+}
+
+fn assert_no_secrets(run: &Run, secrets: &[String], what: &str) {
+    for secret in secrets {
+        assert!(
+            !run.stdout.contains(secret.as_str()),
+            "{what}: stdout shows a secret"
+        );
+        assert!(
+            !run.stderr.contains(secret.as_str()),
+            "{what}: stderr shows a secret"
+        );
+    }
+}
+
+#[test]
+fn documented_flow_and_nothing_secret_in_output() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    let address = create(&dir);
+    assert!(
+        address.starts_with("0x") && address.len() == 42,
+        "{address}"
+    );
+
+    let first = sign(&dir, "device,auth");
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let signature = first.stdout.trim().to_string();
+    assert!(
+        signature.starts_with("0x") && signature.len() == 2 + 130,
+        "{signature}"
+    );
+    let bytes = hex::decode(&signature[2..]).unwrap();
+    let digest = keysplit_wallet::ethereum::personal_message_digest(MESSAGE.as_bytes());
+    let recovered =
+        keysplit_wallet::ethereum::recover_address(&digest, &bytes.try_into().unwrap()).unwrap();
+    assert_eq!(recovered.to_checksum(), address);
+    let mut secrets = secrets_in(&dir);
+    assert_no_secrets(&first, &secrets, "sign-message");
+
+    // A lost device: the device share is gone, so device+auth cannot sign...
+    std::fs::remove_file(dir.join("device.share")).unwrap();
+    let missing = sign(&dir, "device,auth");
+    assert_eq!(missing.code, Some(1));
+    assert!(
+        missing.stderr.contains("device share is missing"),
+        "{}",
+        missing.stderr
+    );
+    // ...and auth + recovery rebuild it on the new device.
+    let old_auth = std::fs::read(dir.join("auth.share")).unwrap();
+    let run = ok(&["wallet", "recover", "--dir", &d, "--using", "auth,recovery"]);
+    assert_eq!(run.stdout.trim(), address);
+    assert_eq!(epoch(&dir), 1);
+    secrets.extend(secrets_in(&dir));
+    assert_no_secrets(&run, &secrets, "recover");
+    let again = sign(&dir, "device,auth");
+    assert_eq!(
+        again.stdout.trim(),
+        signature,
+        "same key, deterministic signature"
+    );
+
+    // The epoch-0 auth share no longer opens the wallet.
+    let new_auth = std::fs::read(dir.join("auth.share")).unwrap();
+    std::fs::write(dir.join("auth.share"), &old_auth).unwrap();
+    let stale = sign(&dir, "device,auth");
+    assert_eq!(stale.code, Some(1));
+    assert!(stale.stderr.contains("EPOCH_MISMATCH"), "{}", stale.stderr);
+    std::fs::write(dir.join("auth.share"), &new_auth).unwrap();
+
+    let run = ok(&[
+        "wallet",
+        "rotate",
+        "--dir",
+        &d,
+        "--using",
+        "device,recovery",
+    ]);
+    assert_eq!(epoch(&dir), 2);
+    secrets.extend(secrets_in(&dir));
+    assert_no_secrets(&run, &secrets, "rotate");
+    for pair in ["device,auth", "auth,recovery", "recovery,device"] {
+        let run = sign(&dir, pair);
+        assert_eq!(run.stdout.trim(), signature, "{pair}");
+        assert_no_secrets(&run, &secrets, pair);
+    }
+
+    let status = ok(&["wallet", "status", "--dir", &d]);
+    assert!(status.stdout.contains("epoch     2"));
+    assert_no_secrets(&status, &secrets, "status");
+    let solana = ok(&["wallet", "address", "--dir", &d, "--chain", "solana"]);
+    assert_no_secrets(&solana, &secrets, "address");
+
+    let export = ok(&["wallet", "export", "--dir", &d, "--using", "auth,device"]);
+    assert!(export.stderr.contains("WARNING"));
+    let mnemonic = export.stdout.trim().to_string();
+    assert_eq!(mnemonic.split(' ').count(), 12);
+    let wallet = keysplit_wallet::Wallet::from_mnemonic(&mnemonic).unwrap();
+    assert_eq!(wallet.ethereum_address(0).unwrap().to_checksum(), address);
+    assert_no_secrets(&export, &secrets, "export");
+    // No other command ever printed the mnemonic.
+    for run in [&first, &again, &status, &solana] {
+        assert!(!run.stdout.contains(&mnemonic) && !run.stderr.contains(&mnemonic));
+    }
+
+    // Wrong password: refused with its own error, nothing printed on stdout.
+    let wrong = keysplit(
+        &["wallet", "export", "--dir", &d, "--using", "recovery,auth"],
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "not the password")],
+    );
+    assert_eq!(wrong.code, Some(1));
+    assert!(wrong.stdout.is_empty());
+    assert!(wrong.stderr.contains("WRONG_PASSWORD"), "{}", wrong.stderr);
+}
+
+#[test]
+fn passwords_come_from_env_file_or_stdin_never_argv() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    let password_file = temp.path().join("password.txt");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let mut args = vec![
+        "wallet",
+        "create",
+        "--dir",
+        &d,
+        "--password-env",
+        "MY_WALLET_PASSWORD",
+    ];
+    args.extend(KDF);
+    let run = keysplit(&args, &[("MY_WALLET_PASSWORD", PASSWORD)]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let pf = dir_arg(&password_file);
+    let by_file = keysplit(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            &d,
+            "--using",
+            "recovery,auth",
+            "--password-file",
+            &pf,
+        ],
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "wrong")],
+    );
+    assert_eq!(by_file.code, Some(0), "{}", by_file.stderr);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
+    command
+        .args([
+            "wallet",
+            "export",
+            "--dir",
+            &d,
+            "--using",
+            "recovery,device",
+            "--password-stdin",
+        ])
+        .env_remove("KEYSPLIT_RECOVERY_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), by_file.stdout);
+    // No password anywhere: a clear error naming the variable.
+    let none = keysplit(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            &d,
+            "--using",
+            "recovery,auth",
+            "--password-env",
+            "UNSET_VARIABLE_FOR_TEST",
+        ],
+        &[],
+    );
+    assert_eq!(none.code, Some(1));
+    assert!(
+        none.stderr.contains("$UNSET_VARIABLE_FOR_TEST"),
+        "{}",
+        none.stderr
+    );
+    // There is no flag that takes a password value.
+    let help = ok(&["wallet", "create", "--help"]);
+    assert!(!help.stdout.contains("--password <"));
+}
+
+#[test]
+fn import_reads_the_mnemonic_from_stdin() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    let mut args = vec!["wallet", "import", "--dir", &d];
+    args.extend(KDF);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keysplit"))
+        .args(&args)
+        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"test test test test test test test test test test test junk\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    );
+    // Creating over an existing wallet is refused.
+    let again = fails(&["wallet", "create", "--dir", &d]);
+    assert!(again.stderr.contains("already holds a wallet"));
+}
+
+/// Runs `args` with a simulated crash after 0, 1, 2, ... durable writes until it
+/// completes, checking after every crash that the wallet still opens with two shares
+/// of one epoch and signs as before; then that the next run completes the job.
+fn crash_at_every_step(setup: impl Fn(&Path), args: &[&str], pairs_after_crash: &[&str]) {
+    let temp = tempfile::tempdir().unwrap();
+    let template = temp.path().join("template");
+    let address = create(&template);
+    let reference = sign(&template, "device,auth").stdout.trim().to_string();
+    setup(&template);
+    let start_epoch = epoch(&template);
+    let mut crashes = 0;
+    for k in 0..64 {
+        let dir = temp.path().join(format!("crash-{k}"));
+        copy_dir(&template, &dir);
+        let d = dir_arg(&dir);
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--dir", &d]);
+        let limit = k.to_string();
+        let run = keysplit(&full, &[("KEYSPLIT_TEST_CRASH_AFTER_WRITES", &limit)]);
+        if run.code == Some(0) {
+            assert_eq!(run.stdout.trim(), address);
+            assert_eq!(epoch(&dir), start_epoch + 1);
+            assert!(crashes >= 5, "expected several write steps, saw {crashes}");
+            return;
+        }
+        assert_eq!(run.code, Some(86), "k={k}: {}", run.stderr);
+        crashes += 1;
+        // After the crash: still opens, with the same key.
+        for pair in pairs_after_crash {
+            let signed = sign(&dir, pair);
+            assert_eq!(signed.code, Some(0), "k={k} {pair}: {}", signed.stderr);
+            assert_eq!(signed.stdout.trim(), reference, "k={k} {pair}");
+        }
+        // The interrupted job can be run again and completes.
+        let run = keysplit(&full, &[]);
+        assert_eq!(run.code, Some(0), "k={k} rerun: {}", run.stderr);
+        let e = epoch(&dir);
+        assert!(
+            e == start_epoch + 1 || e == start_epoch + 2,
+            "k={k}: epoch {e}"
+        );
+        for pair in ["device,auth", "auth,recovery", "device,recovery"] {
+            let signed = sign(&dir, pair);
+            assert_eq!(
+                signed.code,
+                Some(0),
+                "k={k} after rerun {pair}: {}",
+                signed.stderr
+            );
+            assert_eq!(signed.stdout.trim(), reference);
+        }
+        // No staging or temporary files remain after a completed run.
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            assert!(
+                !name.ends_with(".next") && !name.contains(".tmp-"),
+                "k={k}: left {name}"
+            );
+        }
+    }
+    panic!("the command never completed");
+}
+
+#[test]
+fn a_crash_during_rotate_never_loses_the_wallet() {
+    crash_at_every_step(
+        |_| {},
+        &["wallet", "rotate", "--using", "device,auth"],
+        &["device,auth", "auth,recovery", "device,recovery"],
+    );
+}
+
+#[test]
+fn a_crash_during_recovery_never_loses_the_wallet() {
+    crash_at_every_step(
+        |dir| std::fs::remove_file(dir.join("device.share")).unwrap(),
+        &["wallet", "recover", "--using", "auth,recovery"],
+        &["auth,recovery"],
+    );
+}
+
+#[test]
+fn wallet_errors_are_one_clear_line() {
+    let temp = tempfile::tempdir().unwrap();
+    let nowhere = dir_arg(&temp.path().join("none"));
+    let run = fails(&["wallet", "address", "--dir", &nowhere]);
+    assert!(run.stderr.contains("no wallet in"), "{}", run.stderr);
+    let dir = temp.path().join("wallet");
+    create(&dir);
+    let d = dir_arg(&dir);
+    let run = fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "auth,auth",
+        "--message",
+        "x",
+    ]);
+    assert!(run.stderr.contains("DUPLICATE_ROLE"));
+    let run = fails(&["wallet", "recover", "--dir", &d, "--using", "device,auth"]);
+    assert!(run.stderr.contains("RECOVER_NEEDS_AUTH_AND_RECOVERY"));
+    let run = fails(&["wallet", "address", "--dir", &d, "--index", "2"]);
+    assert!(run.stderr.contains("--using"));
+    // The recovery share put in the device share's place.
+    std::fs::copy(dir.join("recovery.share"), dir.join("device.share")).unwrap();
+    let run = fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "device,auth",
+        "--message",
+        "x",
+    ]);
+    assert!(run.stderr.contains("ROLE_MISMATCH"), "{}", run.stderr);
+}
