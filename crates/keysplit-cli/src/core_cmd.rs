@@ -1,10 +1,16 @@
 //! `split`, `combine` and `reshare`.
 
+use std::path::PathBuf;
+
 use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::io::{read_secret, read_share_lines, write_stdout};
 use crate::{CliError, CliResult};
+
+// File mode lives next to this module (src/files.rs).
+#[path = "files.rs"]
+mod files;
 
 #[derive(Args, Debug)]
 pub struct SplitArgs {
@@ -23,6 +29,14 @@ pub struct SplitArgs {
     /// Print envelopes in the `ks1...` text form (bech32m, typo-detecting) instead of hex.
     #[arg(long, conflicts_with = "raw")]
     text: bool,
+    /// Split this file instead of stdin, streamed in bounded memory (any size); writes
+    /// one binary share file per share into --out-dir.
+    #[arg(long = "in", value_name = "FILE", requires = "out_dir", conflicts_with_all = ["raw", "hex", "text"])]
+    input: Option<PathBuf>,
+    /// Directory for the share files of --in (created if missing; existing files are
+    /// never overwritten).
+    #[arg(long, value_name = "DIR", requires = "input")]
+    out_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -33,6 +47,13 @@ pub struct CombineArgs {
     /// Print the secret as hex (with a newline) rather than raw bytes.
     #[arg(long)]
     hex: bool,
+    /// Write the secret to this file instead of stdout, streamed in bounded memory from
+    /// the SHARE_FILEs; the file appears only once every check has passed.
+    #[arg(long, value_name = "FILE", requires = "share_files", conflicts_with_all = ["raw", "hex"])]
+    out: Option<PathBuf>,
+    /// Binary share files (from `split --in`), with --out.
+    #[arg(value_name = "SHARE_FILE", requires = "out")]
+    share_files: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -80,6 +101,9 @@ pub fn split(args: SplitArgs) -> CliResult {
         }
         .into());
     }
+    if let (Some(input), Some(out_dir)) = (&args.input, &args.out_dir) {
+        return files::split(args.threshold, args.shares, input, out_dir);
+    }
     let secret = read_secret(args.hex)?;
     let mut rng = keysplit::os_rng()?;
     if args.raw {
@@ -118,6 +142,9 @@ fn report(recovery: &keysplit::Recovery) {
 }
 
 pub fn combine(args: CombineArgs) -> CliResult {
+    if let Some(out) = &args.out {
+        return files::combine(out, &args.share_files);
+    }
     let lines = read_share_lines()?;
     if lines.is_empty() {
         return Err(CliError(

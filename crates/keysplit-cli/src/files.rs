@@ -1,0 +1,210 @@
+//! File mode: `keysplit split --in FILE --out-dir DIR` and
+//! `keysplit combine --out FILE SHARE_FILE...`, streamed through `keysplit::stream` so
+//! memory stays bounded (a few 64 KiB buffers per share) whatever the file's size.
+//!
+//! Share files are binary envelopes named `<input name>.share<i>.ks`. The recovered
+//! secret is written to a temporary file next to `--out` and renamed into place only
+//! after the digest and every checksum verified; on any error it is deleted.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use keysplit::stream::{self, StreamError};
+
+use crate::io::progress;
+use crate::{CliError, CliResult};
+
+/// Buffer size for share files and the secret file: large enough that system calls do
+/// not dominate, small enough that 255 shares stay well under 16 MiB.
+const IO_BUFFER: usize = 1 << 16;
+
+fn stream_error(e: StreamError) -> CliError {
+    CliError(e.to_string())
+}
+
+/// Creates a file that must not exist yet, readable only by its owner.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Deletes the files in `paths` when dropped, unless `keep` was called.
+struct Cleanup {
+    paths: Vec<PathBuf>,
+}
+
+impl Cleanup {
+    fn keep(mut self) {
+        self.paths.clear();
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for path in &self.paths {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> CliResult {
+    let file =
+        File::open(input).map_err(|e| CliError(format!("cannot open {}: {e}", display(input))))?;
+    let secret_len = file
+        .metadata()
+        .map_err(|e| CliError(format!("cannot read {}: {e}", display(input))))?
+        .len();
+    if secret_len == 0 {
+        return Err(CliError(format!(
+            "{} is empty: nothing to split",
+            display(input)
+        )));
+    }
+    fs::create_dir_all(out_dir)
+        .map_err(|e| CliError(format!("cannot create {}: {e}", display(out_dir))))?;
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "secret".to_string());
+    let paths: Vec<PathBuf> = (1..=shares)
+        .map(|i| out_dir.join(format!("{name}.share{i}.ks")))
+        .collect();
+    let mut cleanup = Cleanup { paths: Vec::new() };
+    let mut writers = Vec::with_capacity(shares);
+    for path in &paths {
+        let file = create_private(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                CliError(format!(
+                    "{} already exists; keysplit never overwrites shares (remove it or pick another --out-dir)",
+                    display(path)
+                ))
+            } else {
+                CliError(format!("cannot create {}: {e}", display(path)))
+            }
+        })?;
+        cleanup.paths.push(path.clone());
+        writers.push(BufWriter::with_capacity(IO_BUFFER, file));
+    }
+
+    let bar = progress(Some(secret_len), "splitting");
+    let reader = bar.wrap_read(BufReader::with_capacity(IO_BUFFER, file));
+    let mut rng = keysplit::os_rng()?;
+    let set_id = stream::split(reader, secret_len, threshold, &mut writers, &mut rng)
+        .map_err(stream_error)?;
+    for (writer, path) in writers.into_iter().zip(&paths) {
+        let file = writer
+            .into_inner()
+            .map_err(|e| CliError(format!("cannot write {}: {}", display(path), e.error())))?;
+        file.sync_all()
+            .map_err(|e| CliError(format!("cannot write {}: {e}", display(path))))?;
+    }
+    bar.finish_and_clear();
+    cleanup.keep();
+
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# {shares} shares of {} ({secret_len} bytes), any {threshold} rebuild it; set {set_id}\n",
+        display(input)
+    ));
+    for path in &paths {
+        out.push_str(&display(path));
+        out.push('\n');
+    }
+    crate::io::write_stdout(out.as_bytes())
+}
+
+pub fn combine(out: &Path, share_files: &[PathBuf]) -> CliResult {
+    if out.exists() {
+        return Err(CliError(format!(
+            "{} already exists; keysplit never overwrites it (remove it or pick another --out)",
+            display(out)
+        )));
+    }
+    let mut readers = Vec::with_capacity(share_files.len());
+    let mut total = 0u64;
+    for path in share_files {
+        let file = File::open(path)
+            .map_err(|e| CliError(format!("cannot open share {}: {e}", display(path))))?;
+        total += file.metadata().map(|m| m.len()).unwrap_or(0);
+        readers.push(BufReader::with_capacity(IO_BUFFER, file));
+    }
+
+    let directory = match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| CliError(format!("--out {} is not a file name", display(out))))?;
+    let temporary = directory.join(format!(".{file_name}.keysplit-{}.tmp", std::process::id()));
+    let file = create_private(&temporary)
+        .map_err(|e| CliError(format!("cannot create {}: {e}", display(&temporary))))?;
+    let cleanup = Cleanup {
+        paths: vec![temporary.clone()],
+    };
+
+    let bar = progress(Some(total), "combining");
+    let mut writer = BufWriter::with_capacity(IO_BUFFER, file);
+    let report = {
+        let mut inputs: Vec<_> = readers.iter_mut().map(|r| bar.wrap_read(r)).collect();
+        stream::combine(&mut inputs, &mut writer).map_err(|e| {
+            // Name the file rather than its position.
+            CliError(with_file_names(e.to_string(), share_files))
+        })?
+    };
+    let file = writer.into_inner().map_err(|e| {
+        CliError(format!(
+            "cannot write {}: {}",
+            display(&temporary),
+            e.error()
+        ))
+    })?;
+    file.sync_all()
+        .map_err(|e| CliError(format!("cannot write {}: {e}", display(&temporary))))?;
+    drop(file);
+    fs::rename(&temporary, out)
+        .map_err(|e| CliError(format!("cannot move the secret into {}: {e}", display(out))))?;
+    cleanup.keep();
+    bar.finish_and_clear();
+
+    for index in report.inconsistent() {
+        eprintln!(
+            "keysplit: warning: share {} does not agree with the others (altered or forged); replace it",
+            share_files
+                .get(*index)
+                .map(|p| display(p))
+                .unwrap_or_else(|| format!("#{}", index + 1))
+        );
+    }
+    let summary = format!(
+        "# wrote {} bytes to {}\n",
+        report.secret_len(),
+        display(out)
+    );
+    crate::io::write_stdout(summary.as_bytes())
+}
+
+/// Appends the file name to messages that number a share ("share #2 ..."), so the user
+/// knows which file to look at.
+fn with_file_names(message: String, share_files: &[PathBuf]) -> String {
+    // Highest first, so that "share #12" is not taken for "share #1".
+    for (index, path) in share_files.iter().enumerate().rev() {
+        let tag = format!("share #{}", index + 1);
+        if message.contains(&tag) {
+            return format!("{message} ({tag} is {})", display(path));
+        }
+    }
+    message
+}

@@ -1,0 +1,172 @@
+//! File mode: `split --in FILE --out-dir DIR` and `combine --out FILE SHARE_FILE...`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn keysplit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keysplit"))
+        .args(args)
+        .output()
+        .expect("run keysplit")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+/// Deterministic, non-repeating test data (an LCG; nothing here is secret).
+fn data(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 56) as u8
+        })
+        .collect()
+}
+
+fn refused(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+}
+
+#[test]
+fn split_files_then_combine_any_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = data(300_000);
+    let input = dir.path().join("wallet.bin");
+    std::fs::write(&input, &secret).unwrap();
+    let out_dir = dir.path().join("shares");
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "2",
+        "-n",
+        "3",
+        "--in",
+        path(&input),
+        "--out-dir",
+        path(&out_dir),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shares: Vec<_> = (1..=3)
+        .map(|i| out_dir.join(format!("wallet.bin.share{i}.ks")))
+        .collect();
+    for share in &shares {
+        let bytes = std::fs::read(share).unwrap();
+        // Envelope: 29-byte header, secret + 32-byte digest, 16-byte checksum.
+        assert_eq!(bytes.len(), secret.len() + 77);
+        assert_eq!(&bytes[..3], b"KS\x01");
+    }
+    // Each file is also a valid in-memory share.
+    let parsed: Vec<_> = shares
+        .iter()
+        .map(|s| keysplit::Share::from_bytes(&std::fs::read(s).unwrap()).unwrap())
+        .collect();
+    assert_eq!(&keysplit::combine(&parsed[1..]).unwrap()[..], &secret[..]);
+
+    for (a, b) in [(0, 1), (2, 0), (1, 2)] {
+        let out = dir.path().join(format!("back-{a}{b}.bin"));
+        let o = keysplit(&[
+            "combine",
+            "--out",
+            path(&out),
+            path(&shares[a]),
+            path(&shares[b]),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::read(&out).unwrap() == secret);
+    }
+
+    // Splitting again into the same directory never overwrites shares.
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "2",
+        "-n",
+        "3",
+        "--in",
+        path(&input),
+        "--out-dir",
+        path(&out_dir),
+    ]);
+    refused(&o, "already exists");
+}
+
+#[test]
+fn a_corrupted_share_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s");
+    std::fs::write(&input, data(50_000)).unwrap();
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "2",
+        "-n",
+        "2",
+        "--in",
+        path(&input),
+        "--out-dir",
+        path(dir.path()),
+    ]);
+    assert!(o.status.success());
+    let second = dir.path().join("s.share2.ks");
+    let mut bytes = std::fs::read(&second).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(&second, bytes).unwrap();
+    let out = dir.path().join("out");
+    let first = dir.path().join("s.share1.ks");
+    let o = keysplit(&["combine", "--out", path(&out), path(&first), path(&second)]);
+    refused(&o, "checksum");
+    refused(&o, "s.share2.ks");
+    assert!(!out.exists(), "no output after a failed combine");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary file left behind");
+
+    let o = keysplit(&["combine", "--out", path(&out), path(&first)]);
+    refused(&o, "2");
+    std::fs::write(&out, b"keep me").unwrap();
+    let o = keysplit(&["combine", "--out", path(&out), path(&first), path(&second)]);
+    refused(&o, "already exists");
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+}
+
+#[test]
+fn an_empty_or_missing_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "2",
+        "-n",
+        "3",
+        "--in",
+        path(&empty),
+        "--out-dir",
+        path(dir.path()),
+    ]);
+    refused(&o, "empty");
+    let missing = dir.path().join("missing");
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "2",
+        "-n",
+        "3",
+        "--in",
+        path(&missing),
+        "--out-dir",
+        path(dir.path()),
+    ]);
+    refused(&o, "cannot open");
+}
