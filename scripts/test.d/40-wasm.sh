@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# keysplit-wasm: installs its toolchain (wasm32 target, wasm-bindgen-cli, npm dev packages,
+# Debian chromium + chromedriver) when missing, builds wasm/pkg, then runs
+#   - clippy of the bindings for wasm32,
+#   - the wasm-bindgen-test suite in Node and in headless Chromium,
+#   - the node tests (Privy interop, inputs, wallet vs ethers, size budget),
+#   - the end-to-end iframe tests in Chromium (playwright-core).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source wasm/scripts/env.sh
+
+step() { printf '\n--> wasm: %s\n' "$*"; }
+
+step "setup (skips what is installed)"
+bash wasm/scripts/setup.sh --browser
+
+step "clippy for wasm32"
+cargo clippy -q -p keysplit-wasm --no-deps --target "$WASM_TARGET" --all-targets -- -D warnings
+
+step "wasm-bindgen-test in Node"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+cargo test -q -p keysplit-wasm --target "$WASM_TARGET"
+
+step "wasm-bindgen-test in headless Chromium"
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WASM_DIR/webdriver.json" \
+  cargo test -q -p keysplit-wasm --target "$WASM_TARGET"
+
+step "build wasm/pkg"
+bash wasm/scripts/build.sh
+
+step "node tests"
+node --test wasm/test/
+
+if [ -d wasm/e2e ]; then
+  step "end-to-end in Chromium"
+  node --test wasm/e2e/
+fi

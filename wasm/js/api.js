@@ -1,0 +1,127 @@
+// The typed surface of keysplit-wasm, shared by the browser (web.js) and Node (node.js)
+// entry points. It normalises inputs, checks numbers, and turns the module's errors into
+// `KeysplitError`s; the cryptography is all in the wasm module.
+
+import { bindWallet } from './wallet.js';
+
+/** Error thrown by every keysplit-wasm function: `code` is stable, `message` is for people. */
+export class KeysplitError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'KeysplitError';
+    this.code = code;
+  }
+}
+
+const objectTag = (value) => Object.prototype.toString.call(value);
+
+/**
+ * A same-realm Uint8Array over the bytes of `value` (no copy). Accepts typed arrays and
+ * DataViews of any realm (iframes, `vm` contexts), Node Buffers, ArrayBuffers and
+ * SharedArrayBuffers. Checked with `ArrayBuffer.isView` and the object's type tag, never
+ * `instanceof`, which fails across realms.
+ */
+export function toBytes(value, what = 'value') {
+  if (ArrayBuffer.isView(value)) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  const tag = objectTag(value);
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
+    return new Uint8Array(value);
+  }
+  throw new KeysplitError(
+    'INVALID_INPUT',
+    `${what} must be a Uint8Array, a Buffer, an ArrayBuffer or another ArrayBuffer view (got ${describe(value)})`,
+  );
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return objectTag(value).slice(8, -1);
+}
+
+function toByteList(value, what) {
+  if (!Array.isArray(value)) {
+    throw new KeysplitError('INVALID_INPUT', `${what} must be an array (got ${describe(value)})`);
+  }
+  return value.map((item, index) => toBytes(item, `${what} item #${index + 1}`));
+}
+
+function toStringList(value, what) {
+  if (!Array.isArray(value)) {
+    throw new KeysplitError('INVALID_INPUT', `${what} must be an array (got ${describe(value)})`);
+  }
+  return value.map((item, index) => {
+    if (typeof item !== 'string') {
+      throw new KeysplitError('INVALID_INPUT', `${what} item #${index + 1} must be a string`);
+    }
+    return item;
+  });
+}
+
+function toCount(value, what) {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new KeysplitError('INVALID_INPUT', `${what} must be a non-negative integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+function toText(value, what) {
+  if (typeof value !== 'string') {
+    throw new KeysplitError('INVALID_INPUT', `${what} must be a string (got ${describe(value)})`);
+  }
+  return value;
+}
+
+/** Runs `call`, rethrowing the module's errors as KeysplitError (same code and message). */
+export function guarded(call) {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof KeysplitError) throw error;
+    if (error && typeof error === 'object' && typeof error.code === 'string') {
+      throw new KeysplitError(error.code, error.message);
+    }
+    // A trap (RuntimeError) or a JS exception from glue code: keep it, but with a code.
+    throw new KeysplitError('INTERNAL', `keysplit-wasm failed unexpectedly: ${error && error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Builds the API over a wasm-bindgen module namespace. `ready()` throws if the module
+ * is not instantiated yet (browsers must `await init()` first).
+ */
+export function bind(bindings, ready) {
+  const run = (call) => {
+    ready();
+    return guarded(call);
+  };
+  const api = {
+    split: (secret, threshold, shares) =>
+      run(() => bindings.split(toBytes(secret, 'secret'), toCount(threshold, 'threshold'), toCount(shares, 'shares'))),
+    combine: (shares) => run(() => bindings.combine(toByteList(shares, 'shares'))),
+    combineDetailed: (shares) => run(() => bindings.combineDetailed(toByteList(shares, 'shares'))),
+    combineText: (shares) => run(() => bindings.combineText(toStringList(shares, 'shares'))),
+    reshare: (shares, threshold, newShares) =>
+      run(() =>
+        bindings.reshare(toByteList(shares, 'shares'), toCount(threshold, 'threshold'), toCount(newShares, 'shares')),
+      ),
+    shareInfo: (share) => run(() => bindings.shareInfo(toBytes(share, 'share'))),
+    shareToText: (share) => run(() => bindings.shareToText(toBytes(share, 'share'))),
+    shareFromText: (text) => run(() => bindings.shareFromText(toText(text, 'share'))),
+    raw: Object.freeze({
+      split: (secret, threshold, shares) =>
+        run(() =>
+          bindings.rawSplit(toBytes(secret, 'secret'), toCount(threshold, 'threshold'), toCount(shares, 'shares')),
+        ),
+      combine: (shares) => run(() => bindings.rawCombine(toByteList(shares, 'shares'))),
+    }),
+    backendName: () => run(() => bindings.backendName()),
+    version: () => run(() => bindings.version()),
+  };
+  if (typeof bindings.walletCreate === 'function') {
+    Object.assign(api, bindWallet(bindings, run));
+  }
+  return Object.freeze(api);
+}

@@ -1,0 +1,27 @@
+# Shared settings of the wasm build and tests (sourced, not run).
+# Every setting is scoped to the wasm32 target or to this build's cargo invocation, so
+# native builds of the workspace are not affected.
+
+# Must equal the `wasm-bindgen` version pinned in wasm/Cargo.toml.
+WASM_BINDGEN_VERSION=0.2.130
+WASM_TARGET=wasm32-unknown-unknown
+
+WASM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_DIR="$(cd "$WASM_DIR/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$WASM_DIR/node_modules/.bin:$PATH"
+
+# SIMD128 is in every browser since 2021 and in Node >= 16.4.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
+# Size and speed of the release module (the workspace profile keeps thin LTO for the CLI).
+export CARGO_PROFILE_RELEASE_LTO=fat
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=3
+export CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_DEBUG=false
+
+# wasm-opt must be told which post-MVP features the module may use.
+WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_DIR/target}"
+export CARGO_TARGET_DIR

@@ -1,0 +1,34 @@
+//! WebAssembly bindings of [keysplit](../keysplit) (Shamir secret sharing over GF(256))
+//! and keysplit-wallet, for browsers and Node.js.
+//!
+//! ```js
+//! import { init, split, combine } from "keysplit-wasm";
+//! await init(); // browsers: fetch and compile the module once (a no-op in Node)
+//! const shares = split(new TextEncoder().encode("my secret"), 2, 3);
+//! const secret = combine([shares[2], shares[0]]);
+//! ```
+//!
+//! Built without wasm-pack by `wasm/scripts/build.sh` (cargo, wasm-bindgen CLI,
+//! wasm-opt); the npm package in `wasm/pkg` wraps these exports with TypeScript types.
+//!
+//! # Security
+//! * Randomness comes from `crypto.getRandomValues` (getrandom's `wasm_js` backend),
+//!   keying keysplit's ChaCha20 generator.
+//! * Byte inputs are copied from JS straight into zeroizing buffers; secrets leave the
+//!   module only as fresh `Uint8Array`s, and the module's own copies are wiped.
+//!   The caller's arrays, and strings (which JS cannot wipe), are the caller's.
+//! * Inputs are recognised by `ArrayBuffer.isView` and `Object.prototype.toString`,
+//!   so arrays from other realms and Node `Buffer`s work; anything else is refused
+//!   with an `Error` whose `code` is `"INVALID_INPUT"`. Every keysplit error becomes an
+//!   `Error` named `KeysplitError` with the core's stable `code`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod convert;
+mod shares;
+
+pub use shares::*;

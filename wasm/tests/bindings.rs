@@ -1,0 +1,271 @@
+//! The bindings as JavaScript sees them, run by wasm-bindgen-test-runner in Node and in
+//! headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`). Oracles: Privy's shares from
+//! `test-vectors/privy-raw.json`, the core's published error codes, and byte equality.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, ArrayBuffer, DataView, Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use keysplit_wasm as ks;
+
+const PRIVY_RAW: &str = include_str!("../../test-vectors/privy-raw.json");
+
+fn bytes(data: &[u8]) -> JsValue {
+    Uint8Array::from(data).into()
+}
+
+fn list(items: &[JsValue]) -> JsValue {
+    items.iter().cloned().collect::<Array>().into()
+}
+
+fn to_vec(value: &JsValue) -> Vec<u8> {
+    value
+        .dyn_ref::<Uint8Array>()
+        .expect("a Uint8Array")
+        .to_vec()
+}
+
+fn items(array: &Array) -> Vec<JsValue> {
+    array.iter().collect()
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn code_of(error: &JsValue) -> String {
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "not an Error: {error:?}"
+    );
+    let name = Reflect::get(error, &"name".into()).unwrap();
+    assert_eq!(name.as_string().as_deref(), Some("KeysplitError"));
+    let message = Reflect::get(error, &"message".into()).unwrap();
+    assert!(!message.as_string().unwrap_or_default().is_empty());
+    Reflect::get(error, &"code".into())
+        .unwrap()
+        .as_string()
+        .expect("a string code")
+}
+
+#[wasm_bindgen_test]
+fn envelope_round_trip_with_any_two_of_three() {
+    let secret = b"correct horse battery staple";
+    let shares = items(&ks::split(&bytes(secret), 2.0, 3.0).unwrap());
+    assert_eq!(shares.len(), 3);
+    for (a, b) in [(0, 1), (0, 2), (2, 1)] {
+        let back = ks::combine(&list(&[shares[a].clone(), shares[b].clone()])).unwrap();
+        assert_eq!(back.to_vec(), secret);
+    }
+}
+
+#[wasm_bindgen_test]
+fn randomness_reaches_the_module() {
+    // Two splits of one secret share nothing but the length: the set id, xs and
+    // coefficients all come from crypto.getRandomValues.
+    let first = items(&ks::split(&bytes(&[7; 16]), 2.0, 2.0).unwrap());
+    let second = items(&ks::split(&bytes(&[7; 16]), 2.0, 2.0).unwrap());
+    assert_ne!(to_vec(&first[0]), to_vec(&second[0]));
+    let info_a = ks::share_info(&first[0]).unwrap();
+    let info_b = ks::share_info(&second[0]).unwrap();
+    assert_ne!(
+        Reflect::get(&info_a, &"setId".into()).unwrap().as_string(),
+        Reflect::get(&info_b, &"setId".into()).unwrap().as_string()
+    );
+}
+
+#[wasm_bindgen_test]
+fn privy_shares_combine_to_privy_secrets() {
+    let doc = JSON::parse(PRIVY_RAW).unwrap();
+    let vectors: Array = Reflect::get(&doc, &"vectors".into())
+        .unwrap()
+        .unchecked_into();
+    assert!(vectors.length() > 0);
+    for vector in vectors.iter() {
+        let secret = hex(&Reflect::get(&vector, &"secret".into())
+            .unwrap()
+            .as_string()
+            .unwrap());
+        let threshold = Reflect::get(&vector, &"threshold".into())
+            .unwrap()
+            .as_f64()
+            .unwrap() as usize;
+        let shares: Vec<JsValue> = Array::from(&Reflect::get(&vector, &"shares".into()).unwrap())
+            .iter()
+            .map(|s| bytes(&hex(&s.as_string().unwrap())))
+            .collect();
+        // The last `threshold` shares (not the first ones, to vary the xs).
+        let chosen = &shares[shares.len() - threshold..];
+        let back = ks::raw_combine(&list(chosen)).unwrap();
+        assert_eq!(back.to_vec(), secret);
+    }
+}
+
+#[wasm_bindgen_test]
+fn raw_round_trip_and_format() {
+    let secret: Vec<u8> = (0..=255u8).collect();
+    let shares = items(&ks::raw_split(&bytes(&secret), 3.0, 5.0).unwrap());
+    assert_eq!(shares.len(), 5);
+    for share in &shares {
+        let share = to_vec(share);
+        assert_eq!(share.len(), secret.len() + 1, "y bytes || x");
+        assert_ne!(share[share.len() - 1], 0, "x is never 0");
+    }
+    let back = ks::raw_combine(&list(&shares[1..4])).unwrap();
+    assert_eq!(back.to_vec(), secret);
+}
+
+#[wasm_bindgen_test]
+fn raw_share_with_x_zero_is_refused() {
+    // With x = 0 a share's y bytes *are* the secret; Privy's library accepts it.
+    let forged = bytes(&[0x41, 0x42, 0x00]);
+    let honest = bytes(&[0x10, 0x20, 0x07]);
+    let error = ks::raw_combine(&list(&[honest, forged])).unwrap_err();
+    assert_eq!(code_of(&error), "ZERO_X");
+}
+
+/// The share's `ks1...` text with one character changed (a typo the checksum catches).
+fn mistyped(share: &JsValue) -> String {
+    let mut text: Vec<char> = ks::share_to_text(share).unwrap().chars().collect();
+    let at = text.len() / 2;
+    text[at] = if text[at] == 'q' { 'p' } else { 'q' };
+    text.into_iter().collect()
+}
+
+#[wasm_bindgen_test]
+fn errors_carry_the_core_codes() {
+    let shares = items(&ks::split(&bytes(b"abc"), 3.0, 4.0).unwrap());
+    let cases: Vec<(Result<_, JsValue>, &str)> = vec![
+        (
+            ks::combine(&list(&shares[..2])).map(|_| ()),
+            "BELOW_THRESHOLD",
+        ),
+        (ks::split(&bytes(b""), 2.0, 3.0).map(|_| ()), "EMPTY_SECRET"),
+        (
+            ks::split(&bytes(b"x"), 4.0, 3.0).map(|_| ()),
+            "INVALID_THRESHOLD",
+        ),
+        (
+            ks::split(&bytes(b"x"), 2.0, 256.0).map(|_| ()),
+            "INVALID_SHARE_COUNT",
+        ),
+        (ks::combine(&list(&[])).map(|_| ()), "NO_SHARES"),
+        (
+            ks::combine(&list(&[
+                shares[0].clone(),
+                shares[0].clone(),
+                shares[1].clone(),
+            ]))
+            .map(|_| ()),
+            "DUPLICATE_X",
+        ),
+        (
+            ks::share_info(&bytes(b"not a share")).map(|_| ()),
+            "BAD_MAGIC",
+        ),
+        (
+            ks::share_from_text(&JsValue::from_str(&mistyped(&shares[0]))).map(|_| ()),
+            "TEXT_CHECKSUM",
+        ),
+        (
+            ks::share_from_text(&JsValue::from_str("hello")).map(|_| ()),
+            "UNKNOWN_TEXT_FORM",
+        ),
+    ];
+    for (result, expected) in cases {
+        assert_eq!(code_of(&result.unwrap_err()), expected);
+    }
+}
+
+#[wasm_bindgen_test]
+fn corrupted_share_is_named() {
+    let shares = items(&ks::split(&bytes(b"abcdef"), 2.0, 2.0).unwrap());
+    let mut bad = to_vec(&shares[1]);
+    bad[30] ^= 1;
+    let error = ks::combine(&list(&[shares[0].clone(), bytes(&bad)])).unwrap_err();
+    assert_eq!(code_of(&error), "SHARE_CHECKSUM");
+    let message = Reflect::get(&error, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(message.contains("#2"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn reshare_makes_an_unmixable_new_set() {
+    let old = items(&ks::split(&bytes(b"rotate me"), 2.0, 3.0).unwrap());
+    let new = items(&ks::reshare(&list(&old[..2]), 3.0, 5.0).unwrap());
+    assert_eq!(new.len(), 5);
+    assert_eq!(
+        ks::combine(&list(&new[2..5])).unwrap().to_vec(),
+        b"rotate me"
+    );
+    let mixed = ks::combine(&list(&[old[0].clone(), new[0].clone(), new[1].clone()]));
+    assert_eq!(code_of(&mixed.unwrap_err()), "SET_MISMATCH");
+}
+
+#[wasm_bindgen_test]
+fn text_forms_round_trip() {
+    let shares = items(&ks::split(&bytes(b"text"), 2.0, 2.0).unwrap());
+    let texts: Vec<JsValue> = shares
+        .iter()
+        .map(|s| JsValue::from_str(&ks::share_to_text(s).unwrap()))
+        .collect();
+    assert!(texts[0].as_string().unwrap().starts_with("ks1"));
+    assert_eq!(
+        to_vec(&ks::share_from_text(&texts[1]).unwrap().into()),
+        to_vec(&shares[1])
+    );
+    assert_eq!(ks::combine_text(&list(&texts)).unwrap().to_vec(), b"text");
+}
+
+#[wasm_bindgen_test]
+fn every_kind_of_byte_input_is_accepted() {
+    let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let backing = Uint8Array::from(&[0xEE, 1, 2, 3, 4, 5, 6, 7, 8, 0xEE][..]);
+    let inputs: Vec<JsValue> = vec![
+        bytes(&data),
+        Uint8Array::from(&data[..]).buffer().into(), // ArrayBuffer
+        DataView::new(&backing.buffer(), 1, 8).into(), // view with an offset
+        Uint8Array::new_with_byte_offset_and_length(&backing.buffer(), 1, 8).into(),
+    ];
+    for input in inputs {
+        let shares = ks::raw_split(&input, 2.0, 2.0).unwrap();
+        assert_eq!(ks::raw_combine(&shares.into()).unwrap().to_vec(), data);
+    }
+    // An ArrayBuffer passed as-is too (not a view).
+    let buffer: JsValue = ArrayBuffer::new(4).into();
+    assert_eq!(ks::raw_split(&buffer, 2.0, 3.0).unwrap().length(), 3);
+}
+
+#[wasm_bindgen_test]
+fn non_bytes_are_refused_with_invalid_input() {
+    let not_bytes: Vec<JsValue> = vec![
+        JsValue::from_str("secret"),
+        JsValue::from_f64(12.0),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        Array::of3(&1.into(), &2.into(), &3.into()).into(),
+        js_sys::Object::new().into(),
+    ];
+    for value in not_bytes {
+        assert_eq!(
+            code_of(&ks::split(&value, 2.0, 3.0).unwrap_err()),
+            "INVALID_INPUT"
+        );
+    }
+    assert_eq!(
+        code_of(&ks::combine(&bytes(b"not a list")).unwrap_err()),
+        "INVALID_INPUT"
+    );
+    for bad_count in [2.5, -1.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            code_of(&ks::split(&bytes(b"x"), bad_count, 3.0).unwrap_err()),
+            "INVALID_INPUT"
+        );
+    }
+}
