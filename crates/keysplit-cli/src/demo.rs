@@ -79,6 +79,7 @@ pub fn run() -> CliResult {
     for share in keysplit::raw::split(&secret[..], 2, 3, &mut rng)? {
         println!("  {}", share.to_hex().as_str());
     }
+    crate::wallet::demo()?;
     println!("\ndemo complete.");
     Ok(())
 }

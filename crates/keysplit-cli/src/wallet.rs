@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use keysplit_wallet::{
-    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, Strength,
-    Unlock, Wallet, WalletInfo,
+    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
+    Strength, Unlock, Wallet, WalletInfo,
 };
 use zeroize::Zeroizing;
 
@@ -72,7 +72,7 @@ pub struct PasswordArgs {
 
 /// Argon2id costs for sealing a new recovery share. Defaults: the current recovery
 /// share's costs (rotate, recover), else 19 MiB, 2 passes, 1 lane (OWASP).
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct KdfArgs {
     /// Argon2id memory in KiB.
     #[arg(long, value_name = "KIB")]
@@ -319,6 +319,23 @@ impl PasswordArgs {
     }
 }
 
+/// Where a command gets the recovery password: the user's flags, or (for the demo) a
+/// built-in one. Read only when a share needs it.
+#[derive(Clone, Copy)]
+enum PasswordSource<'a> {
+    Args(&'a PasswordArgs),
+    Given(&'a [u8]),
+}
+
+impl PasswordSource<'_> {
+    fn read(self) -> CliResult<Zeroizing<Vec<u8>>> {
+        match self {
+            PasswordSource::Args(args) => args.read(),
+            PasswordSource::Given(password) => Ok(Zeroizing::new(password.to_vec())),
+        }
+    }
+}
+
 impl KdfArgs {
     /// The costs to seal with: flags over `inherited` over the defaults.
     fn params(&self, inherited: Option<Argon2Params>) -> CliResult<Argon2Params> {
@@ -387,7 +404,7 @@ fn open_with(info: &WalletInfo, opening: &Opening, password: &[u8]) -> CliResult
 fn open_dir(
     dir: &std::path::Path,
     using: RolePair,
-    password: &PasswordArgs,
+    password: PasswordSource<'_>,
 ) -> CliResult<(Wallet, WalletInfo)> {
     let store = Store::new(dir.to_path_buf());
     let info = store.metadata()?;
@@ -413,8 +430,8 @@ fn new_wallet(
     make: impl FnOnce(
         &Protections<'_>,
         &mut keysplit::ChaCha20Rng,
-    ) -> Result<keysplit_wallet::ShareSet, keysplit_wallet::Error>,
-) -> CliResult {
+    ) -> Result<ShareSet, keysplit_wallet::Error>,
+) -> CliResult<ShareSet> {
     let mut store = Store::new(dir);
     store.create_dir()?;
     let params = kdf.params(None)?;
@@ -428,10 +445,14 @@ fn new_wallet(
     };
     let set = make(&protect, &mut rng).map_err(wallet_error)?;
     store.write_new(&set, &device_key, &auth_key)?;
+    Ok(set)
+}
+
+fn report_new(dir: &std::path::Path, set: &ShareSet) -> CliResult {
     eprintln!(
         "keysplit: wallet {} created in {} (epoch 0): device.share, auth.share, recovery.share",
         set.info.wallet_id,
-        store.dir().display()
+        dir.display()
     );
     print_line(&set.info.ethereum_address.to_checksum())
 }
@@ -442,9 +463,13 @@ fn create(args: CreateArgs) -> CliResult {
         Bits::B128 => Strength::Bits128,
         Bits::B256 => Strength::Bits256,
     };
-    new_wallet(args.dir.dir, &args.kdf, &password, |protect, rng| {
-        keysplit_wallet::create(strength, protect, rng)
-    })
+    let set = new_wallet(
+        args.dir.dir.clone(),
+        &args.kdf,
+        &password,
+        |protect, rng| keysplit_wallet::create(strength, protect, rng),
+    )?;
+    report_new(&args.dir.dir, &set)
 }
 
 fn import(args: ImportArgs) -> CliResult {
@@ -457,9 +482,13 @@ fn import(args: ImportArgs) -> CliResult {
             "no mnemonic on stdin (pipe the words in, e.g. `keysplit wallet import --dir DIR < words.txt`)".into(),
         ));
     }
-    new_wallet(args.dir.dir, &args.kdf, &password, |protect, rng| {
-        keysplit_wallet::import(phrase, protect, rng)
-    })
+    let set = new_wallet(
+        args.dir.dir.clone(),
+        &args.kdf,
+        &password,
+        |protect, rng| keysplit_wallet::import(phrase, protect, rng),
+    )?;
+    report_new(&args.dir.dir, &set)
 }
 
 fn address(args: AddressArgs) -> CliResult {
@@ -476,7 +505,7 @@ fn address(args: AddressArgs) -> CliResult {
             Chain::Solana => info.solana_address.to_base58(),
         });
     };
-    let (wallet, _) = open_dir(&args.dir.dir, using, &args.password)?;
+    let (wallet, _) = open_dir(&args.dir.dir, using, PasswordSource::Args(&args.password))?;
     let text = match args.chain {
         Chain::Ethereum => wallet.ethereum_address(args.index).map(|a| a.to_checksum()),
         Chain::Solana => wallet.solana_address(args.index).map(|a| a.to_base58()),
@@ -486,19 +515,36 @@ fn address(args: AddressArgs) -> CliResult {
     print_line(&text)
 }
 
-fn sign_message(args: SignArgs) -> CliResult {
-    let (wallet, _) = open_dir(&args.dir.dir, args.using.using, &args.password)?;
-    let message = args.message.as_bytes();
-    let text = match args.chain {
+/// Opens the wallet, signs `message`, and returns the signature's text form.
+fn sign_text(
+    dir: &std::path::Path,
+    using: RolePair,
+    password: PasswordSource<'_>,
+    chain: Chain,
+    index: u32,
+    message: &[u8],
+) -> CliResult<String> {
+    let (wallet, _) = open_dir(dir, using, password)?;
+    match chain {
         Chain::Ethereum => wallet
-            .sign_personal_message(args.index, message)
+            .sign_personal_message(index, message)
             .map(|sig| format!("0x{}", keysplit::hazmat::encode_hex(&sig).as_str())),
         Chain::Solana => wallet
-            .sign_solana_message(args.index, message)
+            .sign_solana_message(index, message)
             .map(|sig| bs58::encode(sig).into_string()),
     }
-    .map_err(wallet_error)?;
-    drop(wallet);
+    .map_err(wallet_error)
+}
+
+fn sign_message(args: SignArgs) -> CliResult {
+    let text = sign_text(
+        &args.dir.dir,
+        args.using.using,
+        PasswordSource::Args(&args.password),
+        args.chain,
+        args.index,
+        args.message.as_bytes(),
+    )?;
     print_line(&text)
 }
 
@@ -507,10 +553,10 @@ fn sign_message(args: SignArgs) -> CliResult {
 fn reshare(
     dir: PathBuf,
     using: RolePair,
-    password_args: &PasswordArgs,
+    password_source: PasswordSource<'_>,
     kdf: &KdfArgs,
     recovery: bool,
-) -> CliResult {
+) -> CliResult<(ShareSet, u32)> {
     let mut store = Store::new(dir);
     let info = store.metadata()?;
     store.settle(&info)?;
@@ -527,7 +573,7 @@ fn reshare(
     }
     let mut needs_password = true; // the new recovery share is sealed with it
     let opening = load_opening(&store, &info, roles, &mut needs_password)?;
-    let password = password_args.read()?;
+    let password = password_source.read()?;
     let inherited = store
         .share(&info, Role::Recovery)
         .ok()
@@ -568,38 +614,46 @@ fn reshare(
         .map_err(wallet_error)?;
     drop(wallet);
     store.replace(&set, new_device_key.then_some(&device_key))?;
+    Ok((set, info.epoch))
+}
+
+fn report_reshare(what: &str, (set, old_epoch): (ShareSet, u32)) -> CliResult {
     eprintln!(
-        "keysplit: {} wallet {}: new device, auth and recovery shares at epoch {}; the epoch-{} shares no longer open it",
-        if recovery { "recovered" } else { "rotated" },
+        "keysplit: {what} wallet {}: new device, auth and recovery shares at epoch {}; the epoch-{old_epoch} shares no longer open it",
         set.info.wallet_id,
         set.info.epoch,
-        info.epoch
     );
     print_line(&set.info.ethereum_address.to_checksum())
 }
 
 fn recover(args: RecoverArgs) -> CliResult {
-    reshare(
+    let done = reshare(
         args.dir.dir,
         args.using.using,
-        &args.password,
+        PasswordSource::Args(&args.password),
         &args.kdf,
         true,
-    )
+    )?;
+    report_reshare("recovered", done)
 }
 
 fn rotate(args: RotateArgs) -> CliResult {
-    reshare(
+    let done = reshare(
         args.dir.dir,
         args.using.using,
-        &args.password,
+        PasswordSource::Args(&args.password),
         &args.kdf,
         false,
-    )
+    )?;
+    report_reshare("rotated", done)
 }
 
 fn export(args: ExportArgs) -> CliResult {
-    let (wallet, _) = open_dir(&args.dir.dir, args.using.using, &args.password)?;
+    let (wallet, _) = open_dir(
+        &args.dir.dir,
+        args.using.using,
+        PasswordSource::Args(&args.password),
+    )?;
     let mut mnemonic = wallet.mnemonic();
     drop(wallet);
     eprintln!(
@@ -629,4 +683,119 @@ fn status(args: DirArgs) -> CliResult {
         out.push_str(&format!("{:<9} {state}\n", role.as_str()));
     }
     write_stdout(out.as_bytes())
+}
+
+/// The wallet part of `keysplit demo`: the CLI's whole flow in a throw-away directory,
+/// with a built-in password (a real wallet asks its user).
+pub fn demo() -> CliResult {
+    const PASSWORD: &[u8] = b"keysplit demo password";
+    let dir = std::env::temp_dir().join(format!("keysplit-demo-wallet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = demo_in(&dir, PASSWORD);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn demo_in(dir: &std::path::Path, password: &[u8]) -> CliResult {
+    let source = PasswordSource::Given(password);
+    let device_auth = RolePair(Role::Device, Role::Auth);
+    let message = "keysplit demo";
+    let sign = || {
+        sign_text(
+            dir,
+            device_auth,
+            source,
+            Chain::Ethereum,
+            0,
+            message.as_bytes(),
+        )
+    };
+    println!("\nthe wallet on top: entropy -> BIP-39 mnemonic -> Ethereum and Solana keys,");
+    println!(
+        "held as device / auth / recovery shares (2-of-3, each sealed with XChaCha20-Poly1305)"
+    );
+    let kdf = KdfArgs::default();
+    let set = new_wallet(dir.to_path_buf(), &kdf, password, |protect, rng| {
+        keysplit_wallet::create(Strength::Bits128, protect, rng)
+    })?;
+    let address = set.info.ethereum_address;
+    println!(
+        "  created in {} (wallet {}, epoch 0)",
+        dir.display(),
+        set.info.wallet_id
+    );
+    println!("  ethereum address  {address}");
+    println!("  solana address    {}", set.info.solana_address);
+    println!(
+        "  (the recovery share is sealed under the password through Argon2id, 19 MiB, 2 passes)"
+    );
+
+    let signature = sign()?;
+    let bytes = keysplit::hazmat::decode_hex(signature.trim_start_matches("0x"))
+        .ok()
+        .and_then(|b| <[u8; 65]>::try_from(&b[..]).ok())
+        .ok_or_else(|| CliError("demo: the signature is not 65 bytes".into()))?;
+    let digest = keysplit_wallet::ethereum::personal_message_digest(message.as_bytes());
+    let signer =
+        keysplit_wallet::ethereum::recover_address(&digest, &bytes).map_err(wallet_error)?;
+    println!("\n  personal_sign({message:?}) with device + auth:");
+    println!("    {signature}");
+    println!(
+        "    recovers to {signer}: {}",
+        if signer == address {
+            "the wallet"
+        } else {
+            "MISMATCH"
+        }
+    );
+    if signer != address {
+        return Err(CliError(
+            "demo failed: the signature does not recover to the wallet".into(),
+        ));
+    }
+
+    std::fs::remove_file(dir.join("device.share"))?;
+    let refused = match sign() {
+        Ok(_) => "ACCEPTED (unexpected)".to_string(),
+        Err(e) => format!("refused: {e}"),
+    };
+    println!("\n  device.share deleted (a lost phone); device + auth: {refused}");
+    let (set, _) = reshare(
+        dir.to_path_buf(),
+        RolePair(Role::Auth, Role::Recovery),
+        source,
+        &kdf,
+        true,
+    )?;
+    println!(
+        "  recovered with auth + recovery (the password): new device key, fresh shares, epoch {}",
+        set.info.epoch
+    );
+    let same = sign()? == signature;
+    println!(
+        "  device + auth sign again: {}",
+        if same {
+            "the same signature (same key; RFC 6979 nonces)"
+        } else {
+            "DIFFERENT"
+        }
+    );
+    let (set, old) = reshare(
+        dir.to_path_buf(),
+        RolePair(Role::Device, Role::Recovery),
+        source,
+        &kdf,
+        false,
+    )?;
+    println!(
+        "  rotated with device + recovery: epoch {old} -> {}; shares of epoch {old} no longer open it",
+        set.info.epoch
+    );
+    if !same || set.info.ethereum_address != address {
+        return Err(CliError(
+            "demo failed: the wallet changed across recovery".into(),
+        ));
+    }
+    println!("  the address is unchanged: {}", set.info.ethereum_address);
+    Ok(())
 }

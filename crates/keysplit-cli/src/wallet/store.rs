@@ -90,10 +90,6 @@ impl Store {
         Store { dir, crash_after }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
