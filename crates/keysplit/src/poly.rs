@@ -21,7 +21,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::backend::Backend;
 use crate::error::Error;
@@ -70,15 +70,64 @@ pub fn random_xs<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Result<Vec<u8>
     Ok(xs)
 }
 
+/// A byte buffer that lives inside its owner when small (no allocation for the common
+/// 16-64 byte secrets) and on the heap otherwise. With `wipe`, zeroized on drop.
+struct Scratch<const INLINE: usize> {
+    inline: [u8; INLINE],
+    heap: Vec<u8>,
+    len: usize,
+    wipe: bool,
+}
+
+impl<const INLINE: usize> Scratch<INLINE> {
+    fn new(len: usize, wipe: bool) -> Self {
+        Scratch {
+            inline: [0u8; INLINE],
+            heap: if len > INLINE {
+                vec![0u8; len]
+            } else {
+                Vec::new()
+            },
+            len,
+            wipe,
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        if self.len <= INLINE {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        if self.len <= INLINE {
+            &mut self.inline[..self.len]
+        } else {
+            &mut self.heap
+        }
+    }
+}
+
+impl<const INLINE: usize> Drop for Scratch<INLINE> {
+    fn drop(&mut self) {
+        if self.wipe {
+            self.inline[..self.len.min(INLINE)].zeroize();
+            self.heap.zeroize();
+        }
+    }
+}
+
 /// Evaluates one random polynomial per payload byte at every x, a block at a time.
 pub struct Evaluator {
     threshold: usize,
     /// `powers[i * (t - 1) + (j - 1)] = x_i^j` for j = 1..t-1 (public).
-    powers: Vec<u8>,
+    powers: Scratch<64>,
     /// Coefficients for the current block; wiped on drop and overwritten every block.
     /// Sized for the largest block actually evaluated, so a 32-byte secret does not pay
-    /// for (or zero) a 4 KiB-per-coefficient buffer.
-    coefficients: Zeroizing<Vec<u8>>,
+    /// for (or wipe) a 4 KiB-per-coefficient buffer.
+    coefficients: Scratch<128>,
     backend: Backend,
 }
 
@@ -87,18 +136,21 @@ impl Evaluator {
     /// of at most `max_block` (itself at most [`BLOCK`]) bytes.
     pub fn new(xs: &[u8], threshold: usize, backend: Backend, max_block: usize) -> Self {
         let degree = threshold.saturating_sub(1);
-        let mut powers = Vec::with_capacity(xs.len() * degree);
-        for &x in xs {
+        let mut powers = Scratch::new(xs.len() * degree, false);
+        for (&x, row) in xs
+            .iter()
+            .zip(powers.as_mut_slice().chunks_exact_mut(degree.max(1)))
+        {
             let mut power = 1u8;
-            for _ in 0..degree {
+            for slot in row {
                 power = public::mul(power, x);
-                powers.push(power);
+                *slot = power;
             }
         }
         Evaluator {
             threshold,
             powers,
-            coefficients: Zeroizing::new(vec![0u8; degree * max_block.min(BLOCK)]),
+            coefficients: Scratch::new(degree * max_block.min(BLOCK), true),
             backend,
         }
     }
@@ -113,16 +165,19 @@ impl Evaluator {
         at: usize,
     ) {
         let degree = self.threshold - 1;
-        let len = block.len().min(self.coefficients.len() / degree.max(1));
+        let len = block.len().min(self.coefficients.len / degree.max(1));
         let block = &block[..len];
-        let coefficients = &mut self.coefficients[..degree * len];
+        let coefficients = &mut self.coefficients.as_mut_slice()[..degree * len];
         rng.fill_bytes(coefficients);
+        let all_powers = self.powers.as_slice();
         for (i, out) in outputs.iter_mut().enumerate() {
             let Some(out) = out.get_mut(at..at + len) else {
                 continue;
             };
             out.copy_from_slice(block);
-            let powers = &self.powers[i * degree..(i + 1) * degree];
+            let Some(powers) = all_powers.get(i * degree..(i + 1) * degree) else {
+                continue;
+            };
             for (row, &power) in coefficients.chunks_exact(len).zip(powers) {
                 self.backend.mul_add(out, row, power);
             }
@@ -153,7 +208,10 @@ pub fn split_parts<R: CryptoRng + ?Sized>(
         match contiguous(parts, offset, len) {
             Some(block) => evaluator.eval_block(block, rng, outputs, offset),
             None => {
-                let buffer = staging.get_or_insert_with(|| Zeroizing::new(vec![0u8; BLOCK]));
+                // Sized to the payload: wiping a 4 KiB buffer would cost more than a small
+                // split itself.
+                let buffer =
+                    staging.get_or_insert_with(|| Zeroizing::new(vec![0u8; BLOCK.min(total)]));
                 gather(parts, offset, &mut buffer[..len]);
                 evaluator.eval_block(&buffer[..len], rng, outputs, offset);
             }

@@ -169,32 +169,41 @@ impl Backend {
 
 /// The 16-entry tables `c * n` and `c * (n << 4)` for every nibble `n`, for a public `c`.
 /// The shuffle backends hold them in registers and select from them by secret nibbles.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))] // both tables in one cache line
 #[allow(dead_code)] // unused on targets that only have the portable backend
 pub(crate) struct NibbleTables {
     pub(crate) low: [u8; 16],
     pub(crate) high: [u8; 16],
 }
 
+/// Every constant's nibble tables (8 KiB), computed at compile time. Indexed by the
+/// public constant `c` only: building them at run time would cost more than a whole
+/// 32-byte multiply-accumulate.
 #[allow(dead_code)] // unused on targets that only have the portable backend
-#[inline]
-pub(crate) fn nibble_tables(c: u8) -> NibbleTables {
-    // c * n is linear in n's bits: c*n = XOR of c*x^k over the set bits k of n.
-    let mut basis = [0u8; 8];
-    let mut power = c;
-    for slot in basis.iter_mut() {
-        *slot = power;
-        power = crate::field::xtime(power);
+static NIBBLE_TABLES: [NibbleTables; 256] = {
+    let mut tables = [NibbleTables {
+        low: [0; 16],
+        high: [0; 16],
+    }; 256];
+    let mut c = 0;
+    while c < 256 {
+        let mut n = 0;
+        while n < 16 {
+            tables[c].low[n] = crate::field::mul(c as u8, n as u8);
+            tables[c].high[n] = crate::field::mul(c as u8, (n << 4) as u8);
+            n += 1;
+        }
+        c += 1;
     }
-    let mut low = [0u8; 16];
-    let mut high = [0u8; 16];
-    for n in 1..16usize {
-        // `n` and `c` are public: indexing by them is fine.
-        let lowest = n.trailing_zeros() as usize;
-        let rest = n & (n - 1);
-        low[n] = low[rest] ^ basis[lowest];
-        high[n] = high[rest] ^ basis[lowest + 4];
-    }
-    NibbleTables { low, high }
+    tables
+};
+
+/// The nibble tables of the public constant `c`.
+#[allow(dead_code)] // unused on targets that only have the portable backend
+#[inline(always)]
+pub(crate) fn nibble_tables(c: u8) -> &'static NibbleTables {
+    &NIBBLE_TABLES[usize::from(c)]
 }
 
 /// The last `len < N` bytes of a buffer, padded to one vector on the stack so a SIMD
