@@ -306,7 +306,12 @@ fn read_password(env: &str, file: Option<&PathBuf>, stdin: bool) -> CliResult<Ze
     if password.is_empty() {
         return Err(CliError("the recovery password is empty".into()));
     }
-    Ok(password)
+    // NFKD, so the same password typed on another system (composed or decomposed
+    // accents) derives the same key.
+    let text = std::str::from_utf8(&password)
+        .map_err(|_| CliError("the recovery password is not UTF-8 text".into()))?;
+    let normalized = keysplit_wallet::normalize_password(text).map_err(wallet_error)?;
+    Ok(Zeroizing::new(normalized.as_bytes().to_vec()))
 }
 
 impl PasswordArgs {

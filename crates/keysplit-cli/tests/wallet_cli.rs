@@ -312,6 +312,21 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
         "{}",
         none.stderr
     );
+    // The same accented password, composed (NFC) when sealing and decomposed when opening.
+    let accented = temp.path().join("accented");
+    let a = dir_arg(&accented);
+    let mut args = vec!["wallet", "create", "--dir", &a];
+    args.extend(KDF);
+    let run = keysplit(
+        &args,
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "caf\u{e9} cr\u{e8}me")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let decomposed = keysplit(
+        &["wallet", "export", "--dir", &a, "--using", "recovery,auth"],
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "cafe\u{301} cre\u{300}me")],
+    );
+    assert_eq!(decomposed.code, Some(0), "{}", decomposed.stderr);
     // There is no flag that takes a password value.
     let help = ok(&["wallet", "create", "--help"]);
     assert!(!help.stdout.contains("--password <"));

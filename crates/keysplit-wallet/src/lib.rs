@@ -115,7 +115,7 @@ pub mod solana;
 pub use bip32::{ChildNumber, DerivationPath, ExtendedPrivateKey, ExtendedPublicKey};
 pub use error::{Error, ExtendedKeyError, MnemonicError, SealedShareFormatError};
 pub use ethereum::EthereumAddress;
-pub use mnemonic::{normalize_mnemonic, Entropy, Seed, Strength};
+pub use mnemonic::{normalize_mnemonic, normalize_password, Entropy, Seed, Strength};
 pub use seal::{Argon2Params, Protection, SealedShare, ShareKey, Unlock};
 pub use share_set::{
     create, import, open, recover, rotate, Protections, Role, ShareInput, ShareSet, UnknownRole,

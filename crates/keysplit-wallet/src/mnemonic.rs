@@ -185,6 +185,18 @@ fn parse(phrase: &str) -> Result<bip39::Mnemonic, Error> {
     })
 }
 
+/// A text password in NFKD form, for [`crate::Protection::Password`] and
+/// [`crate::Unlock::Password`].
+///
+/// Argon2id hashes bytes, so "é" typed as one code point on one device and as "e" plus a
+/// combining accent on another would be two different passwords. Normalising both to NFKD
+/// (as BIP-39 does for passphrases) makes them one. ASCII is returned unchanged; other text
+/// needs the `unicode` feature (without it: [`Error::NonAsciiNeedsUnicode`]). In a
+/// browser, `password.normalize("NFKD")` in JavaScript gives the same bytes for free.
+pub fn normalize_password(password: &str) -> Result<Zeroizing<String>, Error> {
+    Ok(Zeroizing::new(String::from(normalize(password)?)))
+}
+
 /// Checks a phrase and returns it in canonical form (single spaces, lower case, NFKD).
 pub fn normalize_mnemonic(phrase: &str) -> Result<Zeroizing<String>, Error> {
     Ok(join_words(&parse(phrase)?))

@@ -148,7 +148,8 @@ pub enum Protection<'a> {
     Key(&'a ShareKey),
     /// Under a key derived from a password with Argon2id (fresh random salt per seal).
     Password {
-        /// The password (any bytes; UTF-8 text in practice).
+        /// The password's bytes, used as given: pass text through
+        /// [`crate::normalize_password`] (NFKD) first so that it opens on every device.
         password: &'a [u8],
         /// Argon2id costs.
         params: Argon2Params,

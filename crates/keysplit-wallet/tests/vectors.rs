@@ -78,6 +78,12 @@ fn non_ascii_passphrases_are_nfkd_normalised() {
     let composed = Seed::from_mnemonic(phrase, "caf\u{e9}").unwrap();
     let decomposed = Seed::from_mnemonic(phrase, "cafe\u{301}").unwrap();
     assert_eq!(composed.as_bytes(), decomposed.as_bytes());
+    assert_eq!(
+        keysplit_wallet::normalize_password("caf\u{e9}")
+            .unwrap()
+            .as_str(),
+        "cafe\u{301}"
+    );
     let plain = Seed::from_mnemonic(phrase, "cafe").unwrap();
     assert_ne!(composed.as_bytes(), plain.as_bytes());
 }
@@ -89,6 +95,16 @@ fn non_ascii_passphrases_are_refused_without_unicode() {
     assert_eq!(
         Seed::from_mnemonic(phrase, "caf\u{e9}").unwrap_err(),
         Error::NonAsciiNeedsUnicode
+    );
+    assert_eq!(
+        keysplit_wallet::normalize_password("caf\u{e9}").unwrap_err(),
+        Error::NonAsciiNeedsUnicode
+    );
+    assert_eq!(
+        keysplit_wallet::normalize_password("plain")
+            .unwrap()
+            .as_str(),
+        "plain"
     );
 }
 
