@@ -137,5 +137,53 @@ fn main() {
         "set-mismatch",
         &join_items(&[enc(&shares[0]), enc(&other[1])]),
     );
+    // Wallet: sealed shares, text inputs, and open/rotate/recover cases.
+    let sealed = keysplit_audit::fixture_sealed_shares();
+    write(&root, "decode_sealed", "device", &sealed[0]);
+    write(&root, "decode_sealed", "recovery-password", &sealed[2]);
+    let hex: String = sealed[1].iter().map(|b| format!("{b:02x}")).collect();
+    write(&root, "decode_sealed", "auth-hex", hex.as_bytes());
+
+    let abandon = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    write(&root, "wallet_text", "mnemonic-12", abandon.as_bytes());
+    write(&root, "wallet_text", "mnemonic-24", "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo vote".as_bytes());
+    write(&root, "wallet_text", "path", b"m/44'/60'/0'/0/0");
+    // BIP-32 test vector 1, chain m.
+    write(&root, "wallet_text", "xprv", b"xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LogHx4yB6Yy8NNY1ioqKnmMrW3MzjsAX2x");
+    write(&root, "wallet_text", "xpub", b"xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8");
+    write(
+        &root,
+        "wallet_text",
+        "eth-address",
+        b"0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+    );
+    write(
+        &root,
+        "wallet_text",
+        "sol-address",
+        b"HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk",
+    );
+
+    write(&root, "wallet_open", "open-device-auth", &[0, 1, 0x00]);
+    write(&root, "wallet_open", "open-auth-recovery", &[1, 2, 0x00]);
+    write(
+        &root,
+        "wallet_open",
+        "rotate-device-recovery",
+        &[0, 2, 0x20],
+    );
+    write(&root, "wallet_open", "recover-auth-recovery", &[1, 2, 0x40]);
+    write(&root, "wallet_open", "wrong-password", &[1, 2, 0x08]);
+    write(&root, "wallet_open", "stale-metadata", &[0, 1, 0x10]);
+    let mut forged = vec![0u8, 1, 0x01];
+    let mut flipped = sealed[0].clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x01;
+    forged.extend(join_items(&[flipped]));
+    write(&root, "wallet_open", "tampered-device", &forged);
+    let mut swapped = vec![0u8, 1, 0x01];
+    swapped.extend(join_items(&[sealed[1].clone()]));
+    write(&root, "wallet_open", "auth-share-as-device", &swapped);
+
     println!("corpora written under {}", root.display());
 }

@@ -16,12 +16,17 @@
 //! * decoders accept only what re-encodes to the same bytes;
 //! * split then combine of any threshold-sized subset returns exactly the secret, with
 //!   every backend, in raw, envelope and streaming forms; fewer shares are refused;
-//! * every SIMD backend computes exactly what the portable backend computes.
+//! * every SIMD backend computes exactly what the portable backend computes;
+//! * the wallet opens, rotates and recovers only with two distinct genuine shares of
+//!   the current epoch and their right keys, and never returns a different wallet.
 //!
 //! # Security
 //! Test tooling only (`publish = false`); it never handles real secrets.
 
 #![forbid(unsafe_code)]
+
+mod wallet;
+pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
 use chacha20::ChaCha20Rng;
 use keysplit::hazmat::{field, Backend};
@@ -39,6 +44,9 @@ pub const TARGETS: &[&str] = &[
     "backend_differential",
     "reshare_arbitrary",
     "stream_combine",
+    "decode_sealed",
+    "wallet_text",
+    "wallet_open",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -52,6 +60,9 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "backend_differential" => backend_differential,
         "reshare_arbitrary" => reshare_arbitrary,
         "stream_combine" => stream_combine,
+        "decode_sealed" => decode_sealed,
+        "wallet_text" => wallet_text,
+        "wallet_open" => wallet_open,
         _ => return false,
     };
     f(data);
