@@ -15,7 +15,8 @@ use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
 
 use crate::valgrind::{declassify, error_count, mark_secret};
 
-type SectionResult = Result<(), String>;
+/// A section's outcome: `Err` only when a result is wrong.
+pub type SectionResult = Result<(), String>;
 
 /// Hands keysplit the function that declassifies its public-by-design verdicts (see
 /// keysplit's `ct` module). False when keysplit was built without the hook.
@@ -79,7 +80,7 @@ impl TryCryptoRng for SecretRng {}
 
 /// A secret of `len` bytes derived from `tag`, marked secret, plus a public copy
 /// (taken before marking) to compare results against.
-fn secret(len: usize, tag: u8) -> (Vec<u8>, Vec<u8>) {
+pub fn secret(len: usize, tag: u8) -> (Vec<u8>, Vec<u8>) {
     let public: Vec<u8> = (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(tag))
         .collect();
@@ -89,7 +90,7 @@ fn secret(len: usize, tag: u8) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// Declassifies a copy of a secret result so it can be compared.
-fn reveal(bytes: &[u8]) -> Vec<u8> {
+pub fn reveal(bytes: &[u8]) -> Vec<u8> {
     let mut copy = bytes.to_vec();
     declassify(&mut copy);
     copy
@@ -114,7 +115,8 @@ fn backends() -> Vec<Backend> {
     all
 }
 
-type Section = (String, Box<dyn Fn() -> SectionResult>);
+/// A named section of the check.
+pub type Section = (String, Box<dyn Fn() -> SectionResult>);
 
 fn sections() -> Vec<Section> {
     let mut list: Vec<Section> = vec![
@@ -161,13 +163,26 @@ fn sections() -> Vec<Section> {
 
 /// Names of the sections [`run_all`] runs, in order.
 pub fn section_names() -> Vec<String> {
-    sections().into_iter().map(|(name, _)| name).collect()
+    sections()
+        .into_iter()
+        .chain(crate::wallet::sections())
+        .map(|(name, _)| name)
+        .collect()
 }
 
-/// Runs every section, printing the valgrind errors each one added.
+/// Runs every core section, printing the valgrind errors each one added.
 pub fn run_all() -> SectionResult {
+    run_sections(sections())
+}
+
+/// Runs the wallet sections (see `crate::wallet`).
+pub fn run_wallet() -> SectionResult {
+    run_sections(crate::wallet::sections())
+}
+
+fn run_sections(list: Vec<Section>) -> SectionResult {
     let mut flagged = Vec::new();
-    for (name, section) in sections() {
+    for (name, section) in list {
         let before = error_count();
         section().map_err(|e| format!("{name}: {e}"))?;
         let added = error_count() - before;

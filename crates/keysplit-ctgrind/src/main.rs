@@ -1,4 +1,4 @@
-//! `keysplit-ctgrind check | canary-table | canary-branch | list`
+//! `keysplit-ctgrind check | check-wallet | canary-table | canary-branch | list`
 //!
 //! Run under `valgrind --error-exitcode=1`; see the crate docs.
 
@@ -9,7 +9,7 @@ use keysplit_ctgrind::{harness, valgrind};
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "check".into());
     let on_valgrind = valgrind::running_on_valgrind();
-    if !harness::install_declassify_hook() && mode == "check" {
+    if !harness::install_declassify_hook() && mode.starts_with("check") {
         eprintln!(
             "ctgrind: keysplit was built without RUSTFLAGS=\"--cfg keysplit_ctgrind\": its \
              public-by-design verdicts cannot be declassified (use scripts/test.d/50-ctgrind.sh)"
@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     }
     let outcome = match mode.as_str() {
         "check" => harness::run_all(),
+        "check-wallet" => harness::run_wallet(),
         "canary-table" => harness::canary_table_lookup(),
         "canary-branch" => harness::canary_branch(),
         "list" => {
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         other => {
-            eprintln!("unknown mode {other:?}: use check, canary-table, canary-branch or list");
+            eprintln!("unknown mode {other:?}: use check, check-wallet, canary-table, canary-branch or list");
             return ExitCode::from(2);
         }
     };
