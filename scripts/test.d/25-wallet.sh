@@ -18,6 +18,10 @@ for name in getrandom rand_core; do
   echo "keysplit-wallet: one $name ($versions)"
 done
 
+# The BIP-39 vectors of every language (NFKD, ideographic spaces, words shared between
+# lists) need the all-languages feature, which `cargo test --workspace` leaves off.
+cargo test -q -p keysplit-wallet --features all-languages --test vectors
+
 target=wasm32-unknown-unknown
 if ! rustup target list --installed | grep -qx "$target"; then
   rustup target add "$target"

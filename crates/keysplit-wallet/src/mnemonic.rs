@@ -173,16 +173,44 @@ fn parse(phrase: &str) -> Result<bip39::Mnemonic, Error> {
     if let Cow::Owned(mut owned) = normalized {
         owned.zeroize();
     }
-    bip39::Mnemonic::parse_normalized(&cleaned).map_err(|e| {
-        Error::Mnemonic(match e {
-            bip39::Error::BadWordCount(count) => MnemonicError::WordCount { count },
-            bip39::Error::UnknownWord(index) => MnemonicError::UnknownWord { index },
-            bip39::Error::InvalidChecksum => MnemonicError::Checksum,
-            bip39::Error::AmbiguousLanguages(_) => MnemonicError::AmbiguousLanguage,
-            // Entropy length errors cannot come from a parsed word list of valid length.
-            _ => MnemonicError::Checksum,
-        })
-    })
+    match bip39::Mnemonic::parse_normalized(&cleaned) {
+        Ok(mnemonic) => Ok(mnemonic),
+        // Words found in several enabled lists ("abandon" is English and French; many
+        // characters are both simplified and traditional Chinese): the checksum decides.
+        Err(bip39::Error::AmbiguousLanguages(languages)) => {
+            let mut found: Option<bip39::Mnemonic> = None;
+            let mut first_error = None;
+            for language in languages.iter() {
+                match bip39::Mnemonic::parse_in_normalized(language, &cleaned) {
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                    Ok(candidate) => match &found {
+                        None => found = Some(candidate),
+                        Some(first) if first.to_entropy_array() == candidate.to_entropy_array() => {
+                        }
+                        Some(_) => return Err(MnemonicError::AmbiguousLanguage.into()),
+                    },
+                }
+            }
+            match (found, first_error) {
+                (Some(mnemonic), _) => Ok(mnemonic),
+                (None, Some(e)) => Err(bip39_error(e).into()),
+                (None, None) => Err(MnemonicError::AmbiguousLanguage.into()),
+            }
+        }
+        Err(e) => Err(bip39_error(e).into()),
+    }
+}
+
+fn bip39_error(e: bip39::Error) -> MnemonicError {
+    match e {
+        bip39::Error::BadWordCount(count) => MnemonicError::WordCount { count },
+        bip39::Error::UnknownWord(index) => MnemonicError::UnknownWord { index },
+        bip39::Error::AmbiguousLanguages(_) => MnemonicError::AmbiguousLanguage,
+        // InvalidChecksum; entropy length errors cannot come from a word list of valid length.
+        _ => MnemonicError::Checksum,
+    }
 }
 
 /// A text password in NFKD form, for [`crate::Protection::Password`] and

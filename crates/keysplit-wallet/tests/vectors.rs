@@ -307,3 +307,31 @@ fn well_known_ethereum_accounts() {
         "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     );
 }
+
+/// The other languages of the same file (all with passphrase "TREZOR"): Japanese
+/// ideographic spaces, accented Spanish/French/Czech words and Korean exercise NFKD.
+#[cfg(all(feature = "all-languages", feature = "unicode"))]
+#[test]
+fn bip39_trezor_vectors_in_every_language() {
+    let vectors = load("bip39-trezor-all-languages.json");
+    let mut checked = 0;
+    for (language, cases) in vectors.as_object().unwrap() {
+        for case in cases.as_array().unwrap() {
+            let [entropy_hex, phrase, seed_hex, xprv] =
+                [0, 1, 2, 3].map(|i| case[i].as_str().unwrap());
+            let entropy = Entropy::from_mnemonic(phrase)
+                .unwrap_or_else(|e| panic!("{language}: {phrase}: {e}"));
+            assert_eq!(hex::encode(entropy.as_bytes()), entropy_hex, "{language}");
+            let seed = Seed::from_mnemonic(phrase, "TREZOR").unwrap();
+            assert_eq!(
+                hex::encode(seed.as_bytes()),
+                seed_hex,
+                "{language}: {phrase}"
+            );
+            let master = ExtendedPrivateKey::new_master(&seed).unwrap();
+            assert_eq!(master.to_xprv().as_str(), xprv, "{language}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 240);
+}
