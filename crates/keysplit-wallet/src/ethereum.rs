@@ -140,7 +140,21 @@ pub fn typed_data_digest(domain_separator: &[u8; 32], struct_hash: &[u8; 32]) ->
 /// returned as `r || s || v` with `v = 27 + recovery id` (what ethers and `personal_sign`
 /// produce).
 pub fn sign_digest(key: &ExtendedPrivateKey, digest: &[u8; 32]) -> Result<[u8; 65], Error> {
-    let signing_key = key.signing_key();
+    sign_with(&key.signing_key(), digest)
+}
+
+/// [`sign_digest`] with a bare 32-byte secp256k1 private key (hazmat: for keys that do
+/// not come from this crate's derivation, such as test vectors).
+pub fn sign_digest_with_secret_key(
+    secret_key: &[u8; 32],
+    digest: &[u8; 32],
+) -> Result<[u8; 65], Error> {
+    let signing_key =
+        k256::ecdsa::SigningKey::from_slice(secret_key).map_err(|_| Error::InvalidChildKey)?;
+    sign_with(&signing_key, digest)
+}
+
+fn sign_with(signing_key: &k256::ecdsa::SigningKey, digest: &[u8; 32]) -> Result<[u8; 65], Error> {
     let (signature, recovery_id) = signing_key.sign_prehash_recoverable(digest);
     let mut out = [0u8; 65];
     out[..64].copy_from_slice(&signature.to_bytes());

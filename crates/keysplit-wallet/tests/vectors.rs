@@ -335,3 +335,37 @@ fn bip39_trezor_vectors_in_every_language() {
     }
     assert_eq!(checked, 240);
 }
+
+/// The worked example of EIP-712 (ethereum/EIPs `assets/eip-712/Example.js`, the "Ether
+/// Mail" message): domain separator and struct hash -> digest, and the signature by the
+/// private key keccak256("cow").
+#[test]
+fn eip712_mail_example() {
+    use keysplit_wallet::ethereum;
+    let unhex32 = |s: &str| -> [u8; 32] { hex::decode(s).unwrap().try_into().unwrap() };
+    let domain = unhex32("f2cee375fa42b42143804025fc449deafd50cc031ca257e0b194a650a912090f");
+    let message = unhex32("c52c0ee5d84264471806290a3f2c4cecfc5490626bf912d01f240d7a274b371e");
+    let digest = ethereum::typed_data_digest(&domain, &message);
+    assert_eq!(
+        hex::encode(digest),
+        "be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2"
+    );
+    let cow = ethereum::keccak256(b"cow");
+    let signature = ethereum::sign_digest_with_secret_key(&cow, &digest).unwrap();
+    assert_eq!(
+        hex::encode(&signature[..32]),
+        "4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d"
+    );
+    assert_eq!(
+        hex::encode(&signature[32..64]),
+        "07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b91562"
+    );
+    assert_eq!(signature[64], 28);
+    assert_eq!(
+        ethereum::recover_address(&digest, &signature)
+            .unwrap()
+            .to_checksum()
+            .to_lowercase(),
+        "0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826"
+    );
+}
