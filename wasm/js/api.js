@@ -2,16 +2,10 @@
 // entry points. It normalises inputs, checks numbers, and turns the module's errors into
 // `KeysplitError`s; the cryptography is all in the wasm module.
 
+import { KeysplitError } from './errors.js';
 import { bindWallet } from './wallet.js';
 
-/** Error thrown by every keysplit-wasm function: `code` is stable, `message` is for people. */
-export class KeysplitError extends Error {
-  constructor(code, message, options) {
-    super(message, options);
-    this.name = 'KeysplitError';
-    this.code = code;
-  }
-}
+export { KeysplitError };
 
 const objectTag = (value) => Object.prototype.toString.call(value);
 
@@ -60,7 +54,7 @@ function toStringList(value, what) {
   });
 }
 
-function toCount(value, what) {
+export function toCount(value, what) {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new KeysplitError('INVALID_INPUT', `${what} must be a non-negative integer (got ${String(value)})`);
   }
@@ -120,8 +114,6 @@ export function bind(bindings, ready) {
     backendName: () => run(() => bindings.backendName()),
     version: () => run(() => bindings.version()),
   };
-  if (typeof bindings.walletCreate === 'function') {
-    Object.assign(api, bindWallet(bindings, run));
-  }
+  Object.assign(api, bindWallet(bindings, run));
   return Object.freeze(api);
 }

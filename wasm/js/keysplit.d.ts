@@ -35,6 +35,30 @@ export type KeysplitErrorCode =
   | 'INVALID_HEX'
   | 'INVALID_TEXT'
   | 'TEXT_CHECKSUM'
+  // wallet
+  | 'ENTROPY_LENGTH'
+  | 'MNEMONIC_WORD_COUNT'
+  | 'MNEMONIC_UNKNOWN_WORD'
+  | 'MNEMONIC_CHECKSUM'
+  | 'NON_ASCII_NEEDS_UNICODE'
+  | 'INVALID_PATH'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_SIGNATURE'
+  | 'SEALED_SHARE_FORMAT'
+  | 'WRONG_KEY'
+  | 'WRONG_PASSWORD'
+  | 'TAMPERED'
+  | 'UNLOCK_KIND'
+  | 'KDF_PARAMS'
+  | 'KDF_FAILURE'
+  | 'WALLET_MISMATCH'
+  | 'EPOCH_MISMATCH'
+  | 'ROLE_MISMATCH'
+  | 'DUPLICATE_ROLE'
+  | 'SHARE_SET_MISMATCH'
+  | 'ADDRESS_MISMATCH'
+  | 'RECOVER_NEEDS_AUTH_AND_RECOVERY'
+  | 'EPOCH_EXHAUSTED'
   | (string & {});
 
 /** Thrown by every function of this package. */
@@ -127,3 +151,108 @@ export function backendName(): string;
 
 /** This package's version. */
 export function version(): string;
+
+// ---- wallet ------------------------------------------------------------------------
+
+export type Role = 'device' | 'auth' | 'recovery';
+
+/** Argon2id costs for a password-sealed share (defaults: 19456 KiB, 2 passes, 1 lane). */
+export interface Argon2Params {
+  memoryKib?: number;
+  iterations?: number;
+  parallelism?: number;
+}
+
+/** How a new share is sealed: under a 32-byte key, or a password (Argon2id). */
+export type Protection = { key: BytesLike } | { password: string | BytesLike; argon2?: Argon2Params };
+
+/** How a sealed share is opened (the Argon2id parameters come from the share). */
+export type Unlock = { key: BytesLike } | { password: string | BytesLike };
+
+export interface Protections {
+  device: Protection;
+  auth: Protection;
+  recovery: Protection;
+}
+
+/** One sealed share offered to an operation, with the role it was stored as. */
+export type ShareInput = { role: Role; share: BytesLike } & Unlock;
+
+/** A wallet's public metadata (store it with the wallet; nothing in it is secret). */
+export interface WalletInfo {
+  /** 32 hex digits, fixed for the wallet's life. */
+  walletId: string;
+  /** Generation of the share set; each rotation or recovery adds one. */
+  epoch: number;
+  /** keysplit set id of the current shares (32 hex digits). */
+  shareSetId: string;
+  /** EIP-55 address at m/44'/60'/0'/0/0. */
+  ethereumAddress: string;
+  /** base58 address at m/44'/501'/0'/0'. */
+  solanaAddress: string;
+}
+
+/** A wallet's metadata and its three sealed shares (safe to store anywhere). */
+export interface ShareSet {
+  info: WalletInfo;
+  device: Uint8Array;
+  auth: Uint8Array;
+  recovery: Uint8Array;
+}
+
+export interface SealedShareInfo {
+  role: Role;
+  walletId: string;
+  epoch: number;
+  passwordSealed: boolean;
+  argon2: Required<Argon2Params> | null;
+}
+
+interface WithShares {
+  info: WalletInfo;
+  /** Any two different shares of the wallet's current epoch. */
+  shares: [ShareInput, ShareInput];
+}
+
+/**
+ * A 2-of-3 embedded wallet (BIP-39 entropy; Ethereum at m/44'/60'/0'/0/i, Solana at
+ * m/44'/501'/i'/0'). Every call rebuilds the wallet inside the module from two sealed
+ * shares, checks it against `info`'s addresses, does one thing and wipes it.
+ */
+export const wallet: {
+  /** A fresh random 32-byte key for sealing a device or auth share. */
+  generateKey(): Uint8Array;
+  create(options: { protections: Protections; strength?: 128 | 256 }): ShareSet;
+  /** An existing BIP-39 mnemonic as a new wallet. */
+  import(options: { mnemonic: string; protections: Protections }): ShareSet;
+  address(options: WithShares & { chain?: 'ethereum' | 'solana'; index?: number }): string;
+  /** EIP-191 personal_sign: 65 bytes r || s || v (v = 27/28). Strings are signed as UTF-8. */
+  signMessage(options: WithShares & { message: string | BytesLike; index?: number }): Uint8Array;
+  /** Recoverable ECDSA over a 32-byte digest (RFC 6979, low s): 65 bytes. */
+  signDigest(options: WithShares & { digest: BytesLike; index?: number }): Uint8Array;
+  /** EIP-712: signs keccak256(0x1901 || domainSeparator || structHash). */
+  signTypedData(
+    options: WithShares & { domainSeparator: BytesLike; structHash: BytesLike; index?: number },
+  ): Uint8Array;
+  /** ed25519 signature (64 bytes) by the Solana account. */
+  signSolanaMessage(options: WithShares & { message: string | BytesLike; index?: number }): Uint8Array;
+  /** The 12/24-word mnemonic. Reveals the wallet: only on an explicit user request. */
+  exportMnemonic(options: WithShares): string;
+  /** Any two shares -> three fresh shares at epoch + 1; the old ones stop working. */
+  rotate(options: WithShares & { protections: Protections }): ShareSet;
+  /** New device: auth + recovery shares -> three fresh shares at epoch + 1. */
+  recover(options: {
+    info: WalletInfo;
+    auth: ShareInput;
+    recovery: ShareInput;
+    protections: Protections;
+  }): ShareSet;
+  sealedShareInfo(sealed: BytesLike): SealedShareInfo;
+  /** Seals a keysplit envelope share for a role, wallet and epoch. */
+  seal(options: { share: BytesLike; role: Role; walletId: string; epoch: number; protection: Protection }): Uint8Array;
+  /** Hazmat: the keysplit envelope inside a sealed share. */
+  unseal(options: { sealed: BytesLike; unlock: Unlock }): Uint8Array;
+  /** The EIP-55 address that made an EIP-191 signature of `message`. */
+  recoverMessageSigner(message: string | BytesLike, signature: BytesLike): string;
+  verifySolanaSignature(address: string, message: string | BytesLike, signature: BytesLike): boolean;
+};

@@ -22,4 +22,5 @@ export const {
   raw,
   backendName,
   version,
+  wallet,
 } = api;

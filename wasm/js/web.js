@@ -33,4 +33,5 @@ export const {
   raw,
   backendName,
   version,
+  wallet,
 } = api;

@@ -26,7 +26,7 @@ wasm-bindgen --target web --out-dir "$out/web" --out-name keysplit_wasm "$module
 wasm-bindgen --target experimental-nodejs-module --out-dir "$out/node" --out-name keysplit_wasm "$module"
 
 for flavour in web node; do
-  wasm-opt -Oz --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
+  wasm-opt -Oz --converge --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
     -o "$out/$flavour/keysplit_wasm_bg.wasm" "$out/$flavour/keysplit_wasm_bg.wasm"
 done
 

@@ -30,5 +30,7 @@ extern crate alloc;
 
 mod convert;
 mod shares;
+mod wallet;
 
 pub use shares::*;
+pub use wallet::*;

@@ -33,7 +33,8 @@ fn share_list(shares: &[keysplit::Share]) -> Array {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // Public ids only (set ids, wallet ids).
+    String::from(keysplit::hazmat::encode_hex(bytes).as_str())
 }
 
 /// Splits `secret` into `shares` envelope shares, any `threshold` of which rebuild it.

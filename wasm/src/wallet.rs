@@ -1,0 +1,569 @@
+//! Bindings of keysplit-wallet: a 2-of-3 embedded wallet (device, auth and recovery
+//! shares, each sealed) with Ethereum and Solana keys.
+//!
+//! Every operation is stateless: it takes the wallet's public info and two sealed shares
+//! with their keys or password, rebuilds the wallet inside the module for that one
+//! call, and wipes the entropy, seed and keys before returning. Only public results
+//! (addresses, signatures, sealed shares) leave, except for the explicit
+//! [`wallet_export_mnemonic`] and the hazmat [`open_sealed_share`].
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use js_sys::{Object, Reflect, Uint8Array};
+use keysplit_wallet as kw;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::convert::{bytes, count, invalid, js_error, object, to_js_bytes};
+
+fn wallet_error(error: kw::Error) -> JsValue {
+    js_error(error.code(), &format!("{error}"))
+}
+
+fn field(value: &JsValue, key: &str, what: &str) -> Result<JsValue, JsValue> {
+    if !value.is_object() {
+        return Err(invalid(&format!("{what} must be an object")));
+    }
+    Reflect::get(value, &JsValue::from_str(key))
+        .map_err(|_| invalid(&format!("{what}.{key} could not be read")))
+}
+
+fn optional_field(value: &JsValue, key: &str, what: &str) -> Result<Option<JsValue>, JsValue> {
+    let found = field(value, key, what)?;
+    Ok(if found.is_undefined() || found.is_null() {
+        None
+    } else {
+        Some(found)
+    })
+}
+
+fn string_field(value: &JsValue, key: &str, what: &str) -> Result<String, JsValue> {
+    field(value, key, what)?
+        .as_string()
+        .ok_or_else(|| invalid(&format!("{what}.{key} must be a string")))
+}
+
+fn hex16(text: &str) -> Option<[u8; 16]> {
+    let decoded = keysplit::hazmat::decode_hex(text).ok()?;
+    <[u8; 16]>::try_from(&decoded[..]).ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    // Public ids only (set ids, wallet ids).
+    String::from(keysplit::hazmat::encode_hex(bytes).as_str())
+}
+
+/// Bytes or a string (UTF-8), for messages and passwords.
+fn bytes_or_text(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
+    match value.as_string() {
+        Some(text) => Ok(Zeroizing::new(text.into_bytes())),
+        None => bytes(value, what).map_err(|_| {
+            invalid(&format!(
+                "{what} must be a string or bytes (a Uint8Array, Buffer or ArrayBuffer)"
+            ))
+        }),
+    }
+}
+
+fn fixed<const N: usize>(value: &JsValue, what: &str) -> Result<Zeroizing<[u8; N]>, JsValue> {
+    let data = bytes(value, what)?;
+    let mut out = Zeroizing::new([0u8; N]);
+    if data.len() != N {
+        return Err(invalid(&format!(
+            "{what} must be exactly {N} bytes (got {})",
+            data.len()
+        )));
+    }
+    out.copy_from_slice(&data);
+    Ok(out)
+}
+
+fn share_key(value: &JsValue, what: &str) -> Result<kw::ShareKey, JsValue> {
+    let key = fixed::<32>(value, what)?;
+    Ok(kw::ShareKey::from_bytes(&key))
+}
+
+fn role(value: &JsValue, what: &str) -> Result<kw::Role, JsValue> {
+    value
+        .as_string()
+        .and_then(|name| name.parse::<kw::Role>().ok())
+        .ok_or_else(|| {
+            invalid(&format!(
+                "{what} must be \"device\", \"auth\" or \"recovery\""
+            ))
+        })
+}
+
+fn index(value: f64) -> Result<u32, JsValue> {
+    u32::try_from(count(value, "index")?)
+        .ok()
+        .filter(|i| *i < 0x8000_0000)
+        .ok_or_else(|| invalid("index must be below 2^31"))
+}
+
+// ---- wallet info ---------------------------------------------------------------------
+
+fn info_to_js(info: &kw::WalletInfo) -> Object {
+    object(&[
+        ("walletId", JsValue::from_str(&hex(&info.wallet_id.0))),
+        ("epoch", JsValue::from(info.epoch)),
+        ("shareSetId", JsValue::from_str(&hex(&info.share_set_id.0))),
+        (
+            "ethereumAddress",
+            JsValue::from_str(&info.ethereum_address.to_checksum()),
+        ),
+        (
+            "solanaAddress",
+            JsValue::from_str(&info.solana_address.to_base58()),
+        ),
+    ])
+}
+
+fn info_from_js(value: &JsValue) -> Result<kw::WalletInfo, JsValue> {
+    const WHAT: &str = "info";
+    let wallet_id = hex16(&string_field(value, "walletId", WHAT)?)
+        .ok_or_else(|| invalid("info.walletId must be 32 hex digits"))?;
+    let share_set_id = hex16(&string_field(value, "shareSetId", WHAT)?)
+        .ok_or_else(|| invalid("info.shareSetId must be 32 hex digits"))?;
+    let epoch = field(value, "epoch", WHAT)?
+        .as_f64()
+        .and_then(|e| count(e, "info.epoch").ok())
+        .and_then(|e| u32::try_from(e).ok())
+        .ok_or_else(|| invalid("info.epoch must be a non-negative 32-bit integer"))?;
+    let ethereum_address = string_field(value, "ethereumAddress", WHAT)?
+        .parse::<kw::EthereumAddress>()
+        .map_err(wallet_error)?;
+    let solana_address = kw::SolanaAddress::parse(&string_field(value, "solanaAddress", WHAT)?)
+        .map_err(wallet_error)?;
+    Ok(kw::WalletInfo {
+        wallet_id: kw::WalletId(wallet_id),
+        epoch,
+        share_set_id: keysplit::SetId(share_set_id),
+        ethereum_address,
+        solana_address,
+    })
+}
+
+fn share_set_to_js(set: &kw::ShareSet) -> Object {
+    object(&[
+        ("info", info_to_js(&set.info).into()),
+        ("device", to_js_bytes(set.device.as_bytes()).into()),
+        ("auth", to_js_bytes(set.auth.as_bytes()).into()),
+        ("recovery", to_js_bytes(set.recovery.as_bytes()).into()),
+    ])
+}
+
+// ---- keys, passwords, protections ----------------------------------------------------
+
+/// A key or a password read from JS, owned here so that it is wiped on drop.
+enum Secret {
+    Key(kw::ShareKey),
+    Password(Zeroizing<Vec<u8>>, Option<kw::Argon2Params>),
+}
+
+fn argon2_params(value: &JsValue, what: &str) -> Result<kw::Argon2Params, JsValue> {
+    let defaults = kw::Argon2Params::default();
+    let number = |key: &str, default: u32| -> Result<u32, JsValue> {
+        match optional_field(value, key, what)? {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .and_then(|n| count(n, key).ok())
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| invalid(&format!("{what}.{key} must be a positive integer"))),
+        }
+    };
+    let params = kw::Argon2Params {
+        memory_kib: number("memoryKib", defaults.memory_kib)?,
+        iterations: number("iterations", defaults.iterations)?,
+        parallelism: number("parallelism", defaults.parallelism)?,
+    };
+    params.check().map_err(wallet_error)?;
+    Ok(params)
+}
+
+/// `{ key }` or `{ password, argon2? }`.
+fn secret(value: &JsValue, what: &str) -> Result<Secret, JsValue> {
+    let key = optional_field(value, "key", what)?;
+    let password = optional_field(value, "password", what)?;
+    match (key, password) {
+        (Some(key), None) => Ok(Secret::Key(share_key(&key, &format!("{what}.key"))?)),
+        (None, Some(password)) => {
+            let params = match optional_field(value, "argon2", what)? {
+                Some(params) => Some(argon2_params(&params, &format!("{what}.argon2"))?),
+                None => None,
+            };
+            Ok(Secret::Password(
+                bytes_or_text(&password, &format!("{what}.password"))?,
+                params,
+            ))
+        }
+        _ => Err(invalid(&format!(
+            "{what} must have exactly one of `key` (32 bytes) or `password`"
+        ))),
+    }
+}
+
+impl Secret {
+    fn protection(&self) -> kw::Protection<'_> {
+        match self {
+            Secret::Key(key) => kw::Protection::Key(key),
+            Secret::Password(password, params) => kw::Protection::Password {
+                password,
+                params: params.unwrap_or_default(),
+            },
+        }
+    }
+
+    fn unlock(&self) -> kw::Unlock<'_> {
+        match self {
+            Secret::Key(key) => kw::Unlock::Key(key),
+            Secret::Password(password, _) => kw::Unlock::Password(password),
+        }
+    }
+}
+
+struct ProtectionSet {
+    device: Secret,
+    auth: Secret,
+    recovery: Secret,
+}
+
+impl ProtectionSet {
+    fn read(value: &JsValue) -> Result<ProtectionSet, JsValue> {
+        const WHAT: &str = "protections";
+        Ok(ProtectionSet {
+            device: secret(&field(value, "device", WHAT)?, "protections.device")?,
+            auth: secret(&field(value, "auth", WHAT)?, "protections.auth")?,
+            recovery: secret(&field(value, "recovery", WHAT)?, "protections.recovery")?,
+        })
+    }
+
+    fn protections(&self) -> kw::Protections<'_> {
+        kw::Protections {
+            device: self.device.protection(),
+            auth: self.auth.protection(),
+            recovery: self.recovery.protection(),
+        }
+    }
+}
+
+/// `{ role, share, key }` or `{ role, share, password }`.
+struct Input {
+    role: kw::Role,
+    share: kw::SealedShare,
+    secret: Secret,
+}
+
+impl Input {
+    fn read(value: &JsValue, what: &str) -> Result<Input, JsValue> {
+        let role = role(&field(value, "role", what)?, &format!("{what}.role"))?;
+        let sealed = bytes(&field(value, "share", what)?, &format!("{what}.share"))?;
+        let share = kw::SealedShare::from_bytes(&sealed).map_err(wallet_error)?;
+        let secret = secret(value, what)?;
+        Ok(Input {
+            role,
+            share,
+            secret,
+        })
+    }
+
+    fn input(&self) -> kw::ShareInput<'_> {
+        kw::ShareInput::new(self.role, &self.share, self.secret.unlock())
+    }
+}
+
+fn open(info: &JsValue, first: &JsValue, second: &JsValue) -> Result<kw::Wallet, JsValue> {
+    let info = info_from_js(info)?;
+    let first = Input::read(first, "first")?;
+    let second = Input::read(second, "second")?;
+    kw::open(&info, first.input(), second.input()).map_err(wallet_error)
+}
+
+fn rng() -> Result<keysplit::ChaCha20Rng, JsValue> {
+    keysplit::os_rng().map_err(crate::convert::core_error)
+}
+
+// ---- exported operations -------------------------------------------------------------
+
+/// A fresh random 32-byte key for sealing a device or auth share.
+#[wasm_bindgen(js_name = generateShareKey)]
+pub fn generate_share_key() -> Result<Uint8Array, JsValue> {
+    let key = kw::ShareKey::generate(&mut rng()?);
+    Ok(to_js_bytes(key.as_bytes()))
+}
+
+/// A new wallet (fresh entropy, `strength_bits` 128 or 256), split 2-of-3 and sealed:
+/// `{ info, device, auth, recovery }`.
+#[wasm_bindgen(js_name = walletCreate)]
+pub fn wallet_create(protections: &JsValue, strength_bits: f64) -> Result<Object, JsValue> {
+    let strength = match count(strength_bits, "strength")? {
+        128 => kw::Strength::Bits128,
+        256 => kw::Strength::Bits256,
+        _ => return Err(invalid("strength must be 128 or 256 (bits)")),
+    };
+    let protections = ProtectionSet::read(protections)?;
+    let set =
+        kw::create(strength, &protections.protections(), &mut rng()?).map_err(wallet_error)?;
+    Ok(share_set_to_js(&set))
+}
+
+/// An existing BIP-39 mnemonic as a new wallet (epoch 0).
+#[wasm_bindgen(js_name = walletImport)]
+pub fn wallet_import(mnemonic: &JsValue, protections: &JsValue) -> Result<Object, JsValue> {
+    let phrase = crate::convert::text(mnemonic, "mnemonic")?;
+    let protections = ProtectionSet::read(protections)?;
+    let set = kw::import(&phrase, &protections.protections(), &mut rng()?).map_err(wallet_error)?;
+    Ok(share_set_to_js(&set))
+}
+
+/// The address of account `index` on `chain` (`"ethereum"` or `"solana"`).
+#[wasm_bindgen(js_name = walletAddress)]
+pub fn wallet_address(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    chain: &str,
+    index_: f64,
+) -> Result<String, JsValue> {
+    let index = index(index_)?;
+    let wallet = open(info, first, second)?;
+    match chain {
+        "ethereum" => Ok(wallet
+            .ethereum_address(index)
+            .map_err(wallet_error)?
+            .to_checksum()),
+        "solana" => Ok(wallet
+            .solana_address(index)
+            .map_err(wallet_error)?
+            .to_base58()),
+        _ => Err(invalid("chain must be \"ethereum\" or \"solana\"")),
+    }
+}
+
+/// EIP-191 `personal_sign` of `message` (bytes, or a string as UTF-8) by Ethereum
+/// account `index`: 65 bytes `r || s || v` (v = 27 or 28).
+#[wasm_bindgen(js_name = walletSignMessage)]
+pub fn wallet_sign_message(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    index_: f64,
+    message: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let index = index(index_)?;
+    let message = bytes_or_text(message, "message")?;
+    let wallet = open(info, first, second)?;
+    let signature = wallet
+        .sign_personal_message(index, &message)
+        .map_err(wallet_error)?;
+    Ok(to_js_bytes(&signature))
+}
+
+/// Signs a 32-byte digest (recoverable ECDSA, RFC 6979, low s): 65 bytes `r || s || v`.
+#[wasm_bindgen(js_name = walletSignDigest)]
+pub fn wallet_sign_digest(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    index_: f64,
+    digest: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let index = index(index_)?;
+    let digest = fixed::<32>(digest, "digest")?;
+    let wallet = open(info, first, second)?;
+    let signature = wallet.sign_digest(index, &digest).map_err(wallet_error)?;
+    Ok(to_js_bytes(&signature))
+}
+
+/// Signs EIP-712 typed data given its domain separator and struct hash (32 bytes each).
+#[wasm_bindgen(js_name = walletSignTypedData)]
+pub fn wallet_sign_typed_data(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    index_: f64,
+    domain_separator: &JsValue,
+    struct_hash: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let index = index(index_)?;
+    let domain = fixed::<32>(domain_separator, "domainSeparator")?;
+    let hash = fixed::<32>(struct_hash, "structHash")?;
+    let wallet = open(info, first, second)?;
+    let signature = wallet
+        .sign_typed_data(index, &domain, &hash)
+        .map_err(wallet_error)?;
+    Ok(to_js_bytes(&signature))
+}
+
+/// An ed25519 signature (64 bytes) of `message` by Solana account `index`.
+#[wasm_bindgen(js_name = walletSignSolana)]
+pub fn wallet_sign_solana(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    index_: f64,
+    message: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let index = index(index_)?;
+    let message = bytes_or_text(message, "message")?;
+    let wallet = open(info, first, second)?;
+    let signature = wallet
+        .sign_solana_message(index, &message)
+        .map_err(wallet_error)?;
+    Ok(to_js_bytes(&signature))
+}
+
+/// The wallet's BIP-39 mnemonic (English). This reveals the wallet: call it only on an
+/// explicit user request.
+#[wasm_bindgen(js_name = walletExportMnemonic)]
+pub fn wallet_export_mnemonic(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+) -> Result<String, JsValue> {
+    let wallet = open(info, first, second)?;
+    // The returned JS string cannot be wiped; the module's copy is.
+    let phrase = wallet.mnemonic();
+    Ok(String::from(phrase.as_str()))
+}
+
+/// Any two shares -> a fresh set of three at epoch + 1 (same keys and addresses).
+#[wasm_bindgen(js_name = walletRotate)]
+pub fn wallet_rotate(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+    protections: &JsValue,
+) -> Result<Object, JsValue> {
+    let info = info_from_js(info)?;
+    let first = Input::read(first, "first")?;
+    let second = Input::read(second, "second")?;
+    let protections = ProtectionSet::read(protections)?;
+    let set = kw::rotate(
+        &info,
+        first.input(),
+        second.input(),
+        &protections.protections(),
+        &mut rng()?,
+    )
+    .map_err(wallet_error)?;
+    Ok(share_set_to_js(&set))
+}
+
+/// Recovery on a new device: the auth and recovery shares -> a fresh set of three at
+/// epoch + 1.
+#[wasm_bindgen(js_name = walletRecover)]
+pub fn wallet_recover(
+    info: &JsValue,
+    auth: &JsValue,
+    recovery: &JsValue,
+    protections: &JsValue,
+) -> Result<Object, JsValue> {
+    let info = info_from_js(info)?;
+    let auth = Input::read(auth, "auth")?;
+    let recovery = Input::read(recovery, "recovery")?;
+    let protections = ProtectionSet::read(protections)?;
+    let set = kw::recover(
+        &info,
+        auth.input(),
+        recovery.input(),
+        &protections.protections(),
+        &mut rng()?,
+    )
+    .map_err(wallet_error)?;
+    Ok(share_set_to_js(&set))
+}
+
+/// Public facts of a sealed share: `{ role, walletId, epoch, passwordSealed, argon2 }`.
+#[wasm_bindgen(js_name = sealedShareInfo)]
+pub fn sealed_share_info(sealed: &JsValue) -> Result<Object, JsValue> {
+    let sealed =
+        kw::SealedShare::from_bytes(&bytes(sealed, "sealed share")?).map_err(wallet_error)?;
+    let argon2 = match sealed.argon2_params() {
+        Some(p) => object(&[
+            ("memoryKib", JsValue::from(p.memory_kib)),
+            ("iterations", JsValue::from(p.iterations)),
+            ("parallelism", JsValue::from(p.parallelism)),
+        ])
+        .into(),
+        None => JsValue::NULL,
+    };
+    Ok(object(&[
+        ("role", JsValue::from_str(sealed.role().as_str())),
+        ("walletId", JsValue::from_str(&hex(&sealed.wallet_id().0))),
+        ("epoch", JsValue::from(sealed.epoch())),
+        (
+            "passwordSealed",
+            JsValue::from_bool(sealed.is_password_sealed()),
+        ),
+        ("argon2", argon2),
+    ]))
+}
+
+/// Seals a keysplit envelope share for `role` of wallet `wallet_id` (32 hex digits) at
+/// `epoch`, under `protection` (`{ key }` or `{ password, argon2? }`).
+#[wasm_bindgen(js_name = sealShare)]
+pub fn seal_share(
+    share: &JsValue,
+    role_: &JsValue,
+    wallet_id: &str,
+    epoch: f64,
+    protection: &JsValue,
+) -> Result<Uint8Array, JsValue> {
+    let share =
+        keysplit::Share::from_bytes(&bytes(share, "share")?).map_err(crate::convert::core_error)?;
+    let role = role(role_, "role")?;
+    let wallet_id =
+        kw::WalletId(hex16(wallet_id).ok_or_else(|| invalid("walletId must be 32 hex digits"))?);
+    let epoch =
+        u32::try_from(count(epoch, "epoch")?).map_err(|_| invalid("epoch must fit in 32 bits"))?;
+    let protection = secret(protection, "protection")?;
+    let sealed = kw::SealedShare::seal(
+        &share,
+        role,
+        &wallet_id,
+        epoch,
+        protection.protection(),
+        &mut rng()?,
+    )
+    .map_err(wallet_error)?;
+    Ok(to_js_bytes(sealed.as_bytes()))
+}
+
+/// Hazmat: decrypts a sealed share to its keysplit envelope (`unlock`: `{ key }` or
+/// `{ password }`). The result is a live share of the wallet.
+#[wasm_bindgen(js_name = openSealedShare)]
+pub fn open_sealed_share(sealed: &JsValue, unlock: &JsValue) -> Result<Uint8Array, JsValue> {
+    let sealed =
+        kw::SealedShare::from_bytes(&bytes(sealed, "sealed share")?).map_err(wallet_error)?;
+    let secret = secret(unlock, "unlock")?;
+    let share = sealed.open(secret.unlock()).map_err(wallet_error)?;
+    Ok(to_js_bytes(share.as_bytes()))
+}
+
+/// The address that signed `message` with EIP-191 `personal_sign` (checksummed).
+#[wasm_bindgen(js_name = recoverMessageSigner)]
+pub fn recover_message_signer(message: &JsValue, signature: &JsValue) -> Result<String, JsValue> {
+    let message = bytes_or_text(message, "message")?;
+    let signature = fixed::<65>(signature, "signature")?;
+    let digest = kw::ethereum::personal_message_digest(&message);
+    kw::ethereum::recover_address(&digest, &signature)
+        .map(|address| address.to_checksum())
+        .map_err(wallet_error)
+}
+
+/// Whether `signature` (64 bytes) is `address`'s ed25519 signature of `message`.
+#[wasm_bindgen(js_name = verifySolanaSignature)]
+pub fn verify_solana_signature(
+    address: &str,
+    message: &JsValue,
+    signature: &JsValue,
+) -> Result<bool, JsValue> {
+    let address = kw::SolanaAddress::parse(address).map_err(wallet_error)?;
+    let message = bytes_or_text(message, "message")?;
+    let signature = fixed::<64>(signature, "signature")?;
+    Ok(address.verify(&message, &signature).is_ok())
+}
