@@ -197,6 +197,28 @@ pub struct SignArgs {
     password: PasswordArgs,
 }
 
+/// A new recovery password for the new recovery share (default: keep the current one).
+#[derive(Args, Debug)]
+pub struct NewPasswordArgs {
+    /// Seal the new recovery share with the password in this environment variable.
+    #[arg(long, value_name = "NAME")]
+    new_password_env: Option<String>,
+    /// Seal the new recovery share with the password in this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "new_password_env")]
+    new_password_file: Option<PathBuf>,
+}
+
+impl NewPasswordArgs {
+    fn read(&self) -> CliResult<Option<Zeroizing<Vec<u8>>>> {
+        match (&self.new_password_env, &self.new_password_file) {
+            (None, None) => Ok(None),
+            (env, file) => {
+                read_password(env.as_deref().unwrap_or(""), file.as_ref(), false).map(Some)
+            }
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RecoverArgs {
     #[command(flatten)]
@@ -205,6 +227,8 @@ pub struct RecoverArgs {
     using: UsingArgs,
     #[command(flatten)]
     password: PasswordArgs,
+    #[command(flatten)]
+    new_password: NewPasswordArgs,
     #[command(flatten)]
     kdf: KdfArgs,
 }
@@ -217,6 +241,8 @@ pub struct RotateArgs {
     using: UsingArgs,
     #[command(flatten)]
     password: PasswordArgs,
+    #[command(flatten)]
+    new_password: NewPasswordArgs,
     #[command(flatten)]
     kdf: KdfArgs,
 }
@@ -559,6 +585,7 @@ fn reshare(
     dir: PathBuf,
     using: RolePair,
     password_source: PasswordSource<'_>,
+    new_password: Option<Zeroizing<Vec<u8>>>,
     kdf: &KdfArgs,
     recovery: bool,
 ) -> CliResult<(ShareSet, u32)> {
@@ -605,7 +632,7 @@ fn reshare(
         device: Protection::Key(&device_key),
         auth: Protection::Key(&auth_key),
         recovery: Protection::Password {
-            password: &password,
+            password: new_password.as_deref().unwrap_or(&password),
             params,
         },
     };
@@ -636,6 +663,7 @@ fn recover(args: RecoverArgs) -> CliResult {
         args.dir.dir,
         args.using.using,
         PasswordSource::Args(&args.password),
+        args.new_password.read()?,
         &args.kdf,
         true,
     )?;
@@ -647,6 +675,7 @@ fn rotate(args: RotateArgs) -> CliResult {
         args.dir.dir,
         args.using.using,
         PasswordSource::Args(&args.password),
+        args.new_password.read()?,
         &args.kdf,
         false,
     )?;
@@ -769,6 +798,7 @@ fn demo_in(dir: &std::path::Path, password: &[u8]) -> CliResult {
         dir.to_path_buf(),
         RolePair(Role::Auth, Role::Recovery),
         source,
+        None,
         &kdf,
         true,
     )?;
@@ -789,6 +819,7 @@ fn demo_in(dir: &std::path::Path, password: &[u8]) -> CliResult {
         dir.to_path_buf(),
         RolePair(Role::Device, Role::Recovery),
         source,
+        None,
         &kdf,
         false,
     )?;

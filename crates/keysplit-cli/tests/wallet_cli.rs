@@ -327,6 +327,31 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
         &[("KEYSPLIT_RECOVERY_PASSWORD", "cafe\u{301} cre\u{300}me")],
     );
     assert_eq!(decomposed.code, Some(0), "{}", decomposed.stderr);
+    // Changing the password on rotation: the old one stops working, the new one works.
+    let rotated = keysplit(
+        &[
+            "wallet",
+            "rotate",
+            "--dir",
+            &a,
+            "--using",
+            "device,auth",
+            "--new-password-env",
+            "NEW_PW",
+        ],
+        &[("NEW_PW", "a brand new password")],
+    );
+    assert_eq!(rotated.code, Some(0), "{}", rotated.stderr);
+    let old = keysplit(
+        &["wallet", "export", "--dir", &a, "--using", "recovery,auth"],
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "caf\u{e9} cr\u{e8}me")],
+    );
+    assert!(old.stderr.contains("WRONG_PASSWORD"), "{}", old.stderr);
+    let new = keysplit(
+        &["wallet", "export", "--dir", &a, "--using", "recovery,auth"],
+        &[("KEYSPLIT_RECOVERY_PASSWORD", "a brand new password")],
+    );
+    assert_eq!(new.stdout, decomposed.stdout);
     // There is no flag that takes a password value.
     let help = ok(&["wallet", "create", "--help"]);
     assert!(!help.stdout.contains("--password <"));
