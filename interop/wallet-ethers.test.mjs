@@ -17,7 +17,7 @@ import { randomBytes, createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { mkdtempSync, rmSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HDNodeWallet, Mnemonic, verifyMessage, decodeBase58, toBeArray } from 'ethers';
+import { HDNodeWallet, Mnemonic, verifyMessage, decodeBase58, toBeArray, getBytes } from 'ethers';
 
 const BIN = process.env.KEYSPLIT_BIN;
 if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
@@ -84,6 +84,12 @@ test('ethers verifyMessage returns the wallet address for keysplit EIP-191 signa
         // A different message does not verify to the wallet's address.
         assert.notEqual(verifyMessage(message + '.', sig), address);
       }
+    }
+    // Raw bytes given as hex (what dapps pass to personal_sign), including non-UTF-8 bytes.
+    for (const bytes of [randomBytes(32), Buffer.from([0xff, 0x00, 0xfe]), Buffer.alloc(0)]) {
+      const hexText = '0x' + bytes.toString('hex');
+      const sig = ok(['wallet', 'sign-message', '--dir', dir, '--using', 'device,auth', '--message-hex', hexText]).stdout.trim();
+      assert.equal(verifyMessage(getBytes(hexText), sig), address, hexText);
     }
     // Account 3 signs for account 3's address.
     const sig3 = ok(['wallet', 'sign-message', '--dir', dir, '--using', 'device,auth', '--index', '3', '--message', 'hi']).stdout.trim();

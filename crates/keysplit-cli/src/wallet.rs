@@ -184,8 +184,11 @@ pub struct SignArgs {
     #[command(flatten)]
     using: UsingArgs,
     /// The message (UTF-8 text; it is not secret).
-    #[arg(long, value_name = "TEXT")]
-    message: String,
+    #[arg(long, value_name = "TEXT", required_unless_present = "message_hex")]
+    message: Option<String>,
+    /// The message as bytes in hex (`0x` optional), as dapps pass to personal_sign.
+    #[arg(long, value_name = "HEX", conflicts_with = "message")]
+    message_hex: Option<String>,
     /// Sign with this chain's key: Ethereum (EIP-191, 0x + 65 bytes hex) or Solana
     /// (ed25519, base58).
     #[arg(long, value_enum, default_value_t = Chain::Ethereum)]
@@ -568,13 +571,24 @@ fn sign_text(
 }
 
 fn sign_message(args: SignArgs) -> CliResult {
+    let message = match (&args.message, &args.message_hex) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(hex)) => {
+            let digits = hex.trim();
+            let digits = digits.strip_prefix("0x").unwrap_or(digits);
+            keysplit::hazmat::decode_hex(digits)
+                .map(|bytes| bytes.to_vec())
+                .map_err(|_| CliError("--message-hex is not hex".into()))?
+        }
+        (None, None) => return Err(CliError("give --message TEXT or --message-hex HEX".into())),
+    };
     let text = sign_text(
         &args.dir.dir,
         args.using.using,
         PasswordSource::Args(&args.password),
         args.chain,
         args.index,
-        args.message.as_bytes(),
+        &message,
     )?;
     print_line(&text)
 }
