@@ -94,9 +94,13 @@
 //!   16 lanes) so a forged share cannot exhaust memory beyond that.
 //! * ECDSA nonces are RFC 6979 deterministic and signatures low-s. Secret-dependent
 //!   arithmetic is `k256`'s and `curve25519-dalek`'s constant-time code.
+//! * Recovery passwords are hashed as bytes: pass text through [`normalize_password`]
+//!   (NFKD) so the same password typed on another system opens the share.
 //! * Limits: zeroizing cannot reach copies made by the allocator, the OS (swap, core
 //!   dumps) or by the caller; `bip39` returns the seed by value on the stack before it is
-//!   copied into a wiped buffer.
+//!   copied into a wiped buffer. BIP-39 itself looks words up by secret index in its
+//!   2048-word list (mnemonic rendering and the PBKDF2 input), as every BIP-39
+//!   implementation must; the Shamir, AEAD and curve arithmetic do not.
 
 #![no_std]
 #![forbid(unsafe_code)]
