@@ -339,7 +339,7 @@ impl SealedShare {
 
     /// Decrypts the share. The header's claims (role, wallet, epoch) are only trusted
     /// after the tag is verified, which this does; checking them against what the caller
-    /// expects is [`crate::share_set`]'s job.
+    /// expects is [`crate::open`]'s job.
     pub fn open(&self, unlock: Unlock<'_>) -> Result<keysplit::Share, Error> {
         let role = self.role();
         let (kek, wrong) = match (unlock, self.argon2_params()) {
