@@ -5,7 +5,7 @@
 //! ChaCha (ChaCha20 for keysplit, the peers' own ChaCha flavour otherwise); gf256 and
 //! shamirsecretsharing draw from the OS and cannot be seeded.
 //!
-//! Results are dropped outside the timed loop (`iter_with_large_drop`) for every
+//! 1 MiB results are dropped outside the timed loop (`iter_with_large_drop`) for every
 //! implementation alike: keysplit wipes its shares and secrets on drop (a volatile
 //! byte-by-byte write, about as costly as a 1 MiB split itself), the peers mostly do not.
 //!
@@ -42,6 +42,21 @@ fn backends() -> Vec<(String, Backend)> {
     all
 }
 
+/// Times `routine`; for 1 MiB results the drop (keysplit's wipe, the peers' free) is
+/// left out of the timing, for small ones it is kept (collecting small results for a
+/// later drop costs more than dropping them).
+fn timed<O>(b: &mut criterion::Bencher<'_>, routine: impl FnMut() -> O) {
+    if LARGE_DROP.with(|flag| flag.get()) {
+        b.iter_with_large_drop(routine)
+    } else {
+        b.iter(routine)
+    }
+}
+
+thread_local! {
+    static LARGE_DROP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: usize) {
     let data = secret(len);
     let mut group = c.benchmark_group(group_name);
@@ -49,16 +64,52 @@ fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: 
     for (label, backend) in backends() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         group.bench_function(BenchmarkId::new("keysplit-raw", &label), |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 keysplit::raw::split_with_backend(black_box(&data), t, n, &mut rng, backend)
             })
         });
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         group.bench_function(BenchmarkId::new("keysplit-envelope", &label), |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 keysplit::split_with_backend(black_box(&data), t, n, &mut rng, backend)
             })
         });
+    }
+    if len == LARGE {
+        // The engine without allocating fresh share buffers: streamed into sinks. Fresh
+        // 1 MiB buffers cost page faults that no implementation can avoid.
+        for (label, backend) in backends() {
+            let mut rng = ChaCha20Rng::seed_from_u64(1);
+            group.bench_function(BenchmarkId::new("keysplit-raw-stream", &label), |b| {
+                b.iter(|| {
+                    let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
+                    keysplit::stream::split_raw(
+                        black_box(&data[..]),
+                        len as u64,
+                        t,
+                        &mut sinks,
+                        &mut rng,
+                        backend,
+                    )
+                    .unwrap()
+                })
+            });
+            let mut rng = ChaCha20Rng::seed_from_u64(1);
+            group.bench_function(BenchmarkId::new("keysplit-envelope-stream", &label), |b| {
+                b.iter(|| {
+                    let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
+                    keysplit::stream::split_with_backend(
+                        black_box(&data[..]),
+                        len as u64,
+                        t,
+                        &mut sinks,
+                        &mut rng,
+                        backend,
+                    )
+                    .unwrap()
+                })
+            });
+        }
     }
     peers_split(&mut group, &data, t, n);
     group.finish();
@@ -74,7 +125,7 @@ fn peers_split(
         <rand_chacha_03::ChaCha20Rng as rand_chacha_03::rand_core::SeedableRng>::seed_from_u64(1);
     group.bench_function("sharks", |b| {
         let dealer = sharks::Sharks(t as u8);
-        b.iter_with_large_drop(|| {
+        timed(b, || {
             dealer
                 .dealer_rng(black_box(data), &mut rng03)
                 .take(n)
@@ -84,7 +135,7 @@ fn peers_split(
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     group.bench_function("blahaj", |b| {
         let dealer = blahaj::Sharks(t as u8);
-        b.iter_with_large_drop(|| {
+        timed(b, || {
             dealer
                 .dealer_rng(black_box(data), &mut rng)
                 .take(n)
@@ -93,16 +144,16 @@ fn peers_split(
     });
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     group.bench_function("vsss-rs", |b| {
-        b.iter_with_large_drop(|| {
+        timed(b, || {
             vsss_rs::Gf256::split_array(t, n, black_box(data), &mut rng).unwrap()
         })
     });
     group.bench_function("gf256", |b| {
-        b.iter_with_large_drop(|| gf256::shamir::shamir::generate(black_box(data), n, t))
+        timed(b, || gf256::shamir::shamir::generate(black_box(data), n, t))
     });
     if data.len() == shamirsecretsharing::hazmat::KEY_SIZE {
         group.bench_function("shamirsecretsharing", |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 shamirsecretsharing::hazmat::create_keyshares(black_box(data), n as u8, t as u8)
                     .unwrap()
             })
@@ -119,15 +170,28 @@ fn keysplit_combine(c: &mut Criterion, group_name: &str, len: usize, t: usize, n
     group.throughput(Throughput::Bytes(len as u64));
     for (label, backend) in backends() {
         group.bench_function(BenchmarkId::new("keysplit-raw", &label), |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 keysplit::raw::combine_with_backend(black_box(&raw[..t]), backend).unwrap()
             })
         });
         group.bench_function(BenchmarkId::new("keysplit-envelope", &label), |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 keysplit::combine_with_backend(black_box(&envelopes[..t]), backend).unwrap()
             })
         });
+    }
+
+    if len == LARGE {
+        let encoded: Vec<&[u8]> = envelopes[..t].iter().map(|s| s.as_bytes()).collect();
+        for (label, backend) in backends() {
+            group.bench_function(BenchmarkId::new("keysplit-envelope-stream", &label), |b| {
+                b.iter(|| {
+                    let mut inputs = encoded.clone();
+                    keysplit::stream::combine_with_backend(&mut inputs, std::io::sink(), backend)
+                        .unwrap()
+                })
+            });
+        }
     }
 
     let mut rng03 =
@@ -135,26 +199,30 @@ fn keysplit_combine(c: &mut Criterion, group_name: &str, len: usize, t: usize, n
     let dealer = sharks::Sharks(t as u8);
     let shares: Vec<_> = dealer.dealer_rng(&data, &mut rng03).take(n).collect();
     group.bench_function("sharks", |b| {
-        b.iter_with_large_drop(|| dealer.recover(black_box(&shares[..t])).unwrap())
+        timed(b, || dealer.recover(black_box(&shares[..t])).unwrap())
     });
     let dealer = blahaj::Sharks(t as u8);
     let shares: Vec<_> = dealer.dealer_rng(&data, &mut rng).take(n).collect();
     group.bench_function("blahaj", |b| {
-        b.iter_with_large_drop(|| dealer.recover(black_box(&shares[..t])).unwrap())
+        timed(b, || dealer.recover(black_box(&shares[..t])).unwrap())
     });
     let shares = vsss_rs::Gf256::split_array(t, n, &data, &mut rng).unwrap();
     group.bench_function("vsss-rs", |b| {
-        b.iter_with_large_drop(|| vsss_rs::Gf256::combine_array(black_box(&shares[..t])).unwrap())
+        timed(b, || {
+            vsss_rs::Gf256::combine_array(black_box(&shares[..t])).unwrap()
+        })
     });
     let shares = gf256::shamir::shamir::generate(&data, n, t);
     group.bench_function("gf256", |b| {
-        b.iter_with_large_drop(|| gf256::shamir::shamir::reconstruct(black_box(&shares[..t])))
+        timed(b, || {
+            gf256::shamir::shamir::reconstruct(black_box(&shares[..t]))
+        })
     });
     if len == shamirsecretsharing::hazmat::KEY_SIZE {
         let shares =
             shamirsecretsharing::hazmat::create_keyshares(&data, n as u8, t as u8).unwrap();
         group.bench_function("shamirsecretsharing", |b| {
-            b.iter_with_large_drop(|| {
+            timed(b, || {
                 shamirsecretsharing::hazmat::combine_keyshares(black_box(&shares[..t])).unwrap()
             })
         });
@@ -183,7 +251,7 @@ fn limits(c: &mut Criterion) {
     });
     let data = secret(LARGE);
     group.bench_function("copy-into-3-fresh-buffers", |b| {
-        b.iter_with_large_drop(|| {
+        timed(b, || {
             (0..3)
                 .map(|_| black_box(&data).to_vec())
                 .collect::<Vec<_>>()
@@ -198,12 +266,53 @@ fn limits(c: &mut Criterion) {
     group.finish();
 }
 
+/// The embedded wallet end to end (keysplit-wallet has no peer here): a new 128-bit
+/// wallet sealed into three 2-of-3 shares, and opening it from two shares to sign one
+/// EIP-191 message. All three shares are key-protected: a password share would add one
+/// Argon2id run (19 MiB, 2 passes by default), which dwarfs everything else.
+fn wallet(c: &mut Criterion) {
+    use keysplit_wallet::{Protection, Protections, Role, ShareInput, ShareKey, Strength, Unlock};
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let keys = [
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+    ];
+    let protect = Protections {
+        device: Protection::Key(&keys[0]),
+        auth: Protection::Key(&keys[1]),
+        recovery: Protection::Key(&keys[2]),
+    };
+    let mut group = c.benchmark_group("wallet");
+    group.bench_function(
+        "keysplit-wallet create (entropy + BIP-32 address + 3 sealed shares)",
+        |b| b.iter(|| keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap()),
+    );
+    let set = keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap();
+    group.bench_function("keysplit-wallet open (device + auth) + sign EIP-191", |b| {
+        b.iter(|| {
+            let wallet = keysplit_wallet::open(
+                &set.info,
+                ShareInput::new(Role::Device, &set.device, Unlock::Key(&keys[0])),
+                ShareInput::new(Role::Auth, &set.auth, Unlock::Key(&keys[1])),
+            )
+            .unwrap();
+            wallet
+                .sign_personal_message(0, black_box(b"hello"))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
 fn small(c: &mut Criterion) {
+    LARGE_DROP.with(|flag| flag.set(false));
     keysplit_split(c, "split 32 B 2-of-3", SMALL, 2, 3);
     keysplit_combine(c, "combine 32 B from 2", SMALL, 2, 3);
 }
 
 fn large(c: &mut Criterion) {
+    LARGE_DROP.with(|flag| flag.set(true));
     keysplit_split(c, "split 1 MiB 2-of-3", LARGE, 2, 3);
     keysplit_combine(c, "combine 1 MiB from 2", LARGE, 2, 3);
     keysplit_split(c, "split 1 MiB 5-of-10", LARGE, 5, 10);
@@ -215,7 +324,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = small
+    targets = small, wallet
 }
 criterion_group! {
     name = large_benches;

@@ -19,6 +19,7 @@ const ORDER: &[&str] = &[
     "split 1 MiB 5-of-10",
     "combine 1 MiB from 5",
     "limits 1 MiB",
+    "wallet",
 ];
 
 struct Result {
@@ -121,7 +122,7 @@ fn print_group(group: &str, results: &[Result]) {
     let reference = |prefix: &str| {
         results
             .iter()
-            .find(|r| r.name.starts_with(prefix) && r.name.contains("dispatch="))
+            .find(|r| r.name.starts_with(&format!("{prefix} (dispatch=")))
     };
     let raw = reference("keysplit-raw");
     let envelope = reference("keysplit-envelope");

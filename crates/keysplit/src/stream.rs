@@ -315,6 +315,67 @@ where
     Ok(set_id)
 }
 
+/// Splits the `secret_len` bytes read from `secret` into raw shares (`y bytes || x`,
+/// Privy/Vault-compatible; see [`crate::raw`]), one per writer in `outputs`; returns the
+/// x-coordinates. Writes the same bytes as [`crate::raw::split_with_backend`] for the
+/// same RNG stream. Raw shares carry no integrity: prefer [`split`].
+pub fn split_raw<S, W, R>(
+    mut secret: S,
+    secret_len: u64,
+    threshold: usize,
+    outputs: &mut [W],
+    rng: &mut R,
+    backend: Backend,
+) -> Result<Vec<u8>, StreamError>
+where
+    S: Read,
+    W: Write,
+    R: CryptoRng + ?Sized,
+{
+    poly::check_parameters(threshold, outputs.len())?;
+    if secret_len == 0 {
+        return Err(Error::EmptySecret.into());
+    }
+    let xs = poly::random_xs(outputs.len(), rng)?;
+    let block_len = usize::try_from(secret_len).unwrap_or(BLOCK).min(BLOCK);
+    let mut evaluator = Evaluator::new(&xs, threshold, backend, block_len);
+    let mut block = Zeroizing::new(vec![0u8; block_len]);
+    let mut share_blocks: Vec<Zeroizing<Vec<u8>>> = (0..outputs.len())
+        .map(|_| Zeroizing::new(vec![0u8; block_len]))
+        .collect();
+    let mut share_slices: Vec<&mut [u8]> = share_blocks.iter_mut().map(|b| &mut b[..]).collect();
+    let mut offset = 0u64;
+    while offset < secret_len {
+        let len = (secret_len - offset).min(block_len as u64) as usize;
+        let got = read_full(&mut secret, &mut block[..len]).map_err(StreamError::ReadSecret)?;
+        if got < len {
+            return Err(StreamError::SecretTooShort {
+                expected: secret_len,
+                found: offset + got as u64,
+            });
+        }
+        evaluator.eval_block(&block[..len], rng, &mut share_slices, 0);
+        for (index, (output, values)) in outputs.iter_mut().zip(share_slices.iter()).enumerate() {
+            output
+                .write_all(&values[..len])
+                .map_err(|source| StreamError::WriteShare { index, source })?;
+        }
+        offset += len as u64;
+    }
+    let mut probe = [0u8; 1];
+    if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
+        return Err(StreamError::SecretTooLong {
+            expected: secret_len,
+        });
+    }
+    for (index, (output, &x)) in outputs.iter_mut().zip(&xs).enumerate() {
+        output
+            .write_all(&[x])
+            .map_err(|source| StreamError::WriteShare { index, source })?;
+    }
+    Ok(xs)
+}
+
 /// What a successful streaming combine found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamRecovery {
@@ -644,6 +705,29 @@ mod tests {
                 for (a, b) in streamed.iter().zip(&memory) {
                     assert!(a[..] == *b.as_bytes(), "len={len} t={t} n={n}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_raw_shares_equal_in_memory_raw_shares() {
+        for len in [1usize, 32, 4095, 4096, 4097, 10_000] {
+            let data = secret(len);
+            let mut outputs = vec![Vec::new(); 4];
+            let mut rng = ChaCha20Rng::seed_from_u64(6);
+            split_raw(
+                &data[..],
+                len as u64,
+                3,
+                &mut outputs,
+                &mut rng,
+                Backend::detect(),
+            )
+            .unwrap();
+            let memory =
+                crate::raw::split(&data, 3, 4, &mut ChaCha20Rng::seed_from_u64(6)).unwrap();
+            for (a, b) in outputs.iter().zip(&memory) {
+                assert!(a[..] == *b.as_bytes(), "len={len}");
             }
         }
     }
