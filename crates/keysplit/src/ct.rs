@@ -2,8 +2,9 @@
 //! by design, and is then used as a branch condition.
 //!
 //! * the verdict of a share's checksum, of the shared integrity digest, and of the
-//!   "does this extra share lie on the polynomial" check: whether a share is corrupted,
-//!   forged or consistent is exactly what combine reports to its caller;
+//!   "does this extra share lie on the polynomial" check (in memory and streaming, where
+//!   the last is checked per block): whether a share is corrupted, forged or consistent
+//!   is exactly what combine reports to its caller;
 //! * the verdicts "this text is valid hex / valid bech32m" and "its checksum matches";
 //! * the layout of share text: which characters are whitespace, where the `1` separator
 //!   is, whether the text mixes cases. No character of the data part of a valid share is

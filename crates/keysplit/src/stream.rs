@@ -592,7 +592,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
             for (used_share, &weight) in used.iter().zip(w) {
                 backend.mul_add(expected, &used_share.values[..len], weight);
             }
-            *ok &= bool::from(expected.ct_eq(&share.values[..len]));
+            *ok &= crate::ct::public_choice(expected.ct_eq(&share.values[..len]));
         }
         // Split the block at the end of the secret: secret bytes go out, digest bytes
         // are kept for the final check.
@@ -625,7 +625,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
             .into());
         }
         let computed = share.checksum.clone().finalize();
-        if !bool::from(computed[..CHECKSUM_LEN].ct_eq(&stored)) {
+        if !crate::ct::public_choice(computed[..CHECKSUM_LEN].ct_eq(&stored)) {
             return Err(Error::BadShare {
                 index,
                 cause: DecodeError::Checksum,
@@ -648,7 +648,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
     }
     let mut digest = Zeroizing::new([0u8; DIGEST_LEN]);
     digest.copy_from_slice(&digest_hasher.finalize());
-    if !bool::from(digest.ct_eq(&*recovered_digest)) {
+    if !crate::ct::public_choice(digest.ct_eq(&*recovered_digest)) {
         return Err(Error::IntegrityCheck.into());
     }
     output.flush().map_err(StreamError::WriteSecret)?;
