@@ -1,0 +1,53 @@
+// keysplit-wasm vs Privy's shamir-secret-sharing@0.0.4 in one Node process: raw split and
+// combine (2-of-3, the same share format) of 32 B and 1 MiB secrets. Prints medians.
+//
+//   bash wasm/scripts/build.sh && node wasm/bench/bench.mjs [--runs N]
+//
+// Numbers, not a test: nothing here asserts a timing.
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import * as privy from 'shamir-secret-sharing';
+import * as keysplit from '../pkg/node.js';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg === -1 ? null : Number(process.argv[runsArg + 1]);
+
+async function median(label, runs, body) {
+  for (let i = 0; i < Math.min(2, Math.ceil(runs / 10)); i++) await body(); // warm-up
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await body();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function format(ms) {
+  return ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`;
+}
+
+const cases = [
+  { name: '32 B', size: 32, runs: RUNS ?? 2000 },
+  { name: '1 MiB', size: 1 << 20, runs: RUNS ?? 5 },
+];
+
+console.log(`keysplit-wasm ${keysplit.version()} (backend ${keysplit.backendName()}) vs shamir-secret-sharing 0.0.4, node ${process.version}`);
+console.log('operation           size    keysplit-wasm   privy          privy/keysplit');
+for (const { name, size, runs } of cases) {
+  const secret = new Uint8Array(randomBytes(size));
+  const ours = keysplit.raw.split(secret, 2, 3);
+  const theirs = await privy.split(secret, 3, 2);
+  const envelopes = keysplit.split(secret, 2, 3);
+  const rows = [
+    ['raw split 2-of-3', await median('k split', runs, () => keysplit.raw.split(secret, 2, 3)), await median('p split', runs, () => privy.split(secret, 3, 2))],
+    ['raw combine 2', await median('k combine', runs, () => keysplit.raw.combine(ours.slice(0, 2))), await median('p combine', runs, () => privy.combine(theirs.slice(0, 2)))],
+    ['envelope split', await median('k env', runs, () => keysplit.split(secret, 2, 3)), null],
+    ['envelope combine', await median('k envc', runs, () => keysplit.combine(envelopes.slice(1))), null],
+  ];
+  for (const [label, k, p] of rows) {
+    const ratio = p === null ? '' : `${(p / k).toFixed(1)}x`;
+    console.log(`${label.padEnd(20)}${name.padEnd(8)}${format(k).padEnd(16)}${(p === null ? '-' : format(p)).padEnd(15)}${ratio}`);
+  }
+}
