@@ -21,3 +21,7 @@ echo
 echo "Machine: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs || uname -m), $(nproc) cores (${flags:-flags unknown}); $(rustc --version); $(date -u +%Y-%m-%d)."
 echo "Medians of criterion runs; keysplit and the seedable peers use a seeded ChaCha RNG. keysplit-raw = Privy/Vault-compatible shares; keysplit-envelope adds SHA-256 integrity (digest of the secret + a checksum per share)."
 cargo run -q --release -p keysplit-benches --bin bench-table -- "$target/criterion"
+
+# The same headline cases in CPU time (robust to a busy machine), with the ChaCha
+# keystream rates that bound split.
+cargo bench -q -p keysplit-benches --bench cpu_time 2>/dev/null

@@ -1,0 +1,234 @@
+//! The headline numbers in CPU time rather than wall-clock time: on a shared machine
+//! (CI, a busy laptop) criterion's wall-clock medians include time the process spent
+//! waiting for a core. This runs each case until it has used about two seconds of CPU
+//! (user + system time of this process, from /proc/self/stat on Linux) and prints CPU
+//! time per operation. Run: `cargo bench -p keysplit-benches --bench cpu_time`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chacha20::{ChaCha12Rng, ChaCha20Rng, ChaCha8Rng};
+use keysplit::hazmat::Backend;
+use rand_core::{Rng, SeedableRng};
+
+const LARGE: usize = 1 << 20;
+
+/// CPU seconds (user + system) used by this process so far; None off Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn measure(name: &str, bytes: Option<usize>, mut op: impl FnMut()) {
+    for _ in 0..3 {
+        op(); // warm up caches and the allocator
+    }
+    let Some(start_cpu) = cpu_seconds() else {
+        eprintln!("/proc/self/stat is not available: CPU time cannot be measured here");
+        std::process::exit(1);
+    };
+    let start_wall = Instant::now();
+    let mut iterations = 0u64;
+    let mut batch = 1u64;
+    loop {
+        for _ in 0..batch {
+            op();
+        }
+        iterations += batch;
+        let used = cpu_seconds().unwrap_or(start_cpu) - start_cpu;
+        if used >= 2.0 {
+            let per_op = used / iterations as f64;
+            let wall = start_wall.elapsed().as_secs_f64() / iterations as f64;
+            let rate = bytes
+                .map(|b| format!("{:.2} GB/s", b as f64 / per_op / 1e9))
+                .unwrap_or_default();
+            println!(
+                "| {name} | {} | {rate} | {} |",
+                format_time(per_op),
+                format_time(wall)
+            );
+            return;
+        }
+        batch = (batch * 2).min(1 << 20);
+    }
+}
+
+fn format_time(seconds: f64) -> String {
+    let ns = seconds * 1e9;
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+fn secret(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    ChaCha20Rng::seed_from_u64(7).fill_bytes(&mut bytes);
+    bytes
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let backend = Backend::detect();
+    println!(
+        "\nCPU time per operation (backend {}), wall-clock for reference\n",
+        backend.name()
+    );
+    println!("| case | CPU time | CPU throughput | wall |");
+    println!("|---|---:|---:|---:|");
+
+    let small = secret(32);
+    let large = secret(LARGE);
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+
+    if wanted("split 32 B") {
+        measure("keysplit-raw split 32 B 2-of-3", None, || {
+            black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng).unwrap());
+        });
+        measure("keysplit-envelope split 32 B 2-of-3", None, || {
+            black_box(keysplit::split(black_box(&small), 2, 3, &mut rng).unwrap());
+        });
+        measure(
+            "shamirsecretsharing split 32 B 2-of-3 (fastest peer)",
+            None,
+            || {
+                black_box(
+                    shamirsecretsharing::hazmat::create_keyshares(black_box(&small), 3, 2).unwrap(),
+                );
+            },
+        );
+        let mut peer_rng = ChaCha20Rng::seed_from_u64(1);
+        measure("vsss-rs split 32 B 2-of-3", None, || {
+            black_box(vsss_rs::Gf256::split_array(2, 3, black_box(&small), &mut peer_rng).unwrap());
+        });
+    }
+    if wanted("combine 32 B") {
+        let raw = keysplit::raw::split(&small, 2, 3, &mut rng).unwrap();
+        let envelopes = keysplit::split(&small, 2, 3, &mut rng).unwrap();
+        measure("keysplit-raw combine 32 B from 2", None, || {
+            black_box(keysplit::raw::combine(black_box(&raw[..2])).unwrap());
+        });
+        measure("keysplit-envelope combine 32 B from 2", None, || {
+            black_box(keysplit::combine(black_box(&envelopes[..2])).unwrap());
+        });
+        let dealer = sharks::Sharks(2);
+        let mut rng03 =
+            <rand_chacha_03::ChaCha20Rng as rand_chacha_03::rand_core::SeedableRng>::seed_from_u64(
+                1,
+            );
+        let shares: Vec<_> = dealer.dealer_rng(&small, &mut rng03).take(3).collect();
+        measure("sharks combine 32 B from 2 (fastest peer)", None, || {
+            black_box(dealer.recover(black_box(&shares[..2])).unwrap());
+        });
+    }
+    if wanted("1 MiB") {
+        let mut sinks = [std::io::sink(), std::io::sink(), std::io::sink()];
+        measure(
+            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks",
+            Some(LARGE),
+            || {
+                black_box(
+                    keysplit::stream::split_raw(
+                        &large[..],
+                        LARGE as u64,
+                        2,
+                        &mut sinks,
+                        &mut rng,
+                        backend,
+                    )
+                    .unwrap(),
+                );
+            },
+        );
+        measure(
+            "keysplit-raw split 1 MiB 2-of-3 (returns 3 fresh Vecs)",
+            Some(LARGE),
+            || {
+                black_box(keysplit::raw::split(black_box(&large), 2, 3, &mut rng).unwrap());
+            },
+        );
+        measure(
+            "keysplit-envelope split 1 MiB 2-of-3, streamed to sinks",
+            Some(LARGE),
+            || {
+                black_box(
+                    keysplit::stream::split_with_backend(
+                        &large[..],
+                        LARGE as u64,
+                        2,
+                        &mut sinks,
+                        &mut rng,
+                        backend,
+                    )
+                    .unwrap(),
+                );
+            },
+        );
+        let raw = keysplit::raw::split(&large, 2, 3, &mut rng).unwrap();
+        measure("keysplit-raw combine 1 MiB from 2", Some(LARGE), || {
+            black_box(keysplit::raw::combine(black_box(&raw[..2])).unwrap());
+        });
+        let envelopes = keysplit::split(&large, 2, 3, &mut rng).unwrap();
+        measure(
+            "keysplit-envelope combine 1 MiB from 2",
+            Some(LARGE),
+            || {
+                black_box(keysplit::combine(black_box(&envelopes[..2])).unwrap());
+            },
+        );
+        let mut out = vec![0u8; LARGE];
+        measure(
+            "combine kernel alone: 2 x mul_add over 1 MiB",
+            Some(LARGE),
+            || {
+                out.fill(0);
+                backend.mul_add(&mut out, raw[0].as_bytes(), 0x53);
+                backend.mul_add(&mut out, raw[1].as_bytes(), 0xCA);
+                black_box(&out);
+            },
+        );
+        let mut peer_rng = ChaCha20Rng::seed_from_u64(1);
+        measure("blahaj split 1 MiB 2-of-3", Some(LARGE), || {
+            black_box(
+                blahaj::Sharks(2)
+                    .dealer_rng(&large, &mut peer_rng)
+                    .take(3)
+                    .collect::<Vec<_>>(),
+            );
+        });
+        let dealer = blahaj::Sharks(2);
+        let shares: Vec<_> = dealer.dealer_rng(&large, &mut peer_rng).take(3).collect();
+        measure("blahaj combine 1 MiB from 2", Some(LARGE), || {
+            black_box(dealer.recover(&shares[..2]).unwrap());
+        });
+    }
+    if wanted("rng") {
+        let mut buffer = vec![0u8; LARGE];
+        let mut rng20 = ChaCha20Rng::seed_from_u64(3);
+        measure(
+            "ChaCha20 keystream 1 MiB (split's coefficients)",
+            Some(LARGE),
+            || {
+                rng20.fill_bytes(black_box(&mut buffer));
+            },
+        );
+        let mut rng12 = ChaCha12Rng::seed_from_u64(3);
+        measure("ChaCha12 keystream 1 MiB", Some(LARGE), || {
+            rng12.fill_bytes(black_box(&mut buffer));
+        });
+        let mut rng8 = ChaCha8Rng::seed_from_u64(3);
+        measure("ChaCha8 keystream 1 MiB", Some(LARGE), || {
+            rng8.fill_bytes(black_box(&mut buffer));
+        });
+    }
+}
