@@ -19,12 +19,12 @@ cargo clippy -q -p keysplit-wasm --no-deps --target "$WASM_TARGET" --all-targets
 
 step "wasm-bindgen-test in Node"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-cargo test -q -p keysplit-wasm --target "$WASM_TARGET"
+cargo test -p keysplit-wasm --target "$WASM_TARGET"
 
 step "wasm-bindgen-test in headless Chromium"
 WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WASM_DIR/webdriver.json" \
-  cargo test -q -p keysplit-wasm --target "$WASM_TARGET"
+  cargo test -p keysplit-wasm --target "$WASM_TARGET"
 
 step "build wasm/pkg"
 bash wasm/scripts/build.sh

@@ -269,3 +269,101 @@ fn non_bytes_are_refused_with_invalid_input() {
         );
     }
 }
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let out = js_sys::Object::new();
+    for (key, value) in entries {
+        Reflect::set(&out, &JsValue::from_str(key), value).unwrap();
+    }
+    out.into()
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+/// Keys for device and auth, a cheap Argon2id for the recovery password.
+fn protections(device_key: &JsValue, auth_key: &JsValue) -> JsValue {
+    let fast = object(&[
+        ("memoryKib", 64.into()),
+        ("iterations", 1.into()),
+        ("parallelism", 1.into()),
+    ]);
+    object(&[
+        ("device", object(&[("key", device_key.clone())])),
+        ("auth", object(&[("key", auth_key.clone())])),
+        (
+            "recovery",
+            object(&[("password", "pass phrase".into()), ("argon2", fast)]),
+        ),
+    ])
+}
+
+#[wasm_bindgen_test]
+fn known_mnemonic_gives_the_known_address() {
+    // BIP-39/BIP-32 reference account (the Hardhat/Trezor "abandon ... about" wallet).
+    let device_key: JsValue = ks::generate_share_key().unwrap().into();
+    let auth_key: JsValue = ks::generate_share_key().unwrap().into();
+    let phrase = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    let set = ks::wallet_import(&phrase.into(), &protections(&device_key, &auth_key)).unwrap();
+    let info = get(&set, "info");
+    assert_eq!(
+        get(&info, "ethereumAddress").as_string().unwrap(),
+        "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    );
+}
+
+#[wasm_bindgen_test]
+fn wallet_signs_with_two_shares_and_recovers() {
+    let device_key: JsValue = ks::generate_share_key().unwrap().into();
+    let auth_key: JsValue = ks::generate_share_key().unwrap().into();
+    let set = ks::wallet_create(&protections(&device_key, &auth_key), 128.0).unwrap();
+    let info = get(&set, "info");
+    let address = get(&info, "ethereumAddress").as_string().unwrap();
+    let device = object(&[
+        ("role", "device".into()),
+        ("share", get(&set, "device")),
+        ("key", device_key.clone()),
+    ]);
+    let auth = object(&[
+        ("role", "auth".into()),
+        ("share", get(&set, "auth")),
+        ("key", auth_key.clone()),
+    ]);
+    let recovery = object(&[
+        ("role", "recovery".into()),
+        ("share", get(&set, "recovery")),
+        ("password", "pass phrase".into()),
+    ]);
+    let message = JsValue::from_str("hello from wasm-bindgen-test");
+    let signature = ks::wallet_sign_message(&info, &device, &auth, 0.0, &message).unwrap();
+    assert_eq!(signature.length(), 65);
+    assert_eq!(
+        ks::recover_message_signer(&message, &signature.into()).unwrap(),
+        address
+    );
+
+    let wrong = object(&[
+        ("role", "recovery".into()),
+        ("share", get(&set, "recovery")),
+        ("password", "not it".into()),
+    ]);
+    let error = ks::wallet_address(&info, &auth, &wrong, "ethereum", 0.0).unwrap_err();
+    assert_eq!(code_of(&error), "WRONG_PASSWORD");
+
+    let next = ks::wallet_recover(
+        &info,
+        &auth,
+        &recovery,
+        &protections(&device_key, &auth_key),
+    )
+    .unwrap();
+    let next_info = get(&next, "info");
+    assert_eq!(get(&next_info, "epoch").as_f64(), Some(1.0));
+    assert_eq!(
+        get(&next_info, "ethereumAddress").as_string().unwrap(),
+        address
+    );
+    let stale = ks::wallet_address(&next_info, &device, &auth, "ethereum", 0.0).unwrap_err();
+    assert_eq!(code_of(&stale), "EPOCH_MISMATCH");
+}
