@@ -79,14 +79,27 @@ test('demo flow across two origins: create, sign, reload, lose the device share,
   assert.equal(ethers.getAddress(address), address, 'EIP-55 checksummed');
   await signAndVerify(page, 'first signature');
 
-  // The device share lives in the wallet origin's storage; the app never saw it.
+  // The device share lives in the wallet origin's storage; the app never saw it. The
+  // device key is stored only wrapped, under a non-extractable WebCrypto key.
   const deviceRecord = JSON.parse(await walletFrame(page).evaluate(() => localStorage.getItem('keysplit.wallet.v1')));
   assert.match(deviceRecord.share, /^0x[0-9a-f]+$/);
+  assert.match(deviceRecord.key.wrapped, /^0x[0-9a-f]{96}$/, '32-byte key + 16-byte tag');
+  const wrappingKey = await walletFrame(page).evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('keysplit-wallet', 1);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('keys').objectStore('keys').get('device-wrapping-key');
+          get.onsuccess = () => resolve({ type: get.result.type, extractable: get.result.extractable, algorithm: get.result.algorithm.name });
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+  assert.deepEqual(wrappingKey, { type: 'secret', extractable: false, algorithm: 'AES-GCM' });
   const appSide = await page.evaluate(() => JSON.stringify({ replies: window.walletReplies, storage: { ...localStorage } }));
-  const deviceShareHex = deviceRecord.share.slice(2);
-  const deviceKeyHex = deviceRecord.key.slice(2);
-  assert.ok(!appSide.includes(deviceShareHex), 'the sealed device share never reached the app');
-  assert.ok(!appSide.includes(deviceKeyHex), 'the device key never reached the app');
+  assert.ok(!appSide.includes(deviceRecord.share.slice(2)), 'the sealed device share never reached the app');
+  assert.ok(!appSide.includes(deviceRecord.key.wrapped.slice(2)), 'the wrapped device key never reached the app');
 
   // The app's JS cannot reach into the wallet's storage or document.
   const probe = await page.evaluate(() => {

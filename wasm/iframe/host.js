@@ -42,27 +42,76 @@ class ProtocolError extends Error {
 }
 
 // ---- device storage ----------------------------------------------------------------
+// localStorage holds { info, share: sealed device share, key: wrapped device key }. The
+// device key is wrapped (AES-GCM) under a non-extractable WebCrypto key kept in this
+// origin's IndexedDB: no script can read that key's bytes, not even this one.
 
-function loadDevice() {
+const DB_NAME = 'keysplit-wallet';
+const DB_STORE = 'keys';
+const WRAPPING_KEY_ID = 'device-wrapping-key';
+
+function idb(mode, action) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB_NAME, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(DB_STORE);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const request = action(db.transaction(DB_STORE, mode).objectStore(DB_STORE));
+      request.onsuccess = () => {
+        db.close();
+        resolve(request.result);
+      };
+      request.onerror = () => {
+        db.close();
+        reject(request.error);
+      };
+    };
+  });
+}
+
+async function wrappingKey() {
+  const existing = await idb('readonly', (store) => store.get(WRAPPING_KEY_ID));
+  if (existing) return existing;
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  await idb('readwrite', (store) => store.put(key, WRAPPING_KEY_ID));
+  return key;
+}
+
+async function loadDevice() {
   const text = localStorage.getItem(STORAGE_KEY);
   if (!text) return null;
   try {
     const record = JSON.parse(text);
-    return { info: record.info, share: fromHex(record.share, 'share'), key: fromHex(record.key, 'key') };
+    const aad = new TextEncoder().encode(`keysplit device key ${record.info.walletId}`);
+    const key = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: fromHex(record.key.iv, 'iv'), additionalData: aad },
+        await wrappingKey(),
+        fromHex(record.key.wrapped, 'wrapped key'),
+      ),
+    );
+    return { info: record.info, share: fromHex(record.share, 'share'), key };
   } catch {
     return null;
   }
 }
 
-function saveDevice(info, sealedDeviceShare, deviceKey) {
+async function saveDevice(info, sealedDeviceShare, deviceKey) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const aad = new TextEncoder().encode(`keysplit device key ${info.walletId}`);
+  const wrapped = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, await wrappingKey(), deviceKey),
+  );
+  deviceKey.fill(0);
   localStorage.setItem(
     STORAGE_KEY,
-    JSON.stringify({ info, share: toHex(sealedDeviceShare), key: toHex(deviceKey) }),
+    JSON.stringify({ info, share: toHex(sealedDeviceShare), key: { iv: toHex(iv), wrapped: toHex(wrapped) } }),
   );
 }
 
-function requireDevice() {
-  const device = loadDevice();
+async function requireDevice() {
+  const device = await loadDevice();
   if (!device) {
     throw new ProtocolError('NO_DEVICE_SHARE', 'this device holds no wallet share: create a wallet or recover it');
   }
@@ -97,8 +146,8 @@ function index(params) {
   return value;
 }
 
-function deviceAndAuth(params) {
-  const device = requireDevice();
+async function deviceAndAuth(params) {
+  const device = await requireDevice();
   return {
     info: device.info,
     shares: [{ role: 'device', share: device.share, key: device.key }, authInput(params)],
@@ -121,8 +170,8 @@ function protectionsFor(params, authKey) {
 }
 
 /** Stores the new device share and returns what the app's backend keeps (all public). */
-function adopt(set, deviceKey) {
-  saveDevice(set.info, set.device, deviceKey);
+async function adopt(set, deviceKey) {
+  await saveDevice(set.info, set.device, deviceKey);
   setStatus(`wallet ${set.info.ethereumAddress} (epoch ${set.info.epoch})`);
   return { info: set.info, authShare: toHex(set.auth), recoveryShare: toHex(set.recovery) };
 }
@@ -130,65 +179,67 @@ function adopt(set, deviceKey) {
 // ---- methods -----------------------------------------------------------------------
 
 const methods = {
-  status() {
-    const device = loadDevice();
+  async status() {
+    const device = await loadDevice();
     return { version: PROTOCOL_VERSION, hasDeviceShare: device !== null, info: device?.info ?? null };
   },
 
   /** New wallet. params: { authKey: hex (32 bytes, from the app's backend), recoveryPassword, argon2? } */
-  createWallet(params) {
+  async createWallet(params) {
     const authKey = fromHex(string(params.authKey, 'params.authKey'), 'authKey');
     const { deviceKey, protections } = protectionsFor(params, authKey);
     return adopt(wallet.create({ protections }), deviceKey);
   },
 
   /** Existing mnemonic as a new wallet. params: { mnemonic, authKey, recoveryPassword, argon2? } */
-  importWallet(params) {
+  async importWallet(params) {
     const authKey = fromHex(string(params.authKey, 'params.authKey'), 'authKey');
     const { deviceKey, protections } = protectionsFor(params, authKey);
     return adopt(wallet.import({ mnemonic: string(params.mnemonic, 'params.mnemonic'), protections }), deviceKey);
   },
 
   /** params: { auth, chain?, index? } (index 0 needs no auth: it is in the wallet info). */
-  getAddress(params) {
+  async getAddress(params) {
     const chain = params.chain ?? 'ethereum';
     const i = index(params);
     if (i === 0 && params.auth === undefined) {
-      const { info } = requireDevice();
+      const { info } = await requireDevice();
       return { address: chain === 'solana' ? info.solanaAddress : info.ethereumAddress };
     }
-    return { address: wallet.address({ ...deviceAndAuth(params), chain, index: i }) };
+    return { address: wallet.address({ ...(await deviceAndAuth(params)), chain, index: i }) };
   },
 
   /** EIP-191 personal_sign. params: { auth, message: string, index? } */
-  signMessage(params) {
+  async signMessage(params) {
     const message = typeof params.message === 'string' ? params.message : fromHex(params.message, 'message');
     const i = index(params);
-    const opened = deviceAndAuth(params);
+    const opened = await deviceAndAuth(params);
     const signature = wallet.signMessage({ ...opened, message, index: i });
     return { signature: toHex(signature), address: wallet.recoverMessageSigner(message, signature) };
   },
 
   /** params: { auth, digest: hex (32 bytes), index? } */
-  signDigest(params) {
+  async signDigest(params) {
     const digest = fromHex(params.digest, 'digest');
-    return { signature: toHex(wallet.signDigest({ ...deviceAndAuth(params), digest, index: index(params) })) };
+    const opened = await deviceAndAuth(params);
+    return { signature: toHex(wallet.signDigest({ ...opened, digest, index: index(params) })) };
   },
 
   /** EIP-712. params: { auth, domainSeparator: hex, structHash: hex, index? } */
-  signTypedData(params) {
+  async signTypedData(params) {
     const domainSeparator = fromHex(params.domainSeparator, 'domainSeparator');
     const structHash = fromHex(params.structHash, 'structHash');
-    const signature = wallet.signTypedData({ ...deviceAndAuth(params), domainSeparator, structHash, index: index(params) });
+    const opened = await deviceAndAuth(params);
+    const signature = wallet.signTypedData({ ...opened, domainSeparator, structHash, index: index(params) });
     return { signature: toHex(signature) };
   },
 
   /** Solana ed25519. params: { auth, message: string or hex, index? } */
-  signSolanaMessage(params) {
+  async signSolanaMessage(params) {
     const message = typeof params.message === 'string' && !params.message.startsWith('0x')
       ? params.message
       : fromHex(params.message, 'message');
-    const opened = deviceAndAuth(params);
+    const opened = await deviceAndAuth(params);
     const i = index(params);
     return {
       signature: toHex(wallet.signSolanaMessage({ ...opened, message, index: i })),
@@ -198,7 +249,7 @@ const methods = {
 
   /** New device: the app's auth share + the user's recovery share and password.
    * params: { info, auth, recoveryShare: hex, recoveryPassword, argon2? } */
-  recover(params) {
+  async recover(params) {
     const info = object(params.info, 'params.info');
     const auth = authInput(params);
     const recovery = {
@@ -212,18 +263,18 @@ const methods = {
 
   /** Fresh shares at epoch + 1 from the device and auth shares.
    * params: { auth, recoveryPassword, argon2? } */
-  rotate(params) {
-    const opened = deviceAndAuth(params);
+  async rotate(params) {
+    const opened = await deviceAndAuth(params);
     const { deviceKey, protections } = protectionsFor(params, opened.shares[1].key);
     return adopt(wallet.rotate({ ...opened, protections }), deviceKey);
   },
 
   /** The mnemonic, only on an explicit request. params: { auth, confirm: "export" } */
-  exportMnemonic(params) {
+  async exportMnemonic(params) {
     if (params.confirm !== 'export') {
       throw new ProtocolError('CONFIRMATION_REQUIRED', 'exportMnemonic needs params.confirm = "export"');
     }
-    return { mnemonic: wallet.exportMnemonic(deviceAndAuth(params)) };
+    return { mnemonic: wallet.exportMnemonic(await deviceAndAuth(params)) };
   },
 
   /** Forgets this device's share (a lost or wiped device). */
@@ -242,7 +293,7 @@ function errorReply(id, error) {
   return { id, ok: false, error: { code, message } };
 }
 
-function handleRequest(data) {
+async function handleRequest(data) {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return errorReply(null, new ProtocolError('MALFORMED_REQUEST', 'a request is an object { id, method, params }'));
   }
@@ -255,7 +306,7 @@ function handleRequest(data) {
     return errorReply(id, new ProtocolError('UNKNOWN_METHOD', `unknown method ${JSON.stringify(method).slice(0, 80)}`));
   }
   try {
-    return { id, ok: true, result: methods[method](object(params, 'params')) };
+    return { id, ok: true, result: await methods[method](object(params, 'params')) };
   } catch (error) {
     return errorReply(id, error);
   }
@@ -273,10 +324,10 @@ function onHandshake(event) {
   if (data === null || typeof data !== 'object' || data.type !== 'keysplit:hello') return;
   if (event.ports.length !== 1) return;
   port = event.ports[0];
-  port.onmessage = (message) => {
+  port.onmessage = async (message) => {
     let reply;
     try {
-      reply = handleRequest(message.data);
+      reply = await handleRequest(message.data);
     } catch (error) {
       reply = errorReply(null, error);
     }
@@ -288,7 +339,7 @@ function onHandshake(event) {
 
 await init();
 window.addEventListener('message', onHandshake);
-const device = loadDevice();
+const device = await loadDevice();
 setStatus(device ? `wallet ${device.info.ethereumAddress} (epoch ${device.info.epoch})` : 'no wallet on this device');
 // Tell the parent we can take the handshake now (no data in it; the parent must still
 // send keysplit:hello with a port). Sent to each allowed origin; the browser drops it
