@@ -70,7 +70,11 @@ pub struct ReshareArgs {
 }
 
 fn print_lines<'a>(lines: impl Iterator<Item = Zeroizing<String>> + 'a) -> CliResult {
-    let mut out = Zeroizing::new(String::new());
+    let lines: Vec<Zeroizing<String>> = lines.collect();
+    // Reserve everything up front: a growing String would free (unwiped) copies of the
+    // share text on every reallocation.
+    let total = lines.iter().map(|l| l.len() + 1).sum();
+    let mut out = Zeroizing::new(String::with_capacity(total));
     for line in lines {
         out.push_str(&line);
         out.push('\n');
@@ -117,9 +121,11 @@ pub fn split(args: SplitArgs) -> CliResult {
 
 fn write_secret(secret: &[u8], hex: bool) -> CliResult {
     if hex {
-        let mut line = keysplit::hazmat::encode_hex(secret);
-        line.push('\n');
-        write_stdout(line.as_bytes())
+        // Two writes rather than a push: pushing onto the exactly-sized hex string would
+        // reallocate and leave an unwiped copy of the secret behind.
+        let line = keysplit::hazmat::encode_hex(secret);
+        write_stdout(line.as_bytes())?;
+        write_stdout(b"\n")
     } else {
         write_stdout(secret)
     }

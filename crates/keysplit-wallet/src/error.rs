@@ -384,7 +384,7 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "Argon2id parameters m={memory_kib} KiB, t={iterations}, p={parallelism} are out of range \
-                 (memory 8*p KiB..4 GiB, 1..=64 passes, 1..=16 lanes)"
+                 (memory 8*p KiB..1 GiB, 1..=64 passes, memory x passes <= 4 GiB, 1..=16 lanes)"
             ),
             Error::Kdf => f.write_str("Argon2id failed (could it allocate its memory?)"),
             Error::WalletMismatch { role } => {

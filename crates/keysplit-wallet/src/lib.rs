@@ -90,8 +90,9 @@
 //!   AEAD's associated data. Its key check commits to the key, so a wrong password
 //!   ([`Error::WrongPassword`]) and a tampered ciphertext ([`Error::Tampered`]) are told
 //!   apart; it lets nobody test a password faster than the tag already would.
-//! * Argon2id parameters read from a sealed share are bounded (at most 4 GiB, 64 passes,
-//!   16 lanes) so a forged share cannot exhaust memory beyond that.
+//! * Argon2id parameters read from a sealed share are bounded (at most 1 GiB, 64 passes,
+//!   16 lanes, memory x passes at most 4 GiB) so a forged share cannot make an open cost
+//!   more than that.
 //! * ECDSA nonces are RFC 6979 deterministic and signatures low-s. Secret-dependent
 //!   arithmetic is `k256`'s and `curve25519-dalek`'s constant-time code.
 //! * Recovery passwords are hashed as bytes: pass text through [`normalize_password`]

@@ -85,9 +85,9 @@ impl ShareKey {
 /// so shares sealed with different costs open alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Params {
-    /// Memory in KiB (at least 8 per lane; at most 4 GiB).
+    /// Memory in KiB (at least 8 per lane; at most 1 GiB).
     pub memory_kib: u32,
-    /// Passes over memory (1..=64).
+    /// Passes over memory (1..=64; memory times passes at most 4 GiB).
     pub iterations: u32,
     /// Lanes (1..=16); WebAssembly computes them one after another.
     pub parallelism: u32,
@@ -104,13 +104,21 @@ impl Default for Argon2Params {
 }
 
 impl Argon2Params {
+    /// Most memory a sealed share may ask for: 1 GiB.
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+    /// Most total work (memory in KiB times passes) a sealed share may ask for: 4 GiB
+    /// of memory traffic, a few seconds natively.
+    pub const MAX_WORK_KIB: u64 = 4 * 1024 * 1024;
+
     /// The limits enforced on sealing and, because a sealed share is untrusted input, on
-    /// opening (a forged header must not make us allocate terabytes).
+    /// opening: the KDF runs before anything is authenticated, so whoever stores a
+    /// recovery share could otherwise make every open cost gigabytes and minutes.
     pub fn check(&self) -> Result<(), Error> {
         let ok = (1..=16).contains(&self.parallelism)
             && (1..=64).contains(&self.iterations)
             && self.memory_kib >= 8 * self.parallelism
-            && self.memory_kib <= 4 * 1024 * 1024;
+            && self.memory_kib <= Self::MAX_MEMORY_KIB
+            && u64::from(self.memory_kib) * u64::from(self.iterations) <= Self::MAX_WORK_KIB;
         if ok {
             Ok(())
         } else {
@@ -255,7 +263,8 @@ impl SealedShare {
         let key = hmac_label(&kek, b"keysplit-wallet/v1/share-key");
         let cipher = XChaCha20Poly1305::new_from_slice(&key[..]).map_err(|_| Error::Rng)?;
         let nonce = XNonce::try_from(&header[71..95]).map_err(|_| Error::Rng)?;
-        let mut bytes = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
+        // Holds the plaintext share until it is encrypted in place: wiped if anything fails.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN));
         bytes.extend_from_slice(&header);
         bytes.extend_from_slice(plaintext);
         let tag = cipher
@@ -264,7 +273,9 @@ impl SealedShare {
                 found: plaintext.len(),
             })?;
         bytes.extend_from_slice(&tag);
-        Ok(SealedShare { bytes })
+        Ok(SealedShare {
+            bytes: core::mem::take(&mut *bytes),
+        })
     }
 
     /// Reads a sealed share, checking its structure (not its authenticity: that needs the

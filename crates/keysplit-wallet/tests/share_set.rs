@@ -516,9 +516,18 @@ fn argon2_parameters_are_bounded_and_stored() {
         let err = keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap_err();
         assert_eq!(err.code(), "KDF_PARAMS", "{params:?}");
     }
-    // A forged header asking for 4 GiB + 1 KiB is refused before any allocation.
+    // A forged header asking for 1 GiB + 1 KiB is refused before any allocation, and so
+    // is one asking for 1 GiB x 5 passes (more than 4 GiB of work).
     let mut bytes = set.recovery.as_bytes().to_vec();
-    bytes[7..11].copy_from_slice(&(4 * 1024 * 1024 + 1u32).to_be_bytes());
+    bytes[7..11].copy_from_slice(&(1024 * 1024 + 1u32).to_be_bytes());
+    let forged = SealedShare::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        forged.open(Unlock::Password(PASSWORD)).unwrap_err().code(),
+        "KDF_PARAMS"
+    );
+    let mut bytes = set.recovery.as_bytes().to_vec();
+    bytes[7..11].copy_from_slice(&(1024 * 1024u32).to_be_bytes());
+    bytes[11..15].copy_from_slice(&5u32.to_be_bytes());
     let forged = SealedShare::from_bytes(&bytes).unwrap();
     assert_eq!(
         forged.open(Unlock::Password(PASSWORD)).unwrap_err().code(),

@@ -119,8 +119,15 @@ impl Store {
         self.step();
         let target = self.path(name);
         let temp = self.path(&format!(".{name}.tmp-{}", std::process::id()));
+        // A stale or planted temp file (or a symlink) must not be reused: remove it, then
+        // create the file anew so the private mode below always applies.
+        match fs::remove_file(&temp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("remove stale", &temp, e)),
+        }
         let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -163,7 +170,11 @@ impl Store {
         match fs::read(&path) {
             Ok(bytes) => String::from_utf8(bytes)
                 .map(|s| Some(Zeroizing::new(s)))
-                .map_err(|_| CliError(format!("{} is not text", path.display()))),
+                .map_err(|e| {
+                    // The file may hold a key: wipe the bytes even when they are not text.
+                    zeroize::Zeroize::zeroize(&mut e.into_bytes());
+                    CliError(format!("{} is not text", path.display()))
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("read", &path, e)),
         }
@@ -336,7 +347,10 @@ impl Store {
     }
 
     fn write_key(&mut self, name: &str, key: &ShareKey) -> CliResult {
-        let mut text = keysplit::hazmat::encode_hex(key.as_bytes());
+        let hex = keysplit::hazmat::encode_hex(key.as_bytes());
+        // Sized up front: pushing onto `hex` would reallocate and free an unwiped copy.
+        let mut text = Zeroizing::new(String::with_capacity(hex.len() + 1));
+        text.push_str(&hex);
         text.push('\n');
         self.write_atomic(name, text.as_bytes(), true)
     }
