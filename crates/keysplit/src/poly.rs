@@ -164,20 +164,27 @@ impl Evaluator {
         outputs: &mut [&mut [u8]],
         at: usize,
     ) {
-        let degree = self.threshold - 1;
-        let len = block.len().min(self.coefficients.len / degree.max(1));
+        let degree = self.threshold.saturating_sub(1);
+        // Callers validate 2 <= threshold and pass one output per x-coordinate; were that
+        // ever broken, an output must stay unwritten rather than receive the plaintext.
+        debug_assert!(degree >= 1, "threshold below 2 reached the evaluator");
+        debug_assert!(outputs.len() * degree <= self.powers.as_slice().len());
+        if degree == 0 {
+            return;
+        }
+        let len = block.len().min(self.coefficients.len / degree);
         let block = &block[..len];
         let coefficients = &mut self.coefficients.as_mut_slice()[..degree * len];
         rng.fill_bytes(coefficients);
         let all_powers = self.powers.as_slice();
         for (i, out) in outputs.iter_mut().enumerate() {
+            let Some(powers) = all_powers.get(i * degree..(i + 1) * degree) else {
+                continue;
+            };
             let Some(out) = out.get_mut(at..at + len) else {
                 continue;
             };
             out.copy_from_slice(block);
-            let Some(powers) = all_powers.get(i * degree..(i + 1) * degree) else {
-                continue;
-            };
             for (row, &power) in coefficients.chunks_exact(len).zip(powers) {
                 self.backend.mul_add(out, row, power);
             }
@@ -262,79 +269,84 @@ pub fn lagrange_weights(xs: &[u8], at: u8) -> Vec<u8> {
 
 /// [`lagrange_weights`] into a caller's buffer (`weights.len() == xs.len()`).
 ///
-/// x-coordinates and weights are public, so this uses the log/exp tables of [`public`].
+/// x-coordinates and weights are public, so this uses the branching (table-free)
+/// arithmetic of [`public`]; inversion stays table-free as for secret data.
 pub fn lagrange_weights_into(xs: &[u8], at: u8, weights: &mut [u8]) {
     for (i, (&xi, weight)) in xs.iter().zip(weights.iter_mut()).enumerate() {
-        // Sum of logs of the numerator factors minus those of the denominator, mod 255.
-        let mut log = 0usize;
-        let mut zero = false;
+        let mut numerator = 1u8;
+        let mut denominator = 1u8;
         for (j, &xj) in xs.iter().enumerate() {
-            if i == j {
-                continue;
+            if i != j {
+                numerator = public::mul(numerator, at ^ xj);
+                denominator = public::mul(denominator, xi ^ xj);
             }
-            let numerator = at ^ xj;
-            let denominator = xi ^ xj;
-            if numerator == 0 || denominator == 0 {
-                // at == x_j: L_i(x_j) = 0. Equal x's (caller error): 0 rather than a panic.
-                zero = true;
-                break;
-            }
-            log += public::log(numerator) + 255 - public::log(denominator);
         }
-        *weight = if zero { 0 } else { public::exp(log % 255) };
+        // Equal x's (a caller error) make the denominator 0; inv(0) = 0 gives weight 0
+        // rather than a panic.
+        *weight = public::mul(numerator, public::inv(denominator));
     }
 }
 
 /// Arithmetic on **public** field elements only (x-coordinates, their powers, Lagrange
-/// weights) through log/exp tables indexed by those public values: far faster than the
-/// bit-serial [`crate::field::mul`] and [`crate::field::inv`], which must be used for anything secret.
+/// weights). It may branch on its operands, which is faster than the fixed-length loops
+/// of [`crate::field::mul`] and [`crate::field::inv`] that anything secret must use.
 /// Nothing derived from a secret, a coefficient or a share's y values may come here.
+/// It uses no table, so no memory address depends on any field element anywhere in
+/// keysplit: nobody has to check which values are public to trust the access pattern.
 pub mod public {
-    /// `EXP[i] = 3^i` (3 generates the multiplicative group mod 0x11B), doubled in
-    /// length so that sums of two logs need no reduction.
-    const EXP: [u8; 510] = {
-        let mut table = [0u8; 510];
-        let mut value = 1u8;
-        let mut i = 0;
-        while i < 255 {
-            table[i] = value;
-            table[i + 255] = value;
-            value = crate::field::mul(value, 3);
-            i += 1;
-        }
-        table
-    };
-    /// `LOG[3^i] = i`; `LOG[0]` is unused.
-    const LOG: [u8; 256] = {
-        let mut table = [0u8; 256];
-        let mut i = 0;
-        while i < 255 {
-            table[EXP[i] as usize] = i as u8;
-            i += 1;
-        }
-        table
-    };
 
-    /// The discrete log base 3 of a non-zero public element.
+    /// Product of two public elements (shift-and-add; branches on the public bits).
     #[inline]
-    pub fn log(a: u8) -> usize {
-        usize::from(LOG[usize::from(a)])
+    pub fn mul(mut a: u8, mut b: u8) -> u8 {
+        let mut product = 0u8;
+        while a != 0 && b != 0 {
+            if b & 1 == 1 {
+                product ^= a;
+            }
+            a = crate::field::xtime(a);
+            b >>= 1;
+        }
+        product
     }
 
-    /// `3^e` for a public `e < 510`.
+    /// Degree of a non-zero polynomial over GF(2) held in the low bits of `p`.
     #[inline]
-    pub fn exp(e: usize) -> u8 {
-        EXP[e % 510]
+    fn degree(p: u16) -> u32 {
+        15 - p.leading_zeros()
     }
 
-    /// Product of two public elements.
+    /// Inverse of a public non-zero element by the extended Euclidean algorithm on
+    /// polynomials over GF(2) (about a dozen shift/XOR steps); `inv(0) = 0`.
     #[inline]
-    pub fn mul(a: u8, b: u8) -> u8 {
-        if a == 0 || b == 0 {
-            0
-        } else {
-            exp(log(a) + log(b))
+    pub fn inv(a: u8) -> u8 {
+        if a == 0 {
+            return 0;
         }
+        // Invariant: s * a = r (mod 0x11B) for both (r, s) pairs.
+        let (mut r0, mut s0): (u16, u16) = (0x11B, 0);
+        let (mut r1, mut s1): (u16, u16) = (u16::from(a), 1);
+        while r1 != 1 {
+            if degree(r0) < degree(r1) {
+                core::mem::swap(&mut r0, &mut r1);
+                core::mem::swap(&mut s0, &mut s1);
+                continue;
+            }
+            let shift = degree(r0) - degree(r1);
+            r0 ^= r1 << shift;
+            s0 ^= s1 << shift;
+            if r0 == 1 {
+                r1 = r0;
+                s1 = s0;
+            }
+        }
+        // s1 has degree below 8 here: reduce defensively all the same.
+        let mut s = u32::from(s1);
+        for bit in (8..16).rev() {
+            if (s >> bit) & 1 == 1 {
+                s ^= 0x11B << (bit - 8);
+            }
+        }
+        s as u8
     }
 }
 
@@ -411,8 +423,9 @@ mod tests {
     }
 
     #[test]
-    fn public_tables_agree_with_the_constant_time_field() {
+    fn public_arithmetic_agrees_with_the_constant_time_field() {
         for a in 0..=255u8 {
+            assert_eq!(public::inv(a), field::inv(a), "inverse of {a}");
             for b in 0..=255u8 {
                 assert_eq!(public::mul(a, b), field::mul(a, b), "{a} * {b}");
             }
