@@ -50,7 +50,7 @@ impl Entropy {
 
     /// Entropy from caller bytes: 16, 20, 24, 28 or 32 of them.
     pub fn from_bytes(bytes: &[u8]) -> Result<Entropy, Error> {
-        if !(16..=32).contains(&bytes.len()) || bytes.len() % 4 != 0 {
+        if !(16..=32).contains(&bytes.len()) || !bytes.len().is_multiple_of(4) {
             return Err(Error::EntropyLength { len: bytes.len() });
         }
         Ok(Entropy(Zeroizing::new(bytes.to_vec())))

@@ -116,7 +116,7 @@ pub fn encode_hex(bytes: &[u8]) -> Zeroizing<String> {
 /// Bytes from hex (either case), ignoring ASCII whitespace.
 pub fn decode_hex(text: &str) -> Result<Zeroizing<Vec<u8>>, DecodeError> {
     let digits = without_whitespace(text);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(DecodeError::InvalidHex);
     }
     let mut out = Zeroizing::new(Vec::with_capacity(digits.len() / 2));
