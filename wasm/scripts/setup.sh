@@ -20,9 +20,12 @@ if [ ! -x "$WASM_DIR/node_modules/.bin/wasm-opt" ] || [ ! -d "$WASM_DIR/node_mod
   (cd "$WASM_DIR" && npm install --no-audit --no-fund --loglevel=error)
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "installing chromium needs root or sudo" >&2; exit 1; }
+    sudo="sudo"
+  fi
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium chromium-driver
 fi

@@ -92,6 +92,15 @@ pub fn list<T>(
         return Err(invalid(&format!("{what} must be an array")));
     }
     let array = value.unchecked_ref::<Array>();
+    // The length is the caller's (a sparse `new Array(2 ** 31)` costs them nothing): no
+    // list keysplit takes can hold more than 255 items (shares), so refuse before
+    // allocating or iterating.
+    if array.length() > 255 {
+        return Err(invalid(&format!(
+            "{what} has {} items; at most 255 are accepted",
+            array.length()
+        )));
+    }
     let mut out = Vec::with_capacity(array.length() as usize);
     for (index, element) in array.iter().enumerate() {
         out.push(item(&element, index)?);

@@ -55,6 +55,20 @@ fn hex(bytes: &[u8]) -> String {
     String::from(keysplit::hazmat::encode_hex(bytes).as_str())
 }
 
+/// A password: a string is normalised to NFKD (JavaScript's own `String.normalize`, so the
+/// module carries no Unicode tables) exactly as the CLI does with
+/// `keysplit_wallet::normalize_password`, so a recovery share sealed in a browser opens
+/// on any device whatever the keyboard produced; bytes are taken as they are.
+fn password_bytes(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
+    match value.dyn_ref::<js_sys::JsString>() {
+        Some(text) => {
+            let normalized = text.normalize("NFKD");
+            Ok(Zeroizing::new(String::from(normalized).into_bytes()))
+        }
+        None => bytes_or_text(value, what),
+    }
+}
+
 /// Bytes or a string (UTF-8), for messages and passwords.
 fn bytes_or_text(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
     match value.as_string() {
@@ -196,7 +210,7 @@ fn secret(value: &JsValue, what: &str) -> Result<Secret, JsValue> {
                 None => None,
             };
             Ok(Secret::Password(
-                bytes_or_text(&password, &format!("{what}.password"))?,
+                password_bytes(&password, &format!("{what}.password"))?,
                 params,
             ))
         }

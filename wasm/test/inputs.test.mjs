@@ -52,6 +52,10 @@ test('non-byte inputs are refused with INVALID_INPUT (wrapper and module)', () =
   }
   assert.throws(() => keysplit.combine('not a list'), isInvalidInput);
   assert.throws(() => keysplit.combine([new Uint8Array(3), 'x']), (e) => isInvalidInput(e) && /#2/.test(e.message));
+  // A sparse array announcing 2^31 items costs the caller nothing: refused before any
+  // allocation or iteration (it used to overflow the capacity and abort the module).
+  assert.throws(() => keysplit.combine(new Array(2 ** 31)), (e) => isInvalidInput(e) && /at most 255/.test(e.message));
+  assert.throws(() => keysplit.raw.combine(new Array(256)), isInvalidInput);
   for (const count of [2.5, -1, NaN, Infinity, '3', 2n]) {
     assert.throws(() => keysplit.split(new Uint8Array(4), count, 3), isInvalidInput);
   }

@@ -140,6 +140,21 @@ test('every pair opens the wallet; wrong keys, passwords, roles and bytes are re
   assert.throws(() => wallet.import({ mnemonic: 'abandon '.repeat(12).trim(), protections: p.protections }), isCode('MNEMONIC_CHECKSUM'));
 });
 
+test('a recovery password is NFKD-normalised, as the CLI does: composed and decomposed forms open alike', () => {
+  const composed = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e'; // é è û as single code points
+  const decomposed = composed.normalize('NFD'); // e + combining accent
+  assert.notEqual(composed, decomposed);
+  const p = protections(composed);
+  const set = wallet.create({ protections: p.protections });
+  const { device, recovery } = inputs(set, p);
+  const shares = [device, { ...recovery, password: decomposed }];
+  assert.equal(wallet.address({ info: set.info, shares }), set.info.ethereumAddress);
+  assert.throws(
+    () => wallet.address({ info: set.info, shares: [device, { ...recovery, password: 'cafe creme brulee' }] }),
+    isCode('WRONG_PASSWORD'),
+  );
+});
+
 test('recover on a new device and rotate: new epoch, same addresses, old shares refused', () => {
   const p = protections();
   const set = wallet.create({ protections: p.protections });
