@@ -70,12 +70,13 @@ impl FromStr for EthereumAddress {
             .strip_prefix("0x")
             .or_else(|| text.strip_prefix("0X"))
             .ok_or(Error::InvalidAddress)?;
-        if digits.len() != 40 {
+        // Exactly 40 hex digits: `decode_hex` skips whitespace, so a length check alone
+        // would let "\n" through and leave fewer than 20 bytes (found by `fuzz/wallet_text`).
+        if digits.len() != 40 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::InvalidAddress);
         }
         let bytes = keysplit::hazmat::decode_hex(digits).map_err(|_| Error::InvalidAddress)?;
-        let mut out = [0u8; 20];
-        out.copy_from_slice(&bytes);
+        let out: [u8; 20] = bytes[..].try_into().map_err(|_| Error::InvalidAddress)?;
         let address = EthereumAddress(out);
         let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
         let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
