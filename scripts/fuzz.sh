@@ -36,13 +36,24 @@ echo "fuzz: building ${#targets[@]} targets"
 cargo +nightly fuzz build -O
 target_root="${CARGO_TARGET_DIR:-target}"
 work="$target_root/corpus-work"
+# FUZZ_SEED set: a reproducible run (CI's smoke). libFuzzer starts from the committed
+# seeds only, with a fixed seed, and stops after FUZZ_RUNS inputs (or the time limit,
+# whichever comes first), so every such run executes a prefix of the same input sequence
+# and a green smoke stays green. Exploratory runs (no FUZZ_SEED) keep their discoveries
+# in $work and use a random seed.
+limits=(-max_total_time="$seconds")
+if [ -n "${FUZZ_SEED:-}" ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  limits+=(-seed="$FUZZ_SEED" -runs="${FUZZ_RUNS:-5000}")
+fi
 summary=()
 for target in "${targets[@]}"; do
   mkdir -p "$work/$target" "corpus/$target"
   log="$work/$target.log"
   started=$SECONDS
   if ! cargo +nightly fuzz run -O "$target" "$work/$target" "corpus/$target" -- \
-      -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+      "${limits[@]}" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
       >"$log" 2>&1; then
     tail -40 "$log" >&2
     echo "fuzz: $target FAILED (crash, timeout or leak); see fuzz/artifacts/$target/" >&2
