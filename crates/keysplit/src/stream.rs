@@ -3,8 +3,11 @@
 //!
 //! The envelope format was laid out for this: the secret length is in the header, and the
 //! integrity digest and the per-share checksum come at the end, so both are computed
-//! incrementally while the bytes stream through. Memory is a few 4 KiB blocks per share
-//! (about `(shares + threshold) * 4 KiB`), whatever the secret's length.
+//! incrementally while the bytes stream through. Memory is bounded whatever the secret's
+//! length: three batches of up to 64 KiB per share (under 6 MiB in all, the chunk
+//! shrinking for many shares). From 1 MiB on, the SHA-256 work (digest and checksums,
+//! most of the cost) runs on a second thread while the calling thread reads, computes and
+//! writes; the bytes written are the same either way.
 //!
 //! ```
 //! # fn main() -> Result<(), keysplit::stream::StreamError> {
@@ -41,6 +44,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use std::io::{self, Read, Write};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
 
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -177,6 +182,269 @@ fn secret_digest_hasher(set_id: &SetId, secret_len: u64) -> Sha256 {
     hasher
 }
 
+/// Largest chunk read or written per share per system call (a multiple of [`BLOCK`]).
+/// Larger chunks measured slower here: a batch should stay in the second level cache.
+const CHUNK: usize = 1 << 16;
+/// All batch buffers of one split or combine together stay under this, whatever the
+/// number of shares (the chunk shrinks down to one [`BLOCK`] for many shares).
+const BATCH_BUDGET: usize = 6 << 20;
+/// Batches in flight: one being filled, one being hashed, one queued between them.
+const SLOTS: usize = 3;
+/// Below this many payload bytes, hashing stays on the calling thread: starting a thread
+/// would cost more than it saves.
+const THREAD_MIN: u64 = 1 << 20;
+
+/// Bytes per share per batch for `lanes` buffers per batch and a payload of `payload_len`
+/// bytes: a multiple of [`BLOCK`] (so split batches are whole evaluator blocks) unless
+/// the payload is smaller.
+fn chunk_len(lanes: usize, payload_len: u64) -> usize {
+    let budget = BATCH_BUDGET / (lanes.max(1) * SLOTS);
+    let chunk = (budget / BLOCK * BLOCK).clamp(BLOCK, CHUNK);
+    usize::try_from(payload_len).map_or(chunk, |len| chunk.min(len))
+}
+
+/// One batch of the stream: `main` is the secret (split) or the recovered payload
+/// (combine), `others[i]` share `i`'s bytes of the same payload range. Wiped on drop, in
+/// whichever thread drops it.
+struct Batch {
+    main: Zeroizing<Vec<u8>>,
+    others: Vec<Zeroizing<Vec<u8>>>,
+    /// Bytes of `main` that go into the secret digest.
+    main_len: usize,
+    /// Bytes of each of `others` that go into that share's checksum.
+    others_len: usize,
+}
+
+impl Batch {
+    fn new(len: usize, others: usize) -> Self {
+        Batch {
+            main: Zeroizing::new(vec![0u8; len]),
+            others: (0..others)
+                .map(|_| Zeroizing::new(vec![0u8; len]))
+                .collect(),
+            main_len: 0,
+            others_len: 0,
+        }
+    }
+}
+
+/// Feeds the lanes marked in `mine` with their bytes of `batch`: lane 0 is the secret
+/// digest (`main`), lane `1 + i` share `i`'s checksum.
+fn hash_batch(lanes: &mut [Sha256], mine: &[bool], batch: &Batch) {
+    let mut bytes = core::iter::once(&batch.main[..batch.main_len])
+        .chain(batch.others.iter().map(|b| &b[..batch.others_len]));
+    for (lane, &take) in lanes.iter_mut().zip(mine) {
+        let Some(bytes) = bytes.next() else { break };
+        if take {
+            lane.update(bytes);
+        }
+    }
+}
+
+enum Job {
+    Hash(Batch),
+    /// Send back the secret digest of everything hashed so far.
+    Digest,
+}
+
+/// The hashing thread: hashes its lanes of every batch in order and hands the batch
+/// back for reuse. Returns its lanes once the job channel closes.
+fn hash_worker(
+    mut lanes: Vec<Sha256>,
+    mine: Vec<bool>,
+    jobs: Receiver<Job>,
+    done: SyncSender<Batch>,
+    digests: SyncSender<Zeroizing<[u8; DIGEST_LEN]>>,
+) -> Vec<Sha256> {
+    for job in jobs {
+        match job {
+            Job::Hash(batch) => {
+                hash_batch(&mut lanes, &mine, &batch);
+                if done.send(batch).is_err() {
+                    break;
+                }
+            }
+            Job::Digest => {
+                if digests.send(finish_digest(&lanes[0])).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    lanes
+}
+
+fn finish_digest(lane: &Sha256) -> Zeroizing<[u8; DIGEST_LEN]> {
+    let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
+    out.copy_from_slice(&lane.clone().finalize());
+    out
+}
+
+struct Worker<'scope> {
+    jobs: SyncSender<Job>,
+    done: Receiver<Batch>,
+    digests: Receiver<Zeroizing<[u8; DIGEST_LEN]>>,
+    handle: thread::ScopedJoinHandle<'scope, Vec<Sha256>>,
+}
+
+/// The SHA-256 work of a split or combine (the secret digest and one checksum per
+/// share, as many bytes as the payload each) moved to a second thread while this one
+/// reads, computes and writes: a bounded pipeline of [`SLOTS`] batches, recycled. The
+/// bytes hashed and their order are the same as on one thread; only who hashes changes.
+struct Pipeline<'scope> {
+    /// All lanes; this thread updates only those not `offloaded`.
+    lanes: Vec<Sha256>,
+    offloaded: Vec<bool>,
+    local: Vec<bool>,
+    buffer_len: usize,
+    others: usize,
+    spare: Vec<Batch>,
+    allocated: usize,
+    worker: Option<Worker<'scope>>,
+}
+
+impl<'scope> Pipeline<'scope> {
+    /// `offload(lane)` says which lanes the second thread hashes; with `threaded` false
+    /// (or when no thread can be started) every lane is hashed here.
+    fn new<'env>(
+        scope: &'scope thread::Scope<'scope, 'env>,
+        lanes: Vec<Sha256>,
+        buffer_len: usize,
+        threaded: bool,
+        offload: impl Fn(usize) -> bool,
+    ) -> Self {
+        let others = lanes.len().saturating_sub(1);
+        let mut offloaded: Vec<bool> = (0..lanes.len())
+            .map(|lane| threaded && offload(lane))
+            .collect();
+        let mut worker = None;
+        if offloaded.contains(&true) {
+            let (jobs, job_rx) = mpsc::sync_channel(SLOTS + 1);
+            let (done_tx, done) = mpsc::sync_channel(SLOTS);
+            let (digest_tx, digests) = mpsc::sync_channel(1);
+            let worker_lanes = lanes.clone();
+            let mine = offloaded.clone();
+            match thread::Builder::new()
+                .name("keysplit-sha256".into())
+                .spawn_scoped(scope, move || {
+                    hash_worker(worker_lanes, mine, job_rx, done_tx, digest_tx)
+                }) {
+                Ok(handle) => {
+                    worker = Some(Worker {
+                        jobs,
+                        done,
+                        digests,
+                        handle,
+                    })
+                }
+                // No thread (a restricted platform): hash everything here.
+                Err(_) => offloaded.iter_mut().for_each(|o| *o = false),
+            }
+        }
+        let local = offloaded.iter().map(|o| !o).collect();
+        Pipeline {
+            lanes,
+            offloaded,
+            local,
+            buffer_len,
+            others,
+            spare: Vec::new(),
+            allocated: 0,
+            worker,
+        }
+    }
+
+    /// A batch to fill: a spare one, a new one while fewer than [`SLOTS`] exist, or the
+    /// next one the hashing thread hands back.
+    fn take(&mut self) -> Batch {
+        if let Some(batch) = self.spare.pop() {
+            return batch;
+        }
+        let recycled = match &self.worker {
+            Some(worker) if self.allocated >= SLOTS => worker.done.recv().ok(),
+            _ => None,
+        };
+        match recycled {
+            Some(batch) => batch,
+            None => {
+                if self.worker.is_some() && self.allocated >= SLOTS {
+                    // The channel only closes if the hashing thread panicked.
+                    self.propagate_panic();
+                }
+                self.allocated += 1;
+                Batch::new(self.buffer_len, self.others)
+            }
+        }
+    }
+
+    /// Hashes this thread's lanes of `batch` and passes it to the hashing thread.
+    fn submit(&mut self, batch: Batch) {
+        hash_batch(&mut self.lanes, &self.local, &batch);
+        match &self.worker {
+            Some(worker) => {
+                if worker.jobs.send(Job::Hash(batch)).is_err() {
+                    self.propagate_panic();
+                }
+            }
+            None => self.spare.push(batch),
+        }
+    }
+
+    /// The secret digest of all the bytes submitted so far.
+    fn digest(&mut self) -> Zeroizing<[u8; DIGEST_LEN]> {
+        if let (Some(worker), true) = (&self.worker, self.offloaded[0]) {
+            if worker.jobs.send(Job::Digest).is_ok() {
+                if let Ok(digest) = worker.digests.recv() {
+                    return digest;
+                }
+            }
+            self.propagate_panic();
+        }
+        finish_digest(&self.lanes[0])
+    }
+
+    /// Waits for the hashing thread and returns every lane.
+    fn finish(mut self) -> Vec<Sha256> {
+        if let Some(worker) = self.worker.take() {
+            let Worker {
+                jobs,
+                done,
+                digests,
+                handle,
+            } = worker;
+            drop(jobs);
+            let theirs = match handle.join() {
+                Ok(lanes) => lanes,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            drop((done, digests));
+            for ((lane, their), &offloaded) in
+                self.lanes.iter_mut().zip(theirs).zip(&self.offloaded)
+            {
+                if offloaded {
+                    *lane = their;
+                }
+            }
+        }
+        core::mem::take(&mut self.lanes)
+    }
+
+    /// Re-raises the hashing thread's panic (it has no error of its own to report: it
+    /// only hashes bytes it was given).
+    fn propagate_panic(&mut self) -> ! {
+        match self.worker.take() {
+            Some(worker) => {
+                drop(worker.jobs);
+                match worker.handle.join() {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(_) => panic!("the keysplit hashing thread stopped early"),
+                }
+            }
+            None => panic!("the keysplit hashing thread stopped early"),
+        }
+    }
+}
+
 /// [`split_with_backend`] with the detected backend.
 pub fn split<S, W, R>(
     secret: S,
@@ -206,6 +474,14 @@ where
 /// The length must be known up front (it is in every share's header); a stream that is
 /// shorter or longer is an error. Writers are written block by block: wrap files in a
 /// `BufWriter` only if the blocks (4 KiB) are too small for you. Nothing is flushed.
+/// Splits the `secret_len` bytes read from `secret` into one envelope per writer in
+/// `outputs` (2..=255 of them), any `threshold` of which rebuild it.
+///
+/// The length must be known up front (it is in every share's header); a stream that is
+/// shorter or longer is an error. Reads and writes go in chunks of up to 64 KiB per
+/// share (smaller with many shares), so files need no `BufWriter`; nothing is flushed.
+/// For secrets of 1 MiB or more the SHA-256 work (digest and checksums) runs on a second
+/// thread, in a bounded pipeline (all buffers together under 6 MiB).
 pub fn split_with_backend<S, W, R>(
     mut secret: S,
     secret_len: u64,
@@ -236,7 +512,9 @@ where
     rng.fill_bytes(&mut set_id.0);
     let xs = poly::random_xs(outputs.len(), rng)?;
 
-    let mut checksums: Vec<Sha256> = Vec::with_capacity(outputs.len());
+    // Lane 0: the secret digest; lane 1 + i: share i's checksum.
+    let mut lanes: Vec<Sha256> = Vec::with_capacity(outputs.len() + 1);
+    lanes.push(secret_digest_hasher(&set_id, secret_len));
     for (index, (output, &x)) in outputs.iter_mut().zip(&xs).enumerate() {
         let mut header = [0u8; HEADER_LEN];
         header[..2].copy_from_slice(&MAGIC);
@@ -248,71 +526,114 @@ where
         output
             .write_all(&header)
             .map_err(|source| StreamError::WriteShare { index, source })?;
-        checksums.push(Sha256::new_with_prefix(header));
+        lanes.push(Sha256::new_with_prefix(header));
     }
 
-    let first_block = usize::try_from(payload_len).unwrap_or(BLOCK).min(BLOCK);
-    let mut evaluator = Evaluator::new(&xs, threshold, backend, first_block);
-    let mut block = Zeroizing::new(vec![0u8; first_block]);
-    let mut share_blocks: Vec<Zeroizing<Vec<u8>>> = (0..outputs.len())
-        .map(|_| Zeroizing::new(vec![0u8; first_block]))
-        .collect();
-    let mut share_slices: Vec<&mut [u8]> = share_blocks.iter_mut().map(|b| &mut b[..]).collect();
-    let mut digest_hasher = secret_digest_hasher(&set_id, secret_len);
-    let mut digest: Option<Zeroizing<[u8; DIGEST_LEN]>> = None;
+    // Blocks are cut from the payload start (docs/envelope-format.md); the blocks from
+    // `tail_start` on hold digest bytes, so they wait for the whole secret to be hashed.
+    let tail_start = secret_len - secret_len % BLOCK as u64;
+    let rest = (secret_len - tail_start) as usize;
+    let tail_len = rest + DIGEST_LEN;
+    let chunk = chunk_len(lanes.len(), tail_start);
+    let mut evaluator = Evaluator::new(&xs, threshold, backend, tail_len.max(chunk).min(BLOCK));
 
-    let mut offset = 0u64;
-    while offset < payload_len {
-        let len = (payload_len - offset).min(first_block as u64) as usize;
-        let secret_left = secret_len.saturating_sub(offset);
-        let from_secret = (len as u64).min(secret_left) as usize;
-        let got =
-            read_full(&mut secret, &mut block[..from_secret]).map_err(StreamError::ReadSecret)?;
-        if got < from_secret {
+    thread::scope(|scope| {
+        let mut pipeline = Pipeline::new(
+            scope,
+            lanes,
+            chunk.max(tail_len),
+            payload_len >= THREAD_MIN,
+            |_| true,
+        );
+        let mut offset = 0u64;
+        while offset < tail_start {
+            let len = (tail_start - offset).min(chunk as u64) as usize;
+            let mut batch = pipeline.take();
+            let got =
+                read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
+            if got < len {
+                return Err(StreamError::SecretTooShort {
+                    expected: secret_len,
+                    found: offset + got as u64,
+                });
+            }
+            evaluate(&mut evaluator, &batch.main[..len], rng, &mut batch.others);
+            write_shares(outputs, &batch.others, len)?;
+            batch.main_len = len;
+            batch.others_len = len;
+            pipeline.submit(batch);
+            offset += len as u64;
+        }
+
+        // The last bytes of the secret, then its digest: the tail of the payload.
+        let mut tail = Zeroizing::new(vec![0u8; tail_len]);
+        let got = read_full(&mut secret, &mut tail[..rest]).map_err(StreamError::ReadSecret)?;
+        if got < rest {
             return Err(StreamError::SecretTooShort {
                 expected: secret_len,
-                found: offset + got as u64,
+                found: tail_start + got as u64,
             });
         }
-        digest_hasher.update(&block[..from_secret]);
-        if from_secret < len {
-            // The block reaches into the digest, which follows the whole secret.
-            let digest = digest.get_or_insert_with(|| {
-                let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
-                out.copy_from_slice(&digest_hasher.clone().finalize());
-                out
+        let mut probe = [0u8; 1];
+        if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
+            return Err(StreamError::SecretTooLong {
+                expected: secret_len,
             });
-            let digest_from = (offset + from_secret as u64 - secret_len) as usize;
-            block[from_secret..len]
-                .copy_from_slice(&digest[digest_from..digest_from + len - from_secret]);
         }
-        evaluator.eval_block(&block[..len], rng, &mut share_slices, 0);
-        for (index, ((output, values), checksum)) in outputs
+        let mut batch = pipeline.take();
+        batch.main[..rest].copy_from_slice(&tail[..rest]);
+        batch.main_len = rest;
+        batch.others_len = 0;
+        pipeline.submit(batch);
+        tail[rest..].copy_from_slice(&*pipeline.digest());
+
+        let mut batch = pipeline.take();
+        evaluate(&mut evaluator, &tail, rng, &mut batch.others);
+        write_shares(outputs, &batch.others, tail_len)?;
+        batch.main_len = 0;
+        batch.others_len = tail_len;
+        pipeline.submit(batch);
+
+        let lanes = pipeline.finish();
+        for (index, (output, checksum)) in outputs
             .iter_mut()
-            .zip(share_slices.iter())
-            .zip(checksums.iter_mut())
+            .zip(lanes.into_iter().skip(1))
             .enumerate()
         {
+            let sum = checksum.finalize();
             output
-                .write_all(&values[..len])
+                .write_all(&sum[..CHECKSUM_LEN])
                 .map_err(|source| StreamError::WriteShare { index, source })?;
-            checksum.update(&values[..len]);
         }
-        offset += len as u64;
+        Ok(set_id)
+    })
+}
+
+/// Evaluates `payload` (whole [`BLOCK`]s from a block boundary, the last one possibly
+/// shorter) into `shares[i][..payload.len()]`, drawing coefficients block by block.
+fn evaluate<R: CryptoRng + ?Sized>(
+    evaluator: &mut Evaluator,
+    payload: &[u8],
+    rng: &mut R,
+    shares: &mut [Zeroizing<Vec<u8>>],
+) {
+    let mut outs: Vec<&mut [u8]> = shares.iter_mut().map(|s| &mut s[..]).collect();
+    for (number, block) in payload.chunks(BLOCK).enumerate() {
+        evaluator.eval_block(block, rng, &mut outs, number * BLOCK);
     }
-    let mut probe = [0u8; 1];
-    if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
-        return Err(StreamError::SecretTooLong {
-            expected: secret_len,
-        });
-    }
-    for (index, (output, checksum)) in outputs.iter_mut().zip(checksums).enumerate() {
-        let sum = checksum.finalize();
+}
+
+fn write_shares<W: Write>(
+    outputs: &mut [W],
+    shares: &[Zeroizing<Vec<u8>>],
+    len: usize,
+) -> Result<(), StreamError> {
+    for (index, (output, values)) in outputs.iter_mut().zip(shares).enumerate() {
         output
-            .write_all(&sum[..CHECKSUM_LEN])
+            .write_all(&values[..len])
             .map_err(|source| StreamError::WriteShare { index, source })?;
     }
-    Ok(set_id)
+    Ok(())
 }
 
 /// Splits the `secret_len` bytes read from `secret` into raw shares (`y bytes || x`,
@@ -337,29 +658,22 @@ where
         return Err(Error::EmptySecret.into());
     }
     let xs = poly::random_xs(outputs.len(), rng)?;
-    let block_len = usize::try_from(secret_len).unwrap_or(BLOCK).min(BLOCK);
-    let mut evaluator = Evaluator::new(&xs, threshold, backend, block_len);
-    let mut block = Zeroizing::new(vec![0u8; block_len]);
-    let mut share_blocks: Vec<Zeroizing<Vec<u8>>> = (0..outputs.len())
-        .map(|_| Zeroizing::new(vec![0u8; block_len]))
-        .collect();
-    let mut share_slices: Vec<&mut [u8]> = share_blocks.iter_mut().map(|b| &mut b[..]).collect();
+    let chunk = chunk_len(outputs.len() + 1, secret_len);
+    let mut evaluator = Evaluator::new(&xs, threshold, backend, chunk.min(BLOCK));
+    let mut batch = Batch::new(chunk, outputs.len());
     let mut offset = 0u64;
     while offset < secret_len {
-        let len = (secret_len - offset).min(block_len as u64) as usize;
-        let got = read_full(&mut secret, &mut block[..len]).map_err(StreamError::ReadSecret)?;
+        let len = (secret_len - offset).min(chunk as u64) as usize;
+        let got =
+            read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
         if got < len {
             return Err(StreamError::SecretTooShort {
                 expected: secret_len,
                 found: offset + got as u64,
             });
         }
-        evaluator.eval_block(&block[..len], rng, &mut share_slices, 0);
-        for (index, (output, values)) in outputs.iter_mut().zip(share_slices.iter()).enumerate() {
-            output
-                .write_all(&values[..len])
-                .map_err(|source| StreamError::WriteShare { index, source })?;
-        }
+        evaluate(&mut evaluator, &batch.main[..len], rng, &mut batch.others);
+        write_shares(outputs, &batch.others, len)?;
         offset += len as u64;
     }
     let mut probe = [0u8; 1];
@@ -410,21 +724,25 @@ impl StreamRecovery {
     }
 }
 
-/// One share being read: its position, header fields and running checksum.
+/// One share being read: its position and x-coordinate.
 struct Incoming<R> {
     reader: R,
     index: usize,
     x: u8,
-    checksum: Sha256,
-    values: Zeroizing<Vec<u8>>,
 }
 
 impl<R: Read> Incoming<R> {
-    fn read_exact(&mut self, len: usize, position: u64, total: u64) -> Result<(), StreamError> {
+    /// Fills `values` from the share; `position` is its offset in the share.
+    fn read_exact(
+        &mut self,
+        values: &mut [u8],
+        position: u64,
+        total: u64,
+    ) -> Result<(), StreamError> {
         let index = self.index;
-        let got = read_full(&mut self.reader, &mut self.values[..len])
+        let got = read_full(&mut self.reader, values)
             .map_err(|source| StreamError::ReadShare { index, source })?;
-        if got < len {
+        if got < values.len() {
             return Err(Error::BadShare {
                 index,
                 cause: DecodeError::Truncated {
@@ -434,7 +752,6 @@ impl<R: Read> Incoming<R> {
             }
             .into());
         }
-        self.checksum.update(&self.values[..len]);
         Ok(())
     }
 }
@@ -502,6 +819,8 @@ pub fn combine_with_backend<R: Read, W: Write>(
         return Err(Error::NoShares.into());
     }
     let mut incoming: Vec<Incoming<&mut R>> = Vec::with_capacity(shares.len());
+    // Lane 0: the digest of the recovered secret; lane 1 + i: share i's checksum.
+    let mut lanes: Vec<Sha256> = Vec::with_capacity(shares.len() + 1);
     let mut first: Option<(u8, SetId, u64)> = None;
     for (index, reader) in shares.iter_mut().enumerate() {
         let (threshold, x, set_id, secret_len, header) = read_header(reader, index)?;
@@ -529,17 +848,13 @@ pub fn combine_with_backend<R: Read, W: Write>(
                 }
             }
         }
-        incoming.push(Incoming {
-            reader,
-            index,
-            x,
-            checksum: Sha256::new_with_prefix(header),
-            values: Zeroizing::new(Vec::new()),
-        });
+        incoming.push(Incoming { reader, index, x });
+        lanes.push(Sha256::new_with_prefix(header));
     }
     let Some((threshold, set_id, secret_len)) = first else {
         return Err(Error::NoShares.into());
     };
+    lanes.insert(0, secret_digest_hasher(&set_id, secret_len));
     check_distinct_x(incoming.iter().map(|s| (s.index, s.x)))?;
     let t = usize::from(threshold);
     if incoming.len() < t {
@@ -555,10 +870,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
     let total_len = payload_len
         .checked_add((HEADER_LEN + CHECKSUM_LEN) as u64)
         .ok_or(Error::TooLarge)?;
-    let block_len = usize::try_from(payload_len).unwrap_or(BLOCK).min(BLOCK);
-    for share in incoming.iter_mut() {
-        share.values = Zeroizing::new(vec![0u8; block_len]);
-    }
+    let chunk = chunk_len(lanes.len(), payload_len);
 
     let xs: Vec<u8> = incoming[..t].iter().map(|s| s.x).collect();
     let weights = poly::lagrange_weights(&xs, 0);
@@ -568,48 +880,57 @@ pub fn combine_with_backend<R: Read, W: Write>(
         .map(|s| poly::lagrange_weights(&xs, s.x))
         .collect();
     let mut consistent = vec![true; incoming.len() - t];
-    let mut recovered = Zeroizing::new(vec![0u8; block_len]);
-    let mut check = Zeroizing::new(vec![0u8; block_len]);
-    let mut digest_hasher = secret_digest_hasher(&set_id, secret_len);
+    let mut check = Zeroizing::new(vec![0u8; if incoming.len() > t { chunk } else { 0 }]);
     let mut recovered_digest = Zeroizing::new([0u8; DIGEST_LEN]);
 
-    let mut offset = 0u64;
-    while offset < payload_len {
-        let len = (payload_len - offset).min(block_len as u64) as usize;
-        let position = HEADER_LEN as u64 + offset;
-        for share in incoming.iter_mut() {
-            share.read_exact(len, position, total_len)?;
-        }
-        let (used, extra) = incoming.split_at(t);
-        let out = &mut recovered[..len];
-        out.fill(0);
-        for (share, &w) in used.iter().zip(&weights) {
-            backend.mul_add(out, &share.values[..len], w);
-        }
-        for ((share, w), ok) in extra.iter().zip(&extra_weights).zip(&mut consistent) {
-            let expected = &mut check[..len];
-            expected.fill(0);
-            for (used_share, &weight) in used.iter().zip(w) {
-                backend.mul_add(expected, &used_share.values[..len], weight);
+    let lanes = thread::scope(|scope| {
+        // This thread reads every share and writes the secret; the other hashes the
+        // digest and the checksums.
+        let mut pipeline = Pipeline::new(scope, lanes, chunk, payload_len >= THREAD_MIN, |_| true);
+        let mut offset = 0u64;
+        while offset < payload_len {
+            let len = (payload_len - offset).min(chunk as u64) as usize;
+            let position = HEADER_LEN as u64 + offset;
+            let mut batch = pipeline.take();
+            for (share, values) in incoming.iter_mut().zip(batch.others.iter_mut()) {
+                share.read_exact(&mut values[..len], position, total_len)?;
             }
-            *ok &= crate::ct::public_choice(expected.ct_eq(&share.values[..len]));
+            let (used, extra) = batch.others.split_at(t);
+            let out = &mut batch.main[..len];
+            out.fill(0);
+            for (values, &w) in used.iter().zip(&weights) {
+                backend.mul_add(out, &values[..len], w);
+            }
+            for ((values, w), ok) in extra.iter().zip(&extra_weights).zip(&mut consistent) {
+                let expected = &mut check[..len];
+                expected.fill(0);
+                for (used_values, &weight) in used.iter().zip(w) {
+                    backend.mul_add(expected, &used_values[..len], weight);
+                }
+                *ok &= crate::ct::public_choice(expected.ct_eq(&values[..len]));
+            }
+            // Split the chunk at the end of the secret: secret bytes go out, digest
+            // bytes are kept for the final check.
+            let secret_part = (len as u64).min(secret_len.saturating_sub(offset)) as usize;
+            output
+                .write_all(&out[..secret_part])
+                .map_err(StreamError::WriteSecret)?;
+            if secret_part < len {
+                let digest_from = (offset + secret_part as u64 - secret_len) as usize;
+                recovered_digest[digest_from..digest_from + len - secret_part]
+                    .copy_from_slice(&out[secret_part..len]);
+            }
+            batch.main_len = secret_part;
+            batch.others_len = len;
+            pipeline.submit(batch);
+            offset += len as u64;
         }
-        // Split the block at the end of the secret: secret bytes go out, digest bytes
-        // are kept for the final check.
-        let secret_part = (len as u64).min(secret_len.saturating_sub(offset)) as usize;
-        digest_hasher.update(&out[..secret_part]);
-        output
-            .write_all(&out[..secret_part])
-            .map_err(StreamError::WriteSecret)?;
-        if secret_part < len {
-            let digest_from = (offset + secret_part as u64 - secret_len) as usize;
-            recovered_digest[digest_from..digest_from + len - secret_part]
-                .copy_from_slice(&out[secret_part..len]);
-        }
-        offset += len as u64;
-    }
+        Ok::<_, StreamError>(pipeline.finish())
+    })?;
 
-    for share in incoming.iter_mut() {
+    let mut lanes = lanes.into_iter();
+    let digest_lane = lanes.next();
+    for (share, checksum) in incoming.iter_mut().zip(lanes) {
         let index = share.index;
         let mut stored = [0u8; CHECKSUM_LEN];
         let got = read_full(&mut share.reader, &mut stored)
@@ -624,7 +945,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
             }
             .into());
         }
-        let computed = share.checksum.clone().finalize();
+        let computed = checksum.finalize();
         if !crate::ct::public_choice(computed[..CHECKSUM_LEN].ct_eq(&stored)) {
             return Err(Error::BadShare {
                 index,
@@ -647,7 +968,9 @@ pub fn combine_with_backend<R: Read, W: Write>(
         }
     }
     let mut digest = Zeroizing::new([0u8; DIGEST_LEN]);
-    digest.copy_from_slice(&digest_hasher.finalize());
+    if let Some(lane) = digest_lane {
+        digest.copy_from_slice(&lane.finalize());
+    }
     if !crate::ct::public_choice(digest.ct_eq(&*recovered_digest)) {
         return Err(Error::IntegrityCheck.into());
     }
@@ -707,6 +1030,96 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Secrets from 1 MiB on are hashed on a second thread, in batches: the bytes must
+    /// not change (batch edges, the digest tail, many shares with a small chunk).
+    #[test]
+    fn threaded_streamed_shares_equal_in_memory_shares() {
+        let mib = 1usize << 20;
+        for (len, t, n) in [
+            (mib, 2, 3),
+            (mib + 1, 3, 5),
+            (mib + 4064, 2, 2),
+            (mib + 4065, 4, 4),
+            (3 * mib + 17, 2, 3),
+            (mib + 5000, 2, 255),
+        ] {
+            let data = secret(len);
+            let streamed = stream_split(&data, t, n, 11);
+            let memory = crate::split(&data, t, n, &mut ChaCha20Rng::seed_from_u64(11)).unwrap();
+            for (a, b) in streamed.iter().zip(&memory) {
+                assert!(a[..] == *b.as_bytes(), "len={len} t={t} n={n}");
+            }
+            let mut out = Vec::new();
+            let mut inputs: Vec<&[u8]> = streamed.iter().rev().map(|s| &s[..]).collect();
+            let report = combine(&mut inputs, &mut out).unwrap();
+            assert!(out == data, "len={len} t={t} n={n}");
+            assert!(report.inconsistent().is_empty());
+        }
+    }
+
+    #[test]
+    fn threaded_combine_reports_errors_and_forgeries() {
+        let data = secret((1 << 20) + 300);
+        let shares = stream_split(&data, 2, 3, 12);
+        let mut forged = shares[2].clone();
+        forged[HEADER_LEN + 700_000] ^= 1;
+        reseal(&mut forged);
+        let mut out = Vec::new();
+        let mut inputs: Vec<&[u8]> = vec![&shares[0], &shares[1], &forged];
+        let report = combine(&mut inputs, &mut out).unwrap();
+        assert!(out == data);
+        assert_eq!(report.inconsistent(), &[2]);
+
+        let err = combine_err(&[&shares[0], &forged]);
+        assert!(
+            matches!(err, StreamError::Shares(Error::IntegrityCheck)),
+            "{err}"
+        );
+        let mut corrupted = shares[1].clone();
+        corrupted[HEADER_LEN + 900_000] ^= 0x80;
+        let err = combine_err(&[&shares[0], &corrupted]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::Checksum
+                })
+            ),
+            "{err}"
+        );
+        // Cut off mid-stream, while the hashing thread is busy.
+        let err = combine_err(&[&shares[0], &shares[1][..600_000]]);
+        assert!(
+            matches!(
+                err,
+                StreamError::Shares(Error::BadShare {
+                    index: 1,
+                    cause: DecodeError::Truncated { found: 600_000, .. }
+                })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn threaded_split_of_a_wrong_length_stream_is_an_error() {
+        let data = secret(3 << 20);
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let mut outputs = vec![Vec::new(); 3];
+        let err = split(&data[..], (3 << 20) + 1, 2, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, StreamError::SecretTooShort { found, .. } if found == 3 << 20),
+            "{err}"
+        );
+        let mut outputs = vec![Vec::new(); 3];
+        let err = split(&data[..], 2 << 20, 2, &mut outputs, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, StreamError::SecretTooLong { expected } if expected == 2 << 20),
+            "{err}"
+        );
     }
 
     #[test]
