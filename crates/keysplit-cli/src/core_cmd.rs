@@ -20,7 +20,10 @@ pub struct SplitArgs {
     /// Shares to make (2..=255).
     #[arg(short = 'n', long)]
     shares: usize,
-    /// Print Privy/Vault-compatible raw shares (`y || x`, hex) instead of envelopes.
+    /// Print Privy/Vault-compatible raw shares (`y || x`, hex) instead of envelopes. With
+    /// --in, write them as binary files `<name>.share<i>.raw`. Raw shares have no
+    /// threshold, set id or checksum (like gfsplit's): a corrupted, foreign or missing
+    /// share gives a wrong secret without an error. Prefer the default envelopes.
     #[arg(long)]
     raw: bool,
     /// The secret on stdin is one hex string rather than raw bytes.
@@ -30,8 +33,8 @@ pub struct SplitArgs {
     #[arg(long, conflicts_with = "raw")]
     text: bool,
     /// Split this file instead of stdin, streamed in bounded memory (any size); writes
-    /// one binary share file per share into --out-dir.
-    #[arg(long = "in", value_name = "FILE", requires = "out_dir", conflicts_with_all = ["raw", "hex", "text"])]
+    /// one binary share file per share into --out-dir (`<name>.share<i>.ks`, envelopes).
+    #[arg(long = "in", value_name = "FILE", requires = "out_dir", conflicts_with_all = ["hex", "text"])]
     input: Option<PathBuf>,
     /// Directory for the share files of --in (created if missing; existing files are
     /// never overwritten).
@@ -41,7 +44,9 @@ pub struct SplitArgs {
 
 #[derive(Args, Debug)]
 pub struct CombineArgs {
-    /// The shares are Privy/Vault raw shares (hex, `y || x`).
+    /// The shares are Privy/Vault raw shares (hex, `y || x`; with --out, binary files
+    /// from `split --raw --in`). Nothing can check them: a wrong share gives a wrong
+    /// secret.
     #[arg(long)]
     raw: bool,
     /// Print the secret as hex (with a newline) rather than raw bytes.
@@ -49,9 +54,15 @@ pub struct CombineArgs {
     hex: bool,
     /// Write the secret to this file instead of stdout, streamed in bounded memory from
     /// the SHARE_FILEs; the file appears only once every check has passed.
-    #[arg(long, value_name = "FILE", requires = "share_files", conflicts_with_all = ["raw", "hex"])]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "share_files",
+        conflicts_with = "hex"
+    )]
     out: Option<PathBuf>,
-    /// Binary share files (from `split --in`), with --out.
+    /// Binary share files (from `split --in`, or `split --raw --in` with --raw), with
+    /// --out.
     #[arg(value_name = "SHARE_FILE", requires = "out")]
     share_files: Vec<PathBuf>,
 }
@@ -106,7 +117,7 @@ pub fn split(args: SplitArgs) -> CliResult {
         .into());
     }
     if let (Some(input), Some(out_dir)) = (&args.input, &args.out_dir) {
-        return files::split(args.threshold, args.shares, input, out_dir);
+        return files::split(args.threshold, args.shares, input, out_dir, args.raw);
     }
     let secret = read_secret(args.hex)?;
     let mut rng = keysplit::os_rng()?;
@@ -149,7 +160,7 @@ fn report(recovery: &keysplit::Recovery) {
 
 pub fn combine(args: CombineArgs) -> CliResult {
     if let Some(out) = &args.out {
-        return files::combine(out, &args.share_files);
+        return files::combine(out, &args.share_files, args.raw);
     }
     let lines = read_share_lines()?;
     if lines.is_empty() {

@@ -7,10 +7,16 @@
 //! Share files are binary envelopes named `<input name>.share<i>.ks`. The recovered
 //! secret is written to a temporary file next to `--out` and renamed into place only
 //! after the digest and every checksum verified; on any error it is deleted.
+//!
+//! With `--raw`, share files are Privy/Vault raw shares `<input name>.share<i>.raw`
+//! (`y bytes || x`, what `keysplit::raw` reads): gfsplit's trade-off, no integrity at
+//! all, so a wrong share gives a wrong file. Combine still writes to a temporary file
+//! and renames it, but there is nothing to verify first.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use keysplit::hazmat::Backend;
 use keysplit::stream::{self, StreamError};
 
 use crate::io::progress;
@@ -55,7 +61,13 @@ impl Drop for Cleanup {
     }
 }
 
-pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> CliResult {
+pub fn split(
+    threshold: usize,
+    shares: usize,
+    input: &Path,
+    out_dir: &Path,
+    raw: bool,
+) -> CliResult {
     let file =
         File::open(input).map_err(|e| CliError(format!("cannot open {}: {e}", display(input))))?;
     let secret_len = file
@@ -75,7 +87,12 @@ pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> C
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "secret".to_string());
     let paths: Vec<PathBuf> = (1..=shares)
-        .map(|i| out_dir.join(format!("{name}.share{i}.ks")))
+        .map(|i| {
+            out_dir.join(format!(
+                "{name}.share{i}.{}",
+                if raw { "raw" } else { "ks" }
+            ))
+        })
         .collect();
     let mut cleanup = Cleanup { paths: Vec::new() };
     let mut writers = Vec::with_capacity(shares);
@@ -97,8 +114,22 @@ pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> C
     let bar = progress(Some(secret_len), "splitting");
     let reader = bar.wrap_read(file);
     let mut rng = keysplit::os_rng()?;
-    let set_id = stream::split(reader, secret_len, threshold, &mut writers, &mut rng)
+    let set = if raw {
+        stream::split_raw(
+            reader,
+            secret_len,
+            threshold,
+            &mut writers,
+            &mut rng,
+            Backend::detect(),
+        )
         .map_err(stream_error)?;
+        "raw shares, no integrity check".to_string()
+    } else {
+        let set_id = stream::split(reader, secret_len, threshold, &mut writers, &mut rng)
+            .map_err(stream_error)?;
+        format!("set {set_id}")
+    };
     for (file, path) in writers.iter().zip(&paths) {
         file.sync_all()
             .map_err(|e| CliError(format!("cannot write {}: {e}", display(path))))?;
@@ -108,7 +139,7 @@ pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> C
 
     let mut out = String::new();
     out.push_str(&format!(
-        "# {shares} shares of {} ({secret_len} bytes), any {threshold} rebuild it; set {set_id}\n",
+        "# {shares} shares of {} ({secret_len} bytes), any {threshold} rebuild it; {set}\n",
         display(input)
     ));
     for path in &paths {
@@ -118,7 +149,7 @@ pub fn split(threshold: usize, shares: usize, input: &Path, out_dir: &Path) -> C
     crate::io::write_stdout(out.as_bytes())
 }
 
-pub fn combine(out: &Path, share_files: &[PathBuf]) -> CliResult {
+pub fn combine(out: &Path, share_files: &[PathBuf], raw: bool) -> CliResult {
     if out.exists() {
         return Err(CliError(format!(
             "{} already exists; keysplit never overwrites it (remove it or pick another --out)",
@@ -151,12 +182,18 @@ pub fn combine(out: &Path, share_files: &[PathBuf]) -> CliResult {
 
     let bar = progress(Some(total), "combining");
     let mut file = file;
-    let report = {
+    // Name the file rather than its position.
+    let named = |e: StreamError| CliError(with_file_names(e.to_string(), share_files));
+    let (secret_len, inconsistent) = {
         let mut inputs: Vec<_> = readers.iter_mut().map(|r| bar.wrap_read(r)).collect();
-        stream::combine(&mut inputs, &mut file).map_err(|e| {
-            // Name the file rather than its position.
-            CliError(with_file_names(e.to_string(), share_files))
-        })?
+        if raw {
+            let len =
+                stream::combine_raw(&mut inputs, &mut file, Backend::detect()).map_err(named)?;
+            (len, Vec::new())
+        } else {
+            let report = stream::combine(&mut inputs, &mut file).map_err(named)?;
+            (report.secret_len(), report.inconsistent().to_vec())
+        }
     };
     file.sync_all()
         .map_err(|e| CliError(format!("cannot write {}: {e}", display(&temporary))))?;
@@ -166,7 +203,7 @@ pub fn combine(out: &Path, share_files: &[PathBuf]) -> CliResult {
     cleanup.keep();
     bar.finish_and_clear();
 
-    for index in report.inconsistent() {
+    for index in &inconsistent {
         eprintln!(
             "keysplit: warning: share {} does not agree with the others (altered or forged); replace it",
             share_files
@@ -175,23 +212,30 @@ pub fn combine(out: &Path, share_files: &[PathBuf]) -> CliResult {
                 .unwrap_or_else(|| format!("#{}", index + 1))
         );
     }
-    let summary = format!(
-        "# wrote {} bytes to {}\n",
-        report.secret_len(),
-        display(out)
-    );
+    let summary = format!("# wrote {secret_len} bytes to {}\n", display(out));
     crate::io::write_stdout(summary.as_bytes())
 }
 
-/// Appends the file name to messages that number a share ("share #2 ..."), so the user
-/// knows which file to look at.
+/// Appends the file names to messages that number shares ("share #2 ...", "shares #1
+/// and #2 ..."), so the user knows which files to look at.
 fn with_file_names(message: String, share_files: &[PathBuf]) -> String {
-    // Highest first, so that "share #12" is not taken for "share #1".
-    for (index, path) in share_files.iter().enumerate().rev() {
-        let tag = format!("share #{}", index + 1);
-        if message.contains(&tag) {
-            return format!("{message} ({tag} is {})", display(path));
+    let mut named: Vec<usize> = Vec::new();
+    let mut rest = message.as_str();
+    while let Some(at) = rest.find('#') {
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(number) = rest[..digits].parse::<usize>() {
+            if (1..=share_files.len()).contains(&number) && !named.contains(&number) {
+                named.push(number);
+            }
         }
     }
-    message
+    if named.is_empty() {
+        return message;
+    }
+    let names: Vec<String> = named
+        .iter()
+        .map(|&number| format!("#{number} is {}", display(&share_files[number - 1])))
+        .collect();
+    format!("{message} ({})", names.join(", "))
 }

@@ -170,3 +170,99 @@ fn an_empty_or_missing_input_is_refused() {
     ]);
     refused(&o, "cannot open");
 }
+
+#[test]
+fn raw_files_round_trip_and_interoperate_with_the_raw_api() {
+    let dir = tempfile::tempdir().unwrap();
+    // Over 1 MiB and not a multiple of the chunk, so several batches are streamed.
+    let secret = data((1 << 20) + 12_345);
+    let input = dir.path().join("w.bin");
+    std::fs::write(&input, &secret).unwrap();
+    let out_dir = dir.path().join("raw");
+    let o = keysplit(&[
+        "split",
+        "-k",
+        "3",
+        "-n",
+        "5",
+        "--raw",
+        "--in",
+        path(&input),
+        "--out-dir",
+        path(&out_dir),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no integrity"));
+    let shares: Vec<_> = (1..=5)
+        .map(|i| out_dir.join(format!("w.bin.share{i}.raw")))
+        .collect();
+    let bytes: Vec<Vec<u8>> = shares.iter().map(|s| std::fs::read(s).unwrap()).collect();
+    for b in &bytes {
+        // `y || x`: one byte per secret byte, then a non-zero x.
+        assert_eq!(b.len(), secret.len() + 1);
+        assert_ne!(b[b.len() - 1], 0);
+    }
+    // Interop: the files are raw shares for the in-memory API.
+    assert!(keysplit::raw::combine(&bytes[2..]).unwrap()[..] == secret[..]);
+    assert!(keysplit::raw::combine(&[&bytes[4], &bytes[0], &bytes[3]]).unwrap()[..] == secret[..]);
+
+    for (i, picked) in [[0usize, 1, 2], [4, 0, 3], [1, 3, 4]].iter().enumerate() {
+        let out = dir.path().join(format!("back{i}"));
+        let mut args = vec!["combine", "--raw", "--out", path(&out)];
+        args.extend(picked.iter().map(|&p| path(&shares[p])));
+        let o = keysplit(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::read(&out).unwrap() == secret);
+    }
+
+    // Shares made in memory combine from files too.
+    let mut rng = keysplit::os_rng().unwrap();
+    let small = data(5000);
+    let memory = keysplit::raw::split(&small, 2, 3, &mut rng).unwrap();
+    let files: Vec<_> = memory
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let p = dir.path().join(format!("m{i}.raw"));
+            std::fs::write(&p, s.as_bytes()).unwrap();
+            p
+        })
+        .collect();
+    let out = dir.path().join("from-memory");
+    let o = keysplit(&[
+        "combine",
+        "--raw",
+        "--out",
+        path(&out),
+        path(&files[2]),
+        path(&files[0]),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(&out).unwrap() == small);
+
+    // What raw shares can show is refused, with the file named; no output appears.
+    let out = dir.path().join("refused");
+    let o = keysplit(&[
+        "combine",
+        "--raw",
+        "--out",
+        path(&out),
+        path(&shares[0]),
+        path(&shares[0]),
+    ]);
+    refused(&o, "w.bin.share1.raw");
+    let o = keysplit(&[
+        "combine",
+        "--raw",
+        "--out",
+        path(&out),
+        path(&shares[0]),
+        path(&files[1]),
+    ]);
+    refused(&o, "m1.raw");
+    assert!(!out.exists());
+    // A single raw share cannot rebuild anything.
+    let o = keysplit(&["combine", "--raw", "--out", path(&out), path(&shares[0])]);
+    refused(&o, "2");
+    assert!(!out.exists());
+}

@@ -43,7 +43,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
@@ -690,6 +690,104 @@ where
     Ok(xs)
 }
 
+/// Rebuilds a secret from raw shares (`y bytes || x`, as [`split_raw`] and
+/// [`crate::raw`] make them) and writes it to `output`; returns its length. The same
+/// result as [`crate::raw::combine`] on the same shares, in bounded memory.
+///
+/// The x-coordinate is the **last** byte of a raw share, so the shares must be seekable
+/// (files): each is read once from the end for its x and its length, then from the start.
+/// Refuses what it can see, like [`crate::raw::combine`]: no shares or a single one, a
+/// share shorter than 2 bytes, x = 0, duplicate x, unequal lengths. Raw shares carry no
+/// integrity: too few shares, a corrupted share or a share of another split give a wrong
+/// secret without an error. `output` is flushed.
+pub fn combine_raw<R: Read + Seek, W: Write>(
+    shares: &mut [R],
+    mut output: W,
+    backend: Backend,
+) -> Result<u64, StreamError> {
+    if shares.is_empty() {
+        return Err(Error::NoShares.into());
+    }
+    let mut xs = Vec::with_capacity(shares.len());
+    let mut expected = None;
+    for (index, share) in shares.iter_mut().enumerate() {
+        let io_error = |source| StreamError::ReadShare { index, source };
+        let len = share.seek(SeekFrom::End(0)).map_err(io_error)?;
+        if len < 2 {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::TooShort {
+                    found: len as usize,
+                },
+            }
+            .into());
+        }
+        share.seek(SeekFrom::End(-1)).map_err(io_error)?;
+        let mut x = [0u8; 1];
+        if read_full(share, &mut x).map_err(io_error)? != 1 {
+            return Err(Error::BadShare {
+                index,
+                cause: DecodeError::TooShort { found: 1 },
+            }
+            .into());
+        }
+        if x[0] == 0 {
+            return Err(Error::ZeroX { index }.into());
+        }
+        let first = *expected.get_or_insert(len);
+        if len != first {
+            return Err(Error::LengthMismatch {
+                index,
+                expected: first,
+                found: len,
+            }
+            .into());
+        }
+        share.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        xs.push(x[0]);
+    }
+    check_distinct_x(xs.iter().copied().enumerate())?;
+    if shares.len() < 2 {
+        return Err(Error::BelowThreshold {
+            needed: 2,
+            got: shares.len(),
+        }
+        .into());
+    }
+    let secret_len = expected.unwrap_or(1) - 1;
+    let weights = poly::lagrange_weights(&xs, 0);
+    let chunk = chunk_len(shares.len() + 1, secret_len);
+    let mut batch = Batch::new(chunk, shares.len());
+    let mut offset = 0u64;
+    while offset < secret_len {
+        let len = (secret_len - offset).min(chunk as u64) as usize;
+        for (index, (share, values)) in shares.iter_mut().zip(batch.others.iter_mut()).enumerate() {
+            let got = read_full(share, &mut values[..len])
+                .map_err(|source| StreamError::ReadShare { index, source })?;
+            if got < len {
+                // The file shrank after its length was taken.
+                return Err(Error::BadShare {
+                    index,
+                    cause: DecodeError::Truncated {
+                        expected: secret_len + 1,
+                        found: offset + got as u64,
+                    },
+                }
+                .into());
+            }
+        }
+        let out = &mut batch.main[..len];
+        out.fill(0);
+        for (values, &w) in batch.others.iter().zip(&weights) {
+            backend.mul_add(out, &values[..len], w);
+        }
+        output.write_all(out).map_err(StreamError::WriteSecret)?;
+        offset += len as u64;
+    }
+    output.flush().map_err(StreamError::WriteSecret)?;
+    Ok(secret_len)
+}
+
 /// What a successful streaming combine found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamRecovery {
@@ -1142,6 +1240,53 @@ mod tests {
             for (a, b) in outputs.iter().zip(&memory) {
                 assert!(a[..] == *b.as_bytes(), "len={len}");
             }
+        }
+    }
+
+    #[test]
+    fn streamed_raw_combine_equals_in_memory_raw_combine() {
+        for len in [1usize, 4096, 70_000, (1 << 20) + 3] {
+            let data = secret(len);
+            let memory =
+                crate::raw::split(&data, 3, 5, &mut ChaCha20Rng::seed_from_u64(8)).unwrap();
+            for picked in [[0usize, 1, 2], [4, 2, 0]] {
+                let mut readers: Vec<io::Cursor<&[u8]>> = picked
+                    .iter()
+                    .map(|&i| io::Cursor::new(memory[i].as_bytes()))
+                    .collect();
+                let mut out = Vec::new();
+                let n = combine_raw(&mut readers, &mut out, Backend::detect()).unwrap();
+                assert_eq!(n, len as u64);
+                let chosen: Vec<&[u8]> = picked.iter().map(|&i| memory[i].as_bytes()).collect();
+                assert!(out[..] == crate::raw::combine(&chosen).unwrap()[..]);
+                assert!(out == data, "len={len}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_combine_refuses_what_it_can_see() {
+        let data = secret(100);
+        let shares = crate::raw::split(&data, 2, 3, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        let run = |inputs: &[&[u8]]| {
+            let mut readers: Vec<io::Cursor<&[u8]>> =
+                inputs.iter().map(|b| io::Cursor::new(*b)).collect();
+            combine_raw(&mut readers, io::sink(), Backend::detect()).unwrap_err()
+        };
+        let (a, b) = (shares[0].as_bytes(), shares[1].as_bytes());
+        let mut zero = b.to_vec();
+        *zero.last_mut().unwrap() = 0;
+        let cases: [(&[&[u8]], &str); 6] = [
+            (&[], "NO_SHARES"),
+            (&[a], "BELOW_THRESHOLD"),
+            (&[a, a], "DUPLICATE_X"),
+            (&[a, &zero], "ZERO_X"),
+            (&[a, &b[1..]], "LENGTH_MISMATCH"),
+            (&[a, &[7]], "SHARE_TOO_SHORT"),
+        ];
+        for (inputs, code) in cases {
+            let err = run(inputs);
+            assert_eq!(err.code(), code, "{err}");
         }
     }
 
