@@ -67,7 +67,9 @@ fn main() -> ExitCode {
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                // `print!` panics when stdout is closed (`keysplit --help | grep -q`).
+                use std::io::Write;
+                let _ = write!(std::io::stdout(), "{e}");
                 return ExitCode::SUCCESS;
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
