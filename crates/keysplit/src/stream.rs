@@ -40,6 +40,7 @@
 //!   in-memory [`crate::combine_detailed`], a stream cannot be re-read to try other
 //!   subsets: if a used share is bad the combine fails; retry with other shares.
 
+use alloc::collections::VecDeque;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -188,49 +189,152 @@ const CHUNK: usize = 1 << 16;
 /// All batch buffers of one split or combine together stay under this, whatever the
 /// number of shares (the chunk shrinks down to one [`BLOCK`] for many shares).
 const BATCH_BUDGET: usize = 6 << 20;
-/// Batches in flight: one being filled, one being hashed, one queued between them.
+/// Batches in flight: one being filled, one being processed, one queued between them.
 const SLOTS: usize = 3;
-/// Below this many payload bytes, hashing stays on the calling thread: starting a thread
-/// would cost more than it saves.
+/// Below this many payload bytes, everything stays on the calling thread: starting a
+/// thread would cost more than it saves.
 const THREAD_MIN: u64 = 1 << 20;
 
-/// Bytes per share per batch for `lanes` buffers per batch and a payload of `payload_len`
-/// bytes: a multiple of [`BLOCK`] (so split batches are whole evaluator blocks) unless
-/// the payload is smaller.
-fn chunk_len(lanes: usize, payload_len: u64) -> usize {
-    let budget = BATCH_BUDGET / (lanes.max(1) * SLOTS);
+/// Bytes per buffer per batch for `buffers` buffers per batch and a payload of
+/// `payload_len` bytes: a multiple of [`BLOCK`] (so split batches are whole evaluator
+/// blocks) unless the payload is smaller.
+fn chunk_len(buffers: usize, payload_len: u64) -> usize {
+    let budget = BATCH_BUDGET / (buffers.max(1) * SLOTS);
     let chunk = (budget / BLOCK * BLOCK).clamp(BLOCK, CHUNK);
     usize::try_from(payload_len).map_or(chunk, |len| chunk.min(len))
 }
 
 /// One batch of the stream: `main` is the secret (split) or the recovered payload
-/// (combine), `others[i]` share `i`'s bytes of the same payload range. Wiped on drop, in
-/// whichever thread drops it.
+/// (combine), `others[i]` share `i`'s bytes of the same payload range, `coefficients`
+/// the random coefficients drawn for `main` (split). Wiped on drop, in whichever thread
+/// drops it.
 struct Batch {
     main: Zeroizing<Vec<u8>>,
     others: Vec<Zeroizing<Vec<u8>>>,
+    coefficients: Zeroizing<Vec<u8>>,
     /// Bytes of `main` that go into the secret digest.
     main_len: usize,
+    /// Bytes of `main` to evaluate into `others` (split), with `coefficients`.
+    eval_len: usize,
     /// Bytes of each of `others` that go into that share's checksum.
     others_len: usize,
+    /// Bytes of each of `others` still to be written out once the batch comes back.
+    unwritten: usize,
 }
 
 impl Batch {
-    fn new(len: usize, others: usize) -> Self {
+    fn new(len: usize, others: usize, coefficients: usize) -> Self {
         Batch {
             main: Zeroizing::new(vec![0u8; len]),
             others: (0..others)
                 .map(|_| Zeroizing::new(vec![0u8; len]))
                 .collect(),
+            coefficients: Zeroizing::new(vec![0u8; coefficients]),
             main_len: 0,
+            eval_len: 0,
             others_len: 0,
+            unwritten: 0,
         }
     }
 }
 
-/// Feeds the lanes marked in `mine` with their bytes of `batch`: lane 0 is the secret
-/// digest (`main`), lane `1 + i` share `i`'s checksum.
-fn hash_batch(lanes: &mut [Sha256], mine: &[bool], batch: &Batch) {
+/// Hands out coefficient bytes drawn earlier, in order: the second thread evaluates
+/// with exactly the bytes the caller's generator produced on the calling thread (whose
+/// generator need not be `Send`).
+struct Replay<'a> {
+    bytes: &'a [u8],
+}
+
+impl rand_core::TryRng for Replay<'_> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        // The calling thread drew exactly what the evaluator asks for (same blocks, same
+        // order). Running short would mean zero coefficients, shares equal to the
+        // secret: stop instead.
+        let Some((head, rest)) = self.bytes.split_at_checked(dst.len()) else {
+            panic!("keysplit: fewer coefficients drawn than evaluated");
+        };
+        dst.copy_from_slice(head);
+        self.bytes = rest;
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for Replay<'_> {}
+
+/// Draws the coefficients of `len` payload bytes (from a block boundary) into
+/// `coefficients`, with the same `fill_bytes` calls, in the same order, as
+/// [`Evaluator::eval_block`] makes block by block.
+fn draw<R: CryptoRng + ?Sized>(rng: &mut R, len: usize, degree: usize, coefficients: &mut [u8]) {
+    let mut at = 0;
+    let mut left = len;
+    while left > 0 {
+        let block = left.min(BLOCK);
+        rng.fill_bytes(&mut coefficients[at..at + degree * block]);
+        at += degree * block;
+        left -= block;
+    }
+}
+
+/// Evaluates `payload` (whole [`BLOCK`]s from a block boundary, the last one possibly
+/// shorter) into `shares[i][..payload.len()]`, drawing coefficients block by block.
+fn evaluate<R: CryptoRng + ?Sized>(
+    evaluator: &mut Evaluator,
+    payload: &[u8],
+    rng: &mut R,
+    shares: &mut [Zeroizing<Vec<u8>>],
+) {
+    let mut outs: Vec<&mut [u8]> = shares.iter_mut().map(|s| &mut s[..]).collect();
+    for (number, block) in payload.chunks(BLOCK).enumerate() {
+        evaluator.eval_block(block, rng, &mut outs, number * BLOCK);
+    }
+}
+
+/// What a split's second thread needs to build its own evaluator.
+#[derive(Clone)]
+struct EvalSpec {
+    xs: Vec<u8>,
+    threshold: usize,
+    backend: Backend,
+    max_block: usize,
+}
+
+impl EvalSpec {
+    fn build(&self) -> Evaluator {
+        Evaluator::new(&self.xs, self.threshold, self.backend, self.max_block)
+    }
+}
+
+/// The work done away from the reads and writes: evaluate a split batch (if it has an
+/// evaluator), then feed the lanes marked in `mine` with their bytes of it: lane 0 is the
+/// secret digest (`main`), lane `1 + i` share `i`'s checksum.
+fn process(
+    batch: &mut Batch,
+    evaluator: Option<&mut Evaluator>,
+    lanes: &mut [Sha256],
+    mine: &[bool],
+) {
+    if let (Some(evaluator), true) = (evaluator, batch.eval_len > 0) {
+        let mut replay = Replay {
+            bytes: &batch.coefficients,
+        };
+        evaluate(
+            evaluator,
+            &batch.main[..batch.eval_len],
+            &mut replay,
+            &mut batch.others,
+        );
+    }
     let mut bytes = core::iter::once(&batch.main[..batch.main_len])
         .chain(batch.others.iter().map(|b| &b[..batch.others_len]));
     for (lane, &take) in lanes.iter_mut().zip(mine) {
@@ -242,24 +346,25 @@ fn hash_batch(lanes: &mut [Sha256], mine: &[bool], batch: &Batch) {
 }
 
 enum Job {
-    Hash(Batch),
+    Process(Batch),
     /// Send back the secret digest of everything hashed so far.
     Digest,
 }
 
-/// The hashing thread: hashes its lanes of every batch in order and hands the batch
-/// back for reuse. Returns its lanes once the job channel closes.
-fn hash_worker(
+/// The second thread: processes every batch in order and hands it back. Returns its
+/// lanes once the job channel closes.
+fn worker(
     mut lanes: Vec<Sha256>,
     mine: Vec<bool>,
+    mut evaluator: Option<Evaluator>,
     jobs: Receiver<Job>,
     done: SyncSender<Batch>,
     digests: SyncSender<Zeroizing<[u8; DIGEST_LEN]>>,
 ) -> Vec<Sha256> {
     for job in jobs {
         match job {
-            Job::Hash(batch) => {
-                hash_batch(&mut lanes, &mine, &batch);
+            Job::Process(mut batch) => {
+                process(&mut batch, evaluator.as_mut(), &mut lanes, &mine);
                 if done.send(batch).is_err() {
                     break;
                 }
@@ -288,9 +393,10 @@ struct Worker<'scope> {
 }
 
 /// The SHA-256 work of a split or combine (the secret digest and one checksum per
-/// share, as many bytes as the payload each) moved to a second thread while this one
-/// reads, computes and writes: a bounded pipeline of [`SLOTS`] batches, recycled. The
-/// bytes hashed and their order are the same as on one thread; only who hashes changes.
+/// share, as many bytes as the payload each) and a split's evaluation, moved to a second
+/// thread while this one reads, draws coefficients and writes: a bounded pipeline of
+/// [`SLOTS`] batches, recycled in order. The bytes drawn, evaluated, hashed and written,
+/// and their order, are the same as on one thread; only who computes changes.
 struct Pipeline<'scope> {
     /// All lanes; this thread updates only those not `offloaded`.
     lanes: Vec<Sha256>,
@@ -298,24 +404,31 @@ struct Pipeline<'scope> {
     local: Vec<bool>,
     buffer_len: usize,
     others: usize,
-    spare: Vec<Batch>,
+    coefficients: usize,
+    /// Batches processed on this thread (no second thread), oldest first.
+    spare: VecDeque<Batch>,
     allocated: usize,
+    /// The evaluator when evaluation stays on this thread.
+    evaluator: Option<Evaluator>,
     worker: Option<Worker<'scope>>,
 }
 
 impl<'scope> Pipeline<'scope> {
     /// `offload(lane)` says which lanes the second thread hashes; with `threaded` false
-    /// (or when no thread can be started) every lane is hashed here.
+    /// (or when no thread can be started) everything runs here. A split's evaluation
+    /// (`eval`) runs on the second thread, with every lane.
     fn new<'env>(
         scope: &'scope thread::Scope<'scope, 'env>,
         lanes: Vec<Sha256>,
         buffer_len: usize,
+        eval: Option<(EvalSpec, usize)>,
         threaded: bool,
         offload: impl Fn(usize) -> bool,
     ) -> Self {
         let others = lanes.len().saturating_sub(1);
+        let coefficients = eval.as_ref().map_or(0, |(_, len)| *len);
         let mut offloaded: Vec<bool> = (0..lanes.len())
-            .map(|lane| threaded && offload(lane))
+            .map(|lane| threaded && (eval.is_some() || offload(lane)))
             .collect();
         let mut worker = None;
         if offloaded.contains(&true) {
@@ -324,10 +437,12 @@ impl<'scope> Pipeline<'scope> {
             let (digest_tx, digests) = mpsc::sync_channel(1);
             let worker_lanes = lanes.clone();
             let mine = offloaded.clone();
+            let spec = eval.as_ref().map(|(spec, _)| spec.clone());
             match thread::Builder::new()
                 .name("keysplit-sha256".into())
                 .spawn_scoped(scope, move || {
-                    hash_worker(worker_lanes, mine, job_rx, done_tx, digest_tx)
+                    let evaluator = spec.map(|spec| spec.build());
+                    self::worker(worker_lanes, mine, evaluator, job_rx, done_tx, digest_tx)
                 }) {
                 Ok(handle) => {
                     worker = Some(Worker {
@@ -337,10 +452,14 @@ impl<'scope> Pipeline<'scope> {
                         handle,
                     })
                 }
-                // No thread (a restricted platform): hash everything here.
+                // No thread (a restricted platform): do everything here.
                 Err(_) => offloaded.iter_mut().for_each(|o| *o = false),
             }
         }
+        let evaluator = match (&worker, eval) {
+            (None, Some((spec, _))) => Some(spec.build()),
+            _ => None,
+        };
         let local = offloaded.iter().map(|o| !o).collect();
         Pipeline {
             lanes,
@@ -348,45 +467,59 @@ impl<'scope> Pipeline<'scope> {
             local,
             buffer_len,
             others,
-            spare: Vec::new(),
+            coefficients,
+            spare: VecDeque::new(),
             allocated: 0,
+            evaluator,
             worker,
         }
     }
 
-    /// A batch to fill: a spare one, a new one while fewer than [`SLOTS`] exist, or the
-    /// next one the hashing thread hands back.
+    /// A batch to fill: a processed one (whose `unwritten` bytes the caller writes out
+    /// first), a new one while fewer than [`SLOTS`] exist, or the oldest one the second
+    /// thread hands back.
     fn take(&mut self) -> Batch {
-        if let Some(batch) = self.spare.pop() {
+        if let Some(batch) = self.spare.pop_front() {
             return batch;
         }
-        let recycled = match &self.worker {
-            Some(worker) if self.allocated >= SLOTS => worker.done.recv().ok(),
-            _ => None,
-        };
-        match recycled {
-            Some(batch) => batch,
-            None => {
-                if self.worker.is_some() && self.allocated >= SLOTS {
-                    // The channel only closes if the hashing thread panicked.
-                    self.propagate_panic();
-                }
-                self.allocated += 1;
-                Batch::new(self.buffer_len, self.others)
+        if self.worker.is_some() && self.allocated >= SLOTS {
+            let recycled = self.worker.as_ref().and_then(|w| w.done.recv().ok());
+            match recycled {
+                Some(batch) => return batch,
+                // The channel only closes if the second thread panicked.
+                None => self.propagate_panic(),
             }
         }
+        self.allocated += 1;
+        Batch::new(self.buffer_len, self.others, self.coefficients)
     }
 
-    /// Hashes this thread's lanes of `batch` and passes it to the hashing thread.
-    fn submit(&mut self, batch: Batch) {
-        hash_batch(&mut self.lanes, &self.local, &batch);
-        match &self.worker {
-            Some(worker) => {
-                if worker.jobs.send(Job::Hash(batch)).is_err() {
-                    self.propagate_panic();
-                }
-            }
-            None => self.spare.push(batch),
+    /// Processes this thread's share of `batch` and passes it on.
+    fn submit(&mut self, mut batch: Batch) {
+        batch.unwritten = if batch.eval_len > 0 {
+            batch.others_len
+        } else {
+            0
+        };
+        if self.worker.is_none() {
+            process(
+                &mut batch,
+                self.evaluator.as_mut(),
+                &mut self.lanes,
+                &self.local,
+            );
+            self.spare.push_back(batch);
+            return;
+        }
+        // With a second thread, this thread's lanes never need evaluated bytes (a split
+        // offloads every lane).
+        process(&mut batch, None, &mut self.lanes, &self.local);
+        let sent = self
+            .worker
+            .as_ref()
+            .is_some_and(|w| w.jobs.send(Job::Process(batch)).is_ok());
+        if !sent {
+            self.propagate_panic();
         }
     }
 
@@ -403,8 +536,10 @@ impl<'scope> Pipeline<'scope> {
         finish_digest(&self.lanes[0])
     }
 
-    /// Waits for the hashing thread and returns every lane.
-    fn finish(mut self) -> Vec<Sha256> {
+    /// Waits for the second thread; returns every lane and the batches still holding
+    /// unwritten bytes, oldest first.
+    fn finish(mut self) -> (Vec<Sha256>, VecDeque<Batch>) {
+        let mut left = core::mem::take(&mut self.spare);
         if let Some(worker) = self.worker.take() {
             let Worker {
                 jobs,
@@ -413,11 +548,13 @@ impl<'scope> Pipeline<'scope> {
                 handle,
             } = worker;
             drop(jobs);
+            // The thread hands back every batch still queued, in order, then ends.
+            left.extend(done.iter());
             let theirs = match handle.join() {
                 Ok(lanes) => lanes,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
-            drop((done, digests));
+            drop(digests);
             for ((lane, their), &offloaded) in
                 self.lanes.iter_mut().zip(theirs).zip(&self.offloaded)
             {
@@ -426,11 +563,11 @@ impl<'scope> Pipeline<'scope> {
                 }
             }
         }
-        core::mem::take(&mut self.lanes)
+        (core::mem::take(&mut self.lanes), left)
     }
 
-    /// Re-raises the hashing thread's panic (it has no error of its own to report: it
-    /// only hashes bytes it was given).
+    /// Re-raises the second thread's panic (it has no error of its own to report: it only
+    /// computes on bytes it was given).
     fn propagate_panic(&mut self) -> ! {
         match self.worker.take() {
             Some(worker) => {
@@ -534,14 +671,23 @@ where
     let tail_start = secret_len - secret_len % BLOCK as u64;
     let rest = (secret_len - tail_start) as usize;
     let tail_len = rest + DIGEST_LEN;
-    let chunk = chunk_len(lanes.len(), tail_start);
-    let mut evaluator = Evaluator::new(&xs, threshold, backend, tail_len.max(chunk).min(BLOCK));
+    let degree = threshold - 1;
+    // Per batch: the secret, one buffer per share and `degree` rows of coefficients.
+    let chunk = chunk_len(lanes.len() + degree, tail_start);
+    let buffer_len = chunk.max(tail_len);
+    let spec = EvalSpec {
+        xs,
+        threshold,
+        backend,
+        max_block: buffer_len.min(BLOCK),
+    };
 
     thread::scope(|scope| {
         let mut pipeline = Pipeline::new(
             scope,
             lanes,
-            chunk.max(tail_len),
+            buffer_len,
+            Some((spec, degree * buffer_len)),
             payload_len >= THREAD_MIN,
             |_| true,
         );
@@ -549,6 +695,7 @@ where
         while offset < tail_start {
             let len = (tail_start - offset).min(chunk as u64) as usize;
             let mut batch = pipeline.take();
+            write_back(outputs, &mut batch)?;
             let got =
                 read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
             if got < len {
@@ -557,17 +704,19 @@ where
                     found: offset + got as u64,
                 });
             }
-            evaluate(&mut evaluator, &batch.main[..len], rng, &mut batch.others);
-            write_shares(outputs, &batch.others, len)?;
+            draw(rng, len, degree, &mut batch.coefficients);
             batch.main_len = len;
+            batch.eval_len = len;
             batch.others_len = len;
             pipeline.submit(batch);
             offset += len as u64;
         }
 
         // The last bytes of the secret, then its digest: the tail of the payload.
-        let mut tail = Zeroizing::new(vec![0u8; tail_len]);
-        let got = read_full(&mut secret, &mut tail[..rest]).map_err(StreamError::ReadSecret)?;
+        let mut batch = pipeline.take();
+        write_back(outputs, &mut batch)?;
+        let got =
+            read_full(&mut secret, &mut batch.main[..rest]).map_err(StreamError::ReadSecret)?;
         if got < rest {
             return Err(StreamError::SecretTooShort {
                 expected: secret_len,
@@ -580,21 +729,27 @@ where
                 expected: secret_len,
             });
         }
-        let mut batch = pipeline.take();
-        batch.main[..rest].copy_from_slice(&tail[..rest]);
+        let mut tail = Zeroizing::new(vec![0u8; tail_len]);
+        tail[..rest].copy_from_slice(&batch.main[..rest]);
         batch.main_len = rest;
+        batch.eval_len = 0;
         batch.others_len = 0;
         pipeline.submit(batch);
         tail[rest..].copy_from_slice(&*pipeline.digest());
 
         let mut batch = pipeline.take();
-        evaluate(&mut evaluator, &tail, rng, &mut batch.others);
-        write_shares(outputs, &batch.others, tail_len)?;
+        write_back(outputs, &mut batch)?;
+        batch.main[..tail_len].copy_from_slice(&tail);
+        draw(rng, tail_len, degree, &mut batch.coefficients);
         batch.main_len = 0;
+        batch.eval_len = tail_len;
         batch.others_len = tail_len;
         pipeline.submit(batch);
 
-        let lanes = pipeline.finish();
+        let (lanes, left) = pipeline.finish();
+        for mut batch in left {
+            write_back(outputs, &mut batch)?;
+        }
         for (index, (output, checksum)) in outputs
             .iter_mut()
             .zip(lanes.into_iter().skip(1))
@@ -609,18 +764,13 @@ where
     })
 }
 
-/// Evaluates `payload` (whole [`BLOCK`]s from a block boundary, the last one possibly
-/// shorter) into `shares[i][..payload.len()]`, drawing coefficients block by block.
-fn evaluate<R: CryptoRng + ?Sized>(
-    evaluator: &mut Evaluator,
-    payload: &[u8],
-    rng: &mut R,
-    shares: &mut [Zeroizing<Vec<u8>>],
-) {
-    let mut outs: Vec<&mut [u8]> = shares.iter_mut().map(|s| &mut s[..]).collect();
-    for (number, block) in payload.chunks(BLOCK).enumerate() {
-        evaluator.eval_block(block, rng, &mut outs, number * BLOCK);
+/// Writes out the share bytes a processed batch still holds.
+fn write_back<W: Write>(outputs: &mut [W], batch: &mut Batch) -> Result<(), StreamError> {
+    let len = core::mem::take(&mut batch.unwritten);
+    if len > 0 {
+        write_shares(outputs, &batch.others, len)?;
     }
+    Ok(())
 }
 
 fn write_shares<W: Write>(
@@ -660,7 +810,7 @@ where
     let xs = poly::random_xs(outputs.len(), rng)?;
     let chunk = chunk_len(outputs.len() + 1, secret_len);
     let mut evaluator = Evaluator::new(&xs, threshold, backend, chunk.min(BLOCK));
-    let mut batch = Batch::new(chunk, outputs.len());
+    let mut batch = Batch::new(chunk, outputs.len(), 0);
     let mut offset = 0u64;
     while offset < secret_len {
         let len = (secret_len - offset).min(chunk as u64) as usize;
@@ -757,7 +907,7 @@ pub fn combine_raw<R: Read + Seek, W: Write>(
     let secret_len = expected.unwrap_or(1) - 1;
     let weights = poly::lagrange_weights(&xs, 0);
     let chunk = chunk_len(shares.len() + 1, secret_len);
-    let mut batch = Batch::new(chunk, shares.len());
+    let mut batch = Batch::new(chunk, shares.len(), 0);
     let mut offset = 0u64;
     while offset < secret_len {
         let len = (secret_len - offset).min(chunk as u64) as usize;
@@ -984,7 +1134,10 @@ pub fn combine_with_backend<R: Read, W: Write>(
     let lanes = thread::scope(|scope| {
         // This thread reads every share and writes the secret; the other hashes the
         // digest and the checksums.
-        let mut pipeline = Pipeline::new(scope, lanes, chunk, payload_len >= THREAD_MIN, |_| true);
+        let mut pipeline =
+            Pipeline::new(scope, lanes, chunk, None, payload_len >= THREAD_MIN, |_| {
+                true
+            });
         let mut offset = 0u64;
         while offset < payload_len {
             let len = (payload_len - offset).min(chunk as u64) as usize;
@@ -1019,11 +1172,12 @@ pub fn combine_with_backend<R: Read, W: Write>(
                     .copy_from_slice(&out[secret_part..len]);
             }
             batch.main_len = secret_part;
+            batch.eval_len = 0;
             batch.others_len = len;
             pipeline.submit(batch);
             offset += len as u64;
         }
-        Ok::<_, StreamError>(pipeline.finish())
+        Ok::<_, StreamError>(pipeline.finish().0)
     })?;
 
     let mut lanes = lanes.into_iter();
