@@ -97,6 +97,8 @@ if raw:
                   [ks, "combine", "--raw", "--out", f"{work}/raw.out", raws[0], raws[2]]))
 cases.append((f"floor: write {mib} MiB (dd)", "combine", lambda: gone(f"{work}/floor1"),
               dd(f"{work}/floor1")))
+cases.append((f"stage: read {mib} MiB (cat > /dev/null)", "stage", lambda: None,
+              ["sh", "-c", f"cat {secret} > /dev/null"]))
 
 def timed(cmd):
     rss_file = f"{work}/rss"
@@ -144,6 +146,7 @@ if raw:
 med = {name: (statistics.median(w for w, _, _ in r), statistics.median(c for _, c, _ in r),
               max(m for _, _, m in r)) for name, r in results.items()}
 base = {"split": med["gfsplit -n 2 -m 3"], "combine": med["gfcombine (2 shares)"]}
+base["stage"] = base["split"]  # no ratio printed
 
 cpus = os.cpu_count()
 print(f"\n{mib} MiB random file in {os.path.dirname(work)}, {runs} interleaved runs, medians; "
@@ -153,11 +156,47 @@ print("|---|---|---|---|---|")
 for name, group, _, _ in cases:
     wall, cpu, rss = med[name]
     bw, bc, _ = base[group]
-    print(f"| {name} | {wall*1000:.0f} ms | {cpu*1000:.0f} ms | {rss/1024:.1f} MiB | "
-          f"{bw/wall:.2f}x, {bc/max(cpu, 1e-6):.2f}x |")
+    ratio = "—" if group == "stage" else f"{bw/wall:.2f}x, {bc/max(cpu, 1e-6):.2f}x"
+    print(f"| {name} | {wall*1000:.0f} ms | {cpu*1000:.0f} ms | {rss/1024:.1f} MiB | {ratio} |")
 print()
 print("Round-trip: gfcombine, keysplit combine" + (", keysplit combine --raw" if raw else "")
       + " outputs equal the file (cmp); the last timed split's shares rebuild it.")
+
+# What bounds the envelope modes: SHA-256 over every byte of the secret (digest) and of
+# each share (checksums), the output writes, the input reads and the ChaCha20 stream.
+def speed(alg):
+    out = subprocess.run(["openssl", "speed", "-evp", alg, "-bytes", "65536", "-seconds", "1"],
+                         capture_output=True, text=True).stdout.strip().splitlines()
+    return float(out[-1].split()[-1].rstrip("k")) * 1000  # bytes per second
+try:
+    sha, chacha = speed("sha256"), speed("chacha20")
+except Exception:
+    sha = chacha = None
+if sha:
+    size = mib << 20
+    sha_split, sha_combine = 4 * size / sha, 3 * size / sha
+    rng = size / chacha
+    read = med[f"stage: read {mib} MiB (cat > /dev/null)"][1]
+    w3 = med[f"floor: write 3 x {mib} MiB (dd)"][1]
+    w1 = med[f"floor: write {mib} MiB (dd)"][1]
+    gs, gc = base["split"][1], base["combine"][1]
+    print(f"\nStage costs (CPU; SHA-256 {sha/1e9:.2f} GB/s and ChaCha20 {chacha/1e9:.2f} GB/s "
+          "from `openssl speed -evp`, SHA-NI/AVX2 like the Rust crates):\n")
+    print("| stage | CPU |")
+    print("|---|---|")
+    print(f"| SHA-256 over 4 x {mib} MiB (split: digest + 3 checksums) | {sha_split*1000:.0f} ms |")
+    print(f"| SHA-256 over 3 x {mib} MiB (combine: 2 checksums + digest) | {sha_combine*1000:.0f} ms |")
+    print(f"| ChaCha20 over {mib} MiB (2-of-3 coefficients) | {rng*1000:.0f} ms |")
+    print(f"| read {mib} MiB | {read*1000:.0f} ms |")
+    print(f"| write 3 x {mib} MiB / {mib} MiB | {w3*1000:.0f} / {w1*1000:.0f} ms |")
+    split_cpu = sha_split + w3 + read + rng
+    split_wall = max(sha_split, w3 + read + rng)
+    comb_cpu = sha_combine + w1 + 2 * read
+    comb_wall = max(sha_combine, w1 + 2 * read, comb_cpu / 2)
+    print(f"\nEnvelope split needs at least {split_cpu*1000:.0f} ms of CPU (gfsplit/that = "
+          f"{gs/split_cpu:.2f}x) and, on two free cores, {split_wall*1000:.0f} ms of wall "
+          f"({gs/split_wall:.2f}x). Envelope combine: {comb_cpu*1000:.0f} ms CPU "
+          f"({gc/comb_cpu:.2f}x), {comb_wall*1000:.0f} ms wall ({gc/comb_wall:.2f}x).")
 worst = max(m for name, (_, _, m) in med.items() if name.startswith("keysplit"))
 print(f"keysplit peak RSS: {worst/1024:.1f} MiB (limit 16 MiB): "
       + ("OK" if worst < 16 * 1024 else "OVER"))
