@@ -27,7 +27,6 @@
 //! which is why the shared digest exists.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -40,6 +39,7 @@ use crate::backend::Backend;
 use crate::ct;
 use crate::error::{DecodeError, Error};
 use crate::poly;
+use crate::secret::SecretBytes;
 use crate::text;
 
 /// First two bytes of every envelope.
@@ -87,7 +87,7 @@ impl fmt::Debug for SetId {
 /// and never printed by `Debug`.
 #[derive(Clone)]
 pub struct Share {
-    bytes: Zeroizing<Vec<u8>>,
+    bytes: SecretBytes,
 }
 
 impl fmt::Debug for Share {
@@ -205,7 +205,7 @@ impl Share {
             return Err(DecodeError::ZeroX);
         }
         Ok(Share {
-            bytes: Zeroizing::new(bytes.to_vec()),
+            bytes: SecretBytes::from_vec(bytes.to_vec()),
         })
     }
 
@@ -287,9 +287,9 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     let xs = poly::random_xs(shares, rng)?;
     let digest = secret_digest(&set_id, secret);
 
-    let mut buffers: Vec<Zeroizing<Vec<u8>>> = Vec::with_capacity(shares);
+    let mut buffers: Vec<SecretBytes> = Vec::with_capacity(shares);
     for &x in &xs {
-        let mut buf = Zeroizing::new(vec![0u8; total]);
+        let mut buf = SecretBytes::zeroed(total);
         buf[..2].copy_from_slice(&MAGIC);
         buf[2] = VERSION;
         buf[THRESHOLD_AT] = threshold as u8;
@@ -325,7 +325,7 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
 
 /// The result of a successful combine, with a report on the shares that were not used.
 pub struct Recovery {
-    secret: Zeroizing<Vec<u8>>,
+    secret: SecretBytes,
     set_id: SetId,
     threshold: u8,
     used: Vec<usize>,
@@ -352,7 +352,7 @@ impl Recovery {
         &self.secret
     }
     /// The reconstructed secret, still wiped when dropped.
-    pub fn into_secret(self) -> Zeroizing<Vec<u8>> {
+    pub fn into_secret(self) -> SecretBytes {
         self.secret
     }
     /// The set the secret was rebuilt from.
@@ -384,7 +384,7 @@ impl Recovery {
 }
 
 /// Rebuilds the secret from envelopes; see [`combine_detailed`] for the rules.
-pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
     combine_detailed(shares).map(Recovery::into_secret)
 }
 
@@ -491,21 +491,20 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
         let chosen: Vec<&Share> = subset.iter().map(|&k| shares[k].1).collect();
         let xs: Vec<u8> = chosen.iter().map(|s| s.x()).collect();
         let ys: Vec<&[u8]> = chosen.iter().map(|s| s.y()).collect();
-        let mut payload = Zeroizing::new(vec![0u8; payload_len]);
-        poly::interpolate_into(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
+        let mut payload = SecretBytes::zeroed(payload_len);
+        poly::interpolate(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
         let (secret_part, digest_part) = payload.split_at(secret_len);
         let digest = secret_digest(&set_id, secret_part);
         if ct::public_choice(digest.ct_eq(digest_part)) {
             let mut inconsistent = Vec::new();
-            let mut scratch = Zeroizing::new(vec![0u8; payload_len]);
+            let mut scratch = SecretBytes::zeroed(payload_len);
             for (k, &(index, share)) in shares.iter().enumerate() {
                 if subset.contains(&k) {
                     continue;
                 }
-                scratch.fill(0);
                 let weights = poly::lagrange_weights(&xs, share.x());
-                poly::interpolate_into(&mut scratch, &ys, &weights, backend);
-                if !ct::public_choice(scratch.ct_eq(share.y())) {
+                poly::interpolate(&mut scratch, &ys, &weights, backend);
+                if !ct::public_choice(scratch.as_slice().ct_eq(share.y())) {
                     inconsistent.push(index);
                 }
             }
@@ -547,21 +546,27 @@ fn next_combination(subset: &mut [usize], n: usize) -> bool {
 }
 
 /// Fails with [`Error::ZeroX`] or [`Error::DuplicateX`] (x-coordinates are public).
-pub(crate) fn check_distinct_x(xs: impl Iterator<Item = (usize, u8)>) -> Result<(), Error> {
-    let mut seen: [Option<usize>; 256] = [None; 256];
-    for (index, x) in xs {
+pub(crate) fn check_distinct_x(xs: impl Iterator<Item = (usize, u8)> + Clone) -> Result<(), Error> {
+    // A 256-bit set: x-coordinates are public, and this runs on every combine.
+    let mut seen = [0u64; 4];
+    for (index, x) in xs.clone() {
         if x == 0 {
             return Err(Error::ZeroX { index });
         }
-        let slot = &mut seen[usize::from(x)];
-        if let Some(first) = *slot {
+        let (word, bit) = (usize::from(x / 64), 1u64 << (x % 64));
+        if seen[word] & bit != 0 {
+            // Rare: look again for where this x first appeared.
+            let first = xs
+                .clone()
+                .find(|&(_, earlier)| earlier == x)
+                .map_or(index, |(first, _)| first);
             return Err(Error::DuplicateX {
                 x,
                 first,
                 second: index,
             });
         }
-        *slot = Some(index);
+        seen[word] |= bit;
     }
     Ok(())
 }
@@ -582,6 +587,7 @@ pub fn reshare<R: CryptoRng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn combinations_enumerate_all_subsets() {

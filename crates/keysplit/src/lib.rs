@@ -38,8 +38,8 @@
 //! * x-coordinates are distinct, non-zero and uniform over 1..=255, so a share does not
 //!   reveal how many shares exist. A share with x = 0 is always refused: in libraries
 //!   that accept it, that share *becomes* the secret.
-//! * Coefficients, share bytes and recovered secrets live in `Zeroizing` buffers and are
-//!   wiped on drop; `Debug` never prints them. Copies the caller makes are the caller's.
+//! * Coefficients, share bytes and recovered secrets ([`SecretBytes`]) are wiped on drop
+//!   with volatile writes; `Debug` never prints them. Copies the caller makes are the caller's.
 //! * Limits: zeroizing cannot wipe copies the allocator or OS made (reallocations, swap,
 //!   core dumps); raw shares cannot detect too few or foreign shares.
 
@@ -55,6 +55,7 @@ mod ct;
 mod envelope;
 mod error;
 pub mod raw;
+mod secret;
 /// Split and combine over `std::io` streams in bounded memory.
 #[cfg(feature = "std")]
 pub mod stream;
@@ -71,6 +72,7 @@ pub mod hazmat {
     pub use crate::ct::set_declassify_hook;
     pub use crate::field;
     pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::secret::wipe;
     pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
     /// Envelope constants (see `docs/envelope-format.md`).
     pub mod envelope_layout {
@@ -93,6 +95,7 @@ pub use envelope::{
 };
 pub use error::{DecodeError, Error};
 pub use rand_core::{CryptoRng, Rng};
+pub use secret::SecretBytes;
 pub use zeroize::Zeroizing;
 
 /// The CSPRNG keysplit uses by default: ChaCha20, wiped on drop.

@@ -12,7 +12,6 @@
 //! envelope format ([`crate::split`], [`crate::combine`]) unless you need compatibility.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -23,19 +22,24 @@ use crate::backend::Backend;
 use crate::envelope::check_distinct_x;
 use crate::error::{DecodeError, Error};
 use crate::poly;
+use crate::secret::{SecretBytes, SmallSecret};
 use crate::text;
+
+/// Raw shares of secrets up to this many bytes live inside the `RawShare` value (no
+/// allocation per share for wallet-sized secrets).
+const INLINE: usize = 64;
 
 /// A raw share (`y bytes || x`), wiped on drop and redacted in `Debug`.
 #[derive(Clone)]
 pub struct RawShare {
-    bytes: Zeroizing<Vec<u8>>,
+    bytes: SmallSecret<INLINE>,
 }
 
 impl fmt::Debug for RawShare {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawShare")
             .field("x", &self.x())
-            .field("len", &self.bytes.len())
+            .field("len", &self.as_bytes().len())
             .field("y", &"<redacted>")
             .finish()
     }
@@ -46,7 +50,7 @@ impl RawShare {
     pub fn from_bytes(bytes: &[u8]) -> Result<RawShare, Error> {
         validate(bytes).map_err(Error::Decode)?;
         Ok(RawShare {
-            bytes: Zeroizing::new(bytes.to_vec()),
+            bytes: SmallSecret::copy_of(bytes),
         })
     }
 
@@ -58,23 +62,23 @@ impl RawShare {
 
     /// The share bytes, `y || x`.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
     /// Lower-case hex of the share bytes.
     pub fn to_hex(&self) -> Zeroizing<String> {
-        text::encode_hex(&self.bytes)
+        text::encode_hex(self.as_bytes())
     }
 
     /// The x-coordinate (the last byte).
     pub fn x(&self) -> u8 {
-        self.bytes.last().copied().unwrap_or(0)
+        self.as_bytes().last().copied().unwrap_or(0)
     }
 }
 
 impl AsRef<[u8]> for RawShare {
     fn as_ref(&self) -> &[u8] {
-        &self.bytes
+        self.as_bytes()
     }
 }
 
@@ -110,23 +114,59 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     }
     let len = secret.len();
     let total = len.checked_add(1).ok_or(Error::TooLarge)?;
-    let xs = poly::random_xs(shares, rng)?;
-    let mut buffers: Vec<Zeroizing<Vec<u8>>> = xs
+    let mut xs = [0u8; 255];
+    let xs = &mut xs[..shares];
+    poly::random_xs_into(xs, rng)?;
+    let mut out: Vec<RawShare> = xs
         .iter()
         .map(|&x| {
-            let mut b = Zeroizing::new(vec![0u8; total]);
-            b[len] = x;
-            b
+            let mut bytes = SmallSecret::zeroed(total);
+            bytes.as_mut_slice()[len] = x;
+            RawShare { bytes }
         })
         .collect();
-    {
-        let mut outputs: Vec<&mut [u8]> = buffers.iter_mut().map(|b| &mut b[..len]).collect();
-        poly::split_parts(&[secret], &xs, threshold, rng, &mut outputs, backend);
+    poly::split_parts(&[secret], xs, threshold, rng, &mut out, backend);
+    Ok(out)
+}
+
+/// The secret from `2 <= shares.len() <= K` validated raw shares of `len` y bytes
+/// (distinct x checked here), with x's and weights in stack arrays of `K`.
+fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
+    shares: &[S],
+    len: usize,
+    backend: Backend,
+) -> Result<SecretBytes, Error> {
+    let k = shares.len().min(K);
+    let mut xs = [0u8; K];
+    for (x, share) in xs.iter_mut().zip(shares) {
+        *x = share.as_ref().last().copied().unwrap_or(0);
     }
-    Ok(buffers
-        .into_iter()
-        .map(|bytes| RawShare { bytes })
-        .collect())
+    let xs = &xs[..k];
+    check_distinct_x(xs.iter().copied().enumerate())?;
+    let mut weights = [0u8; K];
+    let weights = &mut weights[..k];
+    poly::lagrange_weights_into(xs, 0, weights, backend);
+    let mut secret = SecretBytes::zeroed(len);
+    let y = |i: usize| shares.get(i).map_or(&[][..], |s| &s.as_ref()[..len]);
+    backend.mul2(
+        &mut secret,
+        y(0),
+        weights.first().copied().unwrap_or(0),
+        y(1),
+        weights.get(1).copied().unwrap_or(0),
+    );
+    for (i, &weight) in weights.iter().enumerate().skip(2) {
+        backend.mul_add(&mut secret, y(i), weight);
+    }
+    Ok(secret)
+}
+
+impl poly::ShareValues for RawShare {
+    fn values_mut(&mut self) -> &mut [u8] {
+        let bytes = self.bytes.as_mut_slice();
+        let len = bytes.len().saturating_sub(1);
+        &mut bytes[..len]
+    }
 }
 
 /// Rebuilds a secret from raw shares by Lagrange interpolation at 0.
@@ -134,7 +174,7 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
 /// Refuses: no shares, a single share, a share shorter than 2 bytes, x = 0, duplicate x
 /// and unequal lengths. It cannot detect too few shares or foreign shares (see the
 /// module docs).
-pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<SecretBytes, Error> {
     combine_with_backend(shares, Backend::detect())
 }
 
@@ -142,7 +182,7 @@ pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<Zeroizing<Vec<u8>>, Error
 pub fn combine_with_backend<S: AsRef<[u8]>>(
     shares: &[S],
     backend: Backend,
-) -> Result<Zeroizing<Vec<u8>>, Error> {
+) -> Result<SecretBytes, Error> {
     let Some(first) = shares.first() else {
         return Err(Error::NoShares);
     };
@@ -162,20 +202,28 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
             });
         }
     }
-    let xs: Vec<u8> = shares
-        .iter()
-        .map(|s| s.as_ref().last().copied().unwrap_or(0))
-        .collect();
-    check_distinct_x(xs.iter().copied().enumerate())?;
     if shares.len() < 2 {
         return Err(Error::BelowThreshold {
             needed: 2,
             got: shares.len(),
         });
     }
+    if shares.len() > 255 {
+        // 256 or more shares cannot have distinct non-zero x: name the first repeat.
+        check_distinct_x(
+            shares
+                .iter()
+                .map(|s| s.as_ref().last().copied().unwrap_or(0))
+                .enumerate(),
+        )?;
+    }
+    // At most 255 shares from here on (more would have a duplicate x, refused above).
+    let k = shares.len().min(255);
     let len = expected - 1;
-    let ys: Vec<&[u8]> = shares.iter().map(|s| &s.as_ref()[..len]).collect();
-    let mut secret = Zeroizing::new(vec![0u8; len]);
-    poly::interpolate_into(&mut secret, &ys, &poly::lagrange_weights(&xs, 0), backend);
+    let secret = if k <= 16 {
+        interpolate_at_zero::<16, S>(&shares[..k], len, backend)?
+    } else {
+        interpolate_at_zero::<255, S>(&shares[..k], len, backend)?
+    };
     Ok(secret)
 }

@@ -211,3 +211,58 @@ fn forcing_a_backend_the_cpu_lacks_is_refused() {
     assert_eq!(Backend::simd128(), None);
     assert!(Backend::available().contains(&Backend::detect()));
 }
+
+/// The fused two-source kernel (`dst = a*src_a ^ b*src_b`, overwriting `dst`) against the
+/// scalar field, on every backend (portable included), with `a = 1` (split's payload
+/// term) and arbitrary pairs (combine's first two shares), across lengths and offsets.
+#[test]
+fn fused_two_source_kernel_matches_scalar_field_multiplication() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    for backend in Backend::available() {
+        for len in 0..=200 {
+            for step in 0..40u32 {
+                let a = if step % 4 == 0 {
+                    1
+                } else {
+                    (step * 37 + len as u32) as u8
+                };
+                let b = (step * 101 + len as u32 * 7) as u8;
+                let (a_at, b_at, dst_at) = (len % 7, (len + step as usize) % 32, len % 13);
+                let src_a = random_bytes(&mut rng, a_at + len + 2);
+                let src_b = random_bytes(&mut rng, b_at + len + 2);
+                let before = random_bytes(&mut rng, dst_at + len + 5);
+                let mut expected = before.clone();
+                for i in 0..len {
+                    expected[dst_at + i] =
+                        field::mul(a, src_a[a_at + i]) ^ field::mul(b, src_b[b_at + i]);
+                }
+                let mut got = before.clone();
+                backend.mul2(
+                    &mut got[dst_at..dst_at + len],
+                    &src_a[a_at..a_at + len],
+                    a,
+                    &src_b[b_at..b_at + len],
+                    b,
+                );
+                assert_eq!(
+                    got,
+                    expected,
+                    "{} mul2 differs: len={len} a={a:#04x} b={b:#04x}",
+                    backend.name()
+                );
+            }
+        }
+    }
+}
+
+/// Backends with a fast inverse for public values agree with the scalar field on all 256.
+#[test]
+fn inverse_of_public_values_matches_the_field() {
+    for backend in Backend::available() {
+        for d in 0..=255u8 {
+            if let Some(inverse) = backend.inverse_of_public(d) {
+                assert_eq!(inverse, field::inv(d), "{} inverse of {d}", backend.name());
+            }
+        }
+    }
+}

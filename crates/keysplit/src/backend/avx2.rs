@@ -5,7 +5,8 @@
 //! lanes. Secret bytes are shuffle operands, never memory addresses.
 
 use core::arch::x86_64::{
-    __m256i, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_loadu_si256, _mm256_set1_epi8,
+    __m256i, _mm256_add_epi8, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_cmpeq_epi8,
+    _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setr_epi8,
     _mm256_shuffle_epi8, _mm256_srli_epi64, _mm256_storeu_si256, _mm256_xor_si256, _mm_loadu_si128,
 };
 
@@ -65,6 +66,94 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
         }
         tail.finish(dst_tail);
     }
+}
+
+/// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
+///
+/// Safe to call only on a CPU with AVX2 (the dispatcher checks; see `platform`).
+#[target_feature(enable = "avx2")]
+fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    let (ta, tb) = (nibble_tables(a), nibble_tables(b));
+    // SAFETY: each pointer points to the 16 bytes of a `[u8; 16]`; loadu has no alignment
+    // requirement.
+    let (low_a, high_a, low_b, high_b) = unsafe {
+        (
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(ta.low.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(ta.high.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tb.low.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tb.high.as_ptr().cast())),
+        )
+    };
+    let mut dst_chunks = dst.chunks_exact_mut(LANES);
+    let mut a_chunks = src_a.chunks_exact(LANES);
+    let mut b_chunks = src_b.chunks_exact(LANES);
+    // `a` is public: split's `a = 1` skips the first product.
+    let identity = a == 1;
+    for ((d, sa), sb) in (&mut dst_chunks).zip(&mut a_chunks).zip(&mut b_chunks) {
+        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
+        // and the store stay inside `d`, `sa` and `sb`.
+        unsafe {
+            let first = _mm256_loadu_si256(sa.as_ptr().cast());
+            let first = if identity {
+                first
+            } else {
+                product(first, low_a, high_a)
+            };
+            let second = product(_mm256_loadu_si256(sb.as_ptr().cast()), low_b, high_b);
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(first, second));
+        }
+    }
+    // The last < 32 bytes: the portable kernel (constant-time as well).
+    let dst_tail = dst_chunks.into_remainder();
+    if !dst_tail.is_empty() {
+        super::portable::mul2(dst_tail, a_chunks.remainder(), a, b_chunks.remainder(), b);
+    }
+}
+
+/// The inverse of a **public** element, found by multiplying it with all 256 candidates
+/// in registers (8 steps of 32) and picking the product equal to 1; `0` for `0`. No
+/// inverse table, and faster than any scalar method (one Lagrange weight per combine
+/// needs it). It returns early, so it must never see a secret.
+#[target_feature(enable = "avx2")]
+fn inverse_of_public(d: u8) -> u8 {
+    let tables = nibble_tables(d);
+    // SAFETY: each pointer points to the 16 bytes of a `[u8; 16]`; loadu has no alignment
+    // requirement.
+    let (low, high) = unsafe {
+        (
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.low.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.high.as_ptr().cast())),
+        )
+    };
+    let one = _mm256_set1_epi8(1);
+    let step = _mm256_set1_epi8(32);
+    let mut candidates = _mm256_setr_epi8(
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+        25, 26, 27, 28, 29, 30, 31,
+    );
+    for block in 0..8u32 {
+        let hits = _mm256_cmpeq_epi8(product(candidates, low, high), one);
+        let hits = _mm256_movemask_epi8(hits) as u32;
+        if hits != 0 {
+            return (block * 32 + hits.trailing_zeros()) as u8;
+        }
+        candidates = _mm256_add_epi8(candidates, step);
+    }
+    0
+}
+
+/// The dispatcher's entry point for [`inverse_of_public`]; see [`mul_add_checked`].
+#[inline]
+pub(super) fn inverse_of_public_checked(d: u8) -> u8 {
+    // SAFETY: the CPU has AVX2 (see `mul_add_checked`), the only requirement.
+    unsafe { inverse_of_public(d) }
+}
+
+/// The dispatcher's entry point for [`mul2`]; see [`mul_add_checked`].
+#[inline]
+pub(super) fn mul2_checked(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    // SAFETY: the CPU has AVX2 (see `mul_add_checked`), the only requirement of `mul2`.
+    unsafe { mul2(dst, src_a, a, src_b, b) }
 }
 
 /// The dispatcher's entry point.

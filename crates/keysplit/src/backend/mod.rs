@@ -167,6 +167,60 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// `dst[i] = a * src_a[i] ^ b * src_b[i]` for `i < min` of the three lengths, with
+    /// `a` and `b` public: one pass where [`Backend::mul_add`] needs two (and a zeroed or
+    /// copied `dst` first). Split's first term is `mul2(share, payload, 1, a_1, x)`;
+    /// combine's first two shares are `mul2(secret, y_0, w_0, y_1, w_1)`.
+    #[inline]
+    pub fn mul2(self, dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+        let len = dst.len().min(src_a.len()).min(src_b.len());
+        let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
+        match self.0 {
+            Kind::Portable => portable::mul2(dst, src_a, a, src_b, b),
+            // See `mul_add` for why calling the checked entry point is sound. CPUs with
+            // AVX-512 or GFNI have AVX2 too, but that is checked rather than assumed.
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => avx2::mul2_checked(dst, src_a, a, src_b, b),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => {
+                avx2::mul2_checked(dst, src_a, a, src_b, b)
+            }
+            // Backends without a fused kernel: the same result in two passes.
+            #[allow(unreachable_patterns)] // every kind may have a fused kernel somewhere
+            _ => {
+                if a == 1 {
+                    dst.copy_from_slice(src_a);
+                } else {
+                    dst.fill(0);
+                    self.mul_add(dst, src_a, a);
+                }
+                self.mul_add(dst, src_b, b);
+            }
+        }
+    }
+}
+
+impl Backend {
+    /// The inverse of a **public** field element (`0` for `0`) if this backend has a
+    /// faster way than scalar code, else `None`. It may branch on `d`: never pass it
+    /// anything secret (keysplit passes products of x-coordinate differences).
+    #[inline]
+    pub fn inverse_of_public(self, d: u8) -> Option<u8> {
+        match self.0 {
+            // See `mul_add` for why calling the checked entry point is sound. CPUs with
+            // AVX-512 or GFNI have AVX2 too, but that is checked rather than assumed.
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2 => Some(avx2::inverse_of_public_checked(d)),
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => {
+                Some(avx2::inverse_of_public_checked(d))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The 16-entry tables `c * n` and `c * (n << 4)` for every nibble `n`, for a public `c`.
 /// The shuffle backends hold them in registers and select from them by secret nibbles.
 #[derive(Clone, Copy)]

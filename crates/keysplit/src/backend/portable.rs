@@ -82,6 +82,36 @@ pub fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     }
 }
 
+/// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
+pub fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    let (first, second) = (Multiplier::new(a), Multiplier::new(b));
+    // `a` is public: the common `a = 1` (split's payload term) skips its multiply.
+    let term_a = |word: u64| if a == 1 { word } else { first.mul_word(word) };
+    let mut dst_words = dst.chunks_exact_mut(8);
+    let mut a_words = src_a.chunks_exact(8);
+    let mut b_words = src_b.chunks_exact(8);
+    for ((d, sa), sb) in (&mut dst_words).zip(&mut a_words).zip(&mut b_words) {
+        let sum = term_a(load(sa)) ^ second.mul_word(load(sb));
+        d.copy_from_slice(&sum.to_le_bytes());
+    }
+    let dst_tail = dst_words.into_remainder();
+    if !dst_tail.is_empty() {
+        // Pad the last few bytes into one word each (the length is public), then wipe.
+        let (a_tail, b_tail) = (a_words.remainder(), b_words.remainder());
+        let mut padded = [[0u8; 8]; 2];
+        padded[0][..a_tail.len()].copy_from_slice(a_tail);
+        padded[1][..b_tail.len()].copy_from_slice(b_tail);
+        let mut sum = (term_a(u64::from_le_bytes(padded[0]))
+            ^ second.mul_word(u64::from_le_bytes(padded[1])))
+        .to_le_bytes();
+        for (d, s) in dst_tail.iter_mut().zip(&sum) {
+            *d = *s;
+        }
+        padded.zeroize();
+        sum.zeroize();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
