@@ -238,43 +238,10 @@ impl Batch {
     }
 }
 
-/// Hands out coefficient bytes drawn earlier, in order: the second thread evaluates
-/// with exactly the bytes the caller's generator produced on the calling thread (whose
-/// generator need not be `Send`).
-struct Replay<'a> {
-    bytes: &'a [u8],
-}
-
-impl rand_core::TryRng for Replay<'_> {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        // The calling thread drew exactly what the evaluator asks for (same blocks, same
-        // order). Running short would mean zero coefficients, shares equal to the
-        // secret: stop instead.
-        let Some((head, rest)) = self.bytes.split_at_checked(dst.len()) else {
-            panic!("keysplit: fewer coefficients drawn than evaluated");
-        };
-        dst.copy_from_slice(head);
-        self.bytes = rest;
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for Replay<'_> {}
-
 /// Draws the coefficients of `len` payload bytes (from a block boundary) into
 /// `coefficients`, with the same `fill_bytes` calls, in the same order, as
-/// [`Evaluator::eval_block`] makes block by block.
+/// [`Evaluator::eval_block`] makes block by block: per block of `l` bytes, `degree` runs
+/// of `l` bytes, run `j` the coefficients `a_(j+1)` (docs/envelope-format.md).
 fn draw<R: CryptoRng + ?Sized>(rng: &mut R, len: usize, degree: usize, coefficients: &mut [u8]) {
     let mut at = 0;
     let mut left = len;
@@ -300,38 +267,63 @@ fn evaluate<R: CryptoRng + ?Sized>(
     }
 }
 
-/// What a split's second thread needs to build its own evaluator.
+/// Evaluates a split batch from coefficients drawn on the calling thread (see [`draw`]),
+/// so the work can move to the second thread, whose generator the caller's need not be.
+/// The polynomial of docs/envelope-format.md, as [`Evaluator::eval_block`] computes it:
+/// share `i` = `s + sum_j x_i^j a_j` with public powers `x_i^j`.
 #[derive(Clone)]
-struct EvalSpec {
-    xs: Vec<u8>,
-    threshold: usize,
+struct Evaluate {
+    degree: usize,
+    /// `powers[i * degree + j - 1] = x_i^j` (public).
+    powers: Vec<u8>,
     backend: Backend,
-    max_block: usize,
 }
 
-impl EvalSpec {
-    fn build(&self) -> Evaluator {
-        Evaluator::new(&self.xs, self.threshold, self.backend, self.max_block)
+impl Evaluate {
+    fn new(xs: &[u8], degree: usize, backend: Backend) -> Self {
+        let mut powers = Vec::with_capacity(xs.len() * degree);
+        for &x in xs {
+            let mut power = 1u8;
+            for _ in 0..degree {
+                power = poly::public::mul(power, x);
+                powers.push(power);
+            }
+        }
+        Evaluate {
+            degree,
+            powers,
+            backend,
+        }
+    }
+
+    /// Writes share `i`'s values of `payload` (from a block boundary) into
+    /// `shares[i][..payload.len()]`.
+    fn run(&self, payload: &[u8], coefficients: &[u8], shares: &mut [Zeroizing<Vec<u8>>]) {
+        let mut rows_at = 0;
+        for (number, block) in payload.chunks(BLOCK).enumerate() {
+            let len = block.len();
+            let at = number * BLOCK;
+            let rows = &coefficients[rows_at..rows_at + self.degree * len];
+            for (share, powers) in shares.iter_mut().zip(self.powers.chunks_exact(self.degree)) {
+                let out = &mut share[at..at + len];
+                out.copy_from_slice(block);
+                for (row, &power) in rows.chunks_exact(len).zip(powers) {
+                    self.backend.mul_add(out, row, power);
+                }
+            }
+            rows_at += self.degree * len;
+        }
     }
 }
 
 /// The work done away from the reads and writes: evaluate a split batch (if it has an
 /// evaluator), then feed the lanes marked in `mine` with their bytes of it: lane 0 is the
 /// secret digest (`main`), lane `1 + i` share `i`'s checksum.
-fn process(
-    batch: &mut Batch,
-    evaluator: Option<&mut Evaluator>,
-    lanes: &mut [Sha256],
-    mine: &[bool],
-) {
+fn process(batch: &mut Batch, evaluator: Option<&Evaluate>, lanes: &mut [Sha256], mine: &[bool]) {
     if let (Some(evaluator), true) = (evaluator, batch.eval_len > 0) {
-        let mut replay = Replay {
-            bytes: &batch.coefficients,
-        };
-        evaluate(
-            evaluator,
+        evaluator.run(
             &batch.main[..batch.eval_len],
-            &mut replay,
+            &batch.coefficients,
             &mut batch.others,
         );
     }
@@ -356,7 +348,7 @@ enum Job {
 fn worker(
     mut lanes: Vec<Sha256>,
     mine: Vec<bool>,
-    mut evaluator: Option<Evaluator>,
+    evaluator: Option<Evaluate>,
     jobs: Receiver<Job>,
     done: SyncSender<Batch>,
     digests: SyncSender<Zeroizing<[u8; DIGEST_LEN]>>,
@@ -364,7 +356,7 @@ fn worker(
     for job in jobs {
         match job {
             Job::Process(mut batch) => {
-                process(&mut batch, evaluator.as_mut(), &mut lanes, &mine);
+                process(&mut batch, evaluator.as_ref(), &mut lanes, &mine);
                 if done.send(batch).is_err() {
                     break;
                 }
@@ -409,7 +401,7 @@ struct Pipeline<'scope> {
     spare: VecDeque<Batch>,
     allocated: usize,
     /// The evaluator when evaluation stays on this thread.
-    evaluator: Option<Evaluator>,
+    evaluator: Option<Evaluate>,
     worker: Option<Worker<'scope>>,
 }
 
@@ -421,7 +413,7 @@ impl<'scope> Pipeline<'scope> {
         scope: &'scope thread::Scope<'scope, 'env>,
         lanes: Vec<Sha256>,
         buffer_len: usize,
-        eval: Option<(EvalSpec, usize)>,
+        eval: Option<(Evaluate, usize)>,
         threaded: bool,
         offload: impl Fn(usize) -> bool,
     ) -> Self {
@@ -437,11 +429,10 @@ impl<'scope> Pipeline<'scope> {
             let (digest_tx, digests) = mpsc::sync_channel(1);
             let worker_lanes = lanes.clone();
             let mine = offloaded.clone();
-            let spec = eval.as_ref().map(|(spec, _)| spec.clone());
+            let evaluator = eval.as_ref().map(|(evaluator, _)| evaluator.clone());
             match thread::Builder::new()
                 .name("keysplit-sha256".into())
                 .spawn_scoped(scope, move || {
-                    let evaluator = spec.map(|spec| spec.build());
                     self::worker(worker_lanes, mine, evaluator, job_rx, done_tx, digest_tx)
                 }) {
                 Ok(handle) => {
@@ -457,7 +448,7 @@ impl<'scope> Pipeline<'scope> {
             }
         }
         let evaluator = match (&worker, eval) {
-            (None, Some((spec, _))) => Some(spec.build()),
+            (None, Some((evaluator, _))) => Some(evaluator),
             _ => None,
         };
         let local = offloaded.iter().map(|o| !o).collect();
@@ -504,7 +495,7 @@ impl<'scope> Pipeline<'scope> {
         if self.worker.is_none() {
             process(
                 &mut batch,
-                self.evaluator.as_mut(),
+                self.evaluator.as_ref(),
                 &mut self.lanes,
                 &self.local,
             );
@@ -675,19 +666,14 @@ where
     // Per batch: the secret, one buffer per share and `degree` rows of coefficients.
     let chunk = chunk_len(lanes.len() + degree, tail_start);
     let buffer_len = chunk.max(tail_len);
-    let spec = EvalSpec {
-        xs,
-        threshold,
-        backend,
-        max_block: buffer_len.min(BLOCK),
-    };
+    let evaluator = Evaluate::new(&xs, degree, backend);
 
     thread::scope(|scope| {
         let mut pipeline = Pipeline::new(
             scope,
             lanes,
             buffer_len,
-            Some((spec, degree * buffer_len)),
+            Some((evaluator, degree * buffer_len)),
             payload_len >= THREAD_MIN,
             |_| true,
         );
