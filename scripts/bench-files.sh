@@ -143,6 +143,32 @@ if raw:
     if not same(f"{work}/check.out", secret):
         sys.exit("keysplit split --raw (timed run): shares do not rebuild the secret")
 
+# keysplit's threads, each: the busiest one's CPU time is the wall time the command needs
+# when it has two free cores, whatever the load now (polled every millisecond from
+# /proc/PID/task/*/schedstat, nanoseconds on the CPU; the last millisecond may be missed).
+def threads_cpu(cmd, prepare):
+    prepare()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    seen = {}
+    while proc.poll() is None:
+        for stat in glob.glob(f"/proc/{proc.pid}/task/*/schedstat"):
+            try:
+                with open(stat) as f:
+                    seen[stat] = int(f.read().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass
+        time.sleep(0.001)
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}")
+    return sorted(seen.values(), reverse=True)
+
+busiest = {}
+for name, group, prepare, cmd in cases:
+    if name.startswith("keysplit") and "--raw" not in name:
+        samples = [threads_cpu(cmd, prepare) for _ in range(runs)]
+        busiest[name] = (statistics.median(s[0] for s in samples),
+                         statistics.median(s[1] if len(s) > 1 else 0.0 for s in samples))
+
 med = {name: (statistics.median(w for w, _, _ in r), statistics.median(c for _, c, _ in r),
               max(m for _, _, m in r)) for name, r in results.items()}
 base = {"split": med["gfsplit -n 2 -m 3"], "combine": med["gfcombine (2 shares)"]}
@@ -158,6 +184,13 @@ for name, group, _, _ in cases:
     bw, bc, _ = base[group]
     ratio = "—" if group == "stage" else f"{bw/wall:.2f}x, {bc/max(cpu, 1e-6):.2f}x"
     print(f"| {name} | {wall*1000:.0f} ms | {cpu*1000:.0f} ms | {rss/1024:.1f} MiB | {ratio} |")
+print()
+for name, (first, second) in busiest.items():
+    group = "split" if " split" in name else "combine"
+    bc = base[group][1]
+    print(f"{name}: busiest thread {first*1000:.0f} ms of CPU, the other {second*1000:.0f} ms: "
+          f"with two free cores about {first*1000:.0f} ms, {bc/first:.2f}x the CPU time of "
+          f"{'gfsplit' if group == 'split' else 'gfcombine'} (single-threaded)")
 print()
 print("Round-trip: gfcombine, keysplit combine" + (", keysplit combine --raw" if raw else "")
       + " outputs equal the file (cmp); the last timed split's shares rebuild it.")
