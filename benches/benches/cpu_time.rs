@@ -95,6 +95,22 @@ fn main() {
         measure("keysplit-raw split 32 B 2-of-3", None, || {
             black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng).unwrap());
         });
+        let mut rng12 = ChaCha12Rng::seed_from_u64(1);
+        measure(
+            "keysplit-raw split 32 B 2-of-3 (caller's ChaCha12)",
+            None,
+            || {
+                black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng12).unwrap());
+            },
+        );
+        let mut rng8 = ChaCha8Rng::seed_from_u64(1);
+        measure(
+            "keysplit-raw split 32 B 2-of-3 (caller's ChaCha8)",
+            None,
+            || {
+                black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng8).unwrap());
+            },
+        );
         measure("keysplit-envelope split 32 B 2-of-3", None, || {
             black_box(keysplit::split(black_box(&small), 2, 3, &mut rng).unwrap());
         });
@@ -150,6 +166,42 @@ fn main() {
                 );
             },
         );
+        let mut rng12 = ChaCha12Rng::seed_from_u64(1);
+        measure(
+            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks, caller's ChaCha12",
+            Some(LARGE),
+            || {
+                black_box(
+                    keysplit::stream::split_raw(
+                        &large[..],
+                        LARGE as u64,
+                        2,
+                        &mut sinks,
+                        &mut rng12,
+                        backend,
+                    )
+                    .unwrap(),
+                );
+            },
+        );
+        let mut rng8 = ChaCha8Rng::seed_from_u64(1);
+        measure(
+            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks, caller's ChaCha8",
+            Some(LARGE),
+            || {
+                black_box(
+                    keysplit::stream::split_raw(
+                        &large[..],
+                        LARGE as u64,
+                        2,
+                        &mut sinks,
+                        &mut rng8,
+                        backend,
+                    )
+                    .unwrap(),
+                );
+            },
+        );
         measure(
             "keysplit-raw split 1 MiB 2-of-3 (returns 3 fresh Vecs)",
             Some(LARGE),
@@ -186,15 +238,28 @@ fn main() {
                 black_box(keysplit::combine(black_box(&envelopes[..2])).unwrap());
             },
         );
+        // What a 1 MiB combine is made of: the fused kernel, a zeroed buffer, the wipe.
         let mut out = vec![0u8; LARGE];
         measure(
-            "combine kernel alone: 2 x mul_add over 1 MiB",
+            "  of which: the fused kernel (mul2) over 1 MiB, reused output",
             Some(LARGE),
             || {
-                out.fill(0);
-                backend.mul_add(&mut out, raw[0].as_bytes(), 0x53);
-                backend.mul_add(&mut out, raw[1].as_bytes(), 0xCA);
+                backend.mul2(&mut out, raw[0].as_bytes(), 0x53, raw[1].as_bytes(), 0xCA);
                 black_box(&out);
+            },
+        );
+        measure(
+            "  of which: allocating 1 MiB of zeros and freeing it",
+            Some(LARGE),
+            || {
+                black_box(vec![0u8; LARGE]);
+            },
+        );
+        measure(
+            "  of which: the volatile wipe of 1 MiB",
+            Some(LARGE),
+            || {
+                keysplit::hazmat::wipe(black_box(&mut out));
             },
         );
         let mut peer_rng = ChaCha20Rng::seed_from_u64(1);

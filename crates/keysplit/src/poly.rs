@@ -46,16 +46,50 @@ pub fn check_parameters(threshold: usize, shares: usize) -> Result<(), Error> {
 
 /// Uniform index in `0..m` for `1 <= m <= 255` by rejection sampling of single bytes.
 fn uniform_below<R: CryptoRng + ?Sized>(m: usize, rng: &mut R) -> Result<usize, Error> {
-    let limit = 256 - (256 % m);
+    let m = m.clamp(1, 255);
+    let limit = usize::from(REJECTION_LIMIT[m]);
     for _ in 0..MAX_REJECTIONS {
         let mut byte = [0u8; 1];
         rng.fill_bytes(&mut byte);
         let b = usize::from(byte[0]);
         if b < limit {
-            return Ok(b % m);
+            return Ok(remainder(b, m));
         }
     }
     Err(Error::Rng)
+}
+
+/// `REJECTION_LIMIT[m] = 256 - (256 mod m)`: the bytes below it are accepted when
+/// drawing from `0..m` (a multiple of `m`, so `b mod m` is uniform).
+const REJECTION_LIMIT: [u16; 256] = {
+    let mut limits = [256u16; 256];
+    let mut m = 1;
+    while m < 256 {
+        limits[m] = (256 - 256 % m) as u16;
+        m += 1;
+    }
+    limits
+};
+
+/// `RECIPROCAL[m] = ceil(2^16 / m)`: `b / m = (b * RECIPROCAL[m]) >> 16` exactly for every
+/// byte `b` (the rounding error, below `b / 2^16 < 2^-8`, never reaches the next integer
+/// because `b / m` is at least `1/m > 2^-8` short of it). A division costs more than the
+/// rest of drawing an x-coordinate.
+const RECIPROCAL: [u32; 256] = {
+    let mut reciprocals = [0u32; 256];
+    let mut m = 1;
+    while m < 256 {
+        reciprocals[m] = 65536u32.div_ceil(m as u32);
+        m += 1;
+    }
+    reciprocals
+};
+
+/// `b mod m` for a byte `b` and `1 <= m <= 255`, without a division instruction.
+#[inline]
+fn remainder(b: usize, m: usize) -> usize {
+    let quotient = (b * RECIPROCAL[m] as usize) >> 16;
+    b - quotient * m
 }
 
 /// `n` distinct x-coordinates chosen uniformly from 1..=255 (see the module docs).
@@ -560,6 +594,16 @@ mod tests {
                 assert_ne!(x, 0);
                 assert!(!seen[x as usize], "duplicate x {x} for n={n}");
                 seen[x as usize] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn remainder_without_division_is_exact_for_every_byte_and_modulus() {
+        for (m, &limit) in REJECTION_LIMIT.iter().enumerate().skip(1) {
+            assert_eq!(usize::from(limit), 256 - 256 % m);
+            for b in 0..=255usize {
+                assert_eq!(remainder(b, m), b % m, "{b} mod {m}");
             }
         }
     }
