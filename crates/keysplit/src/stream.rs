@@ -306,8 +306,12 @@ impl Evaluate {
             let rows = &coefficients[rows_at..rows_at + self.degree * len];
             for (share, powers) in shares.iter_mut().zip(self.powers.chunks_exact(self.degree)) {
                 let out = &mut share[at..at + len];
-                out.copy_from_slice(block);
-                for (row, &power) in rows.chunks_exact(len).zip(powers) {
+                let mut terms = rows.chunks_exact(len).zip(powers);
+                // The first term is fused with the copy of the payload: 1*block + x*a_1.
+                if let Some((row, &power)) = terms.next() {
+                    self.backend.mul2(out, block, 1, row, power);
+                }
+                for (row, &power) in terms {
                     self.backend.mul_add(out, row, power);
                 }
             }
@@ -913,15 +917,30 @@ pub fn combine_raw<R: Read + Seek, W: Write>(
             }
         }
         let out = &mut batch.main[..len];
-        out.fill(0);
-        for (values, &w) in batch.others.iter().zip(&weights) {
-            backend.mul_add(out, &values[..len], w);
-        }
+        interpolate(backend, out, &batch.others, &weights);
         output.write_all(out).map_err(StreamError::WriteSecret)?;
         offset += len as u64;
     }
     output.flush().map_err(StreamError::WriteSecret)?;
     Ok(secret_len)
+}
+
+/// `out = sum_i weights[i] * ys[i]` over `out.len()` bytes (at least two `ys`; public
+/// weights): the first two terms in one fused pass, no zeroing first.
+fn interpolate(backend: Backend, out: &mut [u8], ys: &[Zeroizing<Vec<u8>>], weights: &[u8]) {
+    let len = out.len();
+    let mut terms = ys.iter().zip(weights);
+    match (terms.next(), terms.next()) {
+        (Some((y0, &w0)), Some((y1, &w1))) => backend.mul2(out, &y0[..len], w0, &y1[..len], w1),
+        (Some((y0, &w0)), None) => {
+            out.fill(0);
+            backend.mul_add(out, &y0[..len], w0);
+        }
+        _ => out.fill(0),
+    }
+    for (y, &w) in terms {
+        backend.mul_add(out, &y[..len], w);
+    }
 }
 
 /// What a successful streaming combine found.
@@ -1134,16 +1153,10 @@ pub fn combine_with_backend<R: Read, W: Write>(
             }
             let (used, extra) = batch.others.split_at(t);
             let out = &mut batch.main[..len];
-            out.fill(0);
-            for (values, &w) in used.iter().zip(&weights) {
-                backend.mul_add(out, &values[..len], w);
-            }
+            interpolate(backend, out, used, &weights);
             for ((values, w), ok) in extra.iter().zip(&extra_weights).zip(&mut consistent) {
                 let expected = &mut check[..len];
-                expected.fill(0);
-                for (used_values, &weight) in used.iter().zip(w) {
-                    backend.mul_add(expected, &used_values[..len], weight);
-                }
+                interpolate(backend, expected, used, w);
                 *ok &= crate::ct::public_choice(expected.ct_eq(&values[..len]));
             }
             // Split the chunk at the end of the secret: secret bytes go out, digest
