@@ -162,6 +162,10 @@ fn sections() -> Vec<Section> {
         "stream split + stream combine (two blocks)".into(),
         Box::new(stream_round_trip),
     ));
+    list.push((
+        "stream split + stream combine, threaded (1 MiB + 100 B)".into(),
+        Box::new(stream_round_trip_threaded),
+    ));
     list
 }
 
@@ -410,7 +414,16 @@ fn reshare() -> SectionResult {
 
 fn stream_round_trip() -> SectionResult {
     // Two blocks and a straddling digest: 4096 + 100 bytes of secret.
-    let (secret, public) = secret(4196, 13);
+    stream_round_trip_of(4196)
+}
+
+fn stream_round_trip_threaded() -> SectionResult {
+    // From 1 MiB the stream hashes and evaluates on a second thread.
+    stream_round_trip_of((1 << 20) + 100)
+}
+
+fn stream_round_trip_of(len: usize) -> SectionResult {
+    let (secret, public) = secret(len, 13);
     let mut rng = SecretRng::new(13);
     let mut outputs: Vec<Vec<u8>> = vec![Vec::new(); 3];
     keysplit::stream::split(&secret[..], secret.len() as u64, 2, &mut outputs, &mut rng)
