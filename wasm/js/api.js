@@ -92,6 +92,70 @@ export function guarded(call) {
 }
 
 /**
+ * The raw fast paths: the module's `Engine` keeps the CSPRNG state and a staging buffer,
+ * shares are written straight into wasm memory and read straight out of it, one copy each
+ * way, and the module wipes its copies (`engine.wipe()`) before the call returns.
+ */
+function bindRaw(bindings, run) {
+  let engine;
+  let memory;
+  const state = () => {
+    engine ??= new bindings.Engine();
+    memory ??= bindings.wasmMemory();
+    return engine;
+  };
+  return Object.freeze({
+    split: (secret, threshold, shares) =>
+      run(() => {
+        const bytes = toBytes(secret, 'secret');
+        toCount(threshold, 'threshold');
+        toCount(shares, 'shares');
+        const e = state();
+        try {
+          const at = bindings.rawSplitInto(e, bytes, threshold, shares);
+          const stride = bytes.length + 1;
+          // After the call: it may have grown memory, which replaces memory.buffer.
+          const buffer = memory.buffer;
+          const out = new Array(shares);
+          for (let i = 0; i < shares; i++) {
+            out[i] = new Uint8Array(buffer, at + i * stride, stride).slice();
+          }
+          return out;
+        } finally {
+          e.wipe();
+        }
+      }),
+    combine: (shares) =>
+      run(() => {
+        const list = toByteList(shares, 'shares');
+        const lengths = new Uint32Array(list.length);
+        let total = 0;
+        for (let i = 0; i < list.length; i++) {
+          lengths[i] = list[i].length;
+          total += list[i].length;
+        }
+        if (total > 0xffffffff) {
+          throw new KeysplitError('TOO_LARGE', 'shares are too large');
+        }
+        const e = state();
+        try {
+          const ptr = e.stage(total); // first: growing memory replaces memory.buffer
+          const staged = new Uint8Array(memory.buffer, ptr, total);
+          let offset = 0;
+          for (const share of list) {
+            staged.set(share, offset);
+            offset += share.length;
+          }
+          const at = bindings.rawCombineInto(e, lengths);
+          return new Uint8Array(memory.buffer, at, lengths[0] - 1).slice();
+        } finally {
+          e.wipe();
+        }
+      }),
+  });
+}
+
+/**
  * Builds the API over a wasm-bindgen module namespace. `ready()` throws if the module
  * is not instantiated yet (browsers must `await init()` first).
  */
@@ -113,13 +177,7 @@ export function bind(bindings, ready) {
     shareInfo: (share) => run(() => bindings.shareInfo(toBytes(share, 'share'))),
     shareToText: (share) => run(() => bindings.shareToText(toBytes(share, 'share'))),
     shareFromText: (text) => run(() => bindings.shareFromText(toText(text, 'share'))),
-    raw: Object.freeze({
-      split: (secret, threshold, shares) =>
-        run(() =>
-          bindings.rawSplit(toBytes(secret, 'secret'), toCount(threshold, 'threshold'), toCount(shares, 'shares')),
-        ),
-      combine: (shares) => run(() => bindings.rawCombine(toByteList(shares, 'shares'))),
-    }),
+    raw: bindRaw(bindings, run),
     backendName: () => run(() => bindings.backendName()),
     version: () => run(() => bindings.version()),
   };

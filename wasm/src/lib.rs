@@ -23,14 +23,20 @@
 //!   `Error` named `KeysplitError` with the core's stable `code`.
 
 #![no_std]
-#![forbid(unsafe_code)]
+// Unsafe code only where safe code has no equivalent: the ChaCha20 generator's v128 stores.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
+#[cfg(feature = "bench-internals")]
+mod bench_internals;
+mod chacha;
 mod convert;
+mod engine;
 mod shares;
 mod wallet;
 
+pub use engine::{raw_combine_into, raw_split_into, wasm_memory, Engine};
 pub use shares::*;
 pub use wallet::*;

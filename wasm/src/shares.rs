@@ -142,23 +142,28 @@ pub fn share_from_text(share: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
 
 /// Raw shares (`y bytes || x`), byte-compatible with Privy's `shamir-secret-sharing`
 /// and Vault. No integrity: prefer [`split`].
-#[wasm_bindgen(js_name = rawSplit)]
+///
+/// The JS API reaches this through [`crate::raw_split_into`] (fewer crossings); this form
+/// is for Rust callers and the binding tests, and runs the same code.
 pub fn raw_split(secret: &JsValue, threshold: f64, shares: f64) -> Result<Array, JsValue> {
     let secret = bytes(secret, "secret")?;
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
-    let mut rng = keysplit::os_rng().map_err(core_error)?;
-    let made = keysplit::raw::split(&secret, threshold, shares, &mut rng).map_err(core_error)?;
-    Ok(to_js_byte_list(made.iter().map(|s| s.as_bytes())))
+    let flat = crate::Engine::new()
+        .split(&secret, threshold, shares)
+        .map_err(core_error)?;
+    Ok(to_js_byte_list(flat.0.chunks_exact(secret.len() + 1)))
 }
 
 /// Rebuilds a secret from raw shares. Refuses x = 0, duplicate x, unequal lengths and
 /// fewer than two shares; cannot detect too few or foreign shares.
-#[wasm_bindgen(js_name = rawCombine)]
+///
+/// The JS API reaches this through [`crate::raw_combine_into`]; same code.
 pub fn raw_combine(shares: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
     let encoded = byte_list(shares, "shares")?;
-    let secret = keysplit::raw::combine(&encoded).map_err(core_error)?;
-    Ok(to_js_bytes(&secret))
+    let slices: Vec<&[u8]> = encoded.iter().map(|share| &share[..]).collect();
+    let secret = crate::engine::combine(&slices).map_err(core_error)?;
+    Ok(to_js_bytes(&secret.0))
 }
 
 /// Name of the GF(256) backend in use (e.g. `"portable"`).

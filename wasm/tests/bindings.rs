@@ -367,3 +367,73 @@ fn wallet_signs_with_two_shares_and_recovers() {
     let stale = ks::wallet_address(&next_info, &device, &auth, "ethereum", 0.0).unwrap_err();
     assert_eq!(code_of(&stale), "EPOCH_MISMATCH");
 }
+
+#[wasm_bindgen_test]
+fn raw_fast_path_refuses_exactly_like_the_core() {
+    // The raw bindings run their own split/combine (one buffer, bulk wipes); every refusal
+    // must be the core's error, same code and same message, in the same order.
+    let cases: Vec<Vec<Vec<u8>>> = vec![
+        vec![],
+        vec![vec![1, 2]],
+        vec![vec![1, 2], vec![]],
+        vec![vec![1, 2], vec![7]],
+        vec![vec![0]],
+        vec![vec![1, 0], vec![2, 3]],
+        vec![vec![1, 2], vec![2, 0]],
+        vec![vec![1, 2], vec![2, 3, 4]],
+        vec![vec![1, 2, 3], vec![2, 3]],
+        vec![vec![1, 5], vec![2, 5]],
+        vec![vec![1, 5], vec![2, 6], vec![3, 5]],
+        vec![vec![1, 0], vec![2, 0]],
+        vec![vec![1, 9], vec![2, 8, 3]],
+    ];
+    for shares in cases {
+        let js: Vec<JsValue> = shares.iter().map(|s| bytes(s)).collect();
+        let ours = ks::raw_combine(&list(&js)).unwrap_err();
+        let core = keysplit::raw::combine(&shares).unwrap_err();
+        assert_eq!(code_of(&ours), core.code(), "{shares:?}");
+        let message = Reflect::get(&ours, &"message".into()).unwrap().as_string();
+        assert_eq!(message, Some(core.to_string()), "{shares:?}");
+    }
+    for (threshold, count) in [(2.0, 1.0), (1.0, 3.0), (4.0, 3.0), (2.0, 256.0), (0.0, 0.0)] {
+        let ours = ks::raw_split(&bytes(b"abc"), threshold, count).unwrap_err();
+        let core = keysplit::raw::split(
+            b"abc",
+            threshold as usize,
+            count as usize,
+            &mut keysplit::os_rng().unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(code_of(&ours), core.code(), "{threshold} of {count}");
+    }
+    assert_eq!(
+        code_of(&ks::raw_split(&bytes(b""), 2.0, 3.0).unwrap_err()),
+        "EMPTY_SECRET"
+    );
+}
+
+#[wasm_bindgen_test]
+fn raw_fast_path_round_trips_and_agrees_with_the_core() {
+    // Sizes around the 4 KiB block and the 16-byte vector width; every pair of a 2-of-4
+    // and three of a 3-of-5 rebuild the secret, through the core's combine too.
+    for len in [1usize, 15, 16, 17, 4095, 4096, 4097, 10_000] {
+        let secret: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+        for (threshold, count) in [(2usize, 4usize), (3, 5)] {
+            let shares: Vec<Vec<u8>> =
+                items(&ks::raw_split(&bytes(&secret), threshold as f64, count as f64).unwrap())
+                    .iter()
+                    .map(to_vec)
+                    .collect();
+            let mut xs: Vec<u8> = shares.iter().map(|s| s[len]).collect();
+            xs.sort_unstable();
+            xs.dedup();
+            assert_eq!(xs.len(), count, "distinct x");
+            for start in 0..=count - threshold {
+                let chosen = &shares[start..start + threshold];
+                let js: Vec<JsValue> = chosen.iter().map(|s| bytes(s)).collect();
+                assert_eq!(ks::raw_combine(&list(&js)).unwrap().to_vec(), secret);
+                assert_eq!(&keysplit::raw::combine(chosen).unwrap()[..], &secret[..]);
+            }
+        }
+    }
+}
