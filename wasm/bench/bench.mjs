@@ -1,5 +1,6 @@
 // keysplit-wasm vs Privy's shamir-secret-sharing@0.0.4 in one Node process: raw split and
-// combine (2-of-3, the same share format) of 32 B and 1 MiB secrets. Prints medians.
+// combine (2-of-3, the same share format) of 32 B and 1 MiB secrets. Prints medians, the
+// privy/keysplit ratio and, for 1 MiB, keysplit's throughput in secret bytes per second.
 //
 //   bash wasm/scripts/build.sh && node wasm/bench/bench.mjs [--runs N]
 //
@@ -7,7 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import * as privy from 'shamir-secret-sharing';
-import * as keysplit from '../pkg/node.js';
+// KEYSPLIT_PKG: another build of the package (a directory like wasm/pkg) to compare.
+const keysplit = await import(process.env.KEYSPLIT_PKG ? `${process.env.KEYSPLIT_PKG}/node.js` : '../pkg/node.js');
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? null : Number(process.argv[runsArg + 1]);
@@ -34,7 +36,7 @@ const cases = [
 ];
 
 console.log(`keysplit-wasm ${keysplit.version()} (backend ${keysplit.backendName()}) vs shamir-secret-sharing 0.0.4, node ${process.version}`);
-console.log('operation           size    keysplit-wasm   privy          privy/keysplit');
+console.log('operation           size    keysplit-wasm   privy          privy/keysplit  keysplit MB/s');
 for (const { name, size, runs } of cases) {
   const secret = new Uint8Array(randomBytes(size));
   const ours = keysplit.raw.split(secret, 2, 3);
@@ -48,6 +50,8 @@ for (const { name, size, runs } of cases) {
   ];
   for (const [label, k, p] of rows) {
     const ratio = p === null ? '' : `${(p / k).toFixed(1)}x`;
-    console.log(`${label.padEnd(20)}${name.padEnd(8)}${format(k).padEnd(16)}${(p === null ? '-' : format(p)).padEnd(15)}${ratio}`);
+    // Throughput in secret bytes per second (MB = 10^6 bytes), for the large rows.
+    const rate = size >= 1 << 16 ? `${(size / 1e3 / k).toFixed(0)} MB/s` : '';
+    console.log(`${label.padEnd(20)}${name.padEnd(8)}${format(k).padEnd(16)}${(p === null ? '-' : format(p)).padEnd(15)}${ratio.padEnd(16)}${rate}`);
   }
 }
