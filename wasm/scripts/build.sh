@@ -16,7 +16,7 @@ if [ "$installed" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   exit 1
 fi
 
-cargo build -q -p keysplit-wasm --target "$WASM_TARGET" --release
+cargo build -q -p keysplit-wasm --target "$WASM_TARGET" --release "${WASM_CARGO_CONFIG[@]}"
 module="$CARGO_TARGET_DIR/$WASM_TARGET/release/keysplit_wasm.wasm"
 
 out="$WASM_DIR/pkg"
