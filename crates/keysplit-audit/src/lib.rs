@@ -322,6 +322,22 @@ pub fn backend_differential(data: &[u8]) {
         );
         assert_eq!(&dst[skip..], &expected[..], "{} differs", backend.name());
     }
+    // The fused kernel: dst = a*dst_bytes ^ c*src_bytes (a = 1 when offset is even, as in
+    // split), overwriting dst; and the backends' inverse of a public value.
+    let a = if offset % 2 == 0 { 1 } else { offset };
+    let fused: Vec<u8> = dst_bytes[skip..]
+        .iter()
+        .zip(&src_bytes[skip..])
+        .map(|(&d, &s)| field::mul(a, d) ^ field::mul(c, s))
+        .collect();
+    for backend in Backend::available() {
+        let mut dst = vec![0x5Au8; fused.len()];
+        backend.mul2(&mut dst, &dst_bytes[skip..], a, &src_bytes[skip..], c);
+        assert_eq!(dst, fused, "{} mul2 differs", backend.name());
+        if let Some(inverse) = backend.inverse_of_public(c) {
+            assert_eq!(inverse, field::inv(c), "{} inverse of {c}", backend.name());
+        }
+    }
 }
 
 /// Reshare an arbitrary list of envelopes: if it succeeds, the new shares rebuild what
