@@ -518,24 +518,43 @@ pub mod public {
     }
 }
 
-/// `out ^= sum_i weights[i] * ys[i]` over the first `out.len()` bytes of each `ys[i]`.
-pub fn interpolate_into(out: &mut [u8], ys: &[&[u8]], weights: &[u8], backend: Backend) {
-    for (y, &w) in ys.iter().zip(weights) {
-        backend.mul_add(out, y, w);
-    }
-}
-
 /// `out = sum_i weights[i] * ys[i]` (overwriting `out`), the first two terms in one pass.
 pub fn interpolate(out: &mut [u8], ys: &[&[u8]], weights: &[u8], backend: Backend) {
-    match (ys, weights) {
-        ([y0, y1, rest_ys @ ..], [w0, w1, rest_weights @ ..]) => {
-            backend.mul2(out, y0, *w0, y1, *w1);
-            interpolate_into(out, rest_ys, rest_weights, backend);
+    interpolate_with(out, weights, |i| ys.get(i).copied().unwrap_or(&[]), backend);
+}
+
+/// Bytes of the output a combine finishes before moving on: with three or more shares,
+/// every share's pass over a chunk finds the chunk still in L1 (a 1 MiB secret does not
+/// fit in L2).
+const INTERPOLATE_CHUNK: usize = 16 * 1024;
+
+/// [`interpolate`] with share `i`'s values given by `y(i)` (for `i < weights.len()`, at
+/// least `out.len()` bytes each), chunk by chunk.
+pub fn interpolate_with<'a>(
+    out: &mut [u8],
+    weights: &[u8],
+    y: impl Fn(usize) -> &'a [u8],
+    backend: Backend,
+) {
+    let chunk = |i: usize, at: usize, len: usize| y(i).get(at..at + len).unwrap_or(&[]);
+    let mut at = 0;
+    for out in out.chunks_mut(INTERPOLATE_CHUNK) {
+        let len = out.len();
+        match weights {
+            [w0, w1, rest @ ..] => {
+                backend.mul2(out, chunk(0, at, len), *w0, chunk(1, at, len), *w1);
+                for (i, &w) in rest.iter().enumerate() {
+                    backend.mul_add(out, chunk(i + 2, at, len), w);
+                }
+            }
+            _ => {
+                out.fill(0);
+                for (i, &w) in weights.iter().enumerate() {
+                    backend.mul_add(out, chunk(i, at, len), w);
+                }
+            }
         }
-        _ => {
-            out.fill(0);
-            interpolate_into(out, ys, weights, backend);
-        }
+        at += len;
     }
 }
 
@@ -657,6 +676,34 @@ mod tests {
         }
         let all: Vec<u8> = (1..=255).collect();
         assert_eq!(lagrange_weights(&all, 0), lagrange_reference(&all, 0));
+    }
+
+    #[test]
+    fn chunked_interpolation_matches_the_scalar_sum_for_every_share_count() {
+        use rand_core::{Rng, SeedableRng};
+        let mut rng = chacha20::ChaCha20Rng::seed_from_u64(9);
+        let len = 2 * INTERPOLATE_CHUNK + 333; // two full chunks and a short one
+        for k in [1usize, 2, 3, 5] {
+            let ys: Vec<Vec<u8>> = (0..k)
+                .map(|_| {
+                    let mut y = vec![0u8; len];
+                    rng.fill_bytes(&mut y);
+                    y
+                })
+                .collect();
+            let weights: Vec<u8> = (0..k)
+                .map(|i| 0x53u8.wrapping_add((i as u8).wrapping_mul(77)))
+                .collect();
+            let expected: Vec<u8> = (0..len)
+                .map(|at| (0..k).fold(0, |sum, i| sum ^ field::mul(weights[i], ys[i][at])))
+                .collect();
+            for backend in Backend::available() {
+                let mut out = vec![0xEEu8; len];
+                let slices: Vec<&[u8]> = ys.iter().map(|y| &y[..]).collect();
+                interpolate(&mut out, &slices, &weights, backend);
+                assert_eq!(out, expected, "k={k} backend {}", backend.name());
+            }
+        }
     }
 
     #[test]

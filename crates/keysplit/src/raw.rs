@@ -148,16 +148,7 @@ fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
     poly::lagrange_weights_into(xs, 0, weights, backend);
     let mut secret = SecretBytes::zeroed(len);
     let y = |i: usize| shares.get(i).map_or(&[][..], |s| &s.as_ref()[..len]);
-    backend.mul2(
-        &mut secret,
-        y(0),
-        weights.first().copied().unwrap_or(0),
-        y(1),
-        weights.get(1).copied().unwrap_or(0),
-    );
-    for (i, &weight) in weights.iter().enumerate().skip(2) {
-        backend.mul_add(&mut secret, y(i), weight);
-    }
+    poly::interpolate_with(&mut secret, weights, y, backend);
     Ok(secret)
 }
 
