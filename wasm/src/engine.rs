@@ -228,8 +228,13 @@ impl Engine {
                 .zip(powers.chunks_exact(degree))
             {
                 let dst = &mut share[at..at + block];
-                dst.copy_from_slice(source);
-                for (row, &power) in rows.chunks_exact(block).zip(share_powers) {
+                // secret + x * a_1 in one fused pass where the backend has one, then
+                // the higher powers.
+                let mut terms = rows.chunks_exact(block).zip(share_powers);
+                if let Some((row, &power)) = terms.next() {
+                    backend.mul2(dst, source, 1, row, power);
+                }
+                for (row, &power) in terms {
                     backend.mul_add(dst, row, power);
                 }
             }
@@ -341,8 +346,14 @@ pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, Error> {
     let len = expected - 1;
     let mut secret = Wiped(vec![0u8; len]);
     let backend = Backend::detect();
-    for (share, &weight) in shares.iter().zip(&lagrange_weights(&xs, 0)) {
-        backend.mul_add(&mut secret.0, &share[..len], weight);
+    let weights = lagrange_weights(&xs, 0);
+    // The first two terms in one fused pass where the backend has one, then the others.
+    // (At least two shares of `expected >= 2` bytes each, checked above.)
+    if let ([a, b, rest @ ..], [wa, wb, rest_weights @ ..]) = (shares, &weights[..]) {
+        backend.mul2(&mut secret.0, a, *wa, b, *wb);
+        for (share, &weight) in rest.iter().zip(rest_weights) {
+            backend.mul_add(&mut secret.0, share, weight);
+        }
     }
     Ok(secret)
 }
