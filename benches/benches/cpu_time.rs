@@ -75,6 +75,59 @@ fn secret(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// keysplit's raw split with the caller's ChaCha20 (the default generator), ChaCha12 and
+/// ChaCha8: the RNG is what bounds large splits. Large secrets are streamed into sinks
+/// (the engine without fresh output buffers and their page faults).
+fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Backend) {
+    fn rows<R: rand_core::CryptoRng>(
+        name: &str,
+        mut rng: R,
+        secret: &[u8],
+        size: &str,
+        bytes: Option<usize>,
+        backend: Backend,
+    ) {
+        let mut sinks = [std::io::sink(), std::io::sink(), std::io::sink()];
+        let label = format!("keysplit-raw split {size} 2-of-3, caller's {name}");
+        if bytes.is_some() {
+            measure(&format!("{label}, streamed to sinks"), bytes, || {
+                let len = secret.len() as u64;
+                let out =
+                    keysplit::stream::split_raw(secret, len, 2, &mut sinks, &mut rng, backend);
+                black_box(out.unwrap());
+            });
+        } else {
+            measure(&label, bytes, || {
+                black_box(keysplit::raw::split(black_box(secret), 2, 3, &mut rng).unwrap());
+            });
+        }
+    }
+    rows(
+        "ChaCha20",
+        ChaCha20Rng::seed_from_u64(1),
+        secret,
+        size,
+        bytes,
+        backend,
+    );
+    rows(
+        "ChaCha12",
+        ChaCha12Rng::seed_from_u64(1),
+        secret,
+        size,
+        bytes,
+        backend,
+    );
+    rows(
+        "ChaCha8",
+        ChaCha8Rng::seed_from_u64(1),
+        secret,
+        size,
+        bytes,
+        backend,
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -92,25 +145,7 @@ fn main() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 
     if wanted("split 32 B") {
-        measure("keysplit-raw split 32 B 2-of-3", None, || {
-            black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng).unwrap());
-        });
-        let mut rng12 = ChaCha12Rng::seed_from_u64(1);
-        measure(
-            "keysplit-raw split 32 B 2-of-3 (caller's ChaCha12)",
-            None,
-            || {
-                black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng12).unwrap());
-            },
-        );
-        let mut rng8 = ChaCha8Rng::seed_from_u64(1);
-        measure(
-            "keysplit-raw split 32 B 2-of-3 (caller's ChaCha8)",
-            None,
-            || {
-                black_box(keysplit::raw::split(black_box(&small), 2, 3, &mut rng8).unwrap());
-            },
-        );
+        raw_split_rows(&small, "32 B", None, backend);
         measure("keysplit-envelope split 32 B 2-of-3", None, || {
             black_box(keysplit::split(black_box(&small), 2, 3, &mut rng).unwrap());
         });
@@ -149,59 +184,7 @@ fn main() {
     }
     if wanted("1 MiB") {
         let mut sinks = [std::io::sink(), std::io::sink(), std::io::sink()];
-        measure(
-            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks",
-            Some(LARGE),
-            || {
-                black_box(
-                    keysplit::stream::split_raw(
-                        &large[..],
-                        LARGE as u64,
-                        2,
-                        &mut sinks,
-                        &mut rng,
-                        backend,
-                    )
-                    .unwrap(),
-                );
-            },
-        );
-        let mut rng12 = ChaCha12Rng::seed_from_u64(1);
-        measure(
-            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks, caller's ChaCha12",
-            Some(LARGE),
-            || {
-                black_box(
-                    keysplit::stream::split_raw(
-                        &large[..],
-                        LARGE as u64,
-                        2,
-                        &mut sinks,
-                        &mut rng12,
-                        backend,
-                    )
-                    .unwrap(),
-                );
-            },
-        );
-        let mut rng8 = ChaCha8Rng::seed_from_u64(1);
-        measure(
-            "keysplit-raw split 1 MiB 2-of-3, streamed to sinks, caller's ChaCha8",
-            Some(LARGE),
-            || {
-                black_box(
-                    keysplit::stream::split_raw(
-                        &large[..],
-                        LARGE as u64,
-                        2,
-                        &mut sinks,
-                        &mut rng8,
-                        backend,
-                    )
-                    .unwrap(),
-                );
-            },
-        );
+        raw_split_rows(&large, "1 MiB", Some(LARGE), backend);
         measure(
             "keysplit-raw split 1 MiB 2-of-3 (returns 3 fresh Vecs)",
             Some(LARGE),
