@@ -222,8 +222,8 @@ pub fn blocks4(key: &[u32; 8], counter: u64, nonce: [u32; 2], out: &mut [u8; BAT
 }
 
 /// A ChaCha20 keystream used as a byte generator: key from the caller (the OS CSPRNG),
-/// nonce 0, counter from 0. Its key and unread bytes are wiped on [`Stream::rekey`] and
-/// on drop.
+/// nonce 0, counter from 0, re-keyed from its own output after every operation
+/// ([`Stream::rekey`]). Wiped on drop.
 pub struct Stream {
     key: [u32; 8],
     counter: u64,
@@ -275,20 +275,26 @@ impl Stream {
             let n = out.len().min(BATCH - self.used);
             let (head, rest) = out.split_at_mut(n);
             head.copy_from_slice(&self.buffer[self.used..self.used + n]);
-            // Handed-out bytes are not kept.
-            crate::engine::wipe(&mut self.buffer[self.used..self.used + n]);
+            // Handed-out bytes are wiped by `rekey`, at the end of the caller's operation.
             self.used += n;
             out = rest;
         }
     }
 
-    /// Fast key erasure: the next 32 keystream bytes (never handed out) become the key,
-    /// and everything else is wiped, so this state cannot reproduce earlier output.
+    /// Fast key erasure, at the end of every operation: the next 32 keystream bytes
+    /// (never handed out) become the key and every byte already handed out is wiped, so
+    /// this state cannot reproduce earlier output. The unread rest of the current batch
+    /// stays as the start of the future output.
     pub fn rekey(&mut self) {
         let mut seed = [0u8; 32];
         self.fill(&mut seed);
-        self.set_key(&seed);
+        for (word, bytes) in self.key.iter_mut().zip(seed.chunks_exact(4)) {
+            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
+        self.counter = 0;
         crate::engine::wipe(&mut seed);
+        let used = self.used.min(BATCH);
+        crate::engine::wipe(&mut self.buffer[..used]);
     }
 
     /// Replaces the key with `seed` mixed with 32 bytes of this stream (XOR), so that a
@@ -444,10 +450,12 @@ mod tests {
         }
         assert_eq!(at, 1000);
         assert_eq!(whole, pieces);
-        // Rekeying changes the stream and never repeats the bytes just handed out.
-        let mut next = [0u8; 64];
+        // Rekeying wipes what was handed out, and the stream goes on with new bytes.
         stream.rekey();
+        assert!(stream.buffer[..stream.used].iter().all(|&b| b == 0));
+        let mut next = [0u8; 64];
         stream.fill(&mut next);
         assert_ne!(next[..], whole[..64]);
+        assert!(!whole.windows(64).any(|w| w == next));
     }
 }
