@@ -210,6 +210,7 @@ impl Evaluator {
 
     /// For a block of at most `max_block` payload bytes, draws fresh coefficients and
     /// writes share `i`'s values for the block into `outputs[i][at..at + block.len()]`.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the streaming module's
     pub fn eval_block<R: CryptoRng + ?Sized>(
         &mut self,
         block: &[u8],
