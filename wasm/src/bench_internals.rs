@@ -114,7 +114,8 @@ pub fn bench_engine_split(n: u32, reps: u32) -> u32 {
     let mut engine = crate::Engine::new();
     let mut acc = 0;
     for _ in 0..reps {
-        acc += engine.split(&secret, 2, 3).unwrap().0.len() as u32;
+        acc += engine.split(&secret, 2, 3).unwrap().len() as u32;
+        engine.wipe();
     }
     acc
 }

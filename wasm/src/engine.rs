@@ -53,6 +53,30 @@ impl Drop for Wiped {
     }
 }
 
+/// Makes `buffer` `len` zero bytes, reusing its allocation when it is large enough.
+fn reuse(buffer: &mut Wiped, len: usize) {
+    wipe(&mut buffer.0);
+    if buffer.0.capacity() >= len {
+        buffer.0.clear();
+        buffer.0.resize(len, 0);
+    } else {
+        *buffer = Wiped(vec![0u8; len]); // the old one is wiped when dropped
+    }
+}
+
+/// Wipes `buffer`; keeps small allocations for the next call, frees large ones.
+fn release(buffer: &mut Wiped) {
+    wipe(&mut buffer.0);
+    if buffer.0.capacity() > KEEP {
+        *buffer = Wiped(Vec::new());
+    } else {
+        buffer.0.clear();
+    }
+}
+
+/// Buffers up to this size stay allocated (wiped) between calls.
+const KEEP: usize = 64 << 10;
+
 /// Calls between fresh OS seeds, at most.
 const RESEED_CALLS: u32 = 64;
 /// Secret bytes processed between fresh OS seeds, at most; a call with at least
@@ -64,11 +88,10 @@ const RESEED_EACH_CALL: usize = 64 << 10;
 /// ChaCha20 stream and the staging buffer for shares.
 #[wasm_bindgen]
 pub struct Engine {
-    stream: Option<Stream>,
-    calls: u32,
-    bytes: usize,
+    rng: Reseeding,
     stage: Wiped,
     out: Wiped,
+    coefficients: Wiped,
 }
 
 impl Default for Engine {
@@ -83,17 +106,20 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
         Engine {
-            stream: None,
-            calls: 0,
-            bytes: 0,
+            rng: Reseeding {
+                stream: None,
+                calls: 0,
+                bytes: 0,
+            },
             stage: Wiped(Vec::new()),
             out: Wiped(Vec::new()),
+            coefficients: Wiped(Vec::new()),
         }
     }
 
     /// Wipes the output and staging buffers (call it once the output has been read).
     pub fn wipe(&mut self) {
-        self.out = Wiped(Vec::new()); // the old buffer is wiped when dropped
+        release(&mut self.out);
         wipe(&mut self.stage.0);
     }
 
@@ -101,15 +127,7 @@ impl Engine {
     /// module's memory (the JS wrapper writes the shares there; read it again after this
     /// call, since growing memory replaces `memory.buffer`).
     pub fn stage(&mut self, len: u32) -> u32 {
-        let len = len as usize;
-        wipe(&mut self.stage.0);
-        if self.stage.0.capacity() >= len {
-            self.stage.0.resize(len, 0);
-            self.stage.0.truncate(len);
-        } else {
-            // The old buffer is wiped when dropped here.
-            self.stage = Wiped(vec![0u8; len]);
-        }
+        reuse(&mut self.stage, len as usize);
         self.stage.0.as_ptr() as u32
     }
 }
@@ -133,7 +151,7 @@ pub fn raw_split_into(
     let secret = Wiped(secret);
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
-    engine.out = engine
+    engine
         .split(&secret.0, threshold, shares)
         .map_err(core_error)?;
     Ok(engine.out.0.as_ptr() as u32)
@@ -151,7 +169,14 @@ pub fn raw_combine_into(engine: &mut Engine, lengths: &[u32]) -> Result<u32, JsV
     Ok(engine.out.0.as_ptr() as u32)
 }
 
-impl Engine {
+/// The ChaCha20 stream and its reseeding counters.
+struct Reseeding {
+    stream: Option<Stream>,
+    calls: u32,
+    bytes: usize,
+}
+
+impl Reseeding {
     /// The stream for a call on `work` secret bytes, reseeded from the OS as the module
     /// docs say.
     fn stream(&mut self, work: usize) -> Result<&mut Stream, Error> {
@@ -177,14 +202,16 @@ impl Engine {
         self.bytes = self.bytes.saturating_add(work);
         self.stream.as_mut().ok_or(Error::Rng)
     }
+}
 
-    /// `keysplit::raw::split`, into one buffer of `shares * (len + 1)` bytes.
+impl Engine {
+    /// `keysplit::raw::split` into the output buffer: `shares * (len + 1)` bytes.
     pub(crate) fn split(
         &mut self,
         secret: &[u8],
         threshold: usize,
         shares: usize,
-    ) -> Result<Wiped, Error> {
+    ) -> Result<&[u8], Error> {
         // The core's checks, in the core's order (`poly::check_parameters`, then `raw`).
         if !(2..=255).contains(&shares) {
             return Err(Error::InvalidShareCount { shares });
@@ -198,13 +225,13 @@ impl Engine {
         let len = secret.len();
         let stride = len.checked_add(1).ok_or(Error::TooLarge)?;
         let total = stride.checked_mul(shares).ok_or(Error::TooLarge)?;
-        let mut out = Wiped(vec![0u8; total]);
         let degree = threshold - 1;
-        let mut coefficients = Wiped(vec![0u8; degree * len.min(BLOCK)]);
         let backend = Backend::detect();
-
-        let stream = self.stream(len)?;
-        let xs = random_xs(shares, stream)?;
+        reuse(&mut self.out, total);
+        reuse(&mut self.coefficients, degree * len.min(BLOCK));
+        let stream = self.rng.stream(len)?;
+        let mut pool = [0u8; 255];
+        let xs = random_xs(shares, stream, &mut pool)?;
         // powers[i * degree + j - 1] = x_i^j (public).
         let mut powers = vec![0u8; shares * degree];
         for (&x, row) in xs.iter().zip(powers.chunks_exact_mut(degree)) {
@@ -220,9 +247,10 @@ impl Engine {
         while at < len {
             let block = BLOCK.min(len - at);
             let source = &secret[at..at + block];
-            let rows = &mut coefficients.0[..degree * block];
+            let rows = &mut self.coefficients.0[..degree * block];
             stream.fill(rows);
-            for (share, share_powers) in out
+            for (share, share_powers) in self
+                .out
                 .0
                 .chunks_exact_mut(stride)
                 .zip(powers.chunks_exact(degree))
@@ -240,11 +268,12 @@ impl Engine {
             }
             at += block;
         }
-        for (share, &x) in out.0.chunks_exact_mut(stride).zip(&xs) {
+        for (share, &x) in self.out.0.chunks_exact_mut(stride).zip(xs) {
             share[len] = x;
         }
         stream.rekey();
-        Ok(out)
+        release(&mut self.coefficients);
+        Ok(&self.out.0)
     }
 
     fn combine_staged(&mut self, lengths: &[u32]) -> Result<Wiped, JsValue> {
@@ -271,10 +300,16 @@ impl Engine {
 
 /// `keysplit::hazmat::random_xs` on the stream: `n` distinct x-coordinates, uniform over
 /// 1..=255 (partial Fisher–Yates, each index rejection-sampled from single bytes).
-fn random_xs(n: usize, stream: &mut Stream) -> Result<Vec<u8>, Error> {
-    let mut pool: [u8; 255] = core::array::from_fn(|i| (i + 1) as u8);
-    let mut xs = Vec::with_capacity(n);
-    for i in 0..n.min(255) {
+fn random_xs<'a>(
+    n: usize,
+    stream: &mut Stream,
+    pool: &'a mut [u8; 255],
+) -> Result<&'a [u8], Error> {
+    for (i, slot) in pool.iter_mut().enumerate() {
+        *slot = (i + 1) as u8;
+    }
+    let n = n.min(255);
+    for i in 0..n {
         let m = 255 - i;
         let limit = 256 - (256 % m);
         let mut index = None;
@@ -288,9 +323,9 @@ fn random_xs(n: usize, stream: &mut Stream) -> Result<Vec<u8>, Error> {
         }
         let j = i + index.ok_or(Error::Rng)?;
         pool.swap(i, j);
-        xs.push(pool[i]);
     }
-    Ok(xs)
+    // x_i is pool[i] after step i, and later steps only swap positions after i.
+    Ok(&pool[..n])
 }
 
 /// `keysplit::raw::combine` into a [`Wiped`] buffer: the same refusals in the same order

@@ -149,10 +149,11 @@ pub fn raw_split(secret: &JsValue, threshold: f64, shares: f64) -> Result<Array,
     let secret = bytes(secret, "secret")?;
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
-    let flat = crate::Engine::new()
+    let mut engine = crate::Engine::new();
+    let flat = engine
         .split(&secret, threshold, shares)
         .map_err(core_error)?;
-    Ok(to_js_byte_list(flat.0.chunks_exact(secret.len() + 1)))
+    Ok(to_js_byte_list(flat.chunks_exact(secret.len() + 1)))
 }
 
 /// Rebuilds a secret from raw shares. Refuses x = 0, duplicate x, unequal lengths and
