@@ -92,6 +92,8 @@ pub struct Engine {
     stage: Wiped,
     out: Wiped,
     coefficients: Wiped,
+    /// x-coordinate powers (public), kept between calls.
+    powers: Vec<u8>,
 }
 
 impl Default for Engine {
@@ -114,6 +116,7 @@ impl Engine {
             stage: Wiped(Vec::new()),
             out: Wiped(Vec::new()),
             coefficients: Wiped(Vec::new()),
+            powers: Vec::new(),
         }
     }
 
@@ -233,7 +236,9 @@ impl Engine {
         let mut pool = [0u8; 255];
         let xs = random_xs(shares, stream, &mut pool)?;
         // powers[i * degree + j - 1] = x_i^j (public).
-        let mut powers = vec![0u8; shares * degree];
+        let powers = &mut self.powers;
+        powers.clear();
+        powers.resize(shares * degree, 0);
         for (&x, row) in xs.iter().zip(powers.chunks_exact_mut(degree)) {
             let mut power = 1u8;
             for slot in row {
