@@ -21,11 +21,10 @@ export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 export CARGO_PROFILE_RELEASE_PANIC=abort
 export CARGO_PROFILE_RELEASE_DEBUG=false
-# Except the core crate, at opt-level "s": the simd128 field kernel (Backend::mul_add) runs
-# at ~0.5-0.9 GB/s per pass at "z" and ~7.5 GB/s at "s" (1 MiB raw combine ~8 ms -> ~1 ms)
-# for ~1.9 KB more gzipped. Generic code is compiled in the crate that instantiates it, so
-# this does not reach ChaCha20Rng's rounds (see src/chacha.rs).
-WASM_CARGO_CONFIG=(--config 'profile.release.package.keysplit.opt-level="s"')
+# Everything at "z", the core crate included: its simd128 kernels index by position (no
+# iterator adapters left un-inlined at "z"), which keeps them as fast as at "s". Extra
+# cargo arguments for the build would go here.
+WASM_CARGO_CONFIG=()
 
 # wasm-opt must be told which post-MVP features the module may use.
 WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int

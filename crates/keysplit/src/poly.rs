@@ -47,7 +47,7 @@ pub fn check_parameters(threshold: usize, shares: usize) -> Result<(), Error> {
 /// Uniform index in `0..m` for `1 <= m <= 255` by rejection sampling of single bytes.
 fn uniform_below<R: CryptoRng + ?Sized>(m: usize, rng: &mut R) -> Result<usize, Error> {
     let m = m.clamp(1, 255);
-    let limit = usize::from(REJECTION_LIMIT[m]);
+    let limit = rejection_limit(m);
     for _ in 0..MAX_REJECTIONS {
         let mut byte = [0u8; 1];
         rng.fill_bytes(&mut byte);
@@ -59,8 +59,30 @@ fn uniform_below<R: CryptoRng + ?Sized>(m: usize, rng: &mut R) -> Result<usize, 
     Err(Error::Rng)
 }
 
-/// `REJECTION_LIMIT[m] = 256 - (256 mod m)`: the bytes below it are accepted when
-/// drawing from `0..m` (a multiple of `m`, so `b mod m` is uniform).
+/// `256 - (256 mod m)`: the bytes below it are accepted when drawing from `0..m` (a
+/// multiple of `m`, so `b mod m` is uniform).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline]
+fn rejection_limit(m: usize) -> usize {
+    usize::from(REJECTION_LIMIT[m])
+}
+
+/// On wasm32, where the module size is budgeted, the divisions instead of the tables.
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn rejection_limit(m: usize) -> usize {
+    256 - 256 % m
+}
+
+/// `b mod m` for a byte `b` and `1 <= m <= 255`.
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn remainder(b: usize, m: usize) -> usize {
+    b % m
+}
+
+/// `REJECTION_LIMIT[m] = 256 - (256 mod m)`, see [`rejection_limit`].
+#[cfg(not(target_arch = "wasm32"))]
 const REJECTION_LIMIT: [u16; 256] = {
     let mut limits = [256u16; 256];
     let mut m = 1;
@@ -75,6 +97,7 @@ const REJECTION_LIMIT: [u16; 256] = {
 /// byte `b` (the rounding error, below `b / 2^16 < 2^-8`, never reaches the next integer
 /// because `b / m` is at least `1/m > 2^-8` short of it). A division costs more than the
 /// rest of drawing an x-coordinate.
+#[cfg(not(target_arch = "wasm32"))]
 const RECIPROCAL: [u32; 256] = {
     let mut reciprocals = [0u32; 256];
     let mut m = 1;
@@ -86,6 +109,7 @@ const RECIPROCAL: [u32; 256] = {
 };
 
 /// `b mod m` for a byte `b` and `1 <= m <= 255`, without a division instruction.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline]
 fn remainder(b: usize, m: usize) -> usize {
     let quotient = (b * RECIPROCAL[m] as usize) >> 16;
@@ -129,7 +153,7 @@ pub struct Evaluator {
     /// Coefficients for the current block; wiped on drop and overwritten every block.
     /// Sized for the largest block actually evaluated, so a 32-byte secret does not pay
     /// for (or wipe) a 4 KiB-per-coefficient buffer.
-    coefficients: SmallSecret<128>,
+    coefficients: SmallSecret<64>,
     /// Length of the block whose coefficients were drawn last.
     drawn: usize,
     backend: Backend,
@@ -257,7 +281,8 @@ pub fn split_parts<R: CryptoRng + ?Sized, S: ShareValues>(
     if degree == 0 {
         return; // threshold below 2: nothing is written (see `Evaluator::evaluate`)
     }
-    if total * degree <= SMALL {
+    // (Not on wasm32, where the module size is budgeted: one code path there.)
+    if total * degree <= SMALL && cfg!(not(target_arch = "wasm32")) {
         return split_small(parts, total, xs, degree, rng, outputs, backend);
     }
     let mut evaluator = Evaluator::new(xs, threshold, backend, total);
@@ -386,6 +411,21 @@ pub fn lagrange_weights(xs: &[u8], at: u8) -> Vec<u8> {
 pub fn lagrange_weights_into(xs: &[u8], at: u8, weights: &mut [u8], backend: Backend) {
     let k = xs.len().min(weights.len()).min(255);
     let (xs, weights) = (&xs[..k], &mut weights[..k]);
+    if cfg!(target_arch = "wasm32") {
+        // Where the module size is budgeted: the textbook formula, one inversion per weight
+        // (the same weights; combines in the browser are of a few shares).
+        for (i, (&xi, weight)) in xs.iter().zip(weights.iter_mut()).enumerate() {
+            let (mut numerator, mut denominator) = (1u8, 1u8);
+            for (j, &xj) in xs.iter().enumerate() {
+                if i != j {
+                    numerator = public::mul(numerator, at ^ xj);
+                    denominator = public::mul(denominator, xi ^ xj);
+                }
+            }
+            *weight = public::mul(numerator, public::inv(denominator));
+        }
+        return;
+    }
     // Scratch on the stack, sized for the usual few shares when that is enough.
     if k <= 17 {
         weights_with_scratch::<16>(xs, at, weights, backend);
@@ -620,8 +660,8 @@ mod tests {
 
     #[test]
     fn remainder_without_division_is_exact_for_every_byte_and_modulus() {
-        for (m, &limit) in REJECTION_LIMIT.iter().enumerate().skip(1) {
-            assert_eq!(usize::from(limit), 256 - 256 % m);
+        for m in 1..=255usize {
+            assert_eq!(rejection_limit(m), 256 - 256 % m);
             for b in 0..=255usize {
                 assert_eq!(remainder(b, m), b % m, "{b} mod {m}");
             }

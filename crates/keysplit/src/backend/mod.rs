@@ -177,7 +177,10 @@ impl Backend {
         let len = dst.len().min(src_a.len()).min(src_b.len());
         let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
         match self.0 {
-            Kind::Portable => portable::mul2(dst, src_a, a, src_b, b),
+            // (On wasm32, whose module size is budgeted, portable uses the two passes.)
+            Kind::Portable if cfg!(not(target_arch = "wasm32")) => {
+                portable::mul2(dst, src_a, a, src_b, b)
+            }
             // See `mul_add` for why calling the checked entry point is sound. CPUs with
             // AVX-512 or GFNI have AVX2 too, but that is checked rather than assumed.
             #[cfg(target_arch = "x86_64")]
@@ -186,6 +189,8 @@ impl Backend {
             Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => {
                 avx2::mul2_checked(dst, src_a, a, src_b, b)
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kind::Simd128 => wasm32_simd::mul2(dst, src_a, a, src_b, b),
             // Backends without a fused kernel: the same result in two passes.
             #[allow(unreachable_patterns)] // every kind may have a fused kernel somewhere
             _ => {

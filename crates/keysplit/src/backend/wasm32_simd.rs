@@ -7,10 +7,9 @@
 //! when the crate is built with `-C target-feature=+simd128`.
 
 use core::arch::wasm32::{
-    u8x16_shr, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_load, v128_store, v128_xor,
+    u8x16, u8x16_eq, u8x16_shr, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_load, v128_store,
+    v128_xor,
 };
-
-use super::nibble_tables;
 
 const LANES: usize = 16;
 
@@ -24,40 +23,103 @@ fn product(source: v128, low: v128, high: v128) -> v128 {
     )
 }
 
+/// The two 16-entry nibble tables of the public constant `c` (`c * n` and `c * (n << 4)`),
+/// computed in registers: `c * n` is the XOR of `c * x^i` over the set bits `i` of `n`.
+/// The x86 backends read them from the 8 KiB static `NIBBLE_TABLES`; here the module's
+/// size is budgeted, and this costs a few dozen vector operations per call.
+#[inline(always)]
+fn tables(c: u8) -> (v128, v128) {
+    let nibbles = u8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let one = u8x16_splat(1);
+    let (mut low, mut high) = (u8x16_splat(0), u8x16_splat(0));
+    let mut power = c; // c * x^i
+    for i in 0..8u32 {
+        // 0xFF in the lanes whose nibble has bit i % 4 set: a mask, not a branch.
+        let selected = u8x16_eq(v128_and(u8x16_shr(nibbles, i % 4), one), one);
+        let term = v128_and(selected, u8x16_splat(power));
+        if i < 4 {
+            low = v128_xor(low, term);
+        } else {
+            high = v128_xor(high, term);
+        }
+        power = crate::field::xtime(power);
+    }
+    (low, high)
+}
+
+/// The 16 bytes at `at` (`at + 16 <= bytes.len()`, checked).
+#[inline(always)]
+fn load(bytes: &[u8], at: usize) -> v128 {
+    let lane = &bytes[at..at + LANES];
+    // SAFETY: `lane` is exactly 16 readable bytes; v128_load has no alignment requirement.
+    unsafe { v128_load(lane.as_ptr().cast()) }
+}
+
+/// Stores `value` into the 16 bytes at `at` (`at + 16 <= bytes.len()`, checked).
+#[inline(always)]
+fn store(bytes: &mut [u8], at: usize, value: v128) {
+    let lane = &mut bytes[at..at + LANES];
+    // SAFETY: `lane` is exactly 16 writable bytes; v128_store has no alignment requirement.
+    unsafe { v128_store(lane.as_mut_ptr().cast(), value) }
+}
+
+// The loops index by position rather than zipping `chunks_exact` iterators: the module is
+// built for size (opt-level "z"), where iterator adapters are not inlined and the kernel
+// ran ten times slower.
+
 /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
 pub(super) fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     let len = dst.len().min(src.len());
     let (dst, src) = (&mut dst[..len], &src[..len]);
-    let tables = nibble_tables(c);
-    // SAFETY: each pointer points to the 16 bytes of a `[u8; 16]`; v128_load has no
-    // alignment requirement.
-    let (low, high) = unsafe {
-        (
-            v128_load(tables.low.as_ptr().cast()),
-            v128_load(tables.high.as_ptr().cast()),
-        )
-    };
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut src_chunks = src.chunks_exact(LANES);
-    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
-        // SAFETY: `chunks_exact` gives slices of exactly 16 bytes, so the loads and the
-        // store stay inside `d` and `s`.
-        unsafe {
-            let source = v128_load(s.as_ptr().cast());
-            let sum = v128_xor(v128_load(d.as_ptr().cast()), product(source, low, high));
-            v128_store(d.as_mut_ptr().cast(), sum);
-        }
+    let (low, high) = tables(c);
+    let whole = len - len % LANES;
+    let mut at = 0;
+    while at < whole {
+        let sum = v128_xor(load(dst, at), product(load(src, at), low, high));
+        store(dst, at, sum);
+        at += LANES;
     }
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
+    if whole < len {
         // The last few bytes go through one padded vector on the stack (the length is
         // public), which is wiped afterwards.
-        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
-        // SAFETY: both arrays are 16 bytes long.
-        unsafe {
-            let p = product(v128_load(tail.src.as_ptr().cast()), low, high);
-            v128_store(tail.product.as_mut_ptr().cast(), p);
+        let mut tail = super::Tail::<LANES>::new(&src[whole..]);
+        let p = product(load(&tail.src, 0), low, high);
+        store(&mut tail.product, 0, p);
+        tail.finish(&mut dst[whole..]);
+    }
+}
+
+/// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
+pub(super) fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    let len = dst.len().min(src_a.len()).min(src_b.len());
+    let (low_a, high_a) = tables(a);
+    let (low_b, high_b) = tables(b);
+    let whole = len - len % LANES;
+    let mut at = 0;
+    // `a` is public: split's `a = 1` skips the first product.
+    if a == 1 {
+        while at < whole {
+            let sum = v128_xor(load(src_a, at), product(load(src_b, at), low_b, high_b));
+            store(dst, at, sum);
+            at += LANES;
         }
-        tail.finish(dst_tail);
+    } else {
+        while at < whole {
+            let first = product(load(src_a, at), low_a, high_a);
+            let sum = v128_xor(first, product(load(src_b, at), low_b, high_b));
+            store(dst, at, sum);
+            at += LANES;
+        }
+    }
+    if whole < len {
+        // The last few bytes in two padded passes (no second tail kernel in the module).
+        let dst = &mut dst[whole..len];
+        if a == 1 {
+            dst.copy_from_slice(&src_a[whole..len]);
+        } else {
+            dst.fill(0);
+            mul_add(dst, &src_a[whole..len], a);
+        }
+        mul_add(dst, &src_b[whole..len], b);
     }
 }
