@@ -58,6 +58,7 @@ use crate::envelope::{check_distinct_x, SetId};
 use crate::envelope::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, OVERHEAD, VERSION};
 use crate::error::{DecodeError, Error};
 use crate::poly::{self, Evaluator, BLOCK};
+use crate::secret::SecretBytes;
 
 // Header offsets and digest domain of envelope format v1 (docs/envelope-format.md). The
 // tests check byte-for-byte that streamed shares equal the in-memory ones.
@@ -209,9 +210,9 @@ fn chunk_len(buffers: usize, payload_len: u64) -> usize {
 /// the random coefficients drawn for `main` (split). Wiped on drop, in whichever thread
 /// drops it.
 struct Batch {
-    main: Zeroizing<Vec<u8>>,
-    others: Vec<Zeroizing<Vec<u8>>>,
-    coefficients: Zeroizing<Vec<u8>>,
+    main: SecretBytes,
+    others: Vec<SecretBytes>,
+    coefficients: SecretBytes,
     /// Bytes of `main` that go into the secret digest.
     main_len: usize,
     /// Bytes of `main` to evaluate into `others` (split), with `coefficients`.
@@ -225,11 +226,9 @@ struct Batch {
 impl Batch {
     fn new(len: usize, others: usize, coefficients: usize) -> Self {
         Batch {
-            main: Zeroizing::new(vec![0u8; len]),
-            others: (0..others)
-                .map(|_| Zeroizing::new(vec![0u8; len]))
-                .collect(),
-            coefficients: Zeroizing::new(vec![0u8; coefficients]),
+            main: SecretBytes::zeroed(len),
+            others: (0..others).map(|_| SecretBytes::zeroed(len)).collect(),
+            coefficients: SecretBytes::zeroed(coefficients),
             main_len: 0,
             eval_len: 0,
             others_len: 0,
@@ -259,7 +258,7 @@ fn evaluate<R: CryptoRng + ?Sized>(
     evaluator: &mut Evaluator,
     payload: &[u8],
     rng: &mut R,
-    shares: &mut [Zeroizing<Vec<u8>>],
+    shares: &mut [SecretBytes],
 ) {
     let mut outs: Vec<&mut [u8]> = shares.iter_mut().map(|s| &mut s[..]).collect();
     for (number, block) in payload.chunks(BLOCK).enumerate() {
@@ -298,7 +297,7 @@ impl Evaluate {
 
     /// Writes share `i`'s values of `payload` (from a block boundary) into
     /// `shares[i][..payload.len()]`.
-    fn run(&self, payload: &[u8], coefficients: &[u8], shares: &mut [Zeroizing<Vec<u8>>]) {
+    fn run(&self, payload: &[u8], coefficients: &[u8], shares: &mut [SecretBytes]) {
         let mut rows_at = 0;
         for (number, block) in payload.chunks(BLOCK).enumerate() {
             let len = block.len();
@@ -747,7 +746,7 @@ where
                 expected: secret_len,
             });
         }
-        let mut tail = Zeroizing::new(vec![0u8; tail_len]);
+        let mut tail = SecretBytes::zeroed(tail_len);
         tail[..rest].copy_from_slice(&batch.main[..rest]);
         batch.main_len = rest;
         batch.eval_len = 0;
@@ -793,7 +792,7 @@ fn write_back<W: Write>(outputs: &mut [W], batch: &mut Batch) -> Result<(), Stre
 
 fn write_shares<W: Write>(
     outputs: &mut [W],
-    shares: &[Zeroizing<Vec<u8>>],
+    shares: &[SecretBytes],
     len: usize,
 ) -> Result<(), StreamError> {
     for (index, (output, values)) in outputs.iter_mut().zip(shares).enumerate() {
@@ -955,7 +954,7 @@ pub fn combine_raw<R: Read + Seek, W: Write>(
 
 /// `out = sum_i weights[i] * ys[i]` over `out.len()` bytes (at least two `ys`; public
 /// weights): the first two terms in one fused pass, no zeroing first.
-fn interpolate(backend: Backend, out: &mut [u8], ys: &[Zeroizing<Vec<u8>>], weights: &[u8]) {
+fn interpolate(backend: Backend, out: &mut [u8], ys: &[SecretBytes], weights: &[u8]) {
     let len = out.len();
     let mut terms = ys.iter().zip(weights);
     match (terms.next(), terms.next()) {
@@ -1161,7 +1160,7 @@ pub fn combine_with_backend<R: Read, W: Write>(
         .map(|s| poly::lagrange_weights(&xs, s.x))
         .collect();
     let mut consistent = vec![true; incoming.len() - t];
-    let mut check = Zeroizing::new(vec![0u8; if incoming.len() > t { chunk } else { 0 }]);
+    let mut check = SecretBytes::zeroed(if incoming.len() > t { chunk } else { 0 });
     let mut recovered_digest = Zeroizing::new([0u8; DIGEST_LEN]);
 
     let lanes = thread::scope(|scope| {
