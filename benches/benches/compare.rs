@@ -57,10 +57,43 @@ thread_local! {
     static LARGE_DROP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// A caller-supplied reduced-round ChaCha generator.
-enum RngChoice {
-    Twelve(ChaCha12Rng),
-    Eight(ChaCha8Rng),
+/// Which streamed split a benchmark runs: raw shares or envelopes.
+#[derive(Clone, Copy)]
+enum StreamFormat {
+    Raw,
+    Envelope,
+}
+
+/// A streamed split of `data` into `n` sinks with the caller's `rng`: the engine without
+/// fresh share buffers (fresh 1 MiB buffers cost page faults no implementation avoids).
+#[allow(clippy::too_many_arguments)]
+fn bench_stream_split<R: rand_core::CryptoRng>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: BenchmarkId,
+    format: StreamFormat,
+    data: &[u8],
+    t: usize,
+    n: usize,
+    mut rng: R,
+    backend: Backend,
+) {
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
+            let (data, len) = (black_box(data), data.len() as u64);
+            match format {
+                StreamFormat::Raw => {
+                    keysplit::stream::split_raw(data, len, t, &mut sinks, &mut rng, backend)
+                        .map(|_| ())
+                }
+                StreamFormat::Envelope => keysplit::stream::split_with_backend(
+                    data, len, t, &mut sinks, &mut rng, backend,
+                )
+                .map(|_| ()),
+            }
+            .unwrap()
+        })
+    });
 }
 
 fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: usize) {
@@ -90,77 +123,41 @@ fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: 
         })
     });
     if len == LARGE {
-        for (name, mut rng) in [
-            (
-                "default-chacha12",
-                RngChoice::Twelve(ChaCha12Rng::seed_from_u64(1)),
-            ),
-            (
-                "default-chacha8",
-                RngChoice::Eight(ChaCha8Rng::seed_from_u64(1)),
-            ),
-        ] {
-            group.bench_function(BenchmarkId::new("keysplit-raw-stream", name), |b| {
-                b.iter(|| {
-                    let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
-                    let data = black_box(&data[..]);
-                    match &mut rng {
-                        RngChoice::Twelve(rng) => keysplit::stream::split_raw(
-                            data,
-                            len as u64,
-                            t,
-                            &mut sinks,
-                            rng,
-                            Backend::detect(),
-                        ),
-                        RngChoice::Eight(rng) => keysplit::stream::split_raw(
-                            data,
-                            len as u64,
-                            t,
-                            &mut sinks,
-                            rng,
-                            Backend::detect(),
-                        ),
-                    }
-                    .unwrap()
-                })
-            });
-        }
+        let (raw, detected) = (StreamFormat::Raw, Backend::detect());
+        let id = |name: &str| BenchmarkId::new("keysplit-raw-stream", name);
+        let rng12 = ChaCha12Rng::seed_from_u64(1);
+        bench_stream_split(
+            &mut group,
+            id("default-chacha12"),
+            raw,
+            &data,
+            t,
+            n,
+            rng12,
+            detected,
+        );
+        let rng8 = ChaCha8Rng::seed_from_u64(1);
+        bench_stream_split(
+            &mut group,
+            id("default-chacha8"),
+            raw,
+            &data,
+            t,
+            n,
+            rng8,
+            detected,
+        );
     }
     if len == LARGE {
-        // The engine without allocating fresh share buffers: streamed into sinks. Fresh
-        // 1 MiB buffers cost page faults that no implementation can avoid.
         for (label, backend) in backends() {
-            let mut rng = ChaCha20Rng::seed_from_u64(1);
-            group.bench_function(BenchmarkId::new("keysplit-raw-stream", &label), |b| {
-                b.iter(|| {
-                    let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
-                    keysplit::stream::split_raw(
-                        black_box(&data[..]),
-                        len as u64,
-                        t,
-                        &mut sinks,
-                        &mut rng,
-                        backend,
-                    )
-                    .unwrap()
-                })
-            });
-            let mut rng = ChaCha20Rng::seed_from_u64(1);
-            group.bench_function(BenchmarkId::new("keysplit-envelope-stream", &label), |b| {
-                b.iter(|| {
-                    let mut sinks: Vec<std::io::Sink> = (0..n).map(|_| std::io::sink()).collect();
-                    keysplit::stream::split_with_backend(
-                        black_box(&data[..]),
-                        len as u64,
-                        t,
-                        &mut sinks,
-                        &mut rng,
-                        backend,
-                    )
-                    .unwrap()
-                })
-            });
+            for (name, format) in [
+                ("keysplit-raw-stream", StreamFormat::Raw),
+                ("keysplit-envelope-stream", StreamFormat::Envelope),
+            ] {
+                let id = BenchmarkId::new(name, &label);
+                let rng = ChaCha20Rng::seed_from_u64(1);
+                bench_stream_split(&mut group, id, format, &data, t, n, rng, backend);
+            }
         }
     }
     peers_split(&mut group, &data, t, n);

@@ -169,10 +169,8 @@ impl Evaluator {
             .iter()
             .zip(powers.as_mut_slice().chunks_exact_mut(degree.max(1)))
         {
-            let mut power = None;
-            for slot in row {
-                *slot = times(power, x);
-                power = Some(*slot);
+            for (slot, power) in row.iter_mut().zip(powers_of(x)) {
+                *slot = power;
             }
         }
         Evaluator {
@@ -220,16 +218,10 @@ impl Evaluator {
         if degree == 0 || len == 0 {
             return;
         }
-        let (out, block) = (&mut out[..len], &block[..len]);
         let coefficients = &self.coefficients.as_slice()[..degree * self.drawn];
-        let mut rows = coefficients.chunks_exact(self.drawn).zip(powers);
-        // The first term is fused with the copy of the payload: out = 1*block + x*a_1.
-        if let Some((row, &power)) = rows.next() {
-            self.backend.mul2(out, block, 1, &row[..len], power);
-        }
-        for (row, &power) in rows {
-            self.backend.mul_add(out, &row[..len], power);
-        }
+        let rows = coefficients.chunks_exact(self.drawn).map(|row| &row[..len]);
+        let terms = rows.zip(powers.iter().copied());
+        evaluate_share(self.backend, &mut out[..len], &block[..len], terms);
     }
 
     /// For a block of at most `max_block` payload bytes, draws fresh coefficients and
@@ -249,6 +241,38 @@ impl Evaluator {
             }
         }
     }
+}
+
+/// One share's values for one block: `out = block + sum_j row_j * power_j` over
+/// `out.len()` bytes, for the `(row_j, x^j)` terms in order (the format's polynomial). The
+/// first term is fused with the copy of the payload (`mul2(out, block, 1, row_1, x)`).
+/// Evaluator, the small-secret split and the streaming split all come here.
+#[inline(always)]
+pub(crate) fn evaluate_share<'a>(
+    backend: Backend,
+    out: &mut [u8],
+    block: &[u8],
+    terms: impl IntoIterator<Item = (&'a [u8], u8)>,
+) {
+    let mut terms = terms.into_iter();
+    if let Some((row, power)) = terms.next() {
+        backend.mul2(out, block, 1, row, power);
+    }
+    for (row, power) in terms {
+        backend.mul_add(out, row, power);
+    }
+}
+
+/// `x, x^2, x^3, ...` (public), each computed only when asked for (`successors` would
+/// compute one more than is taken: a multiplication per share of a 2-of-n split).
+#[inline(always)]
+pub(crate) fn powers_of(x: u8) -> impl Iterator<Item = u8> {
+    let mut last = None;
+    core::iter::from_fn(move || {
+        let power = times(last, x);
+        last = Some(power);
+        Some(power)
+    })
 }
 
 /// Something split can write one share's values into (its payload region).
@@ -343,15 +367,12 @@ fn split_small<R: CryptoRng + ?Sized, S: ShareValues>(
         let Some(out) = output.values_mut().get_mut(..total) else {
             continue;
         };
-        let mut rows = coefficients.chunks_exact(total);
-        let mut power = x;
-        if let Some(row) = rows.next() {
-            backend.mul2(out, block, 1, row, power);
-        }
-        for row in rows {
-            power = public::mul(power, x);
-            backend.mul_add(out, row, power);
-        }
+        evaluate_share(
+            backend,
+            out,
+            block,
+            coefficients.chunks_exact(total).zip(powers_of(x)),
+        );
     }
     wipe(coefficients);
     wipe(&mut staging[..total]);

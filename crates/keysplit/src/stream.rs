@@ -280,14 +280,10 @@ struct Evaluate {
 
 impl Evaluate {
     fn new(xs: &[u8], degree: usize, backend: Backend) -> Self {
-        let mut powers = Vec::with_capacity(xs.len() * degree);
-        for &x in xs {
-            let mut power = 1u8;
-            for _ in 0..degree {
-                power = poly::public::mul(power, x);
-                powers.push(power);
-            }
-        }
+        let powers = xs
+            .iter()
+            .flat_map(|&x| poly::powers_of(x).take(degree))
+            .collect();
         Evaluate {
             degree,
             powers,
@@ -304,15 +300,8 @@ impl Evaluate {
             let at = number * BLOCK;
             let rows = &coefficients[rows_at..rows_at + self.degree * len];
             for (share, powers) in shares.iter_mut().zip(self.powers.chunks_exact(self.degree)) {
-                let out = &mut share[at..at + len];
-                let mut terms = rows.chunks_exact(len).zip(powers);
-                // The first term is fused with the copy of the payload: 1*block + x*a_1.
-                if let Some((row, &power)) = terms.next() {
-                    self.backend.mul2(out, block, 1, row, power);
-                }
-                for (row, &power) in terms {
-                    self.backend.mul_add(out, row, power);
-                }
+                let terms = rows.chunks_exact(len).zip(powers.iter().copied());
+                poly::evaluate_share(self.backend, &mut share[at..at + len], block, terms);
             }
             rows_at += self.degree * len;
         }
@@ -952,22 +941,12 @@ pub fn combine_raw<R: Read + Seek, W: Write>(
     Ok(secret_len)
 }
 
-/// `out = sum_i weights[i] * ys[i]` over `out.len()` bytes (at least two `ys`; public
-/// weights): the first two terms in one fused pass, no zeroing first.
+/// `out = sum_i weights[i] * ys[i]` over `out.len()` bytes (public weights): the core's
+/// interpolation, first two terms fused.
 fn interpolate(backend: Backend, out: &mut [u8], ys: &[SecretBytes], weights: &[u8]) {
     let len = out.len();
-    let mut terms = ys.iter().zip(weights);
-    match (terms.next(), terms.next()) {
-        (Some((y0, &w0)), Some((y1, &w1))) => backend.mul2(out, &y0[..len], w0, &y1[..len], w1),
-        (Some((y0, &w0)), None) => {
-            out.fill(0);
-            backend.mul_add(out, &y0[..len], w0);
-        }
-        _ => out.fill(0),
-    }
-    for (y, &w) in terms {
-        backend.mul_add(out, &y[..len], w);
-    }
+    let y = |i: usize| ys.get(i).and_then(|y| y.get(..len)).unwrap_or(&[]);
+    poly::interpolate_with(out, &weights[..weights.len().min(ys.len())], y, backend);
 }
 
 /// What a successful streaming combine found.
