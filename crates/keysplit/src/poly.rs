@@ -136,11 +136,51 @@ const ALL_XS: [u8; 255] = {
 
 /// [`random_xs`] into a caller's buffer: `xs.len()` (at most 255) distinct x-coordinates.
 pub fn random_xs_into<R: CryptoRng + ?Sized>(xs: &mut [u8], rng: &mut R) -> Result<(), Error> {
+    if xs.len() <= FEW_XS {
+        few_random_xs_into(xs, rng)
+    } else {
+        pool_random_xs_into(xs, rng)
+    }
+}
+
+/// [`random_xs_into`] on a copy of the whole pool.
+fn pool_random_xs_into<R: CryptoRng + ?Sized>(xs: &mut [u8], rng: &mut R) -> Result<(), Error> {
     let mut pool = ALL_XS;
     for (i, x) in xs.iter_mut().enumerate().take(255) {
         let j = i + uniform_below(255 - i, rng)?;
         pool.swap(i, j);
         *x = pool[i];
+    }
+    Ok(())
+}
+
+/// Up to this many x-coordinates are drawn without copying the 255-entry pool.
+const FEW_XS: usize = 16;
+
+/// [`random_xs_into`] for a few x's: the same shuffle, with the same draws and results,
+/// but the pool is kept as the list of positions the swaps have changed (position `p`
+/// holds `p + 1` unless listed). Copying the whole pool costs more than a 2-of-3 split's
+/// other x work.
+fn few_random_xs_into<R: CryptoRng + ?Sized>(xs: &mut [u8], rng: &mut R) -> Result<(), Error> {
+    // (position, value) for positions above the current one that a swap has changed.
+    let mut changed = [(0u8, 0u8); FEW_XS];
+    let mut changed_count = 0;
+    for (i, x) in xs.iter_mut().enumerate().take(FEW_XS) {
+        let j = i + uniform_below(255 - i, rng)?;
+        let at = |position: usize| {
+            changed[..changed_count]
+                .iter()
+                .rev()
+                .find(|&&(p, _)| usize::from(p) == position)
+                .map_or(position as u8 + 1, |&(_, value)| value)
+        };
+        let (value_i, value_j) = (at(i), at(j));
+        *x = value_j;
+        if j != i && changed_count < FEW_XS {
+            // Position j now holds what position i held (position i is never read again).
+            changed[changed_count] = (j as u8, value_i);
+            changed_count += 1;
+        }
     }
     Ok(())
 }
@@ -353,12 +393,15 @@ fn split_small<R: CryptoRng + ?Sized, S: ShareValues>(
     backend: Backend,
 ) {
     let mut coefficients = [0u8; SMALL];
-    let mut staging = [0u8; SMALL];
     let coefficients = &mut coefficients[..total * degree];
     rng.fill_bytes(coefficients);
+    // Only a payload in several parts needs staging (zeroing it would cost a tenth of a
+    // small split).
+    let mut staging: Option<[u8; SMALL]> = None;
     let block: &[u8] = match contiguous(parts, 0, total) {
         Some(block) => block,
         None => {
+            let staging = staging.insert([0u8; SMALL]);
             gather(parts, 0, &mut staging[..total]);
             &staging[..total]
         }
@@ -375,7 +418,9 @@ fn split_small<R: CryptoRng + ?Sized, S: ShareValues>(
         );
     }
     wipe(coefficients);
-    wipe(&mut staging[..total]);
+    if let Some(staging) = staging.as_mut() {
+        wipe(&mut staging[..total]);
+    }
 }
 
 /// The payload bytes `offset..offset+len` if they lie within one part.
@@ -445,6 +490,17 @@ pub fn lagrange_weights_into(xs: &[u8], at: u8, weights: &mut [u8], backend: Bac
             }
             *weight = public::mul(numerator, public::inv(denominator));
         }
+        return;
+    }
+    // Two shares, the wallet case: `L_0(at) = (at - x_1) / (x_0 - x_1)`, and `L_1` is
+    // `1 - L_0` (see above): one inversion, one multiplication.
+    if let ([x0, x1], [w0, w1]) = (xs, &mut *weights) {
+        let difference = x0 ^ x1;
+        let inverse = backend
+            .inverse_of_public(difference)
+            .unwrap_or_else(|| public::inv(difference));
+        *w0 = public::mul(at ^ x1, inverse);
+        *w1 = 1 ^ *w0;
         return;
     }
     // Scratch on the stack, sized for the usual few shares when that is enough.
@@ -624,6 +680,8 @@ pub fn interpolate_with<'a>(
 mod tests {
     use super::*;
     use crate::field;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     struct CountingRng(u8);
     impl rand_core::TryRng for CountingRng {
@@ -675,6 +733,20 @@ mod tests {
                 assert_ne!(x, 0);
                 assert!(!seen[x as usize], "duplicate x {x} for n={n}");
                 seen[x as usize] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn few_xs_are_the_same_shuffle_as_the_whole_pool() {
+        for n in 0..=FEW_XS {
+            for seed in 0..200u64 {
+                let (mut few, mut pool) = ([0u8; FEW_XS], [0u8; FEW_XS]);
+                let mut rng = ChaCha20Rng::seed_from_u64(seed);
+                few_random_xs_into(&mut few[..n], &mut rng).unwrap();
+                let mut rng = ChaCha20Rng::seed_from_u64(seed);
+                pool_random_xs_into(&mut pool[..n], &mut rng).unwrap();
+                assert_eq!(few, pool, "n={n} seed={seed}");
             }
         }
     }

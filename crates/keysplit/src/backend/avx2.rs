@@ -42,6 +42,33 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
             _mm256_broadcastsi128_si256(_mm_loadu_si128(tables.high.as_ptr().cast())),
         )
     };
+    // Two vectors per step, and chunk iterators taken by value: zipped that way they
+    // share one counter (zipping `&mut` iterators compares both ends every step).
+    let body = len - len % (2 * LANES);
+    let (dst_body, dst_rest) = dst.split_at_mut(body);
+    let (src_body, src_rest) = src.split_at(body);
+    for (d, s) in dst_body
+        .chunks_exact_mut(2 * LANES)
+        .zip(src_body.chunks_exact(2 * LANES))
+    {
+        // SAFETY: `chunks_exact` gives slices of exactly 64 bytes, so the unaligned loads
+        // and stores at offsets 0 and 32 stay inside `d` and `s`.
+        unsafe {
+            let (s0, s1) = (
+                _mm256_loadu_si256(s.as_ptr().cast()),
+                _mm256_loadu_si256(s.as_ptr().add(LANES).cast()),
+            );
+            let (t0, t1) = (
+                _mm256_loadu_si256(d.as_ptr().cast()),
+                _mm256_loadu_si256(d.as_ptr().add(LANES).cast()),
+            );
+            let sum0 = _mm256_xor_si256(t0, product(s0, low, high));
+            let sum1 = _mm256_xor_si256(t1, product(s1, low, high));
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), sum0);
+            _mm256_storeu_si256(d.as_mut_ptr().add(LANES).cast(), sum1);
+        }
+    }
+    let (dst, src) = (dst_rest, src_rest);
     let mut dst_chunks = dst.chunks_exact_mut(LANES);
     let mut src_chunks = src.chunks_exact(LANES);
     for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
@@ -84,23 +111,53 @@ fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
             _mm256_broadcastsi128_si256(_mm_loadu_si128(tb.high.as_ptr().cast())),
         )
     };
+    let len = dst.len().min(src_a.len()).min(src_b.len());
+    let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
+    // `a` is public: split's `a = 1` skips the first product.
+    let identity = a == 1;
+    let first = |source: __m256i| {
+        if identity {
+            source
+        } else {
+            product(source, low_a, high_a)
+        }
+    };
+    // Two vectors per step, with by-value chunk iterators sharing one counter (see
+    // `mul_add`).
+    let body = len - len % (2 * LANES);
+    let (dst_body, dst) = dst.split_at_mut(body);
+    let (a_body, src_a) = src_a.split_at(body);
+    let (b_body, src_b) = src_b.split_at(body);
+    for ((d, sa), sb) in dst_body
+        .chunks_exact_mut(2 * LANES)
+        .zip(a_body.chunks_exact(2 * LANES))
+        .zip(b_body.chunks_exact(2 * LANES))
+    {
+        // SAFETY: `chunks_exact` gives slices of exactly 64 bytes, so the unaligned loads
+        // and stores at offsets 0 and 32 stay inside `d`, `sa` and `sb`.
+        unsafe {
+            let a0 = first(_mm256_loadu_si256(sa.as_ptr().cast()));
+            let a1 = first(_mm256_loadu_si256(sa.as_ptr().add(LANES).cast()));
+            let b0 = product(_mm256_loadu_si256(sb.as_ptr().cast()), low_b, high_b);
+            let b1 = product(
+                _mm256_loadu_si256(sb.as_ptr().add(LANES).cast()),
+                low_b,
+                high_b,
+            );
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(a0, b0));
+            _mm256_storeu_si256(d.as_mut_ptr().add(LANES).cast(), _mm256_xor_si256(a1, b1));
+        }
+    }
     let mut dst_chunks = dst.chunks_exact_mut(LANES);
     let mut a_chunks = src_a.chunks_exact(LANES);
     let mut b_chunks = src_b.chunks_exact(LANES);
-    // `a` is public: split's `a = 1` skips the first product.
-    let identity = a == 1;
     for ((d, sa), sb) in (&mut dst_chunks).zip(&mut a_chunks).zip(&mut b_chunks) {
         // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
         // and the store stay inside `d`, `sa` and `sb`.
         unsafe {
-            let first = _mm256_loadu_si256(sa.as_ptr().cast());
-            let first = if identity {
-                first
-            } else {
-                product(first, low_a, high_a)
-            };
-            let second = product(_mm256_loadu_si256(sb.as_ptr().cast()), low_b, high_b);
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(first, second));
+            let a0 = first(_mm256_loadu_si256(sa.as_ptr().cast()));
+            let b0 = product(_mm256_loadu_si256(sb.as_ptr().cast()), low_b, high_b);
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(a0, b0));
         }
     }
     // The last < 32 bytes: the portable kernel (constant-time as well).
