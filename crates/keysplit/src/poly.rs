@@ -136,7 +136,8 @@ const ALL_XS: [u8; 255] = {
 
 /// [`random_xs`] into a caller's buffer: `xs.len()` (at most 255) distinct x-coordinates.
 pub fn random_xs_into<R: CryptoRng + ?Sized>(xs: &mut [u8], rng: &mut R) -> Result<(), Error> {
-    if xs.len() <= FEW_XS {
+    // (One code path on wasm32, where the module size is budgeted.)
+    if xs.len() <= FEW_XS && cfg!(not(target_arch = "wasm32")) {
         few_random_xs_into(xs, rng)
     } else {
         pool_random_xs_into(xs, rng)

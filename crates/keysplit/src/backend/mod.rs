@@ -140,7 +140,10 @@ impl Backend {
     }
 
     /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`, `c` public.
-    #[inline(always)] // a match and a call: not worth a call of its own on small secrets
+    // A match and a call: not worth a call of its own on small secrets (but on wasm32 the
+    // module size is budgeted).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn mul_add(self, dst: &mut [u8], src: &[u8], c: u8) {
         // `c` is public: skipping the no-op is allowed.
         if c == 0 {
@@ -172,7 +175,8 @@ impl Backend {
     /// `a` and `b` public: one pass where [`Backend::mul_add`] needs two (and a zeroed or
     /// copied `dst` first). Split's first term is `mul2(share, payload, 1, a_1, x)`;
     /// combine's first two shares are `mul2(secret, y_0, w_0, y_1, w_1)`.
-    #[inline(always)] // see `mul_add`
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))] // see `mul_add`
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn mul2(self, dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
         let len = dst.len().min(src_a.len()).min(src_b.len());
         let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
