@@ -682,7 +682,7 @@ mod tests {
     use super::*;
     use crate::field;
     use chacha20::ChaCha20Rng;
-    use rand_core::SeedableRng;
+    use rand_core::{Rng, SeedableRng};
 
     struct CountingRng(u8);
     impl rand_core::TryRng for CountingRng {
@@ -734,6 +734,65 @@ mod tests {
                 assert_ne!(x, 0);
                 assert!(!seen[x as usize], "duplicate x {x} for n={n}");
                 seen[x as usize] = true;
+            }
+        }
+    }
+
+    /// A continuous byte stream (xorshift), biased high so that rejections are common.
+    struct ByteStream(u64);
+    impl rand_core::TryRng for ByteStream {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            let mut b = [0; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            let mut b = [0; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for d in dst {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                let byte = (self.0 >> 32) as u8;
+                *d = if self.0 & 3 == 0 { byte | 0xF8 } else { byte };
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for ByteStream {}
+
+    /// The normative order, literally: one byte per generator call.
+    fn one_byte_per_call_xs(n: usize, rng: &mut ByteStream) -> Vec<u8> {
+        let mut pool: Vec<u8> = (1..=255).collect();
+        for i in 0..n {
+            let m = 255 - i;
+            let index = loop {
+                let mut b = [0u8; 1];
+                rng.fill_bytes(&mut b);
+                if usize::from(b[0]) < 256 - 256 % m {
+                    break usize::from(b[0]) % m;
+                }
+            };
+            pool.swap(i, i + index);
+        }
+        pool.truncate(n);
+        pool
+    }
+
+    #[test]
+    fn xs_follow_the_normative_byte_order_including_rejections() {
+        for n in 1..=255 {
+            for seed in 1..20u64 {
+                let mut ours = ByteStream(seed * 0x9E37_79B9_7F4A_7C15);
+                let mut reference = ByteStream(seed * 0x9E37_79B9_7F4A_7C15);
+                let got = random_xs(n, &mut ours).unwrap();
+                assert_eq!(got, one_byte_per_call_xs(n, &mut reference), "n={n}");
+                // Nothing read beyond what the draws used.
+                assert_eq!(ours.next_u64(), reference.next_u64(), "n={n} over-read");
             }
         }
     }
