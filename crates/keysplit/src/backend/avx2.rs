@@ -10,6 +10,8 @@ use core::arch::x86_64::{
     _mm256_shuffle_epi8, _mm256_srli_epi64, _mm256_storeu_si256, _mm256_xor_si256, _mm_loadu_si128,
 };
 
+use zeroize::Zeroize;
+
 use super::nibble_tables;
 
 const LANES: usize = 32;
@@ -197,6 +199,28 @@ fn inverse_of_public(d: u8) -> u8 {
         candidates = _mm256_add_epi8(candidates, step);
     }
     0
+}
+
+/// Zeroes `bytes` with volatile 32-byte stores, which the optimiser must keep (zeroize's
+/// writes and fence); see `crate::secret::wipe`, the only caller.
+///
+/// Safe to call only on a CPU with AVX2 (see `wipe_checked`).
+#[target_feature(enable = "avx2")]
+fn wipe(bytes: &mut [u8]) {
+    let (head, vectors, tail) = bytemuck::pod_align_to_mut::<u8, __m256i>(bytes);
+    head.zeroize();
+    for vector in vectors {
+        vector.zeroize();
+    }
+    tail.zeroize();
+}
+
+/// The entry point for [`wipe`], for callers that checked `platform::supported(Kind::Avx2)`.
+#[inline]
+pub(super) fn wipe_checked(bytes: &mut [u8]) {
+    // SAFETY: the caller found AVX2 on this CPU (`Backend::wipe_wide`), the only
+    // requirement of `wipe`.
+    unsafe { wipe(bytes) }
 }
 
 /// The dispatcher's entry point for [`inverse_of_public`]; see [`mul_add_checked`].
