@@ -92,33 +92,43 @@ export function guarded(call) {
 }
 
 /**
- * The raw fast paths: the module's `Engine` keeps the CSPRNG state and a staging buffer,
- * shares are written straight into wasm memory and read straight out of it, one copy each
- * way, and the module wipes its copies (`engine.wipe()`) before the call returns.
+ * The raw fast paths: the module's `Engine` keeps the CSPRNG state and one scratch region
+ * in wasm memory. The secret (or the shares) is written straight into it, the result is
+ * copied straight out of it into fresh `Uint8Array`s (one per share, each with its own
+ * buffer), and the module wipes the region (`engine.wipe()`) before the call returns,
+ * whatever the outcome.
  */
 function bindRaw(bindings, run) {
   let engine;
   let memory;
+  let bytes; // a Uint8Array over all of memory.buffer, replaced when memory grows
   const state = () => {
     engine ??= new bindings.Engine();
     memory ??= bindings.wasmMemory();
     return engine;
   };
+  // Call after anything that may grow memory: growing replaces memory.buffer.
+  const view = () => {
+    if (bytes === undefined || bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+    return bytes;
+  };
   return Object.freeze({
     split: (secret, threshold, shares) =>
       run(() => {
-        const bytes = toBytes(secret, 'secret');
+        const input = toBytes(secret, 'secret');
         toCount(threshold, 'threshold');
         toCount(shares, 'shares');
         const e = state();
+        const len = input.length;
         try {
-          const at = bindings.rawSplitInto(e, bytes, threshold, shares);
-          const stride = bytes.length + 1;
-          // After the call: it may have grown memory, which replaces memory.buffer.
-          const buffer = memory.buffer;
+          const inAt = bindings.rawSplitStage(e, len, threshold, shares);
+          view().set(input, inAt);
+          const at = bindings.rawSplitInto(e, len, threshold, shares);
+          const memoryBytes = view();
+          const stride = len + 1;
           const out = new Array(shares);
-          for (let i = 0; i < shares; i++) {
-            out[i] = new Uint8Array(buffer, at + i * stride, stride).slice();
+          for (let i = 0, from = at; i < shares; i++, from += stride) {
+            out[i] = memoryBytes.slice(from, from + stride);
           }
           return out;
         } finally {
@@ -139,15 +149,15 @@ function bindRaw(bindings, run) {
         }
         const e = state();
         try {
-          const ptr = e.stage(total); // first: growing memory replaces memory.buffer
-          const staged = new Uint8Array(memory.buffer, ptr, total);
-          let offset = 0;
+          const ptr = e.stage(total);
+          const memoryBytes = view();
+          let offset = ptr;
           for (const share of list) {
-            staged.set(share, offset);
+            memoryBytes.set(share, offset);
             offset += share.length;
           }
           const at = bindings.rawCombineInto(e, lengths);
-          return new Uint8Array(memory.buffer, at, lengths[0] - 1).slice();
+          return view().slice(at, at + lengths[0] - 1);
         } finally {
           e.wipe();
         }

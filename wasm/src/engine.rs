@@ -1,27 +1,29 @@
-//! The raw fast paths (`raw.split`, `raw.combine` of the JS API): few boundary crossings,
-//! one copy of each input into wasm memory, bulk wipes, and a ChaCha20 stream that runs at
-//! simd128 speed.
+//! The raw fast paths (`raw.split`, `raw.combine` of the JS API): one scratch region in
+//! wasm memory for each call's inputs and outputs, kernels fused across shares, bulk
+//! wipes, and a ChaCha20 stream that runs at simd128 speed.
 //!
-//! * Inputs: `raw.split`'s secret arrives as an owned `Vec<u8>` (wasm-bindgen copies it
-//!   in once); `raw.combine`'s shares are written by the JS wrapper straight into the
-//!   [`Engine`]'s staging buffer ([`Engine::stage`]). Both are wiped after the call,
-//!   whatever its outcome.
-//! * Outputs: written to the engine's output buffer, from which the wrapper copies them
-//!   straight into fresh `Uint8Array`s (one per share) before it calls [`Engine::wipe`].
+//! * Scratch: the [`Engine`] keeps one buffer between calls (wiped after each), so a call
+//!   neither allocates nor grows memory once the buffer is large enough. The JS wrapper
+//!   asks for room ([`raw_split_stage`], [`Engine::stage`]), writes the secret or the
+//!   shares there, runs the operation, copies the result out into fresh `Uint8Array`s
+//!   (one per share) and calls [`Engine::wipe`], whatever the outcome.
+//! * Split: the secret at the start of the scratch, the shares after it, back to back;
+//!   each coefficient row is evaluated for every share in one pass ([`kernel::eval_row`]).
+//! * Combine: the staged shares back to back; the secret is written over the first one
+//!   ([`kernel::mul2_in_place`]), so no output buffer.
 //! * Randomness: a ChaCha20 stream ([`crate::chacha`]) keyed from `crypto.getRandomValues`
 //!   (getrandom). A fresh OS seed is mixed in on the first call, on every call with at least
 //!   64 KiB of secret, and after at most 64 calls or 1 MiB since the last one; after every
 //!   call the key is replaced by unused keystream (fast key erasure), so the state left in
 //!   memory between calls cannot reproduce any coefficient or x already used.
 //! * Same rules as the core: coefficients uniform over 0..=255, x-coordinates by the
-//!   rejection-sampled Fisher–Yates of `keysplit::hazmat::random_xs`, the field kernel is
-//!   `keysplit::hazmat::Backend` (no table lookup or branch on secret bytes), and every
+//!   rejection-sampled Fisher–Yates of `keysplit::hazmat::random_xs`, the field kernels
+//!   use nibble tables in registers (no table lookup or branch on secret bytes), and every
 //!   refusal is the core's own `keysplit::Error` in the core's order (tests compare them).
 //!
 //! Why the bulk wipe ([`wipe`]) and not `zeroize`: zeroize writes one byte per volatile
-//! store, ~0.5 ms per MiB in V8; a 1 MiB combine wipes 3 MiB. `fill(0)` is one
-//! `memory.fill`, and passing the buffer to `black_box` afterwards makes the zeros observable,
-//! so the optimiser cannot drop the fill before the memory is freed.
+//! store, ~0.5 ms per MiB in V8. `fill(0)` is one `memory.fill`, and passing the buffer to
+//! `black_box` afterwards makes the zeros observable, so the optimiser cannot drop the fill.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -32,6 +34,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::chacha::Stream;
 use crate::convert::{core_error, count, invalid};
+use crate::kernel::{self, Multiplier};
 
 /// Overwrites `bytes` with zeros (one `memory.fill`) in a way the optimiser must keep.
 #[inline]
@@ -53,29 +56,10 @@ impl Drop for Wiped {
     }
 }
 
-/// Makes `buffer` `len` zero bytes, reusing its allocation when it is large enough.
-fn reuse(buffer: &mut Wiped, len: usize) {
-    wipe(&mut buffer.0);
-    if buffer.0.capacity() >= len {
-        buffer.0.clear();
-        buffer.0.resize(len, 0);
-    } else {
-        *buffer = Wiped(vec![0u8; len]); // the old one is wiped when dropped
-    }
-}
-
-/// Wipes `buffer`; keeps small allocations for the next call, frees large ones.
-fn release(buffer: &mut Wiped) {
-    wipe(&mut buffer.0);
-    if buffer.0.capacity() > KEEP {
-        *buffer = Wiped(Vec::new());
-    } else {
-        buffer.0.clear();
-    }
-}
-
-/// Buffers up to this size stay allocated (wiped) between calls.
+/// Buffers up to this size stay allocated (wiped) between calls: the coefficients up to
+/// this, the scratch region up to [`KEEP_SCRATCH`].
 const KEEP: usize = 64 << 10;
+const KEEP_SCRATCH: usize = 64 << 20;
 
 /// Calls between fresh OS seeds, at most.
 const RESEED_CALLS: u32 = 64;
@@ -85,15 +69,20 @@ const RESEED_BYTES: usize = 1 << 20;
 const RESEED_EACH_CALL: usize = 64 << 10;
 
 /// State of the raw fast paths, one per module instance (the JS wrapper holds it): the
-/// ChaCha20 stream and the staging buffer for shares.
+/// ChaCha20 stream and the scratch region.
 #[wasm_bindgen]
 pub struct Engine {
     rng: Reseeding,
-    stage: Wiped,
-    out: Wiped,
+    /// Inputs and outputs of the current call; all zeros outside `..dirty`.
+    scratch: Wiped,
+    /// Bytes at the start of `scratch` that may be non-zero (handed out by `stage`).
+    dirty: usize,
     coefficients: Wiped,
-    /// x-coordinate powers (public), kept between calls.
+    /// x-coordinate powers and the kernel's form of them (public), kept between calls.
     powers: Vec<u8>,
+    multipliers: Vec<Multiplier>,
+    /// 1..=255 in order, the starting point of every x draw (restored after each).
+    pool: [u8; 255],
 }
 
 impl Default for Engine {
@@ -113,25 +102,39 @@ impl Engine {
                 calls: 0,
                 bytes: 0,
             },
-            stage: Wiped(Vec::new()),
-            out: Wiped(Vec::new()),
+            scratch: Wiped(Vec::new()),
+            dirty: 0,
             coefficients: Wiped(Vec::new()),
             powers: Vec::new(),
+            multipliers: Vec::new(),
+            pool: core::array::from_fn(|i| (i + 1) as u8),
         }
     }
 
-    /// Wipes the output and staging buffers (call it once the output has been read).
+    /// Wipes the part of the scratch region used since the last wipe (call it once the
+    /// output has been read, and after a failure). A very large region is freed.
     pub fn wipe(&mut self) {
-        release(&mut self.out);
-        wipe(&mut self.stage.0);
+        let dirty = self.dirty.min(self.scratch.0.len());
+        wipe(&mut self.scratch.0[..dirty]);
+        self.dirty = 0;
+        if self.scratch.0.len() > KEEP_SCRATCH {
+            self.scratch = Wiped(Vec::new());
+        }
     }
 
-    /// Makes the staging buffer `len` zero bytes long and returns its address in the
-    /// module's memory (the JS wrapper writes the shares there; read it again after this
-    /// call, since growing memory replaces `memory.buffer`).
+    /// Makes the first `len` bytes of the scratch region available (zeros, unless written
+    /// since the last wipe) and returns their address in the module's memory. The JS
+    /// wrapper writes the shares there; it must read `memory.buffer` again after this
+    /// call, since growing memory replaces it.
     pub fn stage(&mut self, len: u32) -> u32 {
-        reuse(&mut self.stage, len as usize);
-        self.stage.0.as_ptr() as u32
+        let len = len as usize;
+        if self.scratch.0.len() < len {
+            // The old region is wiped when dropped; the new one starts as zeros.
+            self.scratch = Wiped(Vec::new());
+            self.scratch = Wiped(vec![0u8; len]);
+        }
+        self.dirty = self.dirty.max(len);
+        self.scratch.0.as_ptr() as u32
     }
 }
 
@@ -141,35 +144,68 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// Raw split: `shares` raw shares of `len + 1` bytes each (`y || x`), back to back, in
-/// the engine's output buffer, whose address this returns. Read them, then call
-/// [`Engine::wipe`].
-#[wasm_bindgen(js_name = rawSplitInto)]
-pub fn raw_split_into(
+/// The core's checks of a raw split, in the core's order (`poly::check_parameters`, then
+/// `raw`), and the scratch size it needs: the secret, then `shares` shares of `len + 1`.
+fn split_layout(len: usize, threshold: usize, shares: usize) -> Result<usize, Error> {
+    if !(2..=255).contains(&shares) {
+        return Err(Error::InvalidShareCount { shares });
+    }
+    if threshold < 2 || threshold > shares {
+        return Err(Error::InvalidThreshold { threshold, shares });
+    }
+    if len == 0 {
+        return Err(Error::EmptySecret);
+    }
+    let stride = len.checked_add(1).ok_or(Error::TooLarge)?;
+    let total = stride.checked_mul(shares).ok_or(Error::TooLarge)?;
+    let total = total.checked_add(len).ok_or(Error::TooLarge)?;
+    u32::try_from(total).map_err(|_| Error::TooLarge)?;
+    Ok(total)
+}
+
+/// First step of a raw split of a `len`-byte secret: checks the arguments as the core
+/// does and returns the address where the wrapper writes the secret (the start of the
+/// scratch region). Then [`raw_split_into`], then [`Engine::wipe`].
+#[wasm_bindgen(js_name = rawSplitStage)]
+pub fn raw_split_stage(
     engine: &mut Engine,
-    secret: Vec<u8>,
+    len: f64,
     threshold: f64,
     shares: f64,
 ) -> Result<u32, JsValue> {
-    let secret = Wiped(secret);
+    let len = count(len, "secret length")?;
+    let threshold = count(threshold, "threshold")?;
+    let shares = count(shares, "shares")?;
+    let total = split_layout(len, threshold, shares).map_err(core_error)?;
+    Ok(engine.stage(total as u32))
+}
+
+/// Raw split of the `len`-byte secret staged by [`raw_split_stage`]: `shares` raw shares
+/// of `len + 1` bytes each (`y || x`), back to back, right after the secret in the
+/// scratch region; returns their address. Read them, then call [`Engine::wipe`].
+#[wasm_bindgen(js_name = rawSplitInto)]
+pub fn raw_split_into(
+    engine: &mut Engine,
+    len: f64,
+    threshold: f64,
+    shares: f64,
+) -> Result<u32, JsValue> {
+    let len = count(len, "secret length")?;
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
     engine
-        .split(&secret.0, threshold, shares)
-        .map_err(core_error)?;
-    Ok(engine.out.0.as_ptr() as u32)
+        .split_staged(len, threshold, shares)
+        .map_err(|error| error.map_or_else(|| invalid("stage the secret first"), core_error))?;
+    Ok(engine.scratch.0.as_ptr().wrapping_add(len) as u32)
 }
 
 /// Raw combine of the shares staged with [`Engine::stage`], back to back, `lengths[i]`
-/// bytes for share `i`: the secret (`lengths[0] - 1` bytes) goes to the engine's output
-/// buffer, whose address this returns. The staged shares are wiped whatever the outcome;
-/// call [`Engine::wipe`] after reading the secret.
+/// bytes for share `i`: the secret (`lengths[0] - 1` bytes) is written over the first
+/// staged share, at the address this returns. Read it, then call [`Engine::wipe`].
 #[wasm_bindgen(js_name = rawCombineInto)]
 pub fn raw_combine_into(engine: &mut Engine, lengths: &[u32]) -> Result<u32, JsValue> {
-    let result = engine.combine_staged(lengths);
-    wipe(&mut engine.stage.0);
-    engine.out = result?;
-    Ok(engine.out.0.as_ptr() as u32)
+    engine.combine_staged(lengths)?;
+    Ok(engine.scratch.0.as_ptr() as u32)
 }
 
 /// The ChaCha20 stream and its reseeding counters.
@@ -208,88 +244,94 @@ impl Reseeding {
 }
 
 impl Engine {
-    /// `keysplit::raw::split` into the output buffer: `shares * (len + 1)` bytes.
+    /// `keysplit::raw::split` of `secret` through the scratch region (the same code as
+    /// the JS path): the shares back to back, `len + 1` bytes each. Call [`Engine::wipe`]
+    /// after reading them.
     pub(crate) fn split(
         &mut self,
         secret: &[u8],
         threshold: usize,
         shares: usize,
     ) -> Result<&[u8], Error> {
-        // The core's checks, in the core's order (`poly::check_parameters`, then `raw`).
-        if !(2..=255).contains(&shares) {
-            return Err(Error::InvalidShareCount { shares });
-        }
-        if threshold < 2 || threshold > shares {
-            return Err(Error::InvalidThreshold { threshold, shares });
-        }
-        if secret.is_empty() {
-            return Err(Error::EmptySecret);
-        }
         let len = secret.len();
-        let stride = len.checked_add(1).ok_or(Error::TooLarge)?;
-        let total = stride.checked_mul(shares).ok_or(Error::TooLarge)?;
+        let total = split_layout(len, threshold, shares)?;
+        self.stage(total as u32);
+        self.scratch.0[..len].copy_from_slice(secret);
+        self.split_staged(len, threshold, shares)
+            .map_err(|error| error.unwrap_or(Error::TooLarge))?;
+        Ok(&self.scratch.0[len..total])
+    }
+
+    /// The split of the secret at the start of the scratch region (`None`: the region is
+    /// smaller than the layout, i.e. not staged).
+    fn split_staged(
+        &mut self,
+        len: usize,
+        threshold: usize,
+        shares: usize,
+    ) -> Result<(), Option<Error>> {
+        let total = split_layout(len, threshold, shares)?;
+        if self.dirty < total || self.scratch.0.len() < total {
+            return Err(None);
+        }
+        let (secret, out) = self.scratch.0[..total].split_at_mut(len);
+        let stride = len + 1;
         let degree = threshold - 1;
-        let backend = Backend::detect();
-        reuse(&mut self.out, total);
-        reuse(&mut self.coefficients, degree * len.min(BLOCK));
         let stream = self.rng.stream(len)?;
-        let mut pool = [0u8; 255];
-        let xs = random_xs(shares, stream, &mut pool)?;
-        // powers[i * degree + j - 1] = x_i^j (public).
+        // powers[j * shares + i] = x_i^(j + 1) (public); the first row is the x draw.
         let powers = &mut self.powers;
         powers.clear();
-        powers.resize(shares * degree, 0);
-        for (&x, row) in xs.iter().zip(powers.chunks_exact_mut(degree)) {
-            let mut power = 1u8;
-            for slot in row {
-                power = field::mul(power, x);
-                *slot = power;
-            }
+        random_xs(shares, stream, &mut self.pool, powers)?;
+        for k in shares..degree * shares {
+            let power = field::mul(powers[k - shares], powers[k % shares]);
+            powers.push(power);
         }
-        // Block by block as the core does: (t - 1) * block bytes of coefficients, the j-th
-        // run of `block` bytes being the coefficients of x^j.
+        for i in 0..shares {
+            out[i * stride + len] = powers[i];
+        }
+        // Block by block: (t - 1) * block bytes of coefficients, the j-th run of `block`
+        // bytes being the coefficients of x^(j + 1); each run evaluated for all shares.
+        let block_max = BLOCK.min(len);
+        if self.coefficients.0.len() < degree * block_max {
+            self.coefficients = Wiped(Vec::new());
+            self.coefficients = Wiped(vec![0u8; degree * block_max]);
+        }
         let mut at = 0;
         while at < len {
             let block = BLOCK.min(len - at);
-            let source = &secret[at..at + block];
             let rows = &mut self.coefficients.0[..degree * block];
             stream.fill(rows);
-            for (share, share_powers) in self
-                .out
-                .0
-                .chunks_exact_mut(stride)
-                .zip(powers.chunks_exact(degree))
-            {
-                let dst = &mut share[at..at + block];
-                // secret + x * a_1 in one fused pass where the backend has one, then
-                // the higher powers.
-                let mut terms = rows.chunks_exact(block).zip(share_powers);
-                if let Some((row, &power)) = terms.next() {
-                    backend.mul2(dst, source, 1, row, power);
+            for j in 0..degree {
+                self.multipliers.clear();
+                for &power in &powers[j * shares..(j + 1) * shares] {
+                    self.multipliers.push(kernel::multiplier(power));
                 }
-                for (row, &power) in terms {
-                    backend.mul_add(dst, row, power);
-                }
+                let row = &rows[j * block..(j + 1) * block];
+                let base = (j == 0).then(|| &secret[at..at + block]);
+                kernel::eval_row(out, stride, at, row, base, &self.multipliers);
             }
             at += block;
         }
-        for (share, &x) in self.out.0.chunks_exact_mut(stride).zip(xs) {
-            share[len] = x;
-        }
         stream.rekey();
-        release(&mut self.coefficients);
-        Ok(&self.out.0)
+        let used = degree * block_max;
+        wipe(&mut self.coefficients.0[..used]);
+        if self.coefficients.0.len() > KEEP {
+            self.coefficients = Wiped(Vec::new());
+        }
+        Ok(())
     }
 
-    fn combine_staged(&mut self, lengths: &[u32]) -> Result<Wiped, JsValue> {
+    /// The combine of the staged shares, written over the first one.
+    fn combine_staged(&mut self, lengths: &[u32]) -> Result<(), JsValue> {
         if lengths.len() > 255 {
             return Err(invalid(&alloc::format!(
                 "shares has {} items; at most 255 are accepted",
                 lengths.len()
             )));
         }
+        let staged = &self.scratch.0[..self.dirty.min(self.scratch.0.len())];
         let mut shares: Vec<&[u8]> = Vec::with_capacity(lengths.len());
-        let mut rest = &self.stage.0[..];
+        let mut rest = staged;
         for &length in lengths {
             let length = length as usize;
             if length > rest.len() {
@@ -299,43 +341,70 @@ impl Engine {
             shares.push(share);
             rest = tail;
         }
-        combine(&shares).map_err(core_error)
+        let (xs, len) = check_shares(&shares).map_err(core_error)?;
+        let weights = lagrange_weights(&xs, 0);
+        // Every share is `len + 1` bytes (checked): share k >= 1 starts at k * (len + 1).
+        let stride = len + 1;
+        let (first, others) = self.scratch.0.split_at_mut(stride);
+        let first = &mut first[..len];
+        let backend = Backend::detect();
+        let w0 = weights.first().copied().unwrap_or(0);
+        for (k, &weight) in weights.iter().enumerate().skip(1) {
+            let share = &others[(k - 1) * stride..(k - 1) * stride + len];
+            if k == 1 {
+                kernel::mul2_in_place(first, w0, share, weight);
+            } else {
+                backend.mul_add(first, share, weight);
+            }
+        }
+        Ok(())
     }
 }
 
 /// `keysplit::hazmat::random_xs` on the stream: `n` distinct x-coordinates, uniform over
-/// 1..=255 (partial Fisher–Yates, each index rejection-sampled from single bytes).
-fn random_xs<'a>(
+/// 1..=255 (partial Fisher–Yates over `pool`, which holds 1..=255 in order, each index
+/// rejection-sampled from single bytes), appended to `xs`. The pool is put back in order
+/// afterwards (the swaps undone), so every draw starts from 1..=255 as the core's does.
+fn random_xs(
     n: usize,
     stream: &mut Stream,
-    pool: &'a mut [u8; 255],
-) -> Result<&'a [u8], Error> {
-    for (i, slot) in pool.iter_mut().enumerate() {
-        *slot = (i + 1) as u8;
-    }
+    pool: &mut [u8; 255],
+    xs: &mut Vec<u8>,
+) -> Result<(), Error> {
     let n = n.min(255);
-    for i in 0..n {
-        let m = 255 - i;
+    let mut swaps = [0u8; 255];
+    let mut drawn = 0;
+    while drawn < n {
+        let m = 255 - drawn;
         let limit = 256 - (256 % m);
         let mut index = None;
         for _ in 0..128 {
-            let mut byte = [0u8; 1];
-            stream.fill(&mut byte);
-            if usize::from(byte[0]) < limit {
-                index = Some(usize::from(byte[0]) % m);
+            let byte = usize::from(stream.byte());
+            if byte < limit {
+                index = Some(byte % m);
                 break;
             }
         }
-        let j = i + index.ok_or(Error::Rng)?;
-        pool.swap(i, j);
+        let Some(index) = index else { break };
+        pool.swap(drawn, drawn + index);
+        swaps[drawn] = index as u8;
+        drawn += 1;
     }
     // x_i is pool[i] after step i, and later steps only swap positions after i.
-    Ok(&pool[..n])
+    xs.extend_from_slice(&pool[..drawn]);
+    for i in (0..drawn).rev() {
+        pool.swap(i, i + usize::from(swaps[i]));
+    }
+    if drawn < n {
+        return Err(Error::Rng);
+    }
+    Ok(())
 }
 
-/// `keysplit::raw::combine` into a [`Wiped`] buffer: the same refusals in the same order
-/// (no shares, a share under 2 bytes, x = 0, unequal lengths, duplicate x, one share).
-pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, Error> {
+/// The core's refusals of a raw combine, in its order (no shares, a share under 2 bytes,
+/// x = 0, unequal lengths, duplicate x, one share); the x-coordinates and the secret
+/// length when the shares pass.
+fn check_shares(shares: &[&[u8]]) -> Result<(Vec<u8>, usize), Error> {
     let Some(first) = shares.first() else {
         return Err(Error::NoShares);
     };
@@ -383,17 +452,27 @@ pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, Error> {
             got: shares.len(),
         });
     }
-    let len = expected - 1;
-    let mut secret = Wiped(vec![0u8; len]);
-    let backend = Backend::detect();
-    let weights = lagrange_weights(&xs, 0);
-    // The first two terms in one fused pass where the backend has one, then the others.
-    // (At least two shares of `expected >= 2` bytes each, checked above.)
-    if let ([a, b, rest @ ..], [wa, wb, rest_weights @ ..]) = (shares, &weights[..]) {
-        backend.mul2(&mut secret.0, a, *wa, b, *wb);
-        for (share, &weight) in rest.iter().zip(rest_weights) {
-            backend.mul_add(&mut secret.0, share, weight);
-        }
+    Ok((xs, expected - 1))
+}
+
+/// `keysplit::raw::combine` through an engine's scratch region (the JS path's code):
+/// the same refusals in the same order. The secret is copied out into a [`Wiped`].
+pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, JsValue> {
+    let mut engine = Engine::new();
+    let total: usize = shares.iter().map(|s| s.len()).sum();
+    let total32 = u32::try_from(total).map_err(|_| core_error(Error::TooLarge))?;
+    let mut lengths = Vec::with_capacity(shares.len());
+    engine.stage(total32);
+    let mut at = 0;
+    for share in shares {
+        engine.scratch.0[at..at + share.len()].copy_from_slice(share);
+        at += share.len();
+        lengths.push(share.len() as u32);
     }
-    Ok(secret)
+    let result = engine.combine_staged(&lengths).map(|()| {
+        let len = shares.first().map_or(0, |s| s.len().saturating_sub(1));
+        Wiped(engine.scratch.0[..len].to_vec())
+    });
+    engine.wipe();
+    result
 }

@@ -23,7 +23,8 @@
 //!   `Error` named `KeysplitError` with the core's stable `code`.
 
 #![no_std]
-// Unsafe code only where safe code has no equivalent: the ChaCha20 generator's v128 stores.
+// Unsafe code only where safe code has no equivalent: the v128 loads and stores of the
+// ChaCha20 generator and of the raw paths' kernels.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -34,9 +35,10 @@ mod bench_internals;
 mod chacha;
 mod convert;
 mod engine;
+mod kernel;
 mod shares;
 mod wallet;
 
-pub use engine::{raw_combine_into, raw_split_into, wasm_memory, Engine};
+pub use engine::{raw_combine_into, raw_split_into, raw_split_stage, wasm_memory, Engine};
 pub use shares::*;
 pub use wallet::*;

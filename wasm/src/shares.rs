@@ -150,10 +150,11 @@ pub fn raw_split(secret: &JsValue, threshold: f64, shares: f64) -> Result<Array,
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
     let mut engine = crate::Engine::new();
-    let flat = engine
+    let list = engine
         .split(&secret, threshold, shares)
-        .map_err(core_error)?;
-    Ok(to_js_byte_list(flat.chunks_exact(secret.len() + 1)))
+        .map(|flat| to_js_byte_list(flat.chunks_exact(secret.len() + 1)));
+    engine.wipe();
+    list.map_err(core_error)
 }
 
 /// Rebuilds a secret from raw shares. Refuses x = 0, duplicate x, unequal lengths and
@@ -163,7 +164,7 @@ pub fn raw_split(secret: &JsValue, threshold: f64, shares: f64) -> Result<Array,
 pub fn raw_combine(shares: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
     let encoded = byte_list(shares, "shares")?;
     let slices: Vec<&[u8]> = encoded.iter().map(|share| &share[..]).collect();
-    let secret = crate::engine::combine(&slices).map_err(core_error)?;
+    let secret = crate::engine::combine(&slices)?;
     Ok(to_js_bytes(&secret.0))
 }
 
