@@ -570,8 +570,8 @@ fn times(product: Option<u8>, factor: u8) -> u8 {
 /// Arithmetic on **public** field elements only (x-coordinates, their powers, Lagrange
 /// weights). It needs no fixed running time, but it happens to be branch-free too: the
 /// carry-less product's eight terms are independent, which makes it several times faster
-/// than [`crate::field::mul`]'s serial loop. It uses no table, so no memory address
-/// depends on any field element anywhere in keysplit.
+/// than [`crate::field::mul`]'s serial loop. It uses no table: the only tables in keysplit
+/// are the SIMD backends' nibble tables, selected by a public constant.
 pub mod public {
 
     /// Reduces a carry-less product of two bytes (below 2^15) modulo 0x11B:
