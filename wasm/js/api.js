@@ -107,15 +107,19 @@ function bindRaw(bindings, run) {
     memory ??= bindings.wasmMemory();
     return engine;
   };
-  // Call after anything that may grow memory: growing replaces memory.buffer.
+  // Call after anything that may grow memory: growing detaches memory.buffer (every view
+  // of it then has length 0), which is cheaper to test than reading memory.buffer.
   const view = () => {
-    if (bytes === undefined || bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+    if (bytes === undefined || bytes.length === 0) bytes = new Uint8Array(memory.buffer);
     return bytes;
   };
   return Object.freeze({
     split: (secret, threshold, shares) =>
       run(() => {
-        const input = toBytes(secret, 'secret');
+        // A plain same-realm Uint8Array is read as it is; toBytes makes a view of anything
+        // else (subclasses included, whose `length` could be overridden).
+        const plain = ArrayBuffer.isView(secret) && Object.getPrototypeOf(secret) === Uint8Array.prototype;
+        const input = plain ? secret : toBytes(secret, 'secret');
         toCount(threshold, 'threshold');
         toCount(shares, 'shares');
         const e = state();

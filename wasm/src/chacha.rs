@@ -181,15 +181,22 @@ pub fn blocks4(key: &[u32; 8], counter: u64, nonce: [u32; 2], out: &mut [u8; BAT
             $b = rotl7(xor($b, $c));
         };
     }
-    for _ in 0..10 {
-        qr!(x0, x4, x8, x12);
-        qr!(x1, x5, x9, x13);
-        qr!(x2, x6, x10, x14);
-        qr!(x3, x7, x11, x15);
-        qr!(x0, x5, x10, x15);
-        qr!(x1, x6, x11, x12);
-        qr!(x2, x7, x8, x13);
-        qr!(x3, x4, x9, x14);
+    macro_rules! double_round {
+        () => {
+            qr!(x0, x4, x8, x12);
+            qr!(x1, x5, x9, x13);
+            qr!(x2, x6, x10, x14);
+            qr!(x3, x7, x11, x15);
+            qr!(x0, x5, x10, x15);
+            qr!(x1, x6, x11, x12);
+            qr!(x2, x7, x8, x13);
+            qr!(x3, x4, x9, x14);
+        };
+    }
+    // Ten double rounds, two per iteration: V8 shuffles registers at every loop edge.
+    for _ in 0..5 {
+        double_round!();
+        double_round!();
     }
     store(
         out,

@@ -65,3 +65,22 @@ test('raw calls of alternating sizes reuse the scratch region correctly (Privy a
     assert.equal(hex(keysplit.raw.combine(random.pick(theirs, threshold))), hex(secret));
   }
 });
+
+test('raw.split refuses what is not bytes with INVALID_INPUT, and reads subclasses through their buffer', () => {
+  for (const value of [null, undefined, 7, 'text', {}, [1, 2], Object.create(Uint8Array.prototype)]) {
+    assert.throws(
+      () => keysplit.raw.split(value, 2, 3),
+      (error) => error instanceof keysplit.KeysplitError && error.code === 'INVALID_INPUT',
+      Object.prototype.toString.call(value),
+    );
+  }
+  // A subclass whose `length` lies is read by its real bytes (toBytes), not by `length`.
+  class Liar extends Uint8Array {
+    get length() {
+      return 1000;
+    }
+  }
+  const shares = keysplit.raw.split(new Liar([1, 2, 3]), 2, 2);
+  assert.equal(shares[0].length, 4);
+  assert.equal(hex(keysplit.raw.combine(shares)), '010203');
+});
