@@ -119,32 +119,3 @@ pub fn bench_engine_split(n: u32, reps: u32) -> u32 {
     }
     acc
 }
-
-/// The split kernel alone: 2-of-3 over an `n`-byte secret, `reps` times.
-#[wasm_bindgen(js_name = benchEvalRow)]
-pub fn bench_eval_row(n: u32, reps: u32) -> u32 {
-    let n = n as usize;
-    let secret = vec![5u8; n];
-    let row = vec![7u8; 4096];
-    let mut out = vec![0u8; 3 * (n + 1)];
-    let multipliers: Vec<_> = [3u8, 5, 9]
-        .iter()
-        .map(|&x| crate::kernel::multiplier(x))
-        .collect();
-    for _ in 0..reps {
-        let mut at = 0;
-        while at < n {
-            let block = 4096.min(n - at);
-            crate::kernel::eval_row(
-                &mut out,
-                n + 1,
-                at,
-                &row[..block],
-                Some(&secret[at..at + block]),
-                &multipliers,
-            );
-            at += block;
-        }
-    }
-    out[7] as u32
-}

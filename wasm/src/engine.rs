@@ -8,7 +8,7 @@
 //!   shares there, runs the operation, copies the result out into fresh `Uint8Array`s
 //!   (one per share) and calls [`Engine::wipe`], whatever the outcome.
 //! * Split: the secret at the start of the scratch, the shares after it, back to back;
-//!   each coefficient row is evaluated for every share in one pass ([`kernel::eval_row`]).
+//!   shares are evaluated block by block with the core's simd128 kernels.
 //! * Combine: the staged shares back to back; the secret is written over the first one
 //!   ([`kernel::mul2_in_place`]), so no output buffer.
 //! * Randomness: a ChaCha20 stream ([`crate::chacha`]) keyed from `crypto.getRandomValues`
@@ -34,7 +34,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::chacha::Stream;
 use crate::convert::{core_error, count, invalid};
-use crate::kernel::{self, Multiplier};
+use crate::kernel;
 
 /// Overwrites `bytes` with zeros (one `memory.fill`) in a way the optimiser must keep.
 #[inline]
@@ -78,9 +78,8 @@ pub struct Engine {
     /// Bytes at the start of `scratch` that may be non-zero (handed out by `stage`).
     dirty: usize,
     coefficients: Wiped,
-    /// x-coordinate powers and the kernel's form of them (public), kept between calls.
+    /// x-coordinate powers (public), kept between calls.
     powers: Vec<u8>,
-    multipliers: Vec<Multiplier>,
     /// 1..=255 in order, the starting point of every x draw (restored after each).
     pool: [u8; 255],
 }
@@ -106,7 +105,6 @@ impl Engine {
             dirty: 0,
             coefficients: Wiped(Vec::new()),
             powers: Vec::new(),
-            multipliers: Vec::new(),
             pool: core::array::from_fn(|i| (i + 1) as u8),
         }
     }
@@ -296,19 +294,27 @@ impl Engine {
             self.coefficients = Wiped(Vec::new());
             self.coefficients = Wiped(vec![0u8; degree * block_max]);
         }
+        let backend = Backend::detect();
         let mut at = 0;
         while at < len {
             let block = BLOCK.min(len - at);
             let rows = &mut self.coefficients.0[..degree * block];
             stream.fill(rows);
-            for j in 0..degree {
-                self.multipliers.clear();
-                for &power in &powers[j * shares..(j + 1) * shares] {
-                    self.multipliers.push(kernel::multiplier(power));
+            let source = &secret[at..at + block];
+            for i in 0..shares {
+                let dst = &mut out[i * stride + at..i * stride + at + block];
+                // secret + x * a_1 in one fused pass, then the higher powers. (The core's
+                // kernels, built at opt-level "s": a kernel fused across shares here, at
+                // this crate's "z", ran slower than three of these passes.)
+                for j in 0..degree {
+                    let row = &rows[j * block..(j + 1) * block];
+                    let power = powers[j * shares + i];
+                    if j == 0 {
+                        backend.mul2(dst, source, 1, row, power);
+                    } else {
+                        backend.mul_add(dst, row, power);
+                    }
                 }
-                let row = &rows[j * block..(j + 1) * block];
-                let base = (j == 0).then(|| &secret[at..at + block]);
-                kernel::eval_row(out, stride, at, row, base, &self.multipliers);
             }
             at += block;
         }
