@@ -1,6 +1,6 @@
 //! The raw fast paths (`raw.split`, `raw.combine` of the JS API): one scratch region in
-//! wasm memory for each call's inputs and outputs, kernels fused across shares, bulk
-//! wipes, and a ChaCha20 stream that runs at simd128 speed.
+//! wasm memory for each call's inputs and outputs, the core's simd128 kernels, bulk wipes,
+//! and a ChaCha20 stream that runs at simd128 speed.
 //!
 //! * Scratch: the [`Engine`] keeps one buffer between calls (wiped after each), so a call
 //!   neither allocates nor grows memory once the buffer is large enough. The JS wrapper
@@ -10,7 +10,7 @@
 //! * Split: the secret at the start of the scratch, the shares after it, back to back;
 //!   shares are evaluated block by block with the core's simd128 kernels.
 //! * Combine: the staged shares back to back; the secret is written over the first one
-//!   ([`kernel::mul2_in_place`]), so no output buffer.
+//!   (the core's `Backend::mul2_in_place`), so no output buffer.
 //! * Randomness: a ChaCha20 stream ([`crate::chacha`]) keyed from `crypto.getRandomValues`
 //!   (getrandom). A fresh OS seed is mixed in on the first call, on every call with at least
 //!   64 KiB of secret, and after at most 64 calls or 1 MiB since the last one; after every
@@ -34,7 +34,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::chacha::Stream;
 use crate::convert::{core_error, count, invalid};
-use crate::kernel;
 
 /// Overwrites `bytes` with zeros (one `memory.fill`) in a way the optimiser must keep.
 #[inline]
@@ -358,7 +357,7 @@ impl Engine {
         for (k, &weight) in weights.iter().enumerate().skip(1) {
             let share = &others[(k - 1) * stride..(k - 1) * stride + len];
             if k == 1 {
-                kernel::mul2_in_place(first, w0, share, weight);
+                backend.mul2_in_place(first, w0, share, weight);
             } else {
                 backend.mul_add(first, share, weight);
             }

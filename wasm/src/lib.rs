@@ -23,8 +23,8 @@
 //!   `Error` named `KeysplitError` with the core's stable `code`.
 
 #![no_std]
-// Unsafe code only where safe code has no equivalent: the v128 loads and stores of the
-// ChaCha20 generator and of the raw paths' kernels.
+// Unsafe code only where safe code has no equivalent: the v128 stores of the ChaCha20
+// generator.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -35,7 +35,6 @@ mod bench_internals;
 mod chacha;
 mod convert;
 mod engine;
-mod kernel;
 mod shares;
 mod wallet;
 

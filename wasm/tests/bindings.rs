@@ -467,6 +467,14 @@ fn every_backend_matches_the_scalar_field() {
                     .map(|i| field::mul(a, other[i]) ^ field::mul(c, src[i]))
                     .collect();
                 assert_eq!(fused, want, "{} mul2 a={a} c={c}", backend.name());
+                let mut in_place = other.clone();
+                backend.mul2_in_place(&mut in_place, a, &src, c);
+                assert_eq!(
+                    in_place,
+                    want,
+                    "{} mul2_in_place a={a} c={c}",
+                    backend.name()
+                );
             }
         }
     }

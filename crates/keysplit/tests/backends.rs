@@ -255,6 +255,34 @@ fn fused_two_source_kernel_matches_scalar_field_multiplication() {
     }
 }
 
+/// `mul2_in_place` (combine written over its first share) against the scalar field on
+/// every backend, across the vector widths and the fallback's 1 KiB chunks.
+#[test]
+fn in_place_two_source_kernel_matches_scalar_field_multiplication() {
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    for backend in Backend::available() {
+        for len in (0..=70).chain([1023, 1024, 1025, 3000]) {
+            for (wa, wb) in [(1u8, 2u8), (0x53, 0xCA), (0, 7), ((len * 31) as u8, 255)] {
+                let b_at = len % 9;
+                let before = random_bytes(&mut rng, len + 2);
+                let b = random_bytes(&mut rng, b_at + len + 3);
+                let mut expected = before.clone();
+                for i in 0..len {
+                    expected[i] = field::mul(wa, before[i]) ^ field::mul(wb, b[b_at + i]);
+                }
+                let mut got = before.clone();
+                backend.mul2_in_place(&mut got[..len], wa, &b[b_at..b_at + len], wb);
+                assert_eq!(
+                    got,
+                    expected,
+                    "{} mul2_in_place differs: len={len} wa={wa:#04x} wb={wb:#04x}",
+                    backend.name()
+                );
+            }
+        }
+    }
+}
+
 /// Backends with a fast inverse for public values agree with the scalar field on all 256.
 #[test]
 fn inverse_of_public_values_matches_the_field() {

@@ -211,6 +211,29 @@ impl Backend {
 }
 
 impl Backend {
+    /// `a[i] = wa * a[i] ^ wb * b[i]` for `i < min(a.len(), b.len())`, `wa` and `wb`
+    /// public: [`Backend::mul2`] written over its first source, for a combine that reuses
+    /// the first share's buffer as the output (the WASM raw combine).
+    pub fn mul2_in_place(self, a: &mut [u8], wa: u8, b: &[u8], wb: u8) {
+        let len = a.len().min(b.len());
+        let (a, b) = (&mut a[..len], &b[..len]);
+        match self.0 {
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kind::Simd128 => wasm32_simd::mul2_in_place(a, wa, b, wb),
+            // Elsewhere: `mul2` from a copy of each chunk of `a` (on the stack, wiped).
+            #[allow(unreachable_patterns)] // simd128 builds have their own kernel
+            _ => {
+                let mut copy = [0u8; 1024];
+                for (a, b) in a.chunks_mut(copy.len()).zip(b.chunks(copy.len())) {
+                    let copy = &mut copy[..a.len()];
+                    copy.copy_from_slice(a);
+                    self.mul2(a, copy, wa, b, wb);
+                }
+                copy.zeroize();
+            }
+        }
+    }
+
     /// The inverse of a **public** field element (`0` for `0`) if this backend has a
     /// faster way than scalar code, else `None`. It may branch on `d`: never pass it
     /// anything secret (keysplit passes products of x-coordinate differences).

@@ -7,16 +7,19 @@
 //! when the crate is built with `-C target-feature=+simd128`.
 
 use core::arch::wasm32::{
-    u8x16, u8x16_eq, u8x16_shr, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_load, v128_store,
-    v128_xor,
+    u16x8_shr, u8x16, u8x16_eq, u8x16_shr, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_load,
+    v128_store, v128_xor,
 };
 
 const LANES: usize = 16;
 
 #[inline(always)]
 fn product(source: v128, low: v128, high: v128) -> v128 {
-    let low_nibbles = v128_and(source, u8x16_splat(0x0F));
-    let high_nibbles = u8x16_shr(source, 4);
+    let mask = u8x16_splat(0x0F);
+    let low_nibbles = v128_and(source, mask);
+    // A 16-bit shift and a mask: V8 has no byte shift and expands `i8x16.shr_u` to five
+    // instructions.
+    let high_nibbles = v128_and(u16x8_shr(source, 4), mask);
     v128_xor(
         u8x16_swizzle(low, low_nibbles),
         u8x16_swizzle(high, high_nibbles),
@@ -121,5 +124,26 @@ pub(super) fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
             mul_add(dst, &src_a[whole..len], a);
         }
         mul_add(dst, &src_b[whole..len], b);
+    }
+}
+
+/// `a[i] = wa * a[i] ^ wb * b[i]` for `i < min(a.len(), b.len())`: combine's first two
+/// shares written over the first one (no output buffer). The last few bytes go through
+/// the constant-time scalar field.
+pub(super) fn mul2_in_place(a: &mut [u8], wa: u8, b: &[u8], wb: u8) {
+    let len = a.len().min(b.len());
+    let (a, b) = (&mut a[..len], &b[..len]);
+    let (low_a, high_a) = tables(wa);
+    let (low_b, high_b) = tables(wb);
+    let whole = len - len % LANES;
+    let mut at = 0;
+    while at < whole {
+        let first = product(load(a, at), low_a, high_a);
+        let sum = v128_xor(first, product(load(b, at), low_b, high_b));
+        store(a, at, sum);
+        at += LANES;
+    }
+    for (x, &y) in a[whole..].iter_mut().zip(&b[whole..]) {
+        *x = crate::field::mul(wa, *x) ^ crate::field::mul(wb, y);
     }
 }
