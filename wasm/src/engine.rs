@@ -160,6 +160,15 @@ fn split_layout(len: usize, threshold: usize, shares: usize) -> Result<usize, Er
     Ok(total)
 }
 
+/// The secret length, threshold and share count of the two split calls, as integers.
+fn split_counts(len: f64, threshold: f64, shares: f64) -> Result<(usize, usize, usize), JsValue> {
+    Ok((
+        count(len, "secret length")?,
+        count(threshold, "threshold")?,
+        count(shares, "shares")?,
+    ))
+}
+
 /// First step of a raw split of a `len`-byte secret: checks the arguments as the core
 /// does and returns the address where the wrapper writes the secret (the start of the
 /// scratch region). Then [`raw_split_into`], then [`Engine::wipe`].
@@ -170,9 +179,7 @@ pub fn raw_split_stage(
     threshold: f64,
     shares: f64,
 ) -> Result<u32, JsValue> {
-    let len = count(len, "secret length")?;
-    let threshold = count(threshold, "threshold")?;
-    let shares = count(shares, "shares")?;
+    let (len, threshold, shares) = split_counts(len, threshold, shares)?;
     let total = split_layout(len, threshold, shares).map_err(core_error)?;
     Ok(engine.stage(total as u32))
 }
@@ -187,9 +194,7 @@ pub fn raw_split_into(
     threshold: f64,
     shares: f64,
 ) -> Result<u32, JsValue> {
-    let len = count(len, "secret length")?;
-    let threshold = count(threshold, "threshold")?;
-    let shares = count(shares, "shares")?;
+    let (len, threshold, shares) = split_counts(len, threshold, shares)?;
     engine
         .split_staged(len, threshold, shares)
         .map_err(|error| error.map_or_else(|| invalid("stage the secret first"), core_error))?;

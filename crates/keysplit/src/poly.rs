@@ -700,8 +700,10 @@ mod tests {
     use chacha20::ChaCha20Rng;
     use rand_core::{Rng, SeedableRng};
 
-    struct CountingRng(u8);
-    impl rand_core::TryRng for CountingRng {
+    /// A test generator serving the bytes `next_byte` makes, one at a time (a plain byte
+    /// stream: words are read as their little-endian bytes).
+    struct ByteRng<F: FnMut() -> u8>(F);
+    impl<F: FnMut() -> u8> rand_core::TryRng for ByteRng<F> {
         type Error = core::convert::Infallible;
         fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
             let mut b = [0; 4];
@@ -714,34 +716,46 @@ mod tests {
             Ok(u64::from_le_bytes(b))
         }
         fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-            for d in dst {
-                *d = self.0;
-                self.0 = self.0.wrapping_add(1);
-            }
+            dst.fill_with(&mut self.0);
             Ok(())
         }
     }
-    impl rand_core::TryCryptoRng for CountingRng {}
+    impl<F: FnMut() -> u8> rand_core::TryCryptoRng for ByteRng<F> {}
 
-    struct StuckRng;
-    impl rand_core::TryRng for StuckRng {
-        type Error = core::convert::Infallible;
-        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-            Ok(u32::MAX)
-        }
-        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-            Ok(u64::MAX)
-        }
-        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-            dst.fill(0xFF);
-            Ok(())
-        }
+    /// `start, start + 1, ...` (wrapping).
+    fn counting_rng(start: u8) -> ByteRng<impl FnMut() -> u8> {
+        let mut next = start;
+        ByteRng(move || {
+            let byte = next;
+            next = next.wrapping_add(1);
+            byte
+        })
     }
-    impl rand_core::TryCryptoRng for StuckRng {}
+
+    /// Only 0xFF, which every x draw rejects.
+    fn stuck_rng() -> ByteRng<impl FnMut() -> u8> {
+        ByteRng(|| 0xFF)
+    }
+
+    /// A continuous byte stream (xorshift), biased high so that rejections are common.
+    fn biased_stream(seed: u64) -> ByteRng<impl FnMut() -> u8> {
+        let mut state = seed;
+        ByteRng(move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let byte = (state >> 32) as u8;
+            if state & 3 == 0 {
+                byte | 0xF8
+            } else {
+                byte
+            }
+        })
+    }
 
     #[test]
     fn xs_are_distinct_and_nonzero_for_every_count() {
-        let mut rng = CountingRng(7);
+        let mut rng = counting_rng(7);
         for n in 1..=255 {
             let xs = random_xs(n, &mut rng).unwrap();
             assert_eq!(xs.len(), n);
@@ -754,35 +768,8 @@ mod tests {
         }
     }
 
-    /// A continuous byte stream (xorshift), biased high so that rejections are common.
-    struct ByteStream(u64);
-    impl rand_core::TryRng for ByteStream {
-        type Error = core::convert::Infallible;
-        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-            let mut b = [0; 4];
-            self.try_fill_bytes(&mut b)?;
-            Ok(u32::from_le_bytes(b))
-        }
-        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-            let mut b = [0; 8];
-            self.try_fill_bytes(&mut b)?;
-            Ok(u64::from_le_bytes(b))
-        }
-        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-            for d in dst {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                let byte = (self.0 >> 32) as u8;
-                *d = if self.0 & 3 == 0 { byte | 0xF8 } else { byte };
-            }
-            Ok(())
-        }
-    }
-    impl rand_core::TryCryptoRng for ByteStream {}
-
     /// The normative order, literally: one byte per generator call.
-    fn one_byte_per_call_xs(n: usize, rng: &mut ByteStream) -> Vec<u8> {
+    fn one_byte_per_call_xs<R: CryptoRng>(n: usize, rng: &mut R) -> Vec<u8> {
         let mut pool: Vec<u8> = (1..=255).collect();
         for i in 0..n {
             let m = 255 - i;
@@ -803,8 +790,8 @@ mod tests {
     fn xs_follow_the_normative_byte_order_including_rejections() {
         for n in 1..=255 {
             for seed in 1..20u64 {
-                let mut ours = ByteStream(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let mut reference = ByteStream(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let mut ours = biased_stream(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let mut reference = biased_stream(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let got = random_xs(n, &mut ours).unwrap();
                 assert_eq!(got, one_byte_per_call_xs(n, &mut reference), "n={n}");
                 // Nothing read beyond what the draws used.
@@ -840,7 +827,7 @@ mod tests {
     #[test]
     fn a_stuck_rng_is_an_error_not_a_hang() {
         // 0xFF is always rejected when drawing from 0..255 (limit 255).
-        assert_eq!(random_xs(3, &mut StuckRng), Err(Error::Rng));
+        assert_eq!(random_xs(3, &mut stuck_rng()), Err(Error::Rng));
     }
 
     #[test]
@@ -874,7 +861,7 @@ mod tests {
     /// sums to 1) while the textbook formula computes it directly.
     #[test]
     fn lagrange_weights_match_the_textbook_formula() {
-        let mut rng = CountingRng(1);
+        let mut rng = counting_rng(1);
         for k in 1..=20 {
             let xs = random_xs(k, &mut rng).unwrap();
             for at in [0u8, 1, 7, 255, xs[0]] {
