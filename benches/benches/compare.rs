@@ -122,6 +122,17 @@ fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: 
             keysplit::raw::split(black_box(&data), t, n, &mut rng8)
         })
     });
+    // Into one reused buffer of the caller's, wiped after each split (it holds shares).
+    let mut out = vec![0u8; n * (len + 1)];
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    group.bench_function(BenchmarkId::new("keysplit-raw-into", "default"), |b| {
+        timed(b, || {
+            let result = keysplit::raw::split_into(black_box(&data), t, n, &mut rng, &mut out);
+            black_box(&mut out);
+            keysplit::hazmat::wipe(&mut out);
+            result.unwrap()
+        })
+    });
     if len == LARGE {
         let (raw, detected) = (StreamFormat::Raw, Backend::detect());
         let id = |name: &str| BenchmarkId::new("keysplit-raw-stream", name);
@@ -229,6 +240,16 @@ fn keysplit_combine(c: &mut Criterion, group_name: &str, len: usize, t: usize, n
             })
         });
     }
+
+    let mut out = vec![0u8; len];
+    group.bench_function(BenchmarkId::new("keysplit-raw-into", "default"), |b| {
+        timed(b, || {
+            let result = keysplit::raw::combine_into(black_box(&raw[..t]), &mut out);
+            black_box(&mut out);
+            keysplit::hazmat::wipe(&mut out);
+            result.unwrap()
+        })
+    });
 
     if len == LARGE {
         let encoded: Vec<&[u8]> = envelopes[..t].iter().map(|s| s.as_bytes()).collect();

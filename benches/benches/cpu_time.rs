@@ -105,6 +105,18 @@ fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Back
                 black_box(keysplit::raw::split(black_box(secret), 2, 3, &mut rng).unwrap());
             });
         }
+        // Into one reused buffer of the caller's, wiped after every split (it holds the
+        // shares): no allocation, and at 1 MiB no fresh pages to fault in.
+        let mut out = vec![0u8; 3 * (secret.len() + 1)];
+        let label = format!(
+            "keysplit-raw split_into {size} 2-of-3 (caller's buffer, wiped), caller's {name}"
+        );
+        measure(&label, bytes, || {
+            let result = keysplit::raw::split_into(black_box(secret), 2, 3, &mut rng, &mut out);
+            result.unwrap();
+            black_box(&mut out);
+            keysplit::hazmat::wipe(&mut out);
+        });
     }
     rows(
         "ChaCha20",
@@ -179,6 +191,16 @@ fn main() {
         measure("keysplit-raw combine 32 B from 2", None, || {
             black_box(keysplit::raw::combine(black_box(&raw[..2])).unwrap());
         });
+        let mut out = [0u8; 32];
+        measure(
+            "keysplit-raw combine_into 32 B from 2 (caller's buffer, wiped)",
+            None,
+            || {
+                keysplit::raw::combine_into(black_box(&raw[..2]), &mut out).unwrap();
+                black_box(&mut out);
+                keysplit::hazmat::wipe(&mut out);
+            },
+        );
         measure("keysplit-envelope combine 32 B from 2", None, || {
             black_box(keysplit::combine(black_box(&envelopes[..2])).unwrap());
         });
@@ -223,6 +245,17 @@ fn main() {
         measure("keysplit-raw combine 1 MiB from 2", Some(LARGE), || {
             black_box(keysplit::raw::combine(black_box(&raw[..2])).unwrap());
         });
+        let mut secret_out = vec![0u8; LARGE];
+        measure(
+            "keysplit-raw combine_into 1 MiB from 2 (caller's buffer, wiped)",
+            Some(LARGE),
+            || {
+                let result = keysplit::raw::combine_into(black_box(&raw[..2]), &mut secret_out);
+                result.unwrap();
+                black_box(&mut secret_out);
+                keysplit::hazmat::wipe(&mut secret_out);
+            },
+        );
         let envelopes = keysplit::split(&large, 2, 3, &mut rng).unwrap();
         measure(
             "keysplit-envelope combine 1 MiB from 2",

@@ -133,7 +133,7 @@ fn sections() -> Vec<Section> {
             Box::new(move || backend_mul_add(backend)),
         ));
         list.push((
-            format!("backend {name}: raw split + combine"),
+            format!("backend {name}: raw split + combine, and into caller buffers"),
             Box::new(move || raw_round_trip(backend)),
         ));
         list.push((
@@ -270,7 +270,17 @@ fn raw_round_trip(backend: Backend) -> SectionResult {
     let chosen: Vec<&[u8]> = [4, 0, 2].iter().map(|&i| shares[i].as_bytes()).collect();
     let recovered =
         raw::combine_with_backend(&chosen, backend).map_err(|e| format!("raw combine: {e}"))?;
-    expect_equal("raw combine", &recovered, &public)
+    expect_equal("raw combine", &recovered, &public)?;
+    // The same into caller buffers (2-of-3: the first term only, fused with the copy).
+    let stride = SECRET_LEN + 1;
+    let mut out = vec![0u8; 3 * stride];
+    raw::split_into_with_backend(&secret, 2, 3, &mut rng, &mut out, backend)
+        .map_err(|e| format!("raw split_into: {e}"))?;
+    let chosen = [&out[2 * stride..], &out[..stride]];
+    let mut rebuilt = vec![0u8; SECRET_LEN];
+    raw::combine_into_with_backend(&chosen, &mut rebuilt, backend)
+        .map_err(|e| format!("raw combine_into: {e}"))?;
+    expect_equal("raw combine_into", &rebuilt, &public)
 }
 
 fn envelope_shares(tag: u8, threshold: usize, count: usize) -> (Vec<keysplit::Share>, Vec<u8>) {

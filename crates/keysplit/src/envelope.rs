@@ -308,7 +308,7 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
             &xs,
             threshold,
             rng,
-            &mut outputs,
+            &mut outputs[..],
             backend,
         );
     }

@@ -146,6 +146,14 @@ pub enum Error {
     Rng,
     /// A secret, or a share, too large for this platform's address space.
     TooLarge,
+    /// The output buffer given to [`crate::raw::split_into`] or
+    /// [`crate::raw::combine_into`] has the wrong length (nothing was written to it).
+    OutputLength {
+        /// The length the call needs.
+        expected: u64,
+        /// The length of the buffer given.
+        found: u64,
+    },
 }
 
 impl DecodeError {
@@ -192,6 +200,7 @@ impl Error {
             Error::NoConsistentSubset { .. } => "NO_CONSISTENT_SUBSET",
             Error::Rng => "RNG_FAILURE",
             Error::TooLarge => "TOO_LARGE",
+            Error::OutputLength { .. } => "OUTPUT_LENGTH",
         }
     }
 }
@@ -313,6 +322,10 @@ impl fmt::Display for Error {
             ),
             Error::Rng => f.write_str("the random number generator failed"),
             Error::TooLarge => f.write_str("the secret or share is too large for this platform"),
+            Error::OutputLength { expected, found } => write!(
+                f,
+                "the output buffer is {found} bytes but this call writes exactly {expected}"
+            ),
         }
     }
 }

@@ -328,17 +328,46 @@ impl ShareValues for &mut [u8] {
     }
 }
 
-/// Shares the logical concatenation of `parts` (the payload): `outputs[i]` receives share
-/// `i`'s values for the whole payload and must be exactly as long as it.
+/// Where split writes the shares' values: share `index`'s payload region.
+pub trait ShareOutputs {
+    /// Share `index`'s values (as long as the payload), if there is such a share.
+    fn values_mut(&mut self, index: usize) -> Option<&mut [u8]>;
+}
+
+impl<S: ShareValues> ShareOutputs for [S] {
+    #[inline]
+    fn values_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+        self.get_mut(index).map(ShareValues::values_mut)
+    }
+}
+
+/// Raw shares back to back in one buffer: `len` values, then one byte (the x), each.
+pub struct BackToBack<'a> {
+    /// The shares, `len + 1` bytes each.
+    pub bytes: &'a mut [u8],
+    /// Values per share (the payload length).
+    pub len: usize,
+}
+
+impl ShareOutputs for BackToBack<'_> {
+    #[inline]
+    fn values_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+        let start = index.checked_mul(self.len.checked_add(1)?)?;
+        self.bytes.get_mut(start..start.checked_add(self.len)?)
+    }
+}
+
+/// Shares the logical concatenation of `parts` (the payload): `outputs.values_mut(i)`
+/// receives share `i`'s values for the whole payload and must be exactly as long as it.
 ///
 /// Blocks that fall inside one part are read in place; only a block straddling two parts
 /// is assembled in a zeroized staging buffer, so the secret is never copied whole.
-pub fn split_parts<R: CryptoRng + ?Sized, S: ShareValues>(
+pub fn split_parts<R: CryptoRng + ?Sized, O: ShareOutputs + ?Sized>(
     parts: &[&[u8]],
     xs: &[u8],
     threshold: usize,
     rng: &mut R,
-    outputs: &mut [S],
+    outputs: &mut O,
     backend: Backend,
 ) {
     let total: usize = parts.iter().map(|p| p.len()).sum();
@@ -369,8 +398,11 @@ pub fn split_parts<R: CryptoRng + ?Sized, S: ShareValues>(
                 &buffer[..len]
             }
         };
-        for (i, output) in outputs.iter_mut().enumerate() {
-            if let Some(out) = output.values_mut().get_mut(offset..offset + len) {
+        for i in 0..xs.len() {
+            if let Some(out) = outputs
+                .values_mut(i)
+                .and_then(|values| values.get_mut(offset..offset + len))
+            {
                 evaluator.evaluate(i, block, out);
             }
         }
@@ -384,13 +416,13 @@ const SMALL: usize = 256;
 
 /// [`split_parts`] for `total * degree <= SMALL`: one block, so the same randomness is
 /// consumed in the same order, with no allocation and no evaluator set-up.
-fn split_small<R: CryptoRng + ?Sized, S: ShareValues>(
+fn split_small<R: CryptoRng + ?Sized, O: ShareOutputs + ?Sized>(
     parts: &[&[u8]],
     total: usize,
     xs: &[u8],
     degree: usize,
     rng: &mut R,
-    outputs: &mut [S],
+    outputs: &mut O,
     backend: Backend,
 ) {
     let mut coefficients = [0u8; SMALL];
@@ -407,8 +439,11 @@ fn split_small<R: CryptoRng + ?Sized, S: ShareValues>(
             &staging[..total]
         }
     };
-    for (output, &x) in outputs.iter_mut().zip(xs) {
-        let Some(out) = output.values_mut().get_mut(..total) else {
+    for (i, &x) in xs.iter().enumerate() {
+        let Some(out) = outputs
+            .values_mut(i)
+            .and_then(|values| values.get_mut(..total))
+        else {
             continue;
         };
         evaluate_share(

@@ -125,17 +125,88 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
             RawShare { bytes }
         })
         .collect();
-    poly::split_parts(&[secret], xs, threshold, rng, &mut out, backend);
+    poly::split_parts(&[secret], xs, threshold, rng, &mut out[..], backend);
     Ok(out)
 }
 
-/// The secret from `2 <= shares.len() <= K` validated raw shares of `len` y bytes
-/// (distinct x checked here), with x's and weights in stack arrays of `K`.
+/// Splits `secret` into `shares` raw shares written back to back into `out`, any
+/// `threshold` of which rebuild it: share `i` is `out[i * (L + 1)..(i + 1) * (L + 1)]`
+/// for a secret of `L` bytes, so `out` must be exactly `shares * (L + 1)` bytes long.
+///
+/// The same shares, from the same generator state, as [`split`], without allocating:
+/// for callers that keep shares in their own (for example pinned or wiped) memory. The
+/// buffer then holds secret shares: wipe it when done ([`crate::hazmat::wipe`]).
+///
+/// ```
+/// # fn main() -> Result<(), keysplit::Error> {
+/// use keysplit::{raw, ChaCha20Rng, Rng};
+/// use rand_core::SeedableRng;
+/// let secret = [7u8; 16];
+/// let mut out = [0u8; 3 * 17];
+/// raw::split_into(&secret, 2, 3, &mut ChaCha20Rng::seed_from_u64(1), &mut out)?;
+/// let (first, rest) = out.split_at(17);
+/// let mut rebuilt = [0u8; 16];
+/// raw::combine_into(&[first, &rest[17..]], &mut rebuilt)?;
+/// assert_eq!(rebuilt, secret);
+/// # Ok(()) }
+/// ```
+///
+/// Refuses what [`split`] refuses, then an `out` of the wrong length
+/// ([`Error::OutputLength`]); `out` is left untouched on every refusal.
+pub fn split_into<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<(), Error> {
+    split_into_with_backend(secret, threshold, shares, rng, out, Backend::detect())
+}
+
+/// [`split_into`] with an explicit field backend.
+pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+    out: &mut [u8],
+    backend: Backend,
+) -> Result<(), Error> {
+    poly::check_parameters(threshold, shares)?;
+    if secret.is_empty() {
+        return Err(Error::EmptySecret);
+    }
+    let len = secret.len();
+    let expected = len
+        .checked_add(1)
+        .and_then(|stride| stride.checked_mul(shares))
+        .ok_or(Error::TooLarge)?;
+    if out.len() != expected {
+        return Err(Error::OutputLength {
+            expected: expected as u64,
+            found: out.len() as u64,
+        });
+    }
+    let mut xs = [0u8; 255];
+    let xs = &mut xs[..shares];
+    poly::random_xs_into(xs, rng)?;
+    for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
+        share[len] = x;
+    }
+    let mut outputs = poly::BackToBack { bytes: out, len };
+    poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
+    Ok(())
+}
+
+/// Writes the secret from `2 <= shares.len() <= K` validated raw shares of `len` y bytes
+/// into `out` (distinct x and `out.len() == len` checked here, in that order), with x's
+/// and weights in stack arrays of `K`.
 fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
     shares: &[S],
     len: usize,
+    out: &mut [u8],
     backend: Backend,
-) -> Result<SecretBytes, Error> {
+) -> Result<(), Error> {
     let k = shares.len().min(K);
     let mut xs = [0u8; K];
     for (x, share) in xs.iter_mut().zip(shares) {
@@ -143,13 +214,18 @@ fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
     }
     let xs = &xs[..k];
     check_distinct_x(xs.iter().copied().enumerate())?;
+    if out.len() != len {
+        return Err(Error::OutputLength {
+            expected: len as u64,
+            found: out.len() as u64,
+        });
+    }
     let mut weights = [0u8; K];
     let weights = &mut weights[..k];
     poly::lagrange_weights_into(xs, 0, weights, backend);
-    let mut secret = SecretBytes::zeroed(len);
     let y = |i: usize| shares.get(i).map_or(&[][..], |s| &s.as_ref()[..len]);
-    poly::interpolate_with(&mut secret, weights, y, backend);
-    Ok(secret)
+    poly::interpolate_with(out, weights, y, backend);
+    Ok(())
 }
 
 impl poly::ShareValues for RawShare {
@@ -174,6 +250,36 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
     shares: &[S],
     backend: Backend,
 ) -> Result<SecretBytes, Error> {
+    let len = check_shares(shares)?;
+    let mut secret = SecretBytes::zeroed(len);
+    interpolate(shares, &mut secret, backend)?;
+    Ok(secret)
+}
+
+/// [`combine`] into a caller's buffer of exactly the secret's length (the shares' length
+/// minus one), without allocating. The buffer then holds the secret: wipe it when done
+/// ([`crate::hazmat::wipe`]).
+///
+/// Refuses what [`combine`] refuses, in the same order, then an `out` of the wrong length
+/// ([`Error::OutputLength`]); `out` is left untouched on every refusal.
+pub fn combine_into<S: AsRef<[u8]>>(shares: &[S], out: &mut [u8]) -> Result<(), Error> {
+    combine_into_with_backend(shares, out, Backend::detect())
+}
+
+/// [`combine_into`] with an explicit field backend.
+pub fn combine_into_with_backend<S: AsRef<[u8]>>(
+    shares: &[S],
+    out: &mut [u8],
+    backend: Backend,
+) -> Result<(), Error> {
+    check_shares(shares)?;
+    interpolate(shares, out, backend)
+}
+
+/// The refusals of a raw combine that look at one share or at the count (no shares, a
+/// share under 2 bytes, x = 0, unequal lengths, one share, and with 256 or more shares a
+/// repeated x); the secret length when they pass.
+fn check_shares<S: AsRef<[u8]>>(shares: &[S]) -> Result<usize, Error> {
     let Some(first) = shares.first() else {
         return Err(Error::NoShares);
     };
@@ -208,14 +314,25 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
                 .enumerate(),
         )?;
     }
-    // At most 255 shares from here on (more would have a duplicate x, refused above).
+    Ok(expected - 1)
+}
+
+/// The interpolation of shares that passed [`check_shares`] into `out` (which must be
+/// the secret's length: checked after the distinct x).
+fn interpolate<S: AsRef<[u8]>>(
+    shares: &[S],
+    out: &mut [u8],
+    backend: Backend,
+) -> Result<(), Error> {
+    // At most 255 shares here (more would have a duplicate x, refused by check_shares).
     let k = shares.len().min(255);
-    let len = expected - 1;
+    let len = shares
+        .first()
+        .map_or(0, |share| share.as_ref().len().saturating_sub(1));
     // (One instantiation on wasm32, where the module size is budgeted.)
-    let secret = if k <= 16 && cfg!(not(target_arch = "wasm32")) {
-        interpolate_at_zero::<16, S>(&shares[..k], len, backend)?
+    if k <= 16 && cfg!(not(target_arch = "wasm32")) {
+        interpolate_at_zero::<16, S>(&shares[..k], len, out, backend)
     } else {
-        interpolate_at_zero::<255, S>(&shares[..k], len, backend)?
-    };
-    Ok(secret)
+        interpolate_at_zero::<255, S>(&shares[..k], len, out, backend)
+    }
 }

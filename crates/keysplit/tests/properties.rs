@@ -447,6 +447,10 @@ fn error_codes_are_distinct_and_messages_nonempty() {
         Error::NoConsistentSubset { tried: 1 },
         Error::Rng,
         Error::TooLarge,
+        Error::OutputLength {
+            expected: 3,
+            found: 2,
+        },
     ];
     let mut codes: Vec<&str> = errors.iter().map(Error::code).collect();
     for e in &errors {
@@ -455,4 +459,132 @@ fn error_codes_are_distinct_and_messages_nonempty() {
     codes.sort_unstable();
     codes.dedup();
     assert_eq!(codes.len(), errors.len());
+}
+
+/// `split_into` writes what `split` returns, from the same generator state, for every
+/// backend and for sizes on both sides of the small-split and block boundaries; what
+/// `combine_into` writes is what `combine` returns.
+#[test]
+fn into_variants_match_the_allocating_calls() {
+    use keysplit::hazmat::Backend;
+    let mut sizes = rng(21);
+    for backend in Backend::available() {
+        for (len, t, n) in [
+            (1, 2, 2),
+            (32, 2, 3),
+            (128, 3, 5),
+            (129, 3, 5),
+            (257, 2, 3),
+            (4096, 2, 3),
+            (4097, 4, 6),
+            (9000, 2, 255),
+        ] {
+            let mut secret = vec![0u8; len];
+            sizes.fill_bytes(&mut secret);
+            let seed = sizes.next_u64();
+            let shares = raw::split_with_backend(&secret, t, n, &mut rng(seed), backend).unwrap();
+            let mut out = vec![0u8; n * (len + 1)];
+            raw::split_into_with_backend(&secret, t, n, &mut rng(seed), &mut out, backend).unwrap();
+            for (i, share) in shares.iter().enumerate() {
+                assert_eq!(
+                    &out[i * (len + 1)..(i + 1) * (len + 1)],
+                    share.as_bytes(),
+                    "{backend:?} {len} {t}-of-{n}: share {i}"
+                );
+            }
+            let subset: Vec<&[u8]> = out.chunks_exact(len + 1).rev().take(t).collect();
+            let mut rebuilt = vec![0u8; len];
+            raw::combine_into_with_backend(&subset, &mut rebuilt, backend).unwrap();
+            assert_eq!(rebuilt, secret, "{backend:?} {len} {t}-of-{n}");
+            assert_eq!(
+                &raw::combine_with_backend(&subset, backend).unwrap()[..],
+                &rebuilt[..]
+            );
+        }
+    }
+}
+
+/// The `_into` calls refuse what the allocating ones refuse, then a buffer of the wrong
+/// length, and leave the buffer untouched when they refuse.
+#[test]
+fn into_variants_refuse_and_leave_the_buffer_untouched() {
+    let untouched = |out: &[u8]| out.iter().all(|&b| b == 0xA5);
+    for (secret, t, n, out_len, expected) in [
+        (
+            &b"s"[..],
+            1,
+            3,
+            6,
+            Error::InvalidThreshold {
+                threshold: 1,
+                shares: 3,
+            },
+        ),
+        (
+            &b"s"[..],
+            2,
+            256,
+            512,
+            Error::InvalidShareCount { shares: 256 },
+        ),
+        (&b""[..], 2, 3, 3, Error::EmptySecret),
+        (
+            &b"secret"[..],
+            2,
+            3,
+            20,
+            Error::OutputLength {
+                expected: 21,
+                found: 20,
+            },
+        ),
+        (
+            &b"secret"[..],
+            2,
+            3,
+            22,
+            Error::OutputLength {
+                expected: 21,
+                found: 22,
+            },
+        ),
+        (
+            &b"secret"[..],
+            2,
+            3,
+            0,
+            Error::OutputLength {
+                expected: 21,
+                found: 0,
+            },
+        ),
+    ] {
+        let mut out = vec![0xA5u8; out_len];
+        let got = raw::split_into(secret, t, n, &mut rng(1), &mut out).unwrap_err();
+        assert_eq!(got, expected);
+        assert!(untouched(&out), "{expected:?}: buffer written");
+    }
+    let shares = raw::split(b"secret", 2, 3, &mut rng(3)).unwrap();
+    for out_len in [0, 5, 7, 100] {
+        let mut out = vec![0xA5u8; out_len];
+        assert_eq!(
+            raw::combine_into(&shares[..2], &mut out).unwrap_err(),
+            Error::OutputLength {
+                expected: 6,
+                found: out_len as u64
+            }
+        );
+        assert!(untouched(&out));
+    }
+    // A share refusal comes before the buffer's length, as in `combine`.
+    let mut out = vec![0xA5u8; 1];
+    assert!(matches!(
+        raw::combine_into(&[&shares[0], &shares[0]], &mut out).unwrap_err(),
+        Error::DuplicateX {
+            first: 0,
+            second: 1,
+            ..
+        }
+    ));
+    assert!(untouched(&out));
 }

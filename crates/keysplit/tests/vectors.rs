@@ -103,11 +103,19 @@ fn raw_split_known_answers() {
         for (i, (got, want)) in shares.iter().zip(&expected).enumerate() {
             assert_eq!(got.as_bytes(), &want[..], "{label}: share {i}");
         }
+        // split_into from the same seed: the same shares, back to back.
+        let mut rng = KeystreamRng::new(&hex_of(&case["rng_seed"]));
+        let mut back_to_back = vec![0u8; n * (secret.len() + 1)];
+        raw::split_into(&secret, t, n, &mut rng, &mut back_to_back).unwrap();
+        assert_eq!(back_to_back, expected.concat(), "{label}: split_into");
         // Combine: the last t shares, and the first t in reverse order.
         let tail: Vec<&Vec<u8>> = expected[n - t..].iter().collect();
         assert_eq!(&raw::combine(&tail).unwrap()[..], &secret[..], "{label}");
         let head: Vec<&Vec<u8>> = expected[..t].iter().rev().collect();
         assert_eq!(&raw::combine(&head).unwrap()[..], &secret[..], "{label}");
+        let mut rebuilt = vec![0u8; secret.len()];
+        raw::combine_into(&head, &mut rebuilt).unwrap();
+        assert_eq!(rebuilt, secret, "{label}: combine_into");
     }
 }
 
@@ -177,6 +185,9 @@ fn privy_shares_combine() {
         for start in 0..=(n - t).min(20) {
             let subset = &shares[start..start + t];
             assert_eq!(&raw::combine(subset).unwrap()[..], &secret[..]);
+            let mut rebuilt = vec![0u8; secret.len()];
+            raw::combine_into(subset, &mut rebuilt).unwrap();
+            assert_eq!(rebuilt, secret);
         }
         // Fewer than t shares give the wrong secret (raw has no integrity), never a panic.
         if t > 2 {
@@ -203,7 +214,15 @@ fn invalid_inputs_give_their_error() {
         let result = match case["format"].as_str().unwrap() {
             "raw_hex" => {
                 let bytes: Vec<Vec<u8>> = shares.iter().map(|s| hex::decode(s).unwrap()).collect();
-                raw::combine(&bytes).map(|_| ())
+                let result = raw::combine(&bytes).map(|_| ());
+                // combine_into refuses the same way (with a buffer of the secret's length
+                // where there is one), and leaves the buffer untouched.
+                let len = bytes.first().map_or(0, |b| b.len().saturating_sub(1));
+                let mut out = vec![0xA5u8; len];
+                let into = raw::combine_into(&bytes, &mut out);
+                assert_eq!(into, result, "{name}: combine_into");
+                assert!(out.iter().all(|&b| b == 0xA5), "{name}: buffer written");
+                result
             }
             "envelope_hex" => {
                 let bytes: Vec<Vec<u8>> = shares.iter().map(|s| hex::decode(s).unwrap()).collect();
