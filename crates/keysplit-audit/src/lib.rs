@@ -186,7 +186,25 @@ pub fn combine_arbitrary(data: &[u8]) {
     if let Err(error) = keysplit::combine_text(&texts) {
         assert!(!error.code().is_empty());
     }
-    match raw::combine(&list) {
+    let raw_result = raw::combine(&list);
+    // combine_into gives the same answer or the same refusal, and writes nothing when it
+    // refuses.
+    let len = list
+        .first()
+        .map_or(0, |share| share.len().saturating_sub(1));
+    let mut into = vec![0xA5u8; len];
+    match (&raw_result, raw::combine_into(&list, &mut into)) {
+        (Ok(secret), Ok(())) => assert_eq!(&secret[..], &into[..], "combine_into differs"),
+        (Err(a), Err(b)) => {
+            assert_eq!(a, &b, "combine_into refuses differently");
+            assert!(
+                into.iter().all(|&b| b == 0xA5),
+                "refused combine_into wrote"
+            );
+        }
+        (a, b) => panic!("combine {a:?} but combine_into {b:?}"),
+    }
+    match raw_result {
         Ok(secret) => {
             assert!(list.len() >= 2);
             assert_eq!(secret.len() + 1, list[0].len(), "raw secret length");
@@ -272,6 +290,15 @@ pub fn split_roundtrip(data: &[u8]) {
         let raw_subset: Vec<&[u8]> = chosen.iter().map(|&i| raw_shares[i].as_bytes()).collect();
         let recovered = raw::combine_with_backend(&raw_subset, backend).expect("raw combine");
         assert_eq!(&recovered[..], case.secret, "raw round trip");
+        // split_into: the same shares back to back from the same seed.
+        let mut rng = ChaCha20Rng::from_seed(case.seed);
+        let mut out = vec![0u8; case.count * (case.secret.len() + 1)];
+        raw::split_into_with_backend(case.secret, t, case.count, &mut rng, &mut out, backend)
+            .expect("raw split_into");
+        let stride = case.secret.len() + 1;
+        for (share, chunk) in raw_shares.iter().zip(out.chunks_exact(stride)) {
+            assert_eq!(share.as_bytes(), chunk, "split_into differs from split");
+        }
     }
     // Streaming split produces shares the in-memory combine accepts.
     let mut rng = ChaCha20Rng::from_seed(case.seed);
