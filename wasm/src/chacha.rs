@@ -292,18 +292,6 @@ impl Stream {
         }
     }
 
-    /// The next keystream byte (for the x-coordinate draw, a byte at a time).
-    pub fn byte(&mut self) -> u8 {
-        if self.used >= BATCH {
-            blocks4(&self.key, self.counter, [0, 0], &mut self.buffer);
-            self.counter = self.counter.wrapping_add(4);
-            self.used = 0;
-        }
-        let byte = self.buffer.get(self.used).copied().unwrap_or(0);
-        self.used += 1;
-        byte
-    }
-
     /// Fast key erasure, at the end of every operation: the next 32 keystream bytes
     /// (never handed out) become the key and every byte already handed out is wiped, so
     /// this state cannot reproduce earlier output. The unread rest of the current batch
@@ -332,6 +320,33 @@ impl Stream {
         crate::engine::wipe(&mut mixed);
     }
 }
+
+/// The stream as the core's generator: a plain byte stream (`fill_bytes` hands out the
+/// next bytes, a word is its 4 or 8 next bytes in little-endian order), so the core's x
+/// draw reads one keystream byte per draw and its coefficients the bytes after.
+impl rand_core::TryRng for Stream {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut word = [0u8; 4];
+        self.fill(&mut word);
+        Ok(u32::from_le_bytes(word))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut word = [0u8; 8];
+        self.fill(&mut word);
+        Ok(u64::from_le_bytes(word))
+    }
+
+    fn try_fill_bytes(&mut self, out: &mut [u8]) -> Result<(), Self::Error> {
+        self.fill(out);
+        Ok(())
+    }
+}
+
+/// ChaCha20 keyed from the OS (see the module docs).
+impl rand_core::TryCryptoRng for Stream {}
 
 impl Drop for Stream {
     fn drop(&mut self) {
@@ -473,13 +488,19 @@ mod tests {
         }
         assert_eq!(at, 1000);
         assert_eq!(whole, pieces);
-        // Single bytes are the same stream too.
+        // Through the generator interface (single bytes as the core's x draw reads them,
+        // words as their little-endian bytes) it is the same stream too.
+        use rand_core::Rng;
         let mut bytewise = Stream::new(&seed);
         let mut mixed = alloc::vec![0u8; 1000];
-        mixed[..3].copy_from_slice(&[bytewise.byte(), bytewise.byte(), bytewise.byte()]);
-        bytewise.fill(&mut mixed[3..300]);
+        for slot in &mut mixed[..3] {
+            bytewise.fill_bytes(core::slice::from_mut(slot));
+        }
+        mixed[3..7].copy_from_slice(&bytewise.next_u32().to_le_bytes());
+        mixed[7..15].copy_from_slice(&bytewise.next_u64().to_le_bytes());
+        bytewise.fill_bytes(&mut mixed[15..300]);
         for slot in &mut mixed[300..] {
-            *slot = bytewise.byte();
+            bytewise.fill_bytes(core::slice::from_mut(slot));
         }
         assert_eq!(whole, mixed);
         // Rekeying wipes what was handed out, and the stream goes on with new bytes.

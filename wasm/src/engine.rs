@@ -7,19 +7,20 @@
 //!   asks for room ([`raw_split_stage`], [`Engine::stage`]), writes the secret or the
 //!   shares there, runs the operation, copies the result out into fresh `Uint8Array`s
 //!   (one per share) and calls [`Engine::wipe`], whatever the outcome.
-//! * Split: the secret at the start of the scratch, the shares after it, back to back;
-//!   shares are evaluated block by block with the core's simd128 kernels.
-//! * Combine: the staged shares back to back; the secret is written over the first one
-//!   (the core's `Backend::mul2_in_place`), so no output buffer.
+//! * Split: the secret at the start of the scratch, the shares after it, back to back,
+//!   written by the core's `raw::split_into` (its checks, x draw and simd128 kernels) with
+//!   the stream below as its generator.
+//! * Combine: the staged shares back to back, checked by the core's `raw::check_shares`;
+//!   the secret is written over the first one (the core's `Backend::mul2_in_place` and
+//!   `lagrange_weights`), so no output buffer.
 //! * Randomness: a ChaCha20 stream ([`crate::chacha`]) keyed from `crypto.getRandomValues`
 //!   (getrandom). A fresh OS seed is mixed in on the first call, on every call with at least
 //!   64 KiB of secret, and after at most 64 calls or 1 MiB since the last one; after every
 //!   call the key is replaced by unused keystream (fast key erasure), so the state left in
 //!   memory between calls cannot reproduce any coefficient or x already used.
-//! * Same rules as the core: coefficients uniform over 0..=255, x-coordinates by the
-//!   rejection-sampled Fisher–Yates of `keysplit::hazmat::random_xs`, the field kernels
-//!   use nibble tables in registers (no table lookup or branch on secret bytes), and every
-//!   refusal is the core's own `keysplit::Error` in the core's order (tests compare them).
+//! * The core's code throughout: coefficients, x-coordinates, checks and refusals are
+//!   the core's own (`keysplit::Error`, in the core's order), so this module has no
+//!   field arithmetic or validation of its own to keep in step.
 //!
 //! Why the bulk wipe ([`wipe`]) and not `zeroize`: zeroize writes one byte per volatile
 //! store, ~0.5 ms per MiB in V8. `fill(0)` is one `memory.fill`, and passing the buffer to
@@ -28,8 +29,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use keysplit::hazmat::{field, lagrange_weights, Backend, BLOCK};
-use keysplit::{DecodeError, Error};
+use keysplit::hazmat::{lagrange_weights, Backend};
+use keysplit::{raw, Error};
 use wasm_bindgen::prelude::*;
 
 use crate::chacha::Stream;
@@ -55,9 +56,7 @@ impl Drop for Wiped {
     }
 }
 
-/// Buffers up to this size stay allocated (wiped) between calls: the coefficients up to
-/// this, the scratch region up to [`KEEP_SCRATCH`].
-const KEEP: usize = 64 << 10;
+/// A scratch region up to this size stays allocated (wiped) between calls.
 const KEEP_SCRATCH: usize = 64 << 20;
 
 /// Calls between fresh OS seeds, at most.
@@ -76,11 +75,6 @@ pub struct Engine {
     scratch: Wiped,
     /// Bytes at the start of `scratch` that may be non-zero (handed out by `stage`).
     dirty: usize,
-    coefficients: Wiped,
-    /// x-coordinate powers (public), kept between calls.
-    powers: Vec<u8>,
-    /// 1..=255 in order, the starting point of every x draw (restored after each).
-    pool: [u8; 255],
 }
 
 impl Default for Engine {
@@ -102,9 +96,6 @@ impl Engine {
             },
             scratch: Wiped(Vec::new()),
             dirty: 0,
-            coefficients: Wiped(Vec::new()),
-            powers: Vec::new(),
-            pool: core::array::from_fn(|i| (i + 1) as u8),
         }
     }
 
@@ -141,21 +132,12 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// The core's checks of a raw split, in the core's order (`poly::check_parameters`, then
-/// `raw`), and the scratch size it needs: the secret, then `shares` shares of `len + 1`.
+/// The core's checks of a raw split, and the scratch size it needs: the secret, then
+/// `shares` shares of `len + 1` bytes (`raw::split_into_len`).
 fn split_layout(len: usize, threshold: usize, shares: usize) -> Result<usize, Error> {
-    if !(2..=255).contains(&shares) {
-        return Err(Error::InvalidShareCount { shares });
-    }
-    if threshold < 2 || threshold > shares {
-        return Err(Error::InvalidThreshold { threshold, shares });
-    }
-    if len == 0 {
-        return Err(Error::EmptySecret);
-    }
-    let stride = len.checked_add(1).ok_or(Error::TooLarge)?;
-    let total = stride.checked_mul(shares).ok_or(Error::TooLarge)?;
-    let total = total.checked_add(len).ok_or(Error::TooLarge)?;
+    let total = raw::split_into_len(len, threshold, shares)?
+        .checked_add(len)
+        .ok_or(Error::TooLarge)?;
     u32::try_from(total).map_err(|_| Error::TooLarge)?;
     Ok(total)
 }
@@ -277,58 +259,11 @@ impl Engine {
             return Err(None);
         }
         let (secret, out) = self.scratch.0[..total].split_at_mut(len);
-        let stride = len + 1;
-        let degree = threshold - 1;
         let stream = self.rng.stream(len)?;
-        // powers[j * shares + i] = x_i^(j + 1) (public); the first row is the x draw.
-        let powers = &mut self.powers;
-        powers.clear();
-        random_xs(shares, stream, &mut self.pool, powers)?;
-        for k in shares..degree * shares {
-            let power = field::mul(powers[k - shares], powers[k % shares]);
-            powers.push(power);
-        }
-        for i in 0..shares {
-            out[i * stride + len] = powers[i];
-        }
-        // Block by block: (t - 1) * block bytes of coefficients, the j-th run of `block`
-        // bytes being the coefficients of x^(j + 1); each run evaluated for all shares.
-        let block_max = BLOCK.min(len);
-        if self.coefficients.0.len() < degree * block_max {
-            self.coefficients = Wiped(Vec::new());
-            self.coefficients = Wiped(vec![0u8; degree * block_max]);
-        }
-        let backend = Backend::detect();
-        let mut at = 0;
-        while at < len {
-            let block = BLOCK.min(len - at);
-            let rows = &mut self.coefficients.0[..degree * block];
-            stream.fill(rows);
-            let source = &secret[at..at + block];
-            for i in 0..shares {
-                let dst = &mut out[i * stride + at..i * stride + at + block];
-                // secret + x * a_1 in one fused pass, then the higher powers. (The core's
-                // kernels, built at opt-level "s": a kernel fused across shares here, at
-                // this crate's "z", ran slower than three of these passes.)
-                for j in 0..degree {
-                    let row = &rows[j * block..(j + 1) * block];
-                    let power = powers[j * shares + i];
-                    if j == 0 {
-                        backend.mul2(dst, source, 1, row, power);
-                    } else {
-                        backend.mul_add(dst, row, power);
-                    }
-                }
-            }
-            at += block;
-        }
+        let result =
+            raw::split_into_with_backend(secret, threshold, shares, stream, out, Backend::detect());
         stream.rekey();
-        let used = degree * block_max;
-        wipe(&mut self.coefficients.0[..used]);
-        if self.coefficients.0.len() > KEEP {
-            self.coefficients = Wiped(Vec::new());
-        }
-        Ok(())
+        Ok(result?)
     }
 
     /// The combine of the staged shares, written over the first one.
@@ -351,7 +286,11 @@ impl Engine {
             shares.push(share);
             rest = tail;
         }
-        let (xs, len) = check_shares(&shares).map_err(core_error)?;
+        let len = raw::check_shares(&shares).map_err(core_error)?;
+        let xs: Vec<u8> = shares
+            .iter()
+            .map(|s| s.last().copied().unwrap_or(0))
+            .collect();
         let weights = lagrange_weights(&xs, 0);
         // Every share is `len + 1` bytes (checked): share k >= 1 starts at k * (len + 1).
         let stride = len + 1;
@@ -369,100 +308,6 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// `keysplit::hazmat::random_xs` on the stream: `n` distinct x-coordinates, uniform over
-/// 1..=255 (partial Fisher–Yates over `pool`, which holds 1..=255 in order, each index
-/// rejection-sampled from single bytes), appended to `xs`. The pool is put back in order
-/// afterwards (the swaps undone), so every draw starts from 1..=255 as the core's does.
-fn random_xs(
-    n: usize,
-    stream: &mut Stream,
-    pool: &mut [u8; 255],
-    xs: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let n = n.min(255);
-    let mut swaps = [0u8; 255];
-    let mut drawn = 0;
-    while drawn < n {
-        let m = 255 - drawn;
-        let limit = 256 - (256 % m);
-        let mut index = None;
-        for _ in 0..128 {
-            let byte = usize::from(stream.byte());
-            if byte < limit {
-                index = Some(byte % m);
-                break;
-            }
-        }
-        let Some(index) = index else { break };
-        pool.swap(drawn, drawn + index);
-        swaps[drawn] = index as u8;
-        drawn += 1;
-    }
-    // x_i is pool[i] after step i, and later steps only swap positions after i.
-    xs.extend_from_slice(&pool[..drawn]);
-    for i in (0..drawn).rev() {
-        pool.swap(i, i + usize::from(swaps[i]));
-    }
-    if drawn < n {
-        return Err(Error::Rng);
-    }
-    Ok(())
-}
-
-/// The core's refusals of a raw combine, in its order (no shares, a share under 2 bytes,
-/// x = 0, unequal lengths, duplicate x, one share); the x-coordinates and the secret
-/// length when the shares pass.
-fn check_shares(shares: &[&[u8]]) -> Result<(Vec<u8>, usize), Error> {
-    let Some(first) = shares.first() else {
-        return Err(Error::NoShares);
-    };
-    let expected = first.len();
-    for (index, share) in shares.iter().enumerate() {
-        match share.last() {
-            _ if share.len() < 2 => {
-                return Err(Error::BadShare {
-                    index,
-                    cause: DecodeError::TooShort { found: share.len() },
-                })
-            }
-            Some(0) => return Err(Error::ZeroX { index }),
-            _ => {}
-        }
-        if share.len() != expected {
-            return Err(Error::LengthMismatch {
-                index,
-                expected: expected as u64,
-                found: share.len() as u64,
-            });
-        }
-    }
-    let xs: Vec<u8> = shares
-        .iter()
-        .map(|s| s.last().copied().unwrap_or(0))
-        .collect();
-    // Distinct x (public): a 256-bit set, and the first position of a repeated one.
-    let mut seen = [0u64; 4];
-    for (index, &x) in xs.iter().enumerate() {
-        let (word, bit) = (usize::from(x / 64), 1u64 << (x % 64));
-        if seen[word] & bit != 0 {
-            let first = xs.iter().position(|&earlier| earlier == x).unwrap_or(index);
-            return Err(Error::DuplicateX {
-                x,
-                first,
-                second: index,
-            });
-        }
-        seen[word] |= bit;
-    }
-    if shares.len() < 2 {
-        return Err(Error::BelowThreshold {
-            needed: 2,
-            got: shares.len(),
-        });
-    }
-    Ok((xs, expected - 1))
 }
 
 /// `keysplit::raw::combine` through an engine's scratch region (the JS path's code):

@@ -172,15 +172,8 @@ pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    poly::check_parameters(threshold, shares)?;
-    if secret.is_empty() {
-        return Err(Error::EmptySecret);
-    }
+    let expected = split_into_len(secret.len(), threshold, shares)?;
     let len = secret.len();
-    let expected = len
-        .checked_add(1)
-        .and_then(|stride| stride.checked_mul(shares))
-        .ok_or(Error::TooLarge)?;
     if out.len() != expected {
         return Err(Error::OutputLength {
             expected: expected as u64,
@@ -198,9 +191,23 @@ pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     Ok(())
 }
 
-/// Writes the secret from `2 <= shares.len() <= K` validated raw shares of `len` y bytes
-/// into `out` (distinct x and `out.len() == len` checked here, in that order), with x's
-/// and weights in stack arrays of `K`.
+/// The length of the buffer [`split_into`] needs for `shares` shares of a secret of
+/// `secret_len` bytes (`shares * (secret_len + 1)`), or the refusal [`split`] gives for
+/// these parameters.
+pub fn split_into_len(secret_len: usize, threshold: usize, shares: usize) -> Result<usize, Error> {
+    poly::check_parameters(threshold, shares)?;
+    if secret_len == 0 {
+        return Err(Error::EmptySecret);
+    }
+    secret_len
+        .checked_add(1)
+        .and_then(|stride| stride.checked_mul(shares))
+        .ok_or(Error::TooLarge)
+}
+
+/// Writes the secret from `2 <= shares.len() <= K` raw shares that passed
+/// [`check_shares`], of `len` y bytes, into `out` (`out.len() == len` checked here), with
+/// x's and weights in stack arrays of `K`.
 fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
     shares: &[S],
     len: usize,
@@ -213,7 +220,6 @@ fn interpolate_at_zero<const K: usize, S: AsRef<[u8]>>(
         *x = share.as_ref().last().copied().unwrap_or(0);
     }
     let xs = &xs[..k];
-    check_distinct_x(xs.iter().copied().enumerate())?;
     if out.len() != len {
         return Err(Error::OutputLength {
             expected: len as u64,
@@ -276,10 +282,11 @@ pub fn combine_into_with_backend<S: AsRef<[u8]>>(
     interpolate(shares, out, backend)
 }
 
-/// The refusals of a raw combine that look at one share or at the count (no shares, a
-/// share under 2 bytes, x = 0, unequal lengths, one share, and with 256 or more shares a
-/// repeated x); the secret length when they pass.
-fn check_shares<S: AsRef<[u8]>>(shares: &[S]) -> Result<usize, Error> {
+/// What [`combine`] refuses in `shares`, in its order (no shares, a share under 2 bytes,
+/// x = 0, unequal lengths, a single share, a repeated x), without combining them; the
+/// secret's length when nothing is wrong. For callers that must size a buffer for
+/// [`combine_into`], or refuse before copying shares somewhere.
+pub fn check_shares<S: AsRef<[u8]>>(shares: &[S]) -> Result<usize, Error> {
     let Some(first) = shares.first() else {
         return Err(Error::NoShares);
     };
@@ -305,26 +312,24 @@ fn check_shares<S: AsRef<[u8]>>(shares: &[S]) -> Result<usize, Error> {
             got: shares.len(),
         });
     }
-    if shares.len() > 255 {
-        // 256 or more shares cannot have distinct non-zero x: name the first repeat.
-        check_distinct_x(
-            shares
-                .iter()
-                .map(|s| s.as_ref().last().copied().unwrap_or(0))
-                .enumerate(),
-        )?;
-    }
+    // (256 or more shares cannot have distinct non-zero x: this names the first repeat.)
+    check_distinct_x(
+        shares
+            .iter()
+            .map(|s| s.as_ref().last().copied().unwrap_or(0))
+            .enumerate(),
+    )?;
     Ok(expected - 1)
 }
 
-/// The interpolation of shares that passed [`check_shares`] into `out` (which must be
-/// the secret's length: checked after the distinct x).
+/// The interpolation of shares that passed [`check_shares`] into `out` (refused unless
+/// it is the secret's length).
 fn interpolate<S: AsRef<[u8]>>(
     shares: &[S],
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    // At most 255 shares here (more would have a duplicate x, refused by check_shares).
+    // At most 255 shares here (more would have a repeated x, refused by check_shares).
     let k = shares.len().min(255);
     let len = shares
         .first()
