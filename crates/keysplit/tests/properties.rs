@@ -562,6 +562,11 @@ fn into_variants_refuse_and_leave_the_buffer_untouched() {
         let mut out = vec![0xA5u8; out_len];
         let got = raw::split_into(secret, t, n, &mut rng(1), &mut out).unwrap_err();
         assert_eq!(got, expected);
+        // split_into_len gives the parameter refusals, or the size the buffer lacked.
+        match (raw::split_into_len(secret.len(), t, n), &expected) {
+            (Ok(size), Error::OutputLength { expected, .. }) => assert_eq!(size as u64, *expected),
+            (size, _) => assert_eq!(size, Err(expected.clone())),
+        }
         assert!(untouched(&out), "{expected:?}: buffer written");
     }
     let shares = raw::split(b"secret", 2, 3, &mut rng(3)).unwrap();
@@ -576,6 +581,7 @@ fn into_variants_refuse_and_leave_the_buffer_untouched() {
         );
         assert!(untouched(&out));
     }
+    assert_eq!(raw::split_into_len(usize::MAX, 2, 3), Err(Error::TooLarge));
     // A share refusal comes before the buffer's length, as in `combine`.
     let mut out = vec![0xA5u8; 1];
     assert!(matches!(

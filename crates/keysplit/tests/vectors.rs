@@ -105,7 +105,9 @@ fn raw_split_known_answers() {
         }
         // split_into from the same seed: the same shares, back to back.
         let mut rng = KeystreamRng::new(&hex_of(&case["rng_seed"]));
-        let mut back_to_back = vec![0u8; n * (secret.len() + 1)];
+        let size = raw::split_into_len(secret.len(), t, n).unwrap();
+        assert_eq!(size, n * (secret.len() + 1), "{label}");
+        let mut back_to_back = vec![0u8; size];
         raw::split_into(&secret, t, n, &mut rng, &mut back_to_back).unwrap();
         assert_eq!(back_to_back, expected.concat(), "{label}: split_into");
         // Combine: the last t shares, and the first t in reverse order.
@@ -113,6 +115,7 @@ fn raw_split_known_answers() {
         assert_eq!(&raw::combine(&tail).unwrap()[..], &secret[..], "{label}");
         let head: Vec<&Vec<u8>> = expected[..t].iter().rev().collect();
         assert_eq!(&raw::combine(&head).unwrap()[..], &secret[..], "{label}");
+        assert_eq!(raw::check_shares(&head), Ok(secret.len()), "{label}");
         let mut rebuilt = vec![0u8; secret.len()];
         raw::combine_into(&head, &mut rebuilt).unwrap();
         assert_eq!(rebuilt, secret, "{label}: combine_into");
@@ -221,6 +224,11 @@ fn invalid_inputs_give_their_error() {
                 let mut out = vec![0xA5u8; len];
                 let into = raw::combine_into(&bytes, &mut out);
                 assert_eq!(into, result, "{name}: combine_into");
+                assert_eq!(
+                    raw::check_shares(&bytes).map(|_| ()),
+                    result,
+                    "{name}: check"
+                );
                 assert!(out.iter().all(|&b| b == 0xA5), "{name}: buffer written");
                 result
             }
