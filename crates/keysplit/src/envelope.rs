@@ -257,7 +257,8 @@ impl Share {
 /// Splits `secret` into `shares` envelopes, any `threshold` of which rebuild it.
 ///
 /// `rng` must be a cryptographically secure generator; it supplies the set id, the
-/// x-coordinates and every polynomial coefficient (see [`crate::poly`] for the order).
+/// x-coordinates and every polynomial coefficient, in the normative order of
+/// `docs/envelope-format.md` ("Randomness consumption").
 pub fn split<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,

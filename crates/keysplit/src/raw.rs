@@ -10,6 +10,12 @@
 //! shares), but it cannot tell too few shares, a corrupted share, or shares of two
 //! different splits from good ones: those give a wrong secret without an error. Use the
 //! envelope format ([`crate::split`], [`crate::combine`]) unless you need compatibility.
+//!
+//! # Without allocating
+//! [`split_into`] writes the shares back to back into a buffer of the caller's (sized by
+//! [`split_into_len`]) and [`combine_into`] the secret into another, with the same
+//! refusals (and one more, [`Error::OutputLength`]); [`check_shares`] tells what
+//! [`combine`] would refuse before anything is copied or combined.
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -38,9 +38,9 @@
 //!   temporary file and renames it only on success). Write the output somewhere only you
 //!   can read.
 //! * With more shares than the threshold, the first `threshold` shares are used and the
-//!   others are checked against them ([`StreamRecovery::inconsistent`]). Unlike the
-//!   in-memory [`crate::combine_detailed`], a stream cannot be re-read to try other
-//!   subsets: if a used share is bad the combine fails; retry with other shares.
+//!   others are checked against them ([`crate::stream::StreamRecovery::inconsistent`]).
+//!   Unlike the in-memory [`crate::combine_detailed`], a stream cannot be re-read to try
+//!   other subsets: if a used share is bad the combine fails; retry with other shares.
 
 use alloc::collections::VecDeque;
 use alloc::vec;
