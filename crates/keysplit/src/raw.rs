@@ -190,7 +190,9 @@ pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     let xs = &mut xs[..shares];
     poly::random_xs_into(xs, rng)?;
     for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
-        share[len] = x;
+        if let Some(last) = share.last_mut() {
+            *last = x;
+        }
     }
     let mut outputs = poly::BackToBack { bytes: out, len };
     poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
