@@ -144,6 +144,69 @@ fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Back
     );
 }
 
+/// Not a random generator: every byte it hands out is 0x53. Only for the row that measures
+/// a split without the cost of its randomness (the x draw accepts 0x53 every time, so it
+/// makes the same number of calls as with a real generator in the common case).
+struct ConstantBytes;
+
+impl rand_core::TryRng for ConstantBytes {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(0x5353_5353)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(0x5353_5353_5353_5353)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        dst.fill(0x53);
+        Ok(())
+    }
+}
+
+// Marked only so the split accepts it; see above.
+impl rand_core::TryCryptoRng for ConstantBytes {}
+
+/// Where a 32-byte `split_into` spends its time: the same call with a generator that
+/// costs nothing, and the generator calls a split makes (one byte per x-coordinate drawn,
+/// then the 32 coefficient bytes) on their own. Together they show what bounds it.
+fn split_32_parts(secret: &[u8], backend: Backend) {
+    let mut out = vec![0u8; 3 * (secret.len() + 1)];
+    measure(
+        "  of which: split_into with a generator that costs nothing (constant bytes)",
+        None,
+        || {
+            let result = keysplit::raw::split_into_with_backend(
+                black_box(secret),
+                2,
+                3,
+                &mut ConstantBytes,
+                &mut out,
+                backend,
+            );
+            result.unwrap();
+            black_box(&mut out);
+            keysplit::hazmat::wipe(&mut out);
+        },
+    );
+    fn generator_calls<R: rand_core::CryptoRng>(name: &str, mut rng: R, len: usize) {
+        let label = format!(
+            "  of which: the {name} calls of one split (3 one-byte x draws, {len} coefficient bytes)"
+        );
+        let mut coefficients = vec![0u8; len];
+        measure(&label, None, || {
+            for _ in 0..3 {
+                let mut byte = [0u8; 1];
+                rng.fill_bytes(&mut byte);
+                black_box(byte);
+            }
+            rng.fill_bytes(&mut coefficients);
+            black_box(&mut coefficients);
+        });
+    }
+    generator_calls("ChaCha20", ChaCha20Rng::seed_from_u64(1), secret.len());
+    generator_calls("ChaCha8", ChaCha8Rng::seed_from_u64(1), secret.len());
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -168,6 +231,7 @@ fn main() {
 
     if wanted("split 32 B") {
         raw_split_rows(&small, "32 B", None, backend);
+        split_32_parts(&small, backend);
         measure("keysplit-envelope split 32 B 2-of-3", None, || {
             black_box(keysplit::split(black_box(&small), 2, 3, &mut rng).unwrap());
         });
