@@ -1,121 +1,98 @@
-//! Timing probes for `bench/`: only with the `bench-internals` feature (never shipped).
+//! Timing probes for `bench/breakdown.mjs`: the parts of a raw split inside the module,
+//! each on its own. Only with the `bench-internals` feature (`build.sh --probes`), never
+//! in the shipped package. Each probe repeats its work `reps` times so that one call from
+//! JS is long enough to time.
 #![allow(missing_docs)]
 
 use alloc::vec;
-use alloc::vec::Vec;
 
-use keysplit::Rng;
+use keysplit::hazmat::Backend;
+use keysplit::raw;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
-#[wasm_bindgen(js_name = benchNoop)]
-pub fn bench_noop(_value: &JsValue) -> u32 {
-    1
-}
+use crate::chacha::Stream;
 
-#[wasm_bindgen(js_name = benchOsRng)]
-pub fn bench_os_rng() -> u32 {
-    let rng = keysplit::os_rng();
-    rng.is_ok() as u32
-}
+/// Not a random generator: every byte is 0x53. It measures a split without the cost of
+/// its randomness (the x draw accepts 0x53, so the calls are those of a real split).
+struct ConstantBytes;
 
-#[wasm_bindgen(js_name = benchRngFill)]
-pub fn bench_rng_fill(n: u32, reps: u32) -> u32 {
-    let mut rng = keysplit::os_rng().unwrap();
-    let mut buffer = vec![0u8; 4096];
-    let mut left = n as usize * reps as usize;
-    while left > 0 {
-        let len = left.min(4096);
-        rng.fill_bytes(&mut buffer[..len]);
-        left -= len;
+impl rand_core::TryRng for ConstantBytes {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(0x5353_5353)
     }
-    buffer[0] as u32
-}
-
-#[wasm_bindgen(js_name = benchKernel)]
-pub fn bench_kernel(n: u32, reps: u32) -> u32 {
-    let backend = keysplit::hazmat::Backend::detect();
-    let src = vec![7u8; n as usize];
-    let mut dst = vec![0u8; n as usize];
-    for r in 0..reps {
-        backend.mul_add(&mut dst, &src, (r as u8) | 3);
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(0x5353_5353_5353_5353)
     }
-    dst[0] as u32
+    fn try_fill_bytes(&mut self, out: &mut [u8]) -> Result<(), Self::Error> {
+        out.fill(0x53);
+        Ok(())
+    }
 }
 
-#[wasm_bindgen(js_name = benchZeroize)]
-pub fn bench_zeroize(n: u32, reps: u32) -> u32 {
-    let mut v = Zeroizing::new(vec![1u8; n as usize]);
+// Marked only so that the core accepts it; see above.
+impl rand_core::TryCryptoRng for ConstantBytes {}
+
+/// `raw::split_into` of an `n`-byte secret, 2-of-3, into a buffer reused across the
+/// repetitions, with the engine's ChaCha20 stream (`free == false`) or with a generator
+/// that costs nothing (`free == true`). Returns a byte of the output.
+#[wasm_bindgen(js_name = probeSplitInto)]
+pub fn probe_split_into(n: u32, free: bool, reps: u32) -> u32 {
+    let n = n as usize;
+    let secret = vec![5u8; n];
+    let mut out = vec![0u8; 3 * (n + 1)];
+    let mut stream = Stream::new(&[3; 32]);
+    let backend = Backend::detect();
     for _ in 0..reps {
-        zeroize::Zeroize::zeroize(&mut v[..]);
+        let done = if free {
+            raw::split_into_with_backend(&secret, 2, 3, &mut ConstantBytes, &mut out, backend)
+        } else {
+            raw::split_into_with_backend(&secret, 2, 3, &mut stream, &mut out, backend)
+        };
+        if done.is_err() {
+            return 0;
+        }
     }
-    v.len() as u32
+    out.first().copied().map_or(0, u32::from)
 }
 
-#[wasm_bindgen(js_name = benchFill)]
-pub fn bench_fill(n: u32, reps: u32) -> u32 {
-    let mut v: Vec<u8> = vec![1u8; n as usize];
+/// `n` bytes of the engine's ChaCha20 stream, in the 4 KiB requests a split makes.
+#[wasm_bindgen(js_name = probeStream)]
+pub fn probe_stream(n: u32, reps: u32) -> u32 {
+    let mut stream = Stream::new(&[3; 32]);
+    let mut buffer = vec![0u8; n as usize];
     for _ in 0..reps {
-        v.fill(0);
-        core::hint::black_box(&mut v);
+        for request in buffer.chunks_mut(keysplit::hazmat::BLOCK) {
+            stream.fill(request);
+        }
     }
-    v.len() as u32
+    buffer.first().copied().map_or(0, u32::from)
 }
 
-#[wasm_bindgen(js_name = benchRawSplitCore)]
-pub fn bench_raw_split_core(n: u32, reps: u32) -> u32 {
-    let secret = vec![5u8; n as usize];
-    let mut rng = keysplit::os_rng().unwrap();
-    let mut acc = 0;
+/// The three kernel passes of a 2-of-3 split on their own: `out_i = secret + c * x_i`
+/// (`Backend::mul2`) over `n` bytes, block by block and share by share as the split runs
+/// them.
+#[wasm_bindgen(js_name = probeKernels)]
+pub fn probe_kernels(n: u32, reps: u32) -> u32 {
+    let n = n as usize;
+    let secret = vec![5u8; n];
+    let coefficients = vec![9u8; n];
+    let mut out = vec![0u8; 3 * n];
+    let backend = Backend::detect();
+    let block = keysplit::hazmat::BLOCK;
+    let (first, rest) = out.split_at_mut(n);
+    let (second, third) = rest.split_at_mut(n);
     for _ in 0..reps {
-        let s = keysplit::raw::split(&secret, 2, 3, &mut rng).unwrap();
-        acc += s.len() as u32;
+        let blocks = secret.chunks(block).zip(coefficients.chunks(block));
+        let outputs = first
+            .chunks_mut(block)
+            .zip(second.chunks_mut(block))
+            .zip(third.chunks_mut(block));
+        for ((s, c), ((o1, o2), o3)) in blocks.zip(outputs) {
+            backend.mul2(o1, s, 1, c, 3);
+            backend.mul2(o2, s, 1, c, 7);
+            backend.mul2(o3, s, 1, c, 200);
+        }
     }
-    acc
-}
-
-#[wasm_bindgen(js_name = benchRawCombineCore)]
-pub fn bench_raw_combine_core(n: u32, reps: u32) -> u32 {
-    let secret = vec![5u8; n as usize];
-    let mut rng = keysplit::os_rng().unwrap();
-    let s = keysplit::raw::split(&secret, 2, 3, &mut rng).unwrap();
-    let mut acc = 0;
-    for _ in 0..reps {
-        acc += keysplit::raw::combine(&s[..2]).unwrap().len() as u32;
-    }
-    acc
-}
-
-#[wasm_bindgen(js_name = benchStream)]
-pub fn bench_stream(n: u32, reps: u32) -> u32 {
-    let mut stream = crate::chacha::Stream::new(&[3u8; 32]);
-    let mut buffer = vec![0u8; 4096];
-    let mut left = n as usize * reps as usize;
-    while left > 0 {
-        let len = left.min(4096);
-        stream.fill(&mut buffer[..len]);
-        left -= len;
-    }
-    buffer[0] as u32
-}
-
-#[wasm_bindgen(js_name = benchWipe)]
-pub fn bench_wipe(n: u32, reps: u32) -> u32 {
-    let mut v = vec![1u8; n as usize];
-    for _ in 0..reps {
-        crate::engine::wipe(&mut v);
-    }
-    v.len() as u32
-}
-
-#[wasm_bindgen(js_name = benchEngineSplit)]
-pub fn bench_engine_split(n: u32, reps: u32) -> u32 {
-    let secret = vec![5u8; n as usize];
-    let mut engine = crate::Engine::new();
-    let mut acc = 0;
-    for _ in 0..reps {
-        acc += engine.split(&secret, 2, 3).unwrap().len() as u32;
-        engine.wipe();
-    }
-    acc
+    out.first().copied().map_or(0, u32::from)
 }
