@@ -441,6 +441,7 @@ fn open_dir(
     password: PasswordSource<'_>,
 ) -> CliResult<(Wallet, WalletInfo)> {
     let store = Store::new(dir.to_path_buf());
+    let _lock = store.lock(false)?;
     let info = store.metadata()?;
     let mut needs_password = false;
     let opening = load_opening(&store, &info, (using.0, using.1), &mut needs_password)?;
@@ -467,6 +468,9 @@ fn new_wallet(
     ) -> Result<ShareSet, keysplit_wallet::Error>,
 ) -> CliResult<ShareSet> {
     let mut store = Store::new(dir);
+    store.create_dir()?;
+    let _lock = store.lock(true)?;
+    // Another create may have finished between the check above and the lock.
     store.create_dir()?;
     let params = kdf.params(None)?;
     let mut rng = keysplit::os_rng()?;
@@ -527,6 +531,7 @@ fn import(args: ImportArgs) -> CliResult {
 
 fn address(args: AddressArgs) -> CliResult {
     let store = Store::new(args.dir.dir.clone());
+    let _lock = store.lock(false)?;
     let info = store.metadata()?;
     let Some(using) = args.using else {
         if args.index != 0 {
@@ -604,6 +609,7 @@ fn reshare(
     recovery: bool,
 ) -> CliResult<(ShareSet, u32)> {
     let mut store = Store::new(dir);
+    let _lock = store.lock(true)?;
     let info = store.metadata()?;
     store.settle(&info)?;
     let roles = (using.0, using.1);
@@ -714,6 +720,7 @@ fn export(args: ExportArgs) -> CliResult {
 
 fn status(args: DirArgs) -> CliResult {
     let store = Store::new(args.dir);
+    let _lock = store.lock(false)?;
     let info = store.metadata()?;
     let mut out = format!(
         "wallet    {}\nepoch     {}\nethereum  {}\nsolana    {}\n",

@@ -9,6 +9,7 @@
 //! DIR/recovery.share
 //! DIR/device.key        32-byte keys, hex, mode 0600
 //! DIR/auth.key
+//! DIR/wallet.lock       empty; locked while a command uses DIR (see below)
 //! ```
 //!
 //! # Crash safety
@@ -27,6 +28,14 @@
 //! at any point, two shares of the current epoch exist and open the wallet; the next
 //! rotate or recover first finishes (or discards) what an interrupted one left behind.
 //! `tests/wallet_cli.rs` crashes the CLI after every single write and checks this.
+//!
+//! # One writer at a time
+//! `DIR/wallet.lock` is locked (`flock`-style, released by the OS however the process
+//! ends) for the whole command: exclusively by the commands that change the wallet
+//! (create, import, rotate, recover), shared by those that only read it. Two rotates
+//! running at once would otherwise both reshare epoch N and install a mix of two share
+//! sets that do not combine. A command that finds the lock taken stops at once with a
+//! message rather than waiting.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -44,6 +53,12 @@ use crate::{CliError, CliResult};
 const FORMAT: &str = "keysplit-wallet/1";
 const METADATA: &str = "wallet.json";
 const NEXT: &str = ".next";
+const LOCK: &str = "wallet.lock";
+
+/// The lock on a wallet directory, held until dropped (see the module docs).
+pub struct DirLock {
+    _file: Option<File>,
+}
 
 /// `wallet.json`.
 #[derive(Serialize, Deserialize)]
@@ -177,6 +192,54 @@ impl Store {
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("read", &path, e)),
+        }
+    }
+
+    /// Locks DIR for this command: `exclusive` for commands that change the wallet,
+    /// shared for those that only read it. Never waits: a lock held by another command
+    /// is an error that says so. Without DIR (or, for readers, without write access to
+    /// it, where no writer can run either) there is nothing to lock, and the command's
+    /// own first read reports what is wrong.
+    pub fn lock(&self, exclusive: bool) -> CliResult<DirLock> {
+        let path = self.path(LOCK);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = match options.open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(DirLock { _file: None })
+            }
+            Err(e)
+                if !exclusive
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
+            {
+                return Ok(DirLock { _file: None })
+            }
+            Err(e) => return Err(io_error("open the lock file", &path, e)),
+        };
+        let held = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match held {
+            Ok(()) => Ok(DirLock { _file: Some(file) }),
+            Err(fs::TryLockError::WouldBlock) => Err(CliError(format!(
+                "another keysplit command is {} the wallet in {} (it holds {}); run this again once it has finished",
+                if exclusive { "using" } else { "changing" },
+                self.dir.display(),
+                path.display()
+            ))),
+            Err(fs::TryLockError::Error(e)) => Err(io_error("lock", &path, e)),
         }
     }
 
