@@ -33,9 +33,10 @@
 //! `DIR/wallet.lock` is locked (`flock`-style, released by the OS however the process
 //! ends) for the whole command: exclusively by the commands that change the wallet
 //! (create, import, rotate, recover), shared by those that only read it. Two rotates
-//! running at once would otherwise both reshare epoch N and install a mix of two share
-//! sets that do not combine. A command that finds the lock taken stops at once with a
-//! message rather than waiting.
+//! running at once would otherwise both reshare epoch N and interleave their staged files
+//! and renames (in `tests/wallet_cli.rs`, without the lock, one of them fails renaming a
+//! `.next` file the other has already moved). A command that finds the lock taken stops
+//! at once with a message rather than waiting.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
