@@ -68,7 +68,9 @@ fn store(bytes: &mut [u8], at: usize, value: v128) {
 
 // The loops index by position rather than zipping `chunks_exact` iterators: the module is
 // built for size (opt-level "z"), where iterator adapters are not inlined and the kernel
-// ran ten times slower.
+// ran ten times slower. Every slice is first cut to the common length and the loops run
+// while `at + LANES <= len`, which lets the compiler prove each 16-byte access in bounds
+// and drop the three bounds checks per step it otherwise emits.
 
 /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
 pub(super) fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
@@ -77,7 +79,7 @@ pub(super) fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     let (low, high) = tables(c);
     let whole = len - len % LANES;
     let mut at = 0;
-    while at < whole {
+    while at + LANES <= len {
         let sum = v128_xor(load(dst, at), product(load(src, at), low, high));
         store(dst, at, sum);
         at += LANES;
@@ -95,19 +97,20 @@ pub(super) fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
 /// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
 pub(super) fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
     let len = dst.len().min(src_a.len()).min(src_b.len());
+    let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
     let (low_a, high_a) = tables(a);
     let (low_b, high_b) = tables(b);
     let whole = len - len % LANES;
     let mut at = 0;
     // `a` is public: split's `a = 1` skips the first product.
     if a == 1 {
-        while at < whole {
+        while at + LANES <= len {
             let sum = v128_xor(load(src_a, at), product(load(src_b, at), low_b, high_b));
             store(dst, at, sum);
             at += LANES;
         }
     } else {
-        while at < whole {
+        while at + LANES <= len {
             let first = product(load(src_a, at), low_a, high_a);
             let sum = v128_xor(first, product(load(src_b, at), low_b, high_b));
             store(dst, at, sum);
@@ -137,7 +140,7 @@ pub(super) fn mul2_in_place(a: &mut [u8], wa: u8, b: &[u8], wb: u8) {
     let (low_b, high_b) = tables(wb);
     let whole = len - len % LANES;
     let mut at = 0;
-    while at < whole {
+    while at + LANES <= len {
         let first = product(load(a, at), low_a, high_a);
         let sum = v128_xor(first, product(load(b, at), low_b, high_b));
         store(a, at, sum);
