@@ -572,8 +572,9 @@ fn a_locked_wallet_is_refused_not_raced() {
 }
 
 /// Rotates started together: each either completes or is refused by the lock, and
-/// afterwards every pair of the current shares opens the wallet (without the lock, two
-/// rotates of one epoch install a mix of two share sets).
+/// afterwards every pair of the current shares opens the wallet (without the lock they
+/// interleave their staged files and renames, and this fails on every run: one rotate
+/// errors out renaming a `.next` file that another has already moved).
 #[test]
 fn concurrent_rotates_leave_one_consistent_share_set() {
     let temp = tempfile::tempdir().unwrap();
