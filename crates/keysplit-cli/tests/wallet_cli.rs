@@ -16,12 +16,18 @@ struct Run {
     code: Option<i32>,
 }
 
-fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// The CLI with `args`, the test password in its environment and no crash hook.
+fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
     command
         .args(args)
         .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
         .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD);
+    command
+}
+
+fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = command(args);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -585,10 +591,7 @@ fn concurrent_rotates_leave_one_consistent_share_set() {
     let reference = sign(&dir, "device,auth").stdout.trim().to_string();
     let children: Vec<_> = (0..4)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_keysplit"))
-                .args(["wallet", "rotate", "--dir", &d, "--using", "device,auth"])
-                .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
-                .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)
+            command(&["wallet", "rotate", "--dir", &d, "--using", "device,auth"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
