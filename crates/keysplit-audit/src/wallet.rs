@@ -44,7 +44,7 @@ fn fixture() -> &'static Fixture {
         let protect = Protections {
             device: Protection::Key(&device_key),
             auth: Protection::Key(&auth_key),
-            recovery: Protection::Password {
+            recovery: Protection::InsecureFastPassword {
                 password: PASSWORD,
                 params: FUZZ_ARGON2,
             },
@@ -216,7 +216,7 @@ pub fn wallet_open(data: &[u8]) {
     let protect = Protections {
         device: Protection::Key(&new_device_key),
         auth: Protection::Key(&fx.auth_key),
-        recovery: Protection::Password {
+        recovery: Protection::InsecureFastPassword {
             password: PASSWORD,
             params: FUZZ_ARGON2,
         },

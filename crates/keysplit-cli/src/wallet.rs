@@ -30,7 +30,8 @@ pub enum WalletCommand {
     Create(CreateArgs),
     /// Import a BIP-39 mnemonic read from stdin into a new wallet in DIR.
     Import(ImportArgs),
-    /// Print an address (index 0 from the metadata; other indices need --using).
+    /// Print an address, derived from two shares (device + auth unless --using says
+    /// otherwise) and checked against the metadata: never the metadata's word alone.
     Address(AddressArgs),
     /// Sign a message with two shares: EIP-191 personal_sign (Ethereum) or ed25519 (Solana).
     SignMessage(SignArgs),
@@ -41,8 +42,9 @@ pub enum WalletCommand {
     Rotate(RotateArgs),
     /// Print the mnemonic (stdout) after opening the wallet with two shares.
     Export(ExportArgs),
-    /// Show the wallet's public metadata and which share files are present.
-    Status(DirArgs),
+    /// Show the wallet's public metadata and which share files are present; the
+    /// addresses are marked unverified unless --using opens the wallet to check them.
+    Status(StatusArgs),
 }
 
 #[derive(Args, Debug)]
@@ -70,8 +72,10 @@ pub struct PasswordArgs {
     password_stdin: bool,
 }
 
-/// Argon2id costs for sealing a new recovery share. Defaults: the current recovery
-/// share's costs (rotate, recover), else 19 MiB, 2 passes, 1 lane (OWASP).
+/// Argon2id costs for sealing a new recovery share: these flags, else 19 MiB, 2 passes,
+/// 1 lane (OWASP's minimum, which is also the floor). Never taken from an existing share:
+/// its header is unauthenticated until that share is opened, so copying it would let
+/// whoever can write `recovery.share` choose the cost of the next one.
 #[derive(Args, Debug, Default)]
 pub struct KdfArgs {
     /// Argon2id memory in KiB.
@@ -83,6 +87,10 @@ pub struct KdfArgs {
     /// Argon2id lanes.
     #[arg(long, value_name = "N")]
     argon2_parallelism: Option<u32>,
+    /// Tests only: allow Argon2id costs below the floor (19 MiB, 2 passes). A recovery
+    /// share sealed this way falls to offline password guessing far sooner.
+    #[arg(long)]
+    insecure_fast_kdf: bool,
 }
 
 #[derive(Args, Debug)]
@@ -170,7 +178,20 @@ pub struct AddressArgs {
     /// Account index (m/44'/60'/0'/0/I or m/44'/501'/I'/0').
     #[arg(long, default_value_t = 0)]
     index: u32,
-    /// Shares to derive other indices with (not needed for index 0).
+    /// The two shares to derive the address with (default: device,auth, whose keys are
+    /// in DIR, so no password is needed).
+    #[arg(long, value_name = "A,B", value_parser = parse_pair)]
+    using: Option<RolePair>,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Open the wallet with these two shares and check the metadata's addresses against
+    /// them (without it, the addresses shown are wallet.json's unverified claim).
     #[arg(long, value_name = "A,B", value_parser = parse_pair)]
     using: Option<RolePair>,
     #[command(flatten)]
@@ -288,12 +309,27 @@ fn strip_newline(mut text: Zeroizing<Vec<u8>>) -> Zeroizing<Vec<u8>> {
     text
 }
 
+/// Longest password file read: far above any password, far below a mistaken `--password-file`.
+const MAX_PASSWORD_FILE: u64 = 64 * 1024;
+
 fn read_password(env: &str, file: Option<&PathBuf>, stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
     let password = if let Some(path) = file {
-        let bytes =
-            Zeroizing::new(std::fs::read(path).map_err(|e| {
-                CliError(format!("cannot read password file {}: {e}", path.display()))
-            })?);
+        // A FIFO is fine here (`--password-file <(pass show ...)`), but not an endless
+        // stream: at most MAX_PASSWORD_FILE bytes are read.
+        let cannot = |e: std::io::Error| {
+            CliError(format!("cannot read password file {}: {e}", path.display()))
+        };
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        let mut bytes = Zeroizing::new(Vec::with_capacity(1024));
+        file.take(MAX_PASSWORD_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > MAX_PASSWORD_FILE {
+            return Err(CliError(format!(
+                "password file {} is longer than {MAX_PASSWORD_FILE} bytes; is it the right file?",
+                path.display()
+            )));
+        }
         strip_newline(bytes)
     } else if stdin {
         let mut line = Zeroizing::new(Vec::new());
@@ -371,16 +407,22 @@ impl PasswordSource<'_> {
 }
 
 impl KdfArgs {
-    /// The costs to seal with: flags over `inherited` over the defaults.
-    fn params(&self, inherited: Option<Argon2Params>) -> CliResult<Argon2Params> {
-        let base = inherited.unwrap_or_default();
+    /// How to seal the new recovery share under `password`: the flags' costs over the
+    /// defaults, checked against the floor unless `--insecure-fast-kdf` was given.
+    fn protection<'a>(&self, password: &'a [u8]) -> CliResult<Protection<'a>> {
+        let base = Argon2Params::default();
         let params = Argon2Params {
             memory_kib: self.argon2_memory_kib.unwrap_or(base.memory_kib),
             iterations: self.argon2_iterations.unwrap_or(base.iterations),
             parallelism: self.argon2_parallelism.unwrap_or(base.parallelism),
         };
-        params.check().map_err(wallet_error)?;
-        Ok(params)
+        if self.insecure_fast_kdf {
+            params.check().map_err(wallet_error)?;
+            Ok(Protection::InsecureFastPassword { password, params })
+        } else {
+            params.check_for_sealing().map_err(wallet_error)?;
+            Ok(Protection::Password { password, params })
+        }
     }
 }
 
@@ -472,14 +514,14 @@ fn new_wallet(
     let _lock = store.lock(true)?;
     // Another create may have finished between the check above and the lock.
     store.create_dir()?;
-    let params = kdf.params(None)?;
+    let recovery = kdf.protection(password)?;
     let mut rng = keysplit::os_rng()?;
     let device_key = ShareKey::generate(&mut rng);
     let auth_key = ShareKey::generate(&mut rng);
     let protect = Protections {
         device: Protection::Key(&device_key),
         auth: Protection::Key(&auth_key),
-        recovery: Protection::Password { password, params },
+        recovery,
     };
     let set = make(&protect, &mut rng).map_err(wallet_error)?;
     store.write_new(&set, &device_key, &auth_key)?;
@@ -529,21 +571,14 @@ fn import(args: ImportArgs) -> CliResult {
     report_new(&args.dir.dir, &set)
 }
 
+/// The shares that open a wallet without asking for anything: both keys are in DIR.
+const KEYS_IN_DIR: RolePair = RolePair(Role::Device, Role::Auth);
+
+/// `wallet.json` is writable by whoever can write DIR, so it cannot vouch for itself: the
+/// address printed is derived from two shares, and opening refuses (`ADDRESS_MISMATCH`)
+/// when the metadata names another one.
 fn address(args: AddressArgs) -> CliResult {
-    let store = Store::new(args.dir.dir.clone());
-    let _lock = store.lock(false)?;
-    let info = store.metadata()?;
-    let Some(using) = args.using else {
-        if args.index != 0 {
-            return Err(CliError(
-                "addresses other than index 0 need the wallet opened: add --using A,B".into(),
-            ));
-        }
-        return print_line(&match args.chain {
-            Chain::Ethereum => info.ethereum_address.to_checksum(),
-            Chain::Solana => info.solana_address.to_base58(),
-        });
-    };
+    let using = args.using.unwrap_or(KEYS_IN_DIR);
     let (wallet, _) = open_dir(&args.dir.dir, using, PasswordSource::Args(&args.password))?;
     let text = match args.chain {
         Chain::Ethereum => wallet.ethereum_address(args.index).map(|a| a.to_checksum()),
@@ -626,11 +661,7 @@ fn reshare(
     let mut needs_password = true; // the new recovery share is sealed with it
     let opening = load_opening(&store, &info, roles, &mut needs_password)?;
     let password = password_source.read()?;
-    let inherited = store
-        .share(&info, Role::Recovery)
-        .ok()
-        .and_then(|share| share.argon2_params());
-    let params = kdf.params(inherited)?;
+    let new_recovery = kdf.protection(new_password.as_deref().unwrap_or(&password))?;
     let mut rng = keysplit::os_rng()?;
     let auth_key = match store.current_key(Role::Auth)? {
         Some(key) => key,
@@ -651,10 +682,7 @@ fn reshare(
     let protect = Protections {
         device: Protection::Key(&device_key),
         auth: Protection::Key(&auth_key),
-        recovery: Protection::Password {
-            password: new_password.as_deref().unwrap_or(&password),
-            params,
-        },
+        recovery: new_recovery,
     };
     let wallet = open_with(&info, &opening, &password)?;
     let epoch = info
@@ -718,12 +746,28 @@ fn export(args: ExportArgs) -> CliResult {
     write_stdout(mnemonic.as_bytes())
 }
 
-fn status(args: DirArgs) -> CliResult {
-    let store = Store::new(args.dir);
+fn status(args: StatusArgs) -> CliResult {
+    let dir = args.dir.dir;
+    // Opening checks the metadata's addresses against the shares (or fails saying why).
+    let checked = match args.using {
+        Some(using) => {
+            drop(open_dir(&dir, using, PasswordSource::Args(&args.password))?);
+            Some(using)
+        }
+        None => None,
+    };
+    let store = Store::new(dir);
     let _lock = store.lock(false)?;
     let info = store.metadata()?;
+    let verified = match checked {
+        Some(RolePair(a, b)) => format!("verified: the {a} and {b} shares rebuild these addresses"),
+        None => {
+            "UNVERIFIED: read from wallet.json; add --using A,B to check them against the shares"
+                .to_string()
+        }
+    };
     let mut out = format!(
-        "wallet    {}\nepoch     {}\nethereum  {}\nsolana    {}\n",
+        "wallet    {}\nepoch     {}\nethereum  {}\nsolana    {}\naddresses {verified}\n",
         info.wallet_id,
         info.epoch,
         info.ethereum_address.to_checksum(),

@@ -7,8 +7,15 @@ use std::process::{Command, Output};
 
 const PASSWORD: &str = "correct horse battery staple";
 const MESSAGE: &str = "hello from keysplit";
-/// Small Argon2id costs so the debug binary stays fast.
-const KDF: [&str; 4] = ["--argon2-memory-kib", "64", "--argon2-iterations", "1"];
+/// Small Argon2id costs so the debug binary stays fast (below the floor, so the explicit
+/// test-only flag goes with them).
+const KDF: [&str; 5] = [
+    "--argon2-memory-kib",
+    "64",
+    "--argon2-iterations",
+    "1",
+    "--insecure-fast-kdf",
+];
 
 struct Run {
     stdout: String,
@@ -502,8 +509,6 @@ fn wallet_errors_are_one_clear_line() {
     assert!(run.stderr.contains("DUPLICATE_ROLE"));
     let run = fails(&["wallet", "recover", "--dir", &d, "--using", "device,auth"]);
     assert!(run.stderr.contains("RECOVER_NEEDS_AUTH_AND_RECOVERY"));
-    let run = fails(&["wallet", "address", "--dir", &d, "--index", "2"]);
-    assert!(run.stderr.contains("--using"));
     // The recovery share put in the device share's place.
     std::fs::copy(dir.join("recovery.share"), dir.join("device.share")).unwrap();
     let run = fails(&[
@@ -618,4 +623,205 @@ fn concurrent_rotates_leave_one_consistent_share_set() {
         assert_eq!(run.code, Some(0), "{pair}: {}", run.stderr);
         assert_eq!(run.stdout.trim(), reference, "{pair}");
     }
+}
+
+/// Reads a wallet file's sealed share.
+fn sealed(dir: &Path, name: &str) -> keysplit_wallet::SealedShare {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    keysplit_wallet::SealedShare::from_hex(&text).unwrap()
+}
+
+/// Review finding: rotate copied the Argon2id costs of the stored recovery share's
+/// header, which nobody had authenticated, so editing those bytes downgraded the next
+/// recovery share to 8 KiB / 1 pass. The costs now come from the flags or the defaults.
+#[test]
+fn rotate_never_takes_argon2_costs_from_the_stored_share() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    // Real costs (the defaults), as a user gets them.
+    let address = ok(&["wallet", "create", "--dir", &d]).stdout;
+    assert_eq!(
+        sealed(&dir, "recovery.share").argon2_params(),
+        Some(keysplit_wallet::Argon2Params::default())
+    );
+    // The attacker edits only the cost bytes (memory 8 KiB, 1 pass, 1 lane).
+    let mut bytes = sealed(&dir, "recovery.share").as_bytes().to_vec();
+    bytes[7..11].copy_from_slice(&8u32.to_be_bytes());
+    bytes[11..15].copy_from_slice(&1u32.to_be_bytes());
+    bytes[15..19].copy_from_slice(&1u32.to_be_bytes());
+    let forged = keysplit_wallet::SealedShare::from_bytes(&bytes).unwrap();
+    std::fs::write(dir.join("recovery.share"), forged.to_hex() + "\n").unwrap();
+
+    ok(&["wallet", "rotate", "--dir", &d, "--using", "device,auth"]);
+    assert_eq!(epoch(&dir), 1);
+    let params = sealed(&dir, "recovery.share").argon2_params().unwrap();
+    assert_eq!(params, keysplit_wallet::Argon2Params::default());
+    // And the new recovery share opens with the password.
+    let again = ok(&["wallet", "address", "--dir", &d, "--using", "recovery,auth"]);
+    assert_eq!(again.stdout, address);
+}
+
+/// The floor holds for every command that seals a password share, unless the explicit
+/// test-only flag is given.
+#[test]
+fn seals_below_the_argon2_floor_need_the_insecure_flag() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    let weak = ["--argon2-memory-kib", "64", "--argon2-iterations", "1"];
+    let mut args = vec!["wallet", "create", "--dir", &d];
+    args.extend(weak);
+    let run = fails(&args);
+    assert!(run.stderr.contains("KDF_TOO_WEAK"), "{}", run.stderr);
+    assert!(!dir.join("wallet.json").exists());
+    let mut args = vec!["wallet", "create", "--dir", &d, "--argon2-iterations", "1"];
+    args.push("--argon2-memory-kib");
+    args.push("19455");
+    let run = fails(&args);
+    assert!(run.stderr.contains("KDF_TOO_WEAK"), "{}", run.stderr);
+    create(&dir);
+    for command in ["rotate", "recover"] {
+        let mut args = vec!["wallet", command, "--dir", &d, "--using", "auth,recovery"];
+        args.extend(weak);
+        let run = fails(&args);
+        assert!(
+            run.stderr.contains("KDF_TOO_WEAK"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert_eq!(epoch(&dir), 0);
+    }
+    // Above the cap for opening (256 MiB) is refused too, flag or not.
+    let mut args = vec!["wallet", "rotate", "--dir", &d, "--using", "auth,device"];
+    args.extend(["--argon2-memory-kib", "262145", "--insecure-fast-kdf"]);
+    let run = fails(&args);
+    assert!(run.stderr.contains("KDF_PARAMS"), "{}", run.stderr);
+}
+
+/// Review finding: share files were read without bounds (a FIFO hung `status`, a
+/// 256 MiB file was read whole). Wallet files must be regular files of at most 64 KiB.
+#[test]
+fn wallet_files_are_read_with_type_and_size_checks() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    create(&dir);
+    let original = std::fs::read(dir.join("device.share")).unwrap();
+
+    // A FIFO in place of the device share: refused at once, not a hang.
+    std::fs::remove_file(dir.join("device.share")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("device.share"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = command(&["wallet", "status", "--dir", &d])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("wallet status hung on a FIFO share file");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // status reports the share as missing (unreadable) and still exits cleanly...
+    assert!(status.success());
+    // ...while a command that needs it says why.
+    let run = fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "device,auth",
+        "--message",
+        "x",
+    ]);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    std::fs::remove_file(dir.join("device.share")).unwrap();
+
+    // A huge file is refused without being read whole.
+    let big = vec![b'a'; 64 * 1024 + 1];
+    std::fs::write(dir.join("device.share"), &big).unwrap();
+    let run = fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "device,auth",
+        "--message",
+        "x",
+    ]);
+    assert!(run.stderr.contains("65537 bytes"), "{}", run.stderr);
+
+    // A symlink, even to the real share, is not followed.
+    std::fs::write(temp.path().join("elsewhere"), &original).unwrap();
+    std::fs::remove_file(dir.join("device.share")).unwrap();
+    std::os::unix::fs::symlink(temp.path().join("elsewhere"), dir.join("device.share")).unwrap();
+    let run = fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "device,auth",
+        "--message",
+        "x",
+    ]);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+
+    // The real file again: all is well.
+    std::fs::remove_file(dir.join("device.share")).unwrap();
+    std::fs::write(dir.join("device.share"), &original).unwrap();
+    assert_eq!(sign(&dir, "device,auth").code, Some(0));
+}
+
+/// Review finding: `wallet address` printed whatever address wallet.json held. It now
+/// derives the address from two shares and refuses when the metadata disagrees; `status`
+/// marks the metadata unverified unless `--using` checks it.
+#[test]
+fn a_tampered_metadata_address_is_never_printed_as_the_wallets() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("wallet");
+    let d = dir_arg(&dir);
+    let address = create(&dir);
+    // Untampered: derived from device + auth, same as the metadata; other indices too.
+    assert_eq!(
+        ok(&["wallet", "address", "--dir", &d]).stdout.trim(),
+        address
+    );
+    let second = ok(&["wallet", "address", "--dir", &d, "--index", "2"]);
+    assert_ne!(second.stdout.trim(), address);
+    let status = ok(&["wallet", "status", "--dir", &d]);
+    assert!(status.stdout.contains("UNVERIFIED"), "{}", status.stdout);
+    let status = ok(&["wallet", "status", "--dir", &d, "--using", "device,auth"]);
+    assert!(
+        status.stdout.contains("verified: the device and auth"),
+        "{}",
+        status.stdout
+    );
+
+    // Someone who can write DIR swaps in their own (valid, checksummed) address.
+    let other = "0x52908400098527886E0F7030069857D2E4169EE7";
+    let text = std::fs::read_to_string(dir.join("wallet.json")).unwrap();
+    assert!(text.contains(&address));
+    std::fs::write(dir.join("wallet.json"), text.replace(&address, other)).unwrap();
+    for chain in ["ethereum", "solana"] {
+        let run = fails(&["wallet", "address", "--dir", &d, "--chain", chain]);
+        assert!(run.stderr.contains("ADDRESS_MISMATCH"), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    let run = fails(&["wallet", "status", "--dir", &d, "--using", "device,auth"]);
+    assert!(run.stderr.contains("ADDRESS_MISMATCH"), "{}", run.stderr);
+    let status = ok(&["wallet", "status", "--dir", &d]);
+    assert!(status.stdout.contains("UNVERIFIED"), "{}", status.stdout);
 }

@@ -178,7 +178,7 @@ fn seal_password() -> SectionResult {
         Role::Recovery,
         &id,
         0,
-        Protection::Password {
+        Protection::InsecureFastPassword {
             password: &password,
             params,
         },

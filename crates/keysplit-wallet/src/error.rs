@@ -122,6 +122,14 @@ pub enum Error {
         /// Lanes.
         parallelism: u32,
     },
+    /// Argon2id costs below the floor a new password seal must meet
+    /// ([`crate::Argon2Params::MIN_MEMORY_KIB`], [`crate::Argon2Params::MIN_ITERATIONS`]).
+    KdfBelowFloor {
+        /// Memory in KiB.
+        memory_kib: u32,
+        /// Passes.
+        iterations: u32,
+    },
     /// Argon2id failed (for example, it could not allocate its memory).
     Kdf,
     /// A share belongs to another wallet.
@@ -233,6 +241,7 @@ impl Error {
             Error::Tampered { .. } => "TAMPERED",
             Error::UnlockKind { .. } => "UNLOCK_KIND",
             Error::KdfParams { .. } => "KDF_PARAMS",
+            Error::KdfBelowFloor { .. } => "KDF_TOO_WEAK",
             Error::Kdf => "KDF_FAILURE",
             Error::WalletMismatch { .. } => "WALLET_MISMATCH",
             Error::EpochMismatch { .. } => "EPOCH_MISMATCH",
@@ -384,7 +393,15 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "Argon2id parameters m={memory_kib} KiB, t={iterations}, p={parallelism} are out of range \
-                 (memory 8*p KiB..1 GiB, 1..=64 passes, memory x passes <= 4 GiB, 1..=16 lanes)"
+                 (memory 8*p KiB..256 MiB, 1..=64 passes, memory x passes <= 1 GiB, 1..=16 lanes)"
+            ),
+            Error::KdfBelowFloor {
+                memory_kib,
+                iterations,
+            } => write!(
+                f,
+                "Argon2id cost m={memory_kib} KiB, t={iterations} is below the floor for sealing a \
+                 recovery share (at least 19456 KiB and 2 passes, OWASP's minimum)"
             ),
             Error::Kdf => f.write_str("Argon2id failed (could it allocate its memory?)"),
             Error::WalletMismatch { role } => {

@@ -10,13 +10,15 @@
 //! let auth_key = ShareKey::generate(&mut rng);   // kept by the app's backend
 //! let password = b"correct horse battery staple";
 //! # let argon2 = Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 };
+//! # let recovery = Protection::InsecureFastPassword { password, params: argon2 };
 //! # /*
-//! let argon2 = Argon2Params::default(); // Argon2id, 19 MiB, 2 passes
+//! let argon2 = Argon2Params::default(); // Argon2id, 19 MiB, 2 passes: the floor
+//! let recovery = Protection::Password { password, params: argon2 };
 //! # */
 //! let protect = Protections {
 //!     device: Protection::Key(&device_key),
 //!     auth: Protection::Key(&auth_key),
-//!     recovery: Protection::Password { password, params: argon2 },
+//!     recovery,
 //! };
 //!
 //! // A new wallet: public metadata and three sealed shares, safe to store anywhere.
@@ -90,9 +92,11 @@
 //!   AEAD's associated data. Its key check commits to the key, so a wrong password
 //!   ([`Error::WrongPassword`]) and a tampered ciphertext ([`Error::Tampered`]) are told
 //!   apart; it lets nobody test a password faster than the tag already would.
-//! * Argon2id parameters read from a sealed share are bounded (at most 1 GiB, 64 passes,
-//!   16 lanes, memory x passes at most 4 GiB) so a forged share cannot make an open cost
-//!   more than that.
+//! * New password seals meet a floor of 19 MiB and 2 passes (OWASP's Argon2id minimum;
+//!   [`Error::KdfBelowFloor`] otherwise), and their costs come from the caller, never from
+//!   an existing share's unauthenticated header. Argon2id parameters read from a sealed
+//!   share are bounded (at most 256 MiB, 64 passes, 16 lanes, memory x passes at most
+//!   1 GiB) so a forged share cannot make an open cost more than that.
 //! * ECDSA nonces are RFC 6979 deterministic and signatures low-s. Secret-dependent
 //!   arithmetic is `k256`'s and `curve25519-dalek`'s constant-time code.
 //! * Recovery passwords are hashed as bytes: pass text through [`normalize_password`]

@@ -80,14 +80,20 @@ impl ShareKey {
 /// Argon2id cost parameters for password-sealed recovery shares.
 ///
 /// The default is OWASP's first recommendation, m = 19 MiB, t = 2, p = 1: it takes tens of
-/// milliseconds natively and a fraction of a second in a browser's WebAssembly. Raise
-/// `memory_kib` where the platform allows; every sealed share stores its own parameters,
-/// so shares sealed with different costs open alike.
+/// milliseconds natively and a fraction of a second in a browser's WebAssembly. It is also
+/// the floor: [`Protection::Password`] refuses weaker costs ([`Error::KdfBelowFloor`]).
+/// Raise `memory_kib` where the platform allows; every sealed share stores its own
+/// parameters, so shares sealed with different costs open alike.
+///
+/// # Security
+/// The costs of a new seal must come from the sealer's own configuration, never from an
+/// existing share's header: a header is only authenticated once that share is opened, so
+/// copying it would let whoever can write the stored share choose the cost of the next one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Params {
-    /// Memory in KiB (at least 8 per lane; at most 1 GiB).
+    /// Memory in KiB (at least 8 per lane; at most 256 MiB).
     pub memory_kib: u32,
-    /// Passes over memory (1..=64; memory times passes at most 4 GiB).
+    /// Passes over memory (1..=64; memory times passes at most 1 GiB).
     pub iterations: u32,
     /// Lanes (1..=16); WebAssembly computes them one after another.
     pub parallelism: u32,
@@ -96,23 +102,33 @@ pub struct Argon2Params {
 impl Default for Argon2Params {
     fn default() -> Self {
         Argon2Params {
-            memory_kib: 19 * 1024,
-            iterations: 2,
+            memory_kib: Self::MIN_MEMORY_KIB,
+            iterations: Self::MIN_ITERATIONS,
             parallelism: 1,
         }
     }
 }
 
 impl Argon2Params {
-    /// Most memory a sealed share may ask for: 1 GiB.
-    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
-    /// Most total work (memory in KiB times passes) a sealed share may ask for: 4 GiB
-    /// of memory traffic, a few seconds natively.
-    pub const MAX_WORK_KIB: u64 = 4 * 1024 * 1024;
+    /// Least memory a new password seal may use: 19 MiB (OWASP's Argon2id minimum).
+    pub const MIN_MEMORY_KIB: u32 = 19 * 1024;
+    /// Fewest passes a new password seal may use: 2 (OWASP's Argon2id minimum).
+    pub const MIN_ITERATIONS: u32 = 2;
+    /// Most memory a sealed share may ask for: 256 MiB. The KDF runs before anything is
+    /// authenticated, so this is what a forged share can cost an opener at most; in
+    /// WebAssembly, memory once grown never shrinks, so the cap is also the module's.
+    pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
+    /// Most total work (memory in KiB times passes) a sealed share may ask for: 1 GiB
+    /// of memory traffic (256 MiB x 4 passes), about a second natively.
+    pub const MAX_WORK_KIB: u64 = 1024 * 1024;
 
-    /// The limits enforced on sealing and, because a sealed share is untrusted input, on
-    /// opening: the KDF runs before anything is authenticated, so whoever stores a
-    /// recovery share could otherwise make every open cost gigabytes and minutes.
+    /// The limits enforced on opening, because a sealed share is untrusted input: the KDF
+    /// runs before anything is authenticated, so whoever stores a recovery share could
+    /// otherwise make every open cost gigabytes and minutes. Sealing checks these too, so
+    /// no share is made that could not be opened.
+    ///
+    /// # Errors
+    /// [`Error::KdfParams`] when a parameter is out of range.
     pub fn check(&self) -> Result<(), Error> {
         let ok = (1..=16).contains(&self.parallelism)
             && (1..=64).contains(&self.iterations)
@@ -128,6 +144,23 @@ impl Argon2Params {
                 parallelism: self.parallelism,
             })
         }
+    }
+
+    /// [`Argon2Params::check`] plus the floor every new password seal must meet: at least
+    /// [`Argon2Params::MIN_MEMORY_KIB`] and [`Argon2Params::MIN_ITERATIONS`].
+    ///
+    /// # Errors
+    /// [`Error::KdfParams`] when a parameter is out of range, else
+    /// [`Error::KdfBelowFloor`] when the cost is below the floor.
+    pub fn check_for_sealing(&self) -> Result<(), Error> {
+        self.check()?;
+        if self.memory_kib < Self::MIN_MEMORY_KIB || self.iterations < Self::MIN_ITERATIONS {
+            return Err(Error::KdfBelowFloor {
+                memory_kib: self.memory_kib,
+                iterations: self.iterations,
+            });
+        }
+        Ok(())
     }
 
     fn derive(&self, password: &[u8], salt: &[u8; 16]) -> Result<Zeroizing<[u8; 32]>, Error> {
@@ -155,11 +188,22 @@ pub enum Protection<'a> {
     /// Under a random 32-byte key.
     Key(&'a ShareKey),
     /// Under a key derived from a password with Argon2id (fresh random salt per seal).
+    /// The costs must meet the floor ([`Argon2Params::check_for_sealing`]).
     Password {
         /// The password's bytes, used as given: pass text through
         /// [`crate::normalize_password`] (NFKD) first so that it opens on every device.
         password: &'a [u8],
-        /// Argon2id costs.
+        /// Argon2id costs, from the sealer's configuration (see [`Argon2Params`]).
+        params: Argon2Params,
+    },
+    /// **Tests and demos only.** Like [`Protection::Password`] but without the cost floor,
+    /// so a test suite can seal thousands of shares quickly. A share sealed this way falls
+    /// to an offline guessing attack in a fraction of the time; never use it for a real
+    /// wallet.
+    InsecureFastPassword {
+        /// The password's bytes.
+        password: &'a [u8],
+        /// Argon2id costs, checked only against [`Argon2Params::check`].
         params: Argon2Params,
     },
 }
@@ -243,7 +287,11 @@ impl SealedShare {
                 header[6] = KDF_KEY;
                 Zeroizing::new(*key.as_bytes())
             }
-            Protection::Password { password, params } => {
+            Protection::Password { password, params }
+            | Protection::InsecureFastPassword { password, params } => {
+                if matches!(protection, Protection::Password { .. }) {
+                    params.check_for_sealing()?;
+                }
                 header[6] = KDF_ARGON2ID;
                 header[7..11].copy_from_slice(&params.memory_kib.to_be_bytes());
                 header[11..15].copy_from_slice(&params.iterations.to_be_bytes());

@@ -34,7 +34,7 @@ fn protections(keys: &Keys) -> Protections<'_> {
     Protections {
         device: Protection::Key(&keys.device),
         auth: Protection::Key(&keys.auth),
-        recovery: Protection::Password {
+        recovery: Protection::InsecureFastPassword {
             password: PASSWORD,
             params: TEST_ARGON2,
         },
@@ -516,21 +516,95 @@ fn argon2_parameters_are_bounded_and_stored() {
         let err = keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap_err();
         assert_eq!(err.code(), "KDF_PARAMS", "{params:?}");
     }
-    // A forged header asking for 1 GiB + 1 KiB is refused before any allocation, and so
-    // is one asking for 1 GiB x 5 passes (more than 4 GiB of work).
+    // A forged header asking for 256 MiB + 1 KiB is refused before any allocation, and so
+    // is one asking for 256 MiB x 5 passes (more than 1 GiB of work).
     let mut bytes = set.recovery.as_bytes().to_vec();
-    bytes[7..11].copy_from_slice(&(1024 * 1024 + 1u32).to_be_bytes());
+    bytes[7..11].copy_from_slice(&(256 * 1024 + 1u32).to_be_bytes());
     let forged = SealedShare::from_bytes(&bytes).unwrap();
     assert_eq!(
         forged.open(Unlock::Password(PASSWORD)).unwrap_err().code(),
         "KDF_PARAMS"
     );
     let mut bytes = set.recovery.as_bytes().to_vec();
-    bytes[7..11].copy_from_slice(&(1024 * 1024u32).to_be_bytes());
+    bytes[7..11].copy_from_slice(&(256 * 1024u32).to_be_bytes());
     bytes[11..15].copy_from_slice(&5u32.to_be_bytes());
     let forged = SealedShare::from_bytes(&bytes).unwrap();
     assert_eq!(
         forged.open(Unlock::Password(PASSWORD)).unwrap_err().code(),
+        "KDF_PARAMS"
+    );
+}
+
+#[test]
+fn password_seals_below_the_owasp_floor_are_refused() {
+    assert_eq!(Argon2Params::MIN_MEMORY_KIB, 19 * 1024);
+    assert_eq!(Argon2Params::MIN_ITERATIONS, 2);
+    let mut rng = rng(17);
+    let keys = keys(&mut rng);
+    let seal = |params: Argon2Params, rng: &mut keysplit::ChaCha20Rng| {
+        let protect = Protections {
+            recovery: Protection::Password {
+                password: PASSWORD,
+                params,
+            },
+            ..protections(&keys)
+        };
+        keysplit_wallet::create(Strength::Bits128, &protect, rng)
+    };
+    // Each is valid Argon2id (check passes) but cheaper than the floor in one dimension.
+    for (memory_kib, iterations) in [(64, 1), (19 * 1024 - 1, 2), (19 * 1024, 1), (8, 64)] {
+        let params = Argon2Params {
+            memory_kib,
+            iterations,
+            parallelism: 1,
+        };
+        params.check().unwrap();
+        let err = seal(params, &mut rng).unwrap_err();
+        assert_eq!(err.code(), "KDF_TOO_WEAK", "{params:?}");
+        assert_eq!(
+            err,
+            Error::KdfBelowFloor {
+                memory_kib,
+                iterations
+            }
+        );
+    }
+    // The floor itself, and above it, seal; the stored costs are the ones asked for.
+    for params in [
+        Argon2Params::default(),
+        Argon2Params {
+            memory_kib: 20 * 1024,
+            iterations: 3,
+            parallelism: 2,
+        },
+    ] {
+        let set = seal(params, &mut rng).unwrap();
+        assert_eq!(set.recovery.argon2_params(), Some(params));
+    }
+    // The explicit test-only variant skips the floor, and only the floor.
+    let protect = Protections {
+        recovery: Protection::InsecureFastPassword {
+            password: PASSWORD,
+            params: TEST_ARGON2,
+        },
+        ..protections(&keys)
+    };
+    keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap();
+    let protect = Protections {
+        recovery: Protection::InsecureFastPassword {
+            password: PASSWORD,
+            params: Argon2Params {
+                memory_kib: 256 * 1024 + 1,
+                iterations: 1,
+                parallelism: 1,
+            },
+        },
+        ..protections(&keys)
+    };
+    assert_eq!(
+        keysplit_wallet::create(Strength::Bits128, &protect, &mut rng)
+            .unwrap_err()
+            .code(),
         "KDF_PARAMS"
     );
 }

@@ -55,6 +55,9 @@ const FORMAT: &str = "keysplit-wallet/1";
 const METADATA: &str = "wallet.json";
 const NEXT: &str = ".next";
 const LOCK: &str = "wallet.lock";
+/// Largest file a wallet directory holds: a sealed share is under 2 KiB of hex, the
+/// metadata and keys far less. Anything larger is refused unread.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024;
 
 /// The lock on a wallet directory, held until dropped (see the module docs).
 pub struct DirLock {
@@ -181,18 +184,58 @@ impl Store {
         }
     }
 
+    /// Reads `name` if it exists: a regular file of at most [`MAX_FILE_BYTES`], opened
+    /// without following a symlink and without blocking (a FIFO planted in place of a
+    /// share would otherwise hang the command, and a huge file would be read whole).
     fn read_optional(&self, name: &str) -> CliResult<Option<Zeroizing<String>>> {
         let path = self.path(name);
-        match fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes)
-                .map(|s| Some(Zeroizing::new(s)))
-                .map_err(|e| {
-                    // The file may hold a key: wipe the bytes even when they are not text.
-                    zeroize::Zeroize::zeroize(&mut e.into_bytes());
-                    CliError(format!("{} is not text", path.display()))
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error("read", &path, e)),
+        let mut options = OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let file = match options.open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            #[cfg(unix)]
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(CliError(format!(
+                "{} is a symbolic link; wallet files must be plain files in the wallet directory",
+                path.display()
+            ))),
+            Err(e) => return Err(io_error("read", &path, e)),
+        };
+        let meta = file.metadata().map_err(|e| io_error("read", &path, e))?;
+        if !meta.is_file() {
+            return Err(CliError(format!(
+                "{} is not a regular file (a directory, FIFO or device); wallet files must be plain files",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(CliError(format!(
+                "{} is {} bytes; a wallet file is never larger than {MAX_FILE_BYTES} bytes, so this is not one",
+                path.display(),
+                meta.len()
+            )));
+        }
+        // The size may change after the check: read at most one byte past the cap.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&file, MAX_FILE_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(|e| io_error("read", &path, e))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(CliError(format!(
+                "{} grew past {MAX_FILE_BYTES} bytes while it was read; a wallet file is never that large",
+                path.display()
+            )));
+        }
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Ok(Some(Zeroizing::new(text.to_string()))),
+            Err(_) => Err(CliError(format!("{} is not text", path.display()))),
         }
     }
 
