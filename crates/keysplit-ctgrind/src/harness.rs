@@ -154,6 +154,10 @@ fn sections() -> Vec<Section> {
         Box::new(decode_text),
     ));
     list.push((
+        "raw decode: RawShare::from_hex (with surrounding whitespace)".into(),
+        Box::new(decode_raw_hex),
+    ));
+    list.push((
         "envelope combine with an inconsistent extra share".into(),
         Box::new(combine_extra),
     ));
@@ -372,6 +376,28 @@ fn decode_text() -> SectionResult {
     let text = keysplit::Share::from_text(&text).map_err(|e| format!("from_text ks1: {e}"))?;
     let recovered = keysplit::combine(&[hex, text]).map_err(|e| format!("combine: {e}"))?;
     expect_equal("combine after from_text", &recovered, &public)
+}
+
+fn decode_raw_hex() -> SectionResult {
+    let (secret, public) = secret(SECRET_LEN, 12);
+    let mut rng = SecretRng::new(12);
+    let shares = raw::split_with_backend(&secret, 2, 3, &mut rng, Backend::portable())
+        .map_err(|e| format!("raw split: {e}"))?;
+    let mut decoded = Vec::new();
+    for (i, share) in shares.iter().take(2).enumerate() {
+        // y || x in hex: every digit but the last two (the public x) is secret. The
+        // whitespace around it is the caller's formatting, public; the first secret digit
+        // is what `str::trim` used to test.
+        let digits =
+            String::from_utf8(reveal(share.to_hex().as_bytes())).map_err(|e| e.to_string())?;
+        let mut text = format!(" \n{digits}\r\n");
+        mark_text_secret(&mut text, 2..2 + 2 * SECRET_LEN);
+        decoded.push(raw::RawShare::from_hex(&text).map_err(|e| format!("from_hex #{i}: {e}"))?);
+    }
+    let chosen: Vec<&[u8]> = decoded.iter().map(|s| s.as_bytes()).collect();
+    let recovered = raw::combine_with_backend(&chosen, Backend::portable())
+        .map_err(|e| format!("raw combine: {e}"))?;
+    expect_equal("raw combine after from_hex", &recovered, &public)
 }
 
 fn combine_extra() -> SectionResult {

@@ -110,6 +110,9 @@ pub enum StreamError {
     },
     /// Writing the recovered secret failed.
     WriteSecret(io::Error),
+    /// The second (hashing) thread ended before the work was done, so the checksums
+    /// could not be finished. Nothing was returned as a result; retrying may help.
+    HashingThreadStopped,
 }
 
 impl StreamError {
@@ -120,6 +123,7 @@ impl StreamError {
             StreamError::SecretTooShort { .. } | StreamError::SecretTooLong { .. } => {
                 "SECRET_LENGTH"
             }
+            StreamError::HashingThreadStopped => "INTERNAL",
             _ => "IO",
         }
     }
@@ -145,6 +149,9 @@ impl fmt::Display for StreamError {
                 write!(f, "cannot write share #{}: {source}", index + 1)
             }
             StreamError::WriteSecret(e) => write!(f, "cannot write the secret: {e}"),
+            StreamError::HashingThreadStopped => f.write_str(
+                "keysplit's hashing thread stopped before the work was done; nothing was produced (try again)",
+            ),
         }
     }
 }
@@ -201,6 +208,13 @@ const SLOTS: usize = 3;
 /// Below this many payload bytes, everything stays on the calling thread: starting a
 /// thread would cost more than it saves.
 const THREAD_MIN: u64 = 1 << 20;
+
+#[cfg(test)]
+std::thread_local! {
+    /// Test hook: the second thread of a pipeline built on this thread handles this many
+    /// jobs, then ends, as if it had died.
+    static WORKER_STOPS_AFTER: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
+}
 
 /// Bytes per buffer per batch for `buffers` buffers per batch and a payload of
 /// `payload_len` bytes: a multiple of [`BLOCK`] (so split batches are whole evaluator
@@ -361,8 +375,14 @@ fn worker(
     jobs: Receiver<Job>,
     done: SyncSender<Batch>,
     digests: SyncSender<Zeroizing<[u8; DIGEST_LEN]>>,
-) -> Vec<Sha256> {
+    stop_after: usize,
+) -> (Vec<Sha256>, usize) {
+    let mut handled = 0;
     for job in jobs {
+        if handled >= stop_after {
+            break;
+        }
+        handled += 1;
         match job {
             Job::Process(mut batch) => {
                 process(&mut batch, evaluator.as_ref(), &mut lanes, &mine);
@@ -383,7 +403,7 @@ fn worker(
             }
         }
     }
-    lanes
+    (lanes, handled)
 }
 
 fn finish_digest(lane: &Sha256) -> Zeroizing<[u8; DIGEST_LEN]> {
@@ -392,11 +412,22 @@ fn finish_digest(lane: &Sha256) -> Zeroizing<[u8; DIGEST_LEN]> {
     out
 }
 
+impl Worker<'_> {
+    /// Sends `job`; false if the thread no longer takes work.
+    fn send(&mut self, job: Job) -> bool {
+        let ok = self.jobs.send(job).is_ok();
+        self.sent += usize::from(ok);
+        ok
+    }
+}
+
 struct Worker<'scope> {
     jobs: SyncSender<Job>,
     done: Receiver<Batch>,
     digests: Receiver<Zeroizing<[u8; DIGEST_LEN]>>,
-    handle: thread::ScopedJoinHandle<'scope, Vec<Sha256>>,
+    handle: thread::ScopedJoinHandle<'scope, (Vec<Sha256>, usize)>,
+    /// Jobs sent; the thread must have handled every one for its lanes to be complete.
+    sent: usize,
 }
 
 /// The SHA-256 work of a split or combine (the secret digest and one checksum per
@@ -445,10 +476,23 @@ impl<'scope> Pipeline<'scope> {
             let worker_lanes = lanes.clone();
             let mine = offloaded.clone();
             let evaluator = eval.as_ref().map(|(evaluator, _)| evaluator.clone());
+            // Tests make the thread stop early to check how that is reported.
+            #[cfg(test)]
+            let stop_after = WORKER_STOPS_AFTER.with(core::cell::Cell::get);
+            #[cfg(not(test))]
+            let stop_after = usize::MAX;
             match thread::Builder::new()
                 .name("keysplit-sha256".into())
                 .spawn_scoped(scope, move || {
-                    self::worker(worker_lanes, mine, evaluator, job_rx, done_tx, digest_tx)
+                    self::worker(
+                        worker_lanes,
+                        mine,
+                        evaluator,
+                        job_rx,
+                        done_tx,
+                        digest_tx,
+                        stop_after,
+                    )
                 }) {
                 Ok(handle) => {
                     worker = Some(Worker {
@@ -456,6 +500,7 @@ impl<'scope> Pipeline<'scope> {
                         done,
                         digests,
                         handle,
+                        sent: 0,
                     })
                 }
                 // No thread (a restricted platform): do everything here.
@@ -484,24 +529,24 @@ impl<'scope> Pipeline<'scope> {
     /// A batch to fill: a processed one (whose `unwritten` bytes the caller writes out
     /// first), a new one while fewer than [`SLOTS`] exist, or the oldest one the second
     /// thread hands back.
-    fn take(&mut self) -> Batch {
+    fn take(&mut self) -> Result<Batch, StreamError> {
         if let Some(batch) = self.spare.pop_front() {
-            return batch;
+            return Ok(batch);
         }
         if self.worker.is_some() && self.allocated >= SLOTS {
             let recycled = self.worker.as_ref().and_then(|w| w.done.recv().ok());
-            match recycled {
-                Some(batch) => return batch,
-                // The channel only closes if the second thread panicked.
-                None => self.propagate_panic(),
-            }
+            return match recycled {
+                Some(batch) => Ok(batch),
+                // The channel only closes if the second thread ended.
+                None => Err(self.worker_stopped()),
+            };
         }
         self.allocated += 1;
-        Batch::new(self.buffer_len, self.others, self.coefficients)
+        Ok(Batch::new(self.buffer_len, self.others, self.coefficients))
     }
 
     /// Processes this thread's share of `batch` and passes it on.
-    fn submit(&mut self, mut batch: Batch) {
+    fn submit(&mut self, mut batch: Batch) -> Result<(), StreamError> {
         batch.unwritten = if batch.eval_len > 0 {
             batch.others_len
         } else {
@@ -515,55 +560,55 @@ impl<'scope> Pipeline<'scope> {
                 &self.local,
             );
             self.spare.push_back(batch);
-            return;
+            return Ok(());
         }
         // With a second thread, this thread's lanes never need evaluated bytes (a split
         // offloads every lane).
         process(&mut batch, None, &mut self.lanes, &self.local);
         let sent = self
             .worker
-            .as_ref()
-            .is_some_and(|w| w.jobs.send(Job::Process(batch)).is_ok());
+            .as_mut()
+            .is_some_and(|w| w.send(Job::Process(batch)));
         if !sent {
-            self.propagate_panic();
+            return Err(self.worker_stopped());
         }
+        Ok(())
     }
 
     /// Moves `lane` from this thread to the second one, from the next batch on (jobs are
     /// handled in order, so no byte is hashed twice or skipped). Balances the threads when
     /// whole lanes cannot: a lane is sequential, but it can change hands.
-    fn hand_over(&mut self, lane: usize) {
-        let Some(worker) = &self.worker else { return };
+    fn hand_over(&mut self, lane: usize) -> Result<(), StreamError> {
+        let Some(worker) = &mut self.worker else {
+            return Ok(());
+        };
         if lane >= self.lanes.len() || self.offloaded[lane] {
-            return;
+            return Ok(());
         }
-        if worker
-            .jobs
-            .send(Job::Adopt(lane, self.lanes[lane].clone()))
-            .is_err()
-        {
-            self.propagate_panic();
+        if !worker.send(Job::Adopt(lane, self.lanes[lane].clone())) {
+            return Err(self.worker_stopped());
         }
         self.offloaded[lane] = true;
         self.local[lane] = false;
+        Ok(())
     }
 
     /// The secret digest of all the bytes submitted so far.
-    fn digest(&mut self) -> Zeroizing<[u8; DIGEST_LEN]> {
-        if let (Some(worker), true) = (&self.worker, self.offloaded[0]) {
-            if worker.jobs.send(Job::Digest).is_ok() {
+    fn digest(&mut self) -> Result<Zeroizing<[u8; DIGEST_LEN]>, StreamError> {
+        if let (Some(worker), true) = (&mut self.worker, self.offloaded[0]) {
+            if worker.send(Job::Digest) {
                 if let Ok(digest) = worker.digests.recv() {
-                    return digest;
+                    return Ok(digest);
                 }
             }
-            self.propagate_panic();
+            return Err(self.worker_stopped());
         }
-        finish_digest(&self.lanes[0])
+        Ok(finish_digest(&self.lanes[0]))
     }
 
     /// Waits for the second thread; returns every lane and the batches still holding
     /// unwritten bytes, oldest first.
-    fn finish(mut self) -> (Vec<Sha256>, VecDeque<Batch>) {
+    fn finish(mut self) -> Result<(Vec<Sha256>, VecDeque<Batch>), StreamError> {
         let mut left = core::mem::take(&mut self.spare);
         if let Some(worker) = self.worker.take() {
             let Worker {
@@ -571,12 +616,15 @@ impl<'scope> Pipeline<'scope> {
                 done,
                 digests,
                 handle,
+                sent,
             } = worker;
             drop(jobs);
             // The thread hands back every batch still queued, in order, then ends.
             left.extend(done.iter());
             let theirs = match handle.join() {
-                Ok(lanes) => lanes,
+                Ok((lanes, handled)) if handled == sent => lanes,
+                // It ended with jobs unhandled: its lanes miss bytes.
+                Ok(_) => return Err(StreamError::HashingThreadStopped),
                 Err(panic) => std::panic::resume_unwind(panic),
             };
             drop(digests);
@@ -588,22 +636,20 @@ impl<'scope> Pipeline<'scope> {
                 }
             }
         }
-        (core::mem::take(&mut self.lanes), left)
+        Ok((core::mem::take(&mut self.lanes), left))
     }
 
-    /// Re-raises the second thread's panic (it has no error of its own to report: it only
-    /// computes on bytes it was given).
-    fn propagate_panic(&mut self) -> ! {
-        match self.worker.take() {
-            Some(worker) => {
-                drop(worker.jobs);
-                match worker.handle.join() {
-                    Err(panic) => std::panic::resume_unwind(panic),
-                    Ok(_) => panic!("the keysplit hashing thread stopped early"),
-                }
+    /// Why the second thread stopped taking work: its panic, re-raised (a bug in this
+    /// crate, not something a caller can cause), or else an error. The caller stops
+    /// and returns that error; nothing half-hashed is ever used.
+    fn worker_stopped(&mut self) -> StreamError {
+        if let Some(worker) = self.worker.take() {
+            drop(worker.jobs);
+            if let Err(panic) = worker.handle.join() {
+                std::panic::resume_unwind(panic);
             }
-            None => panic!("the keysplit hashing thread stopped early"),
         }
+        StreamError::HashingThreadStopped
     }
 }
 
@@ -714,7 +760,7 @@ where
         let mut offset = 0u64;
         while offset < tail_start {
             let len = (tail_start - offset).min(chunk as u64) as usize;
-            let mut batch = pipeline.take();
+            let mut batch = pipeline.take()?;
             write_back(outputs, &mut batch)?;
             let got =
                 read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
@@ -728,12 +774,12 @@ where
             batch.main_len = len;
             batch.eval_len = len;
             batch.others_len = len;
-            pipeline.submit(batch);
+            pipeline.submit(batch)?;
             offset += len as u64;
         }
 
         // The last bytes of the secret, then its digest: the tail of the payload.
-        let mut batch = pipeline.take();
+        let mut batch = pipeline.take()?;
         write_back(outputs, &mut batch)?;
         let got =
             read_full(&mut secret, &mut batch.main[..rest]).map_err(StreamError::ReadSecret)?;
@@ -754,19 +800,19 @@ where
         batch.main_len = rest;
         batch.eval_len = 0;
         batch.others_len = 0;
-        pipeline.submit(batch);
-        tail[rest..].copy_from_slice(&*pipeline.digest());
+        pipeline.submit(batch)?;
+        tail[rest..].copy_from_slice(&*pipeline.digest()?);
 
-        let mut batch = pipeline.take();
+        let mut batch = pipeline.take()?;
         write_back(outputs, &mut batch)?;
         batch.main[..tail_len].copy_from_slice(&tail);
         draw(rng, tail_len, degree, &mut batch.coefficients);
         batch.main_len = 0;
         batch.eval_len = tail_len;
         batch.others_len = tail_len;
-        pipeline.submit(batch);
+        pipeline.submit(batch)?;
 
-        let (lanes, left) = pipeline.finish();
+        let (lanes, left) = pipeline.finish()?;
         for mut batch in left {
             write_back(outputs, &mut batch)?;
         }
@@ -1169,11 +1215,11 @@ pub fn combine_with_backend<R: Read, W: Write>(
         let mut offset = 0u64;
         while offset < payload_len {
             if offset >= handover {
-                pipeline.hand_over(1);
+                pipeline.hand_over(1)?;
             }
             let len = (payload_len - offset).min(chunk as u64) as usize;
             let position = HEADER_LEN as u64 + offset;
-            let mut batch = pipeline.take();
+            let mut batch = pipeline.take()?;
             for (share, values) in incoming.iter_mut().zip(batch.others.iter_mut()) {
                 share.read_exact(&mut values[..len], position, total_len)?;
             }
@@ -1199,10 +1245,10 @@ pub fn combine_with_backend<R: Read, W: Write>(
             batch.main_len = secret_part;
             batch.eval_len = 0;
             batch.others_len = len;
-            pipeline.submit(batch);
+            pipeline.submit(batch)?;
             offset += len as u64;
         }
-        Ok::<_, StreamError>(pipeline.finish().0)
+        Ok::<_, StreamError>(pipeline.finish()?.0)
     })?;
 
     let mut lanes = lanes.into_iter();
@@ -1284,6 +1330,44 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         split(data, data.len() as u64, t, &mut outputs, &mut rng).unwrap();
         outputs
+    }
+
+    /// Review finding: the library panicked ("the keysplit hashing thread stopped early")
+    /// when the second thread ended before the reader. Whenever it ends, split and
+    /// combine return `HashingThreadStopped` (code `INTERNAL`), never a panic and never a
+    /// share or secret built from half-hashed lanes.
+    #[test]
+    fn a_hashing_thread_that_stops_early_is_an_error_not_a_panic() {
+        let data = secret(3 << 20);
+        let shares = stream_split(&data, 2, 3, 9);
+        let mut stopped = 0;
+        for stop_after in [0, 1, 2, 3, 4, 5, 8, 13, 40, 1000, usize::MAX] {
+            super::WORKER_STOPS_AFTER.with(|c| c.set(stop_after));
+            let mut outputs = vec![Vec::new(); 3];
+            let mut rng = ChaCha20Rng::seed_from_u64(9);
+            let split_result = split(&data[..], data.len() as u64, 2, &mut outputs, &mut rng);
+            let mut rebuilt = Vec::new();
+            let mut inputs: Vec<&[u8]> = shares.iter().map(Vec::as_slice).collect();
+            let combine_result = combine(&mut inputs, &mut rebuilt);
+            super::WORKER_STOPS_AFTER.with(|c| c.set(usize::MAX));
+            match split_result {
+                Ok(_) => assert_eq!(outputs, shares, "stop after {stop_after}"),
+                Err(e) => {
+                    assert!(matches!(e, StreamError::HashingThreadStopped), "{e:?}");
+                    assert_eq!(e.code(), "INTERNAL");
+                    stopped += 1;
+                }
+            }
+            match combine_result {
+                Ok(_) => assert_eq!(rebuilt, data, "stop after {stop_after}"),
+                Err(e) => {
+                    assert!(matches!(e, StreamError::HashingThreadStopped), "{e:?}");
+                    stopped += 1;
+                }
+            }
+        }
+        // The early stops were really exercised, and the late ones really finished.
+        assert!(stopped >= 10, "only {stopped} runs stopped early");
     }
 
     /// Re-seals an envelope after its bytes were edited (as a forger would).
