@@ -157,14 +157,18 @@ async function deviceAndAuth(params) {
 /** Seals a fresh set: a new device key (kept here), the app's auth key, the password. */
 function protectionsFor(params, authKey) {
   const password = string(params.recoveryPassword, 'params.recoveryPassword');
-  const argon2 = params.argon2 === undefined ? undefined : object(params.argon2, 'params.argon2');
+  // The Argon2id cost protects the recovery share against whoever holds it, so it is the
+  // wallet origin's (the library's floor and default), never the parent page's.
+  if (params.argon2 !== undefined) {
+    throw new ProtocolError('INVALID_PARAMS', 'params.argon2 is not accepted: the wallet sets the recovery password cost');
+  }
   const deviceKey = wallet.generateKey();
   return {
     deviceKey,
     protections: {
       device: { key: deviceKey },
       auth: { key: authKey },
-      recovery: argon2 ? { password, argon2 } : { password },
+      recovery: { password },
     },
   };
 }

@@ -3,79 +3,13 @@
 // `KeysplitError`s; the cryptography is all in the wasm module.
 
 import { KeysplitError } from './errors.js';
+import { toBytes, toCount, toList, toText } from './inputs.js';
 import { bindWallet } from './wallet.js';
 
-export { KeysplitError };
+export { KeysplitError, toBytes, toCount };
 
-const objectTag = (value) => Object.prototype.toString.call(value);
-
-/**
- * A same-realm Uint8Array over the bytes of `value` (no copy). Accepts typed arrays and
- * DataViews of any realm (iframes, `vm` contexts), Node Buffers, ArrayBuffers and
- * SharedArrayBuffers. Checked with `ArrayBuffer.isView` and the object's type tag, never
- * `instanceof`, which fails across realms.
- */
-export function toBytes(value, what = 'value') {
-  if (ArrayBuffer.isView(value)) {
-    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  }
-  const tag = objectTag(value);
-  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
-    return new Uint8Array(value);
-  }
-  throw new KeysplitError(
-    'INVALID_INPUT',
-    `${what} must be a Uint8Array, a Buffer, an ArrayBuffer or another ArrayBuffer view (got ${describe(value)})`,
-  );
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return objectTag(value).slice(8, -1);
-}
-
-// No list keysplit takes holds more than 255 shares. Checking the length first keeps a
-// sparse `new Array(2 ** 31)` from costing seconds and gigabytes in `map`.
-const MAX_LIST = 255;
-
-function checkList(value, what) {
-  if (!Array.isArray(value)) {
-    throw new KeysplitError('INVALID_INPUT', `${what} must be an array (got ${describe(value)})`);
-  }
-  if (value.length > MAX_LIST) {
-    throw new KeysplitError('INVALID_INPUT', `${what} has ${value.length} items; at most ${MAX_LIST} are accepted`);
-  }
-}
-
-function toByteList(value, what) {
-  checkList(value, what);
-  return value.map((item, index) => toBytes(item, `${what} item #${index + 1}`));
-}
-
-function toStringList(value, what) {
-  checkList(value, what);
-  return value.map((item, index) => {
-    if (typeof item !== 'string') {
-      throw new KeysplitError('INVALID_INPUT', `${what} item #${index + 1} must be a string`);
-    }
-    return item;
-  });
-}
-
-export function toCount(value, what) {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new KeysplitError('INVALID_INPUT', `${what} must be a non-negative integer (got ${String(value)})`);
-  }
-  return value;
-}
-
-function toText(value, what) {
-  if (typeof value !== 'string') {
-    throw new KeysplitError('INVALID_INPUT', `${what} must be a string (got ${describe(value)})`);
-  }
-  return value;
-}
+const toByteList = (value, what) => toList(value, what, toBytes);
+const toStringList = (value, what) => toList(value, what, toText);
 
 /** Runs `call`, rethrowing the module's errors as KeysplitError (same code and message). */
 export function guarded(call) {
@@ -116,10 +50,9 @@ function bindRaw(bindings, run) {
   return Object.freeze({
     split: (secret, threshold, shares) =>
       run(() => {
-        // A plain same-realm Uint8Array is read as it is; toBytes makes a view of anything
-        // else (subclasses included, whose `length` could be overridden).
-        const plain = ArrayBuffer.isView(secret) && Object.getPrototypeOf(secret) === Uint8Array.prototype;
-        const input = plain ? secret : toBytes(secret, 'secret');
+        // A fresh view whose length is the engine's, not a `length` property the caller
+        // may have redefined (a 4-byte array claiming 64, or 4 KiB claiming 1).
+        const input = toBytes(secret, 'secret');
         toCount(threshold, 'threshold');
         toCount(shares, 'shares');
         const e = state();

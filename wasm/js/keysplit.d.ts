@@ -164,7 +164,14 @@ export interface Argon2Params {
 }
 
 /** How a new share is sealed: under a 32-byte key, or a password (Argon2id). */
-export type Protection = { key: BytesLike } | { password: string | BytesLike; argon2?: Argon2Params };
+/**
+ * How a share is sealed. A password seal's Argon2id cost must be at least 19 MiB and 2
+ * passes (the default; `KDF_TOO_WEAK` otherwise) unless `insecureFastKdf` is set, which
+ * is for tests only. Strings must be well-formed UTF-16.
+ */
+export type Protection =
+  | { key: BytesLike }
+  | { password: string | BytesLike; argon2?: Argon2Params; insecureFastKdf?: boolean };
 
 /** How a sealed share is opened (the Argon2id parameters come from the share). */
 export type Unlock = { key: BytesLike } | { password: string | BytesLike };

@@ -1,10 +1,14 @@
 //! Crossing the JS boundary: bytes in from any realm, typed errors out.
 //!
-//! Every input from JavaScript is untrusted. Byte inputs are checked by what they are
-//! (`ArrayBuffer.isView`, `Object.prototype.toString`), never by `instanceof`, so a
-//! `Uint8Array` made in another realm (an iframe, `vm.runInNewContext`) or a Node `Buffer`
-//! is accepted like a local one. The bytes are copied straight from the JS buffer into a
-//! zeroizing buffer in wasm memory, so the module's own copy is wiped after use.
+//! Every input from JavaScript is untrusted. The package's JS layer (`js/inputs.js`)
+//! normalises every argument *before* a call enters the module: byte inputs become fresh
+//! same-realm `Uint8Array`s sized by the engine's internal slots, strings are checked to be
+//! well-formed, and option objects are rebuilt as plain objects. That is what keeps caller
+//! code (a throwing getter, a detached buffer) from running while the module is on the
+//! stack, where a JS exception would skip the module's wipes and, repeated, exhaust
+//! wasm-bindgen's value table. The checks here are the second line: they refuse what is
+//! not bytes or text with `INVALID_INPUT`, and copy the bytes into a zeroizing buffer in
+//! wasm memory, so the module's own copy is wiped after use.
 
 use alloc::format;
 use alloc::string::String;
@@ -115,12 +119,25 @@ pub fn byte_list(value: &JsValue, what: &str) -> Result<Vec<Zeroizing<Vec<u8>>>,
     })
 }
 
+/// Refuses a string with a lone UTF-16 surrogate: converting it to UTF-8 would replace
+/// the surrogate with U+FFFD, so different passwords would become the same bytes.
+pub fn well_formed(text: &js_sys::JsString, what: &str) -> Result<(), JsValue> {
+    if text.is_valid_utf16() {
+        Ok(())
+    } else {
+        Err(invalid(&format!(
+            "{what} is not well-formed text (it contains a lone UTF-16 surrogate)"
+        )))
+    }
+}
+
 /// A string input, in a buffer wiped on drop.
 pub fn text(value: &JsValue, what: &str) -> Result<Zeroizing<String>, JsValue> {
-    value
-        .as_string()
-        .map(Zeroizing::new)
-        .ok_or_else(|| invalid(&format!("{what} must be a string")))
+    let text = value
+        .dyn_ref::<js_sys::JsString>()
+        .ok_or_else(|| invalid(&format!("{what} must be a string")))?;
+    well_formed(text, what)?;
+    Ok(Zeroizing::new(String::from(text)))
 }
 
 /// A list of strings.

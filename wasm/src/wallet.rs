@@ -62,6 +62,7 @@ fn hex(bytes: &[u8]) -> String {
 fn password_bytes(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
     match value.dyn_ref::<js_sys::JsString>() {
         Some(text) => {
+            crate::convert::well_formed(text, what)?;
             let normalized = text.normalize("NFKD");
             Ok(Zeroizing::new(String::from(normalized).into_bytes()))
         }
@@ -71,8 +72,11 @@ fn password_bytes(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsV
 
 /// Bytes or a string (UTF-8), for messages and passwords.
 fn bytes_or_text(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
-    match value.as_string() {
-        Some(text) => Ok(Zeroizing::new(text.into_bytes())),
+    match value.dyn_ref::<js_sys::JsString>() {
+        Some(text) => {
+            crate::convert::well_formed(text, what)?;
+            Ok(Zeroizing::new(String::from(text).into_bytes()))
+        }
         None => bytes(value, what).map_err(|_| {
             invalid(&format!(
                 "{what} must be a string or bytes (a Uint8Array, Buffer or ArrayBuffer)"
@@ -174,7 +178,9 @@ fn share_set_to_js(set: &kw::ShareSet) -> Object {
 /// A key or a password read from JS, owned here so that it is wiped on drop.
 enum Secret {
     Key(kw::ShareKey),
-    Password(Zeroizing<Vec<u8>>, Option<kw::Argon2Params>),
+    /// The password, its costs (none: the defaults), and whether the caller asked to go
+    /// below the floor (`insecureFastKdf: true`, for tests).
+    Password(Zeroizing<Vec<u8>>, Option<kw::Argon2Params>, bool),
 }
 
 fn argon2_params(value: &JsValue, what: &str) -> Result<kw::Argon2Params, JsValue> {
@@ -209,9 +215,16 @@ fn secret(value: &JsValue, what: &str) -> Result<Secret, JsValue> {
                 Some(params) => Some(argon2_params(&params, &format!("{what}.argon2"))?),
                 None => None,
             };
+            let insecure = match optional_field(value, "insecureFastKdf", what)? {
+                None => false,
+                Some(flag) => flag
+                    .as_bool()
+                    .ok_or_else(|| invalid(&format!("{what}.insecureFastKdf must be a boolean")))?,
+            };
             Ok(Secret::Password(
                 password_bytes(&password, &format!("{what}.password"))?,
                 params,
+                insecure,
             ))
         }
         _ => Err(invalid(&format!(
@@ -224,7 +237,11 @@ impl Secret {
     fn protection(&self) -> kw::Protection<'_> {
         match self {
             Secret::Key(key) => kw::Protection::Key(key),
-            Secret::Password(password, params) => kw::Protection::Password {
+            Secret::Password(password, params, false) => kw::Protection::Password {
+                password,
+                params: params.unwrap_or_default(),
+            },
+            Secret::Password(password, params, true) => kw::Protection::InsecureFastPassword {
                 password,
                 params: params.unwrap_or_default(),
             },
@@ -234,7 +251,7 @@ impl Secret {
     fn unlock(&self) -> kw::Unlock<'_> {
         match self {
             Secret::Key(key) => kw::Unlock::Key(key),
-            Secret::Password(password, _) => kw::Unlock::Password(password),
+            Secret::Password(password, ..) => kw::Unlock::Password(password),
         }
     }
 }

@@ -21,7 +21,8 @@ function protections(password = 'correct horse battery staple', argon2 = FAST) {
     protections: {
       device: { key: deviceKey },
       auth: { key: authKey },
-      recovery: argon2 ? { password, argon2 } : { password }, // null: the default cost
+      // Below the floor, so the explicit test-only flag; null: the default cost.
+      recovery: argon2 ? { password, argon2, insecureFastKdf: true } : { password },
     },
   };
 }

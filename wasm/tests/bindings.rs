@@ -294,7 +294,11 @@ fn protections(device_key: &JsValue, auth_key: &JsValue) -> JsValue {
         ("auth", object(&[("key", auth_key.clone())])),
         (
             "recovery",
-            object(&[("password", "pass phrase".into()), ("argon2", fast)]),
+            object(&[
+                ("password", "pass phrase".into()),
+                ("argon2", fast),
+                ("insecureFastKdf", true.into()),
+            ]),
         ),
     ])
 }

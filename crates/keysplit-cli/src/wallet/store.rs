@@ -200,10 +200,12 @@ impl Store {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             #[cfg(unix)]
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(CliError(format!(
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(CliError(format!(
                 "{} is a symbolic link; wallet files must be plain files in the wallet directory",
                 path.display()
-            ))),
+            )))
+            }
             Err(e) => return Err(io_error("read", &path, e)),
         };
         let meta = file.metadata().map_err(|e| io_error("read", &path, e))?;
