@@ -6,7 +6,9 @@
 # and CJS, an esbuild server bundle, tsc --noEmit (strict, no skipLibCheck) under
 # moduleResolution bundler and node16, Vite 8 and 7 (build + preview, dev), webpack 5 and
 # esbuild (default entry with the file loader, inline entry with no configuration, ESM and
-# iife, and in a module worker); browser cases run in headless Debian chromium.
+# iife, and in a module worker), and esbuild without configuration, where init() must fail
+# with WASM_LOAD_FAILED naming the URL and then succeed when retried; browser cases run in
+# headless Debian chromium.
 # Needs wasm/pkg (built by 40-wasm.sh; built here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -6,7 +6,7 @@
 //
 //   node matrix.mjs [case-name-filter]
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -171,6 +171,10 @@ async function esbuildCase(name, format, source, options = {}) {
     ...options.esbuild,
   });
   if (result.warnings.length) return `FAIL esbuild warned: ${result.warnings.map((w) => w.text).join('; ')}`;
+  if (options.copyModule) {
+    mkdirSync(join(dir, 'dist/copied'), { recursive: true });
+    copyFileSync(join(APP, 'node_modules/keysplit-wasm/keysplit_wasm_bg.wasm'), join(dir, 'dist/copied/keysplit_wasm_bg.wasm'));
+  }
   return withStatic(join(dir, 'dist'));
 }
 
@@ -178,6 +182,20 @@ const fileLoaderEntry = `import { init, split, combine } from 'keysplit-wasm';
 import moduleUrl from 'keysplit-wasm/keysplit_wasm_bg.wasm';
 ${toTitle}
 ${check('await init(moduleUrl)')}`;
+
+// esbuild leaves `new URL('./keysplit_wasm_bg.wasm', import.meta.url)` alone and copies
+// nothing: init() must fail with the URL it tried and the hint, then succeed when retried
+// with the module's real location.
+const retryEntry = `import { init, split, combine } from 'keysplit-wasm';
+${toTitle}
+${check(`let first;
+    try { await init(); } catch (error) { first = error; }
+    if (!(first && first.name === 'KeysplitError' && first.code === 'WASM_LOAD_FAILED'
+      && first.url === new URL('keysplit_wasm_bg.wasm', location.href).href
+      && first.message.includes('init(url)') && first.message.includes('keysplit-wasm/inline'))) {
+      throw new Error('expected a WASM_LOAD_FAILED KeysplitError naming the URL, got ' + (first && first.message));
+    }
+    await init('./copied/keysplit_wasm_bg.wasm')`)}`;
 
 const workerPage = `${toTitle}
 const worker = new Worker('./worker.js', { type: 'module' });
@@ -241,6 +259,8 @@ const cases = {
     esbuildCase('esbuild-file-esm', 'esm', fileLoaderEntry, { esbuild: { loader: { '.wasm': 'file' } } }),
   'esbuild iife, default entry + file loader': () =>
     esbuildCase('esbuild-file-iife', 'iife', fileLoaderEntry, { esbuild: { loader: { '.wasm': 'file' } } }),
+  'esbuild ESM, default entry, no configuration: init() fails helpfully, then retries': () =>
+    esbuildCase('esbuild-default-retry', 'esm', retryEntry, { copyModule: true }),
   'esbuild ESM, inline entry, no configuration': () => esbuildCase('esbuild-inline-esm', 'esm', inlineEntry),
   'esbuild iife, inline entry, no configuration': () => esbuildCase('esbuild-inline-iife', 'iife', inlineEntry),
   'esbuild, inline entry in a module worker': () =>
