@@ -9,6 +9,7 @@ export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
 export type KeysplitErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_INITIALIZED'
+  | 'WASM_LOAD_FAILED'
   | 'INTERNAL'
   | 'INVALID_THRESHOLD'
   | 'INVALID_SHARE_COUNT'
@@ -67,12 +68,16 @@ export class KeysplitError extends Error {
   readonly name: 'KeysplitError';
   /** Stable, machine-readable reason (e.g. `"BELOW_THRESHOLD"`). */
   readonly code: KeysplitErrorCode;
+  /** With `WASM_LOAD_FAILED`: where the module was looked for, when that was a URL or path. */
+  url?: string;
 }
 
 /**
  * Loads the WebAssembly module. Browsers must await it once before any other call;
  * in Node the module is loaded on import and this resolves at once. `source` overrides
- * where the .wasm comes from (URL, Response, bytes or a compiled WebAssembly.Module).
+ * where the .wasm comes from (URL, path in Node, Response, bytes or a compiled
+ * WebAssembly.Module). A failure rejects with a `KeysplitError` of code
+ * `WASM_LOAD_FAILED` (with the `url` tried), and a later call tries again.
  */
 export function init(
   source?: string | URL | Request | Response | BufferSource | WebAssembly.Module,

@@ -1,14 +1,41 @@
-// Node entry point: the module is compiled synchronously on import; `init()` is a no-op
-// kept so that code shared with browsers can call it.
-import * as bindings from './node/keysplit_wasm.js';
+// Node entry point: the module is read and compiled synchronously on import, so `init()`
+// resolves at once; it is kept so that code shared with browsers can call it. If the
+// .wasm is not next to this file (a server bundle that did not copy it), calls throw
+// NOT_INITIALIZED saying so, and `init(source)` loads it from a path, URL or bytes.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import initBindings, * as bindings from './keysplit_wasm.js';
 import { bind } from './api.js';
+import { createLoader, fetchModule, loadError } from './loader.js';
 
 export { KeysplitError, toBytes } from './api.js';
 
-/** Resolves at once: in Node the module is already loaded. */
-export async function init() {}
+const moduleUrl = new URL('./keysplit_wasm_bg.wasm', import.meta.url);
 
-const api = bind(bindings, () => {});
+/** http(s) URLs are fetched; file: URLs and paths are read from disk. */
+async function readModule(source) {
+  const text = String(source);
+  if (/^https?:/i.test(text)) return fetchModule(source);
+  try {
+    return await readFile(/^file:/i.test(text) ? new URL(text) : text);
+  } catch (error) {
+    throw loadError(error && error.message, text, error);
+  }
+}
+
+const loader = createLoader((module) => initBindings({ module_or_path: module }), () => moduleUrl, readModule);
+
+try {
+  bindings.initSync({ module: readFileSync(moduleUrl) });
+  loader.loadedSync();
+} catch (error) {
+  loader.setError(loadError(error && error.message, moduleUrl.href, error));
+}
+
+/** Resolves at once when the module loaded on import; otherwise loads it from `source`. */
+export const init = (source) => loader.init(source);
+
+const api = bind(bindings, loader.ready);
 
 export const {
   split,

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the keysplit-wasm npm package into wasm/pkg (no wasm-pack):
 #   1. cargo build --release for wasm32-unknown-unknown (SIMD128 on),
-#   2. wasm-bindgen: ESM for browsers (pkg/web) and for Node (pkg/node),
-#   3. wasm-opt -Oz (npm binaryen; Debian's binaryen 108 emits modules that fail to load),
-#   4. the hand-written typed wrapper and package.json from wasm/js.
+#   2. wasm-bindgen --target web: one ESM glue file that the browser (web.js), Node
+#      (node.js) and embedded-module (inline.js) entry points share,
+#   3. wasm-opt -Oz (npm binaryen; Debian's binaryen 108 emits modules that fail to load):
+#      the package's one keysplit_wasm_bg.wasm,
+#   4. keysplit_wasm_inline.js: the same module as base64, for keysplit-wasm/inline,
+#   5. the hand-written typed wrapper and package.json from wasm/js.
 # Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli $WASM_BINDGEN_VERSION,
 # `npm install` in wasm/ (see scripts/setup.sh, which installs all of these).
 #
@@ -39,18 +42,39 @@ module="$CARGO_TARGET_DIR/$WASM_TARGET/release/keysplit_wasm.wasm"
 
 out="$WASM_DIR/pkg"
 rm -rf "$out"
-mkdir -p "$out/web" "$out/node"
-wasm-bindgen --target web --out-dir "$out/web" --out-name keysplit_wasm "$module"
-wasm-bindgen --target experimental-nodejs-module --out-dir "$out/node" --out-name keysplit_wasm "$module"
+mkdir -p "$out"
+bindgen_out="$(mktemp -d)"
+trap 'rm -rf "$bindgen_out"' EXIT
+wasm-bindgen --target web --out-dir "$bindgen_out" --out-name keysplit_wasm "$module"
+wasm-opt -Oz --converge --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
+  -o "$out/keysplit_wasm_bg.wasm" "$bindgen_out/keysplit_wasm_bg.wasm"
 
-for flavour in web node; do
-  wasm-opt -Oz --converge --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
-    -o "$out/$flavour/keysplit_wasm_bg.wasm" "$out/$flavour/keysplit_wasm_bg.wasm"
-done
+# The glue's own fallback, `new URL('keysplit_wasm_bg.wasm', import.meta.url)`, is never
+# used (every entry point passes the module), and `import.meta` in it makes esbuild's iife
+# output warn and fail; web.js holds the one such URL that bundlers need to see.
+glue_default="module_or_path = new URL('keysplit_wasm_bg.wasm', import.meta.url);"
+grep -qF "$glue_default" "$bindgen_out/keysplit_wasm.js" || {
+  echo "wasm-bindgen's glue changed: update the edit of its default module URL in build.sh" >&2
+  exit 1
+}
+sed "s|$glue_default|throw new Error('keysplit-wasm: no module source given');|" \
+  "$bindgen_out/keysplit_wasm.js" >"$out/keysplit_wasm.js"
+if grep -q 'import\.meta' "$out/keysplit_wasm.js"; then
+  echo "the glue still uses import.meta" >&2
+  exit 1
+fi
+
+{
+  printf '// The wasm module of keysplit-wasm, base64-encoded, for keysplit-wasm/inline (generated).\n'
+  printf "export default '%s';\n" "$(base64 -w0 "$out/keysplit_wasm_bg.wasm")"
+} >"$out/keysplit_wasm_inline.js"
 
 cp "$WASM_DIR"/js/*.js "$WASM_DIR"/js/*.d.ts "$WASM_DIR/js/package.json" "$out/"
 cp "$WASM_DIR/js/README.md" "$out/README.md"
 
-raw=$(wc -c <"$out/web/keysplit_wasm_bg.wasm")
-gz=$(gzip -9 -c "$out/web/keysplit_wasm_bg.wasm" | wc -c)
-echo "built $out (keysplit_wasm_bg.wasm: $raw bytes, $gz bytes gzipped)"
+raw=$(wc -c <"$out/keysplit_wasm_bg.wasm")
+gz=$(gzip -9 -c "$out/keysplit_wasm_bg.wasm" | wc -c)
+inline_raw=$(wc -c <"$out/keysplit_wasm_inline.js")
+inline_gz=$(gzip -9 -c "$out/keysplit_wasm_inline.js" | wc -c)
+echo "built $out (keysplit_wasm_bg.wasm: $raw bytes, $gz gzipped;" \
+  "keysplit_wasm_inline.js: $inline_raw bytes, $inline_gz gzipped)"

@@ -88,7 +88,7 @@ test('the browser entry refuses calls before init() and works after it', async (
   const web = await import('../pkg/web.js');
   assert.throws(() => web.split(new Uint8Array(1), 2, 2), (e) => e.code === 'NOT_INITIALIZED');
   const { readFile } = await import('node:fs/promises');
-  await web.init(await readFile(new URL('../pkg/web/keysplit_wasm_bg.wasm', import.meta.url)));
+  await web.init(await readFile(new URL('../pkg/keysplit_wasm_bg.wasm', import.meta.url)));
   const shares = web.split(new Uint8Array([5, 6]), 2, 2);
   assert.equal(hex(web.combine(shares)), '0506');
 });

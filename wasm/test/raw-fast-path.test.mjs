@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as privy from 'shamir-secret-sharing';
 import * as keysplit from '../pkg/node.js';
 // The same module instance as the one behind ../pkg/node.js (ES modules are cached).
-import { wasmMemory } from '../pkg/node/keysplit_wasm.js';
+import { wasmMemory } from '../pkg/keysplit_wasm.js';
 import { seededRandom, testSeed, hex } from './helpers.mjs';
 
 /** Whether `needle` occurs anywhere in the module's memory. */

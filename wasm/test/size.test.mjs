@@ -2,17 +2,25 @@
 // The gzip size is what a browser downloads; run scripts/build.sh first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const BUDGET_GZIPPED = 140 * 1024;
 
 test('the wasm module fits the size budget (140 KiB gzipped)', (t) => {
-  for (const flavour of ['web', 'node']) {
-    const module = readFileSync(new URL(`../pkg/${flavour}/keysplit_wasm_bg.wasm`, import.meta.url));
-    const gzipped = gzipSync(module, { level: 9 }).length;
-    t.diagnostic(`${flavour}: ${module.length} bytes raw, ${gzipped} bytes gzipped (budget ${BUDGET_GZIPPED})`);
-    assert.ok(WebAssembly.validate(module), 'the optimised module is valid WebAssembly');
-    assert.ok(gzipped <= BUDGET_GZIPPED, `${flavour} module is ${gzipped} bytes gzipped, over the ${BUDGET_GZIPPED}-byte budget`);
-  }
+  const module = readFileSync(new URL('../pkg/keysplit_wasm_bg.wasm', import.meta.url));
+  const gzipped = gzipSync(module, { level: 9 }).length;
+  t.diagnostic(`${module.length} bytes raw, ${gzipped} bytes gzipped (budget ${BUDGET_GZIPPED})`);
+  assert.ok(WebAssembly.validate(module), 'the optimised module is valid WebAssembly');
+  assert.ok(gzipped <= BUDGET_GZIPPED, `the module is ${gzipped} bytes gzipped, over the ${BUDGET_GZIPPED}-byte budget`);
+});
+
+test('the package ships one .wasm file, and the inline entry embeds that same module', () => {
+  const files = readdirSync(new URL('../pkg/', import.meta.url), { recursive: true });
+  assert.deepEqual(files.filter((name) => name.endsWith('.wasm')), ['keysplit_wasm_bg.wasm']);
+  const inline = readFileSync(new URL('../pkg/keysplit_wasm_inline.js', import.meta.url), 'utf8');
+  const base64 = /export default '([A-Za-z0-9+/=]+)';/.exec(inline);
+  assert.ok(base64, 'keysplit_wasm_inline.js exports the module as one base64 string');
+  const module = readFileSync(new URL('../pkg/keysplit_wasm_bg.wasm', import.meta.url));
+  assert.ok(Buffer.from(base64[1], 'base64').equals(module));
 });

@@ -108,10 +108,17 @@
 //!   implementation must; the Shamir, AEAD and curve arithmetic do not.
 
 #![no_std]
+// docs.rs builds with `--cfg docsrs` on nightly: label the items that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
+
+/// Compiles the example of this crate's README (its crates.io page) as a doctest.
+#[cfg(all(doctest, feature = "os-rng"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub mod bip32;
 mod error;

@@ -44,6 +44,8 @@
 //!   core dumps); raw shares cannot detect too few or foreign shares.
 
 #![no_std]
+// docs.rs builds with `--cfg docsrs` on nightly: label the items that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)] // allowed only in the SIMD backend modules (src/backend/)
 #![warn(missing_docs)]
 
@@ -105,6 +107,11 @@ pub use chacha20::ChaCha20Rng;
 #[cfg(all(doctest, feature = "os-rng"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// Compiles the example of this crate's own README (its crates.io page) as a doctest.
+#[cfg(all(doctest, feature = "os-rng"))]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 
 /// A ChaCha20 generator keyed once with 32 bytes from the operating system's CSPRNG
 /// (`getrandom`; `crypto.getRandomValues` in browsers).
