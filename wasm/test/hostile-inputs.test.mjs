@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as keysplit from '../pkg/node.js';
-import { wasmMemory } from '../pkg/node/keysplit_wasm.js';
+import { wasmMemory } from '../pkg/keysplit_wasm.js';
 import { hex } from './helpers.mjs';
 
 const { wallet, KeysplitError } = keysplit;
