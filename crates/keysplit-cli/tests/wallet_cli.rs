@@ -699,6 +699,21 @@ fn seals_below_the_argon2_floor_need_the_insecure_flag() {
     assert!(run.stderr.contains("KDF_PARAMS"), "{}", run.stderr);
 }
 
+/// `sign-message` with device + auth, which must fail with one error line.
+fn sign_fails(dir: &Path) -> Run {
+    let d = dir_arg(dir);
+    fails(&[
+        "wallet",
+        "sign-message",
+        "--dir",
+        &d,
+        "--using",
+        "device,auth",
+        "--message",
+        "x",
+    ])
+}
+
 /// Review finding: share files were read without bounds (a FIFO hung `status`, a
 /// 256 MiB file was read whole). Wallet files must be regular files of at most 64 KiB.
 #[test]
@@ -735,48 +750,21 @@ fn wallet_files_are_read_with_type_and_size_checks() {
     // status reports the share as missing (unreadable) and still exits cleanly...
     assert!(status.success());
     // ...while a command that needs it says why.
-    let run = fails(&[
-        "wallet",
-        "sign-message",
-        "--dir",
-        &d,
-        "--using",
-        "device,auth",
-        "--message",
-        "x",
-    ]);
+    let run = sign_fails(&dir);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
     std::fs::remove_file(dir.join("device.share")).unwrap();
 
     // A huge file is refused without being read whole.
     let big = vec![b'a'; 64 * 1024 + 1];
     std::fs::write(dir.join("device.share"), &big).unwrap();
-    let run = fails(&[
-        "wallet",
-        "sign-message",
-        "--dir",
-        &d,
-        "--using",
-        "device,auth",
-        "--message",
-        "x",
-    ]);
+    let run = sign_fails(&dir);
     assert!(run.stderr.contains("65537 bytes"), "{}", run.stderr);
 
     // A symlink, even to the real share, is not followed.
     std::fs::write(temp.path().join("elsewhere"), &original).unwrap();
     std::fs::remove_file(dir.join("device.share")).unwrap();
     std::os::unix::fs::symlink(temp.path().join("elsewhere"), dir.join("device.share")).unwrap();
-    let run = fails(&[
-        "wallet",
-        "sign-message",
-        "--dir",
-        &d,
-        "--using",
-        "device,auth",
-        "--message",
-        "x",
-    ]);
+    let run = sign_fails(&dir);
     assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
 
     // The real file again: all is well.
