@@ -511,16 +511,7 @@ fn wallet_errors_are_one_clear_line() {
     assert!(run.stderr.contains("RECOVER_NEEDS_AUTH_AND_RECOVERY"));
     // The recovery share put in the device share's place.
     std::fs::copy(dir.join("recovery.share"), dir.join("device.share")).unwrap();
-    let run = fails(&[
-        "wallet",
-        "sign-message",
-        "--dir",
-        &d,
-        "--using",
-        "device,auth",
-        "--message",
-        "x",
-    ]);
+    let run = sign_fails(&dir);
     assert!(run.stderr.contains("ROLE_MISMATCH"), "{}", run.stderr);
 }
 
