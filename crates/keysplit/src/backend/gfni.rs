@@ -3,9 +3,11 @@
 //! GFNI's multiply reduces modulo x^8 + x^4 + x^3 + x + 1 (0x11B), the field keysplit
 //! uses, so `c * s` is one instruction with `c` broadcast into a register; it is a fixed
 //! latency arithmetic instruction with no table and no data-dependent timing.
-//! The 256-bit (VEX) form is used: it needs GFNI and AVX and runs on every GFNI CPU with
-//! AVX (Ice Lake and later, Zen 4 and later); on these CPUs memory, not this multiply,
-//! is the limit.
+//! The 256-bit (VEX) form is used. The kernel needs GFNI, AVX and AVX2: the XOR of two
+//! 256-bit integer vectors (`vpxor ymm`) is an AVX2 instruction, and with only `avx`
+//! enabled the compiler cannot inline `_mm256_xor_si256` and calls it (with a
+//! `vzeroupper`) every 32 bytes. Every GFNI CPU with AVX also has AVX2 (Ice Lake and
+//! later, Zen 4 and later), so requiring it costs no machine.
 
 use core::arch::x86_64::{
     _mm256_gf2p8mul_epi8, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256,
@@ -16,8 +18,8 @@ const LANES: usize = 32;
 
 /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
 ///
-/// Safe to call only on a CPU with GFNI and AVX (the dispatcher checks).
-#[target_feature(enable = "gfni,avx")]
+/// Safe to call only on a CPU with GFNI, AVX and AVX2 (the dispatcher checks).
+#[target_feature(enable = "gfni,avx,avx2")]
 fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     let len = dst.len().min(src.len());
     let (dst, src) = (&mut dst[..len], &src[..len]);
@@ -52,9 +54,9 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
 /// The dispatcher's entry point.
 ///
 /// Only `Backend::mul_add` calls it, for a `Backend` whose kind is gfni; such a value is
-/// made only after `platform::supported` found GFNI and AVX on this CPU.
+/// made only after `platform::supported` found GFNI, AVX and AVX2 on this CPU.
 #[inline]
 pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
-    // SAFETY: the CPU has GFNI and AVX (see above), the only requirement of `mul_add`.
+    // SAFETY: the CPU has GFNI, AVX and AVX2 (see above), the only requirement of `mul_add`.
     unsafe { mul_add(dst, src, c) }
 }

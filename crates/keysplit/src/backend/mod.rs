@@ -17,7 +17,7 @@
 //! | `ssse3`    | x86_64 with SSSE3              | `pshufb` nibble tables, 16 B/step   |
 //! | `avx2`     | x86_64 with AVX2               | `vpshufb` nibble tables, 32 B/step  |
 //! | `avx512`   | x86_64 with AVX-512F + BW      | `vpshufb` nibble tables, 64 B/step  |
-//! | `gfni`     | x86_64 with GFNI + AVX         | `vgf2p8mulb` (0x11B), 32 B/step     |
+//! | `gfni`     | x86_64 with GFNI + AVX2        | `vgf2p8mulb` (0x11B), 32 B/step     |
 //! | `neon`     | aarch64                        | `tbl` nibble tables, 16 B/step      |
 //! | `simd128`  | wasm32 built with `+simd128`   | `i8x16.swizzle` nibble tables       |
 //!
@@ -97,7 +97,7 @@ impl Backend {
         Self::by_name("avx512")
     }
 
-    /// x86_64 GFNI (`vgf2p8mulb`, polynomial 0x11B), if this CPU has GFNI and AVX.
+    /// x86_64 GFNI (`vgf2p8mulb`, polynomial 0x11B), if this CPU has GFNI, AVX and AVX2.
     pub fn gfni() -> Option<Self> {
         Self::by_name("gfni")
     }

@@ -90,7 +90,7 @@ pub(super) fn supported(kind: Kind) -> bool {
         #[cfg(target_arch = "x86_64")]
         Kind::Avx512 => x86_has!("avx512f", "avx512bw"),
         #[cfg(target_arch = "x86_64")]
-        Kind::Gfni => x86_has!("gfni", "avx"),
+        Kind::Gfni => x86_has!("gfni", "avx", "avx2"),
         #[cfg(target_arch = "aarch64")]
         Kind::Neon => aarch64_has_neon(),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
