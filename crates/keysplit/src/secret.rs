@@ -20,6 +20,13 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 /// memory is freed.
 #[inline]
 pub fn wipe(bytes: &mut [u8]) {
+    // An empty region has nothing to clear. Returning here also keeps `zeroize` from
+    // calling `memset` with a length of 0 (zeroize 1.9.2 does): an empty `Vec`'s pointer
+    // is dangling (0x1), and some `memset`s are slow for such an address. The length is
+    // public, so this branch reveals nothing.
+    if bytes.is_empty() {
+        return;
+    }
     // SSE2 is part of x86_64: 16-byte stores halve the time on large buffers; on small
     // ones the longer unaligned head would cost more than it saves.
     #[cfg(target_arch = "x86_64")]
@@ -39,11 +46,24 @@ pub fn wipe(bytes: &mut [u8]) {
 #[inline(always)]
 fn wipe_with<W: bytemuck::Pod + Zeroize>(bytes: &mut [u8]) {
     let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, W>(bytes);
-    head.zeroize();
+    // Unaligned heads and tails are often empty: skip those (see [`wipe`]).
+    if !head.is_empty() {
+        zeroize_bytes(head);
+    }
     for word in words {
         word.zeroize();
     }
-    tail.zeroize();
+    if !tail.is_empty() {
+        zeroize_bytes(tail);
+    }
+}
+
+/// `part.zeroize()`, counted in tests.
+#[inline(always)]
+fn zeroize_bytes(part: &mut [u8]) {
+    #[cfg(test)]
+    tests::count_byte_zeroize(part.len());
+    part.zeroize();
 }
 
 /// Secret bytes (a recovered secret, for instance): wiped on drop with [`wipe`],
@@ -253,6 +273,44 @@ impl<const INLINE: usize> Drop for SmallSecret<INLINE> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::cell::Cell;
+
+    std::thread_local! {
+        /// Byte-wise `zeroize` calls on this thread: (all, empty).
+        static BYTE_ZEROIZES: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    }
+
+    pub(super) fn count_byte_zeroize(len: usize) {
+        BYTE_ZEROIZES.with(|c| {
+            let (all, empty) = c.get();
+            c.set((all + 1, empty + usize::from(len == 0)));
+        });
+    }
+
+    fn byte_zeroizes() -> (usize, usize) {
+        BYTE_ZEROIZES.with(Cell::get)
+    }
+
+    #[test]
+    fn no_zeroize_runs_on_an_empty_region() {
+        // Empty slices at a dangling address: the heap part of an inline secret, a
+        // truncate that cuts nothing, an empty secret.
+        let before = byte_zeroizes();
+        wipe(&mut []);
+        wipe(&mut Vec::new());
+        let mut inline = SmallSecret::<32>::copy_of(&[7u8; 32]);
+        inline.truncate(32);
+        drop(inline);
+        drop(SecretBytes::zeroed(0));
+        drop(SmallSecret::<32>::copy_of(&[7u8; 100]));
+        let after = byte_zeroizes();
+        assert_eq!(after.1, before.1, "a zeroize ran on an empty slice");
+        // The counter does see the unaligned heads and tails it should.
+        let mut odd = [1u8; 21];
+        wipe(&mut odd[1..]);
+        assert!(byte_zeroizes().0 > after.0, "the counter saw no zeroize");
+        assert!(odd[1..].iter().all(|&b| b == 0));
+    }
 
     #[test]
     fn wipe_clears_every_alignment_and_length() {
