@@ -6,8 +6,8 @@
 //! shamirsecretsharing draw from the OS and cannot be seeded.
 //!
 //! 1 MiB results are dropped outside the timed loop (`iter_with_large_drop`) for every
-//! implementation alike: keysplit wipes its shares and secrets on drop (a volatile
-//! byte-by-byte write, about as costly as a 1 MiB split itself), the peers mostly do not.
+//! implementation alike: keysplit wipes its shares and secrets on drop (volatile writes
+//! over every byte), the peers mostly do not.
 //!
 //! `./scripts/bench.sh` runs this and prints a markdown table (src/bin/bench-table.rs).
 
@@ -114,8 +114,8 @@ fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: 
             })
         });
     }
-    // The caller's RNG is the bound on large splits: ChaCha20 (keysplit's default) makes
-    // ~1.7 GB/s here, reduced-round ChaCha (rand's StdRng is ChaCha12) more.
+    // The caller's RNG is the bound on large splits: reduced-round ChaCha (rand's StdRng
+    // is ChaCha12) makes more keystream per second than ChaCha20, keysplit's default.
     let mut rng8 = ChaCha8Rng::seed_from_u64(1);
     group.bench_function(BenchmarkId::new("keysplit-raw", "default-chacha8"), |b| {
         timed(b, || {
@@ -339,7 +339,7 @@ fn limits(c: &mut Criterion) {
 /// The embedded wallet end to end (keysplit-wallet has no peer here): a new 128-bit
 /// wallet sealed into three 2-of-3 shares, and opening it from two shares to sign one
 /// EIP-191 message. All three shares are key-protected: a password share would add one
-/// Argon2id run (19 MiB, 2 passes by default), which dwarfs everything else.
+/// Argon2id run (19 MiB, 2 passes by default), which would be most of the time.
 fn wallet(c: &mut Criterion) {
     use keysplit_wallet::{Protection, Protections, Role, ShareInput, ShareKey, Strength, Unlock};
     let mut rng = ChaCha20Rng::seed_from_u64(11);

@@ -6,6 +6,7 @@
 # KEYSPLIT_SKIP_QEMU=1 skips the qemu run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/skip.sh
 for target in aarch64-unknown-linux-gnu wasm32-unknown-unknown; do
   if ! rustup target list --installed | grep -qx "$target"; then
     rustup target add "$target"
@@ -27,11 +28,13 @@ if [ -z "${KEYSPLIT_SKIP_QEMU:-}" ] && ! { command -v qemu-aarch64 >/dev/null &&
       qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null; } \
     || echo "could not install them; NEON is type-checked only"
 fi
-if [ -z "${KEYSPLIT_SKIP_QEMU:-}" ] && command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null; then
+if [ -n "${KEYSPLIT_SKIP_QEMU:-}" ]; then
+  skip "NEON tests not run under qemu: KEYSPLIT_SKIP_QEMU is set (type-check only)"
+elif command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null; then
   CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
   CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
     cargo test -q -p keysplit --target aarch64-unknown-linux-gnu --test backends
   echo "NEON backend matches portable under qemu-aarch64"
 else
-  echo "qemu-aarch64 or aarch64-linux-gnu-gcc not installed: NEON tests not run (type-check only)"
+  skip "NEON tests not run: qemu-aarch64 or aarch64-linux-gnu-gcc not installed (type-check only)"
 fi

@@ -4,8 +4,9 @@
 # replayed on stable in every run by `cargo test` (crates/keysplit-audit/tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/skip.sh
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  echo "fuzz smoke: SKIPPED (no nightly toolchain; run ./scripts/fuzz.sh to install one and fuzz)"
+  skip "fuzz smoke not run: no nightly toolchain (./scripts/fuzz.sh installs one and fuzzes)"
   exit 0
 fi
 # Reproducible: a fixed libFuzzer seed and input count (see scripts/fuzz.sh), so the

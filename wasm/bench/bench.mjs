@@ -14,7 +14,7 @@ const keysplit = await import(process.env.KEYSPLIT_PKG ? `${process.env.KEYSPLIT
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? null : Number(process.argv[runsArg + 1]);
 // --warm-ms N: keep warming up (after the usual count) until N ms have passed, the same
-// rule for both libraries. Off by default. In a fresh process the first ~20 calls of the
+// rule for both libraries. Off by default. In a fresh process the first calls of the
 // 1 MiB rows pay for new ArrayBuffers in fresh pages (glibc serves them with mmap/brk
 // and each page faults on first touch) before the allocator settles; this measures the
 // settled state instead.
@@ -23,11 +23,10 @@ const WARM_MS = warmArg === -1 ? 0 : Number(process.argv[warmArg + 1]);
 
 async function median(label, runs, body) {
   // Warm-up, the same for both libraries: as many calls as are timed for the small cases,
-  // so that V8 has tiered up the JS and the wasm code (Liftoff -> TurboFan takes a few
-  // thousand calls) before timing.
+  // so that V8 has tiered up the JS and the wasm code (Liftoff -> TurboFan) before timing.
   const warmUp = runs >= 100 ? runs : Math.min(2, Math.ceil(runs / 10));
   // Await only what returns a promise (Privy's API is async; keysplit's is not, and an
-  // `await` on a plain value costs a microtask turn, several µs at 32 B).
+  // `await` on a plain value costs a microtask turn, which would weigh on a 32 B call).
   const call = (result) => (result && typeof result.then === 'function' ? result : null);
   const warmStart = performance.now();
   for (let i = 0; i < warmUp || performance.now() - warmStart < WARM_MS; i++) {

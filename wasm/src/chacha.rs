@@ -3,9 +3,9 @@
 //!
 //! Why not `chacha20::ChaCha20Rng`: that crate has no simd128 backend, and its portable
 //! rounds are generic code, compiled into this crate at the module's size-first
-//! `opt-level = "z"`, where they run at ~65 MB/s in V8 (a call per quarter round on a state
-//! in memory). The same algorithm written here on sixteen `v128` values (lane `b` holds
-//! block `b`'s word) stays straight-line code at any opt-level.
+//! `opt-level = "z"`, where they are not inlined (a call per quarter round on a state in
+//! memory; speeds in BENCHMARKING.md). The same algorithm written here on sixteen `v128`
+//! values (lane `b` holds block `b`'s word) stays straight-line code at any opt-level.
 //!
 //! The block function is ChaCha20 as in RFC 8439 with the original 64-bit block counter
 //! (words 12-13) and 64-bit nonce (words 14-15), the layout of `chacha20::ChaCha20Rng`
@@ -47,8 +47,8 @@ mod lanes {
         i8x16_shuffle::<2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13>(x, x)
     }
     /// Two shifts and an OR, not a byte shuffle: V8 rebuilds a shuffle's 16-byte mask
-    /// from two 64-bit immediates at every use (four instructions before the `pshufb`),
-    /// and the shifts made the generator ~12 % faster.
+    /// from two 64-bit immediates at every use (four instructions before the `pshufb`);
+    /// the shifts measured faster (BENCHMARKING.md).
     #[inline(always)]
     pub fn rotl8(x: V) -> V {
         v128_or(i32x4_shl(x, 8), u32x4_shr(x, 24))

@@ -152,7 +152,8 @@ pub fn count(value: f64, what: &str) -> Result<usize, JsValue> {
     if value.is_finite() && value >= 0.0 && value <= f64::from(u32::MAX) && value.fract() == 0.0 {
         Ok(value as usize)
     } else {
-        // No `{value}`: formatting an f64 would pull ~25 KB of float printing into the module.
+        // No `{value}`: formatting an f64 would pull float printing into the module (its
+        // size is in BENCHMARKING.md).
         Err(invalid(&format!("{what} must be a non-negative integer")))
     }
 }

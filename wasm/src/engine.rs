@@ -23,8 +23,9 @@
 //!   field arithmetic or validation of its own to keep in step.
 //!
 //! Why the bulk wipe ([`wipe`]) and not `zeroize`: zeroize writes one byte per volatile
-//! store, ~0.5 ms per MiB in V8. `fill(0)` is one `memory.fill`, and passing the buffer to
-//! `black_box` afterwards makes the zeros observable, so the optimiser cannot drop the fill.
+//! store (its cost in V8 is in BENCHMARKING.md). `fill(0)` is one `memory.fill`, and
+//! passing the buffer to `black_box` afterwards makes the zeros observable, so the
+//! optimiser cannot drop the fill.
 
 use alloc::vec;
 use alloc::vec::Vec;

@@ -74,7 +74,7 @@
 //! * `os-rng` (default): `keysplit::os_rng()` (getrandom 0.4). This crate never picks a
 //!   getrandom backend; a browser build enables `getrandom/wasm_js` in the final crate.
 //! * `unicode` (default): NFKD normalisation of non-ASCII passphrases and mnemonics,
-//!   as BIP-39 requires. It costs ~100 KB of tables in a WebAssembly build. Without it,
+//!   as BIP-39 requires. It adds large tables to a WebAssembly build. Without it,
 //!   ASCII input (every English mnemonic, every ASCII passphrase) works unchanged, since
 //!   ASCII is its own NFKD form, and non-ASCII input is refused with
 //!   [`Error::NonAsciiNeedsUnicode`] rather than silently giving a different seed.

@@ -79,9 +79,8 @@ impl ShareKey {
 
 /// Argon2id cost parameters for password-sealed recovery shares.
 ///
-/// The default is OWASP's first recommendation, m = 19 MiB, t = 2, p = 1: it takes tens of
-/// milliseconds natively and a fraction of a second in a browser's WebAssembly. It is also
-/// the floor: [`Protection::Password`] refuses weaker costs ([`Error::KdfBelowFloor`]).
+/// The default is OWASP's first recommendation, m = 19 MiB, t = 2, p = 1, workable
+/// natively and in a browser's WebAssembly. It is also the floor: [`Protection::Password`] refuses weaker costs ([`Error::KdfBelowFloor`]).
 /// Raise `memory_kib` where the platform allows; every sealed share stores its own
 /// parameters, so shares sealed with different costs open alike.
 ///
