@@ -31,10 +31,13 @@ fn the_text_form_is_lower_hex_ids_and_checksummed_addresses() {
     assert_eq!(WalletInfo::from_text(&text).unwrap(), info());
 }
 
+/// A field's expected name in the error, and how to spoil the text.
+type Spoil = (&'static str, fn(&mut WalletInfoText));
+
 #[test]
 fn each_malformed_field_is_named() {
     let good = info().to_text();
-    let cases: [(&str, fn(&mut WalletInfoText)); 8] = [
+    let cases: [Spoil; 8] = [
         ("wallet_id", |t| t.wallet_id.truncate(31)),
         ("wallet_id", |t| t.wallet_id.insert(0, '-')),
         ("wallet_id", |t| t.wallet_id.replace_range(0..1, "g")),
