@@ -140,7 +140,18 @@ fn info_from_js(value: &JsValue) -> Result<kw::WalletInfo, JsValue> {
         ethereum_address: string_field(value, "ethereumAddress", WHAT)?,
         solana_address: string_field(value, "solanaAddress", WHAT)?,
     };
-    kw::WalletInfo::from_text(&text).map_err(wallet_error)
+    // Error codes as the JavaScript API has always given them: ids are input errors,
+    // addresses address errors.
+    kw::WalletInfo::from_text(&text).map_err(|e| match e {
+        kw::Error::InvalidWalletInfo { field: "wallet_id" } => {
+            invalid("info.walletId must be 32 hex digits")
+        }
+        kw::Error::InvalidWalletInfo {
+            field: "share_set_id",
+        } => invalid("info.shareSetId must be 32 hex digits"),
+        kw::Error::InvalidWalletInfo { .. } => wallet_error(kw::Error::InvalidAddress),
+        other => wallet_error(other),
+    })
 }
 
 fn share_set_to_js(set: &kw::ShareSet) -> Object {
@@ -529,7 +540,9 @@ pub fn seal_share(
     let share =
         keysplit::Share::from_bytes(&bytes(share, "share")?).map_err(crate::convert::core_error)?;
     let role = role(role_, "role")?;
-    let wallet_id: kw::WalletId = wallet_id.parse().map_err(wallet_error)?;
+    let wallet_id: kw::WalletId = wallet_id
+        .parse()
+        .map_err(|_| invalid("walletId must be 32 hex digits"))?;
     let epoch =
         u32::try_from(count(epoch, "epoch")?).map_err(|_| invalid("epoch must fit in 32 bits"))?;
     let protection = secret(protection, "protection")?;
