@@ -8,7 +8,7 @@
 //! [`wallet_export_mnemonic`] and the hazmat [`open_sealed_share`].
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use js_sys::{Object, Reflect, Uint8Array};
@@ -43,16 +43,6 @@ fn string_field(value: &JsValue, key: &str, what: &str) -> Result<String, JsValu
     field(value, key, what)?
         .as_string()
         .ok_or_else(|| invalid(&format!("{what}.{key} must be a string")))
-}
-
-fn hex16(text: &str) -> Option<[u8; 16]> {
-    let decoded = keysplit::hazmat::decode_hex(text).ok()?;
-    <[u8; 16]>::try_from(&decoded[..]).ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    // Public ids only (set ids, wallet ids).
-    String::from(keysplit::hazmat::encode_hex(bytes).as_str())
 }
 
 /// A password: a string is normalised to NFKD (JavaScript's own `String.normalize`, so the
@@ -123,44 +113,44 @@ fn index(value: f64) -> Result<u32, JsValue> {
 
 // ---- wallet info ---------------------------------------------------------------------
 
+// The text of each field is the wallet crate's (`WalletInfo::to_text`/`from_text`); only
+// the JavaScript names are chosen here.
 fn info_to_js(info: &kw::WalletInfo) -> Object {
+    let text = info.to_text();
     object(&[
-        ("walletId", JsValue::from_str(&hex(&info.wallet_id.0))),
-        ("epoch", JsValue::from(info.epoch)),
-        ("shareSetId", JsValue::from_str(&hex(&info.share_set_id.0))),
-        (
-            "ethereumAddress",
-            JsValue::from_str(&info.ethereum_address.to_checksum()),
-        ),
-        (
-            "solanaAddress",
-            JsValue::from_str(&info.solana_address.to_base58()),
-        ),
+        ("walletId", JsValue::from_str(&text.wallet_id)),
+        ("epoch", JsValue::from(text.epoch)),
+        ("shareSetId", JsValue::from_str(&text.share_set_id)),
+        ("ethereumAddress", JsValue::from_str(&text.ethereum_address)),
+        ("solanaAddress", JsValue::from_str(&text.solana_address)),
     ])
 }
 
 fn info_from_js(value: &JsValue) -> Result<kw::WalletInfo, JsValue> {
     const WHAT: &str = "info";
-    let wallet_id = hex16(&string_field(value, "walletId", WHAT)?)
-        .ok_or_else(|| invalid("info.walletId must be 32 hex digits"))?;
-    let share_set_id = hex16(&string_field(value, "shareSetId", WHAT)?)
-        .ok_or_else(|| invalid("info.shareSetId must be 32 hex digits"))?;
     let epoch = field(value, "epoch", WHAT)?
         .as_f64()
         .and_then(|e| count(e, "info.epoch").ok())
         .and_then(|e| u32::try_from(e).ok())
         .ok_or_else(|| invalid("info.epoch must be a non-negative 32-bit integer"))?;
-    let ethereum_address = string_field(value, "ethereumAddress", WHAT)?
-        .parse::<kw::EthereumAddress>()
-        .map_err(wallet_error)?;
-    let solana_address = kw::SolanaAddress::parse(&string_field(value, "solanaAddress", WHAT)?)
-        .map_err(wallet_error)?;
-    Ok(kw::WalletInfo {
-        wallet_id: kw::WalletId(wallet_id),
+    let text = kw::WalletInfoText {
+        wallet_id: string_field(value, "walletId", WHAT)?,
         epoch,
-        share_set_id: keysplit::SetId(share_set_id),
-        ethereum_address,
-        solana_address,
+        share_set_id: string_field(value, "shareSetId", WHAT)?,
+        ethereum_address: string_field(value, "ethereumAddress", WHAT)?,
+        solana_address: string_field(value, "solanaAddress", WHAT)?,
+    };
+    // Error codes as the JavaScript API has always given them: ids are input errors,
+    // addresses address errors.
+    kw::WalletInfo::from_text(&text).map_err(|e| match e {
+        kw::Error::InvalidWalletInfo { field: "wallet_id" } => {
+            invalid("info.walletId must be 32 hex digits")
+        }
+        kw::Error::InvalidWalletInfo {
+            field: "share_set_id",
+        } => invalid("info.shareSetId must be 32 hex digits"),
+        kw::Error::InvalidWalletInfo { .. } => wallet_error(kw::Error::InvalidAddress),
+        other => wallet_error(other),
     })
 }
 
@@ -524,7 +514,10 @@ pub fn sealed_share_info(sealed: &JsValue) -> Result<Object, JsValue> {
     };
     Ok(object(&[
         ("role", JsValue::from_str(sealed.role().as_str())),
-        ("walletId", JsValue::from_str(&hex(&sealed.wallet_id().0))),
+        (
+            "walletId",
+            JsValue::from_str(&sealed.wallet_id().to_string()),
+        ),
         ("epoch", JsValue::from(sealed.epoch())),
         (
             "passwordSealed",
@@ -547,8 +540,9 @@ pub fn seal_share(
     let share =
         keysplit::Share::from_bytes(&bytes(share, "share")?).map_err(crate::convert::core_error)?;
     let role = role(role_, "role")?;
-    let wallet_id =
-        kw::WalletId(hex16(wallet_id).ok_or_else(|| invalid("walletId must be 32 hex digits"))?);
+    let wallet_id: kw::WalletId = wallet_id
+        .parse()
+        .map_err(|_| invalid("walletId must be 32 hex digits"))?;
     let epoch =
         u32::try_from(count(epoch, "epoch")?).map_err(|_| invalid("epoch must fit in 32 bits"))?;
     let protection = secret(protection, "protection")?;

@@ -103,19 +103,7 @@ fn print_envelopes(shares: &[keysplit::Share], text: bool) -> CliResult {
 
 pub fn split(args: SplitArgs) -> CliResult {
     // Check the parameters before reading a possibly large secret.
-    if !(2..=255).contains(&args.shares) {
-        return Err(keysplit::Error::InvalidShareCount {
-            shares: args.shares,
-        }
-        .into());
-    }
-    if args.threshold < 2 || args.threshold > args.shares {
-        return Err(keysplit::Error::InvalidThreshold {
-            threshold: args.threshold,
-            shares: args.shares,
-        }
-        .into());
-    }
+    keysplit::check_parameters(args.threshold, args.shares)?;
     if let (Some(input), Some(out_dir)) = (&args.input, &args.out_dir) {
         return files::split(args.threshold, args.shares, input, out_dir, args.raw);
     }

@@ -463,17 +463,24 @@ fn load_opening(
     })
 }
 
+impl Opening {
+    /// The two shares as the library takes them: a key or, for the recovery share, the
+    /// password.
+    fn inputs<'a>(&'a self, password: &'a [u8]) -> [ShareInput<'a>; 2] {
+        let input = |i: usize| {
+            let unlock = match &self.keys[i] {
+                Some(key) => Unlock::Key(key),
+                None => Unlock::Password(password),
+            };
+            ShareInput::new(self.roles[i], &self.shares[i], unlock)
+        };
+        [input(0), input(1)]
+    }
+}
+
 fn open_with(info: &WalletInfo, opening: &Opening, password: &[u8]) -> CliResult<Wallet> {
-    let unlock = |i: usize| match &opening.keys[i] {
-        Some(key) => Unlock::Key(key),
-        None => Unlock::Password(password),
-    };
-    keysplit_wallet::open(
-        info,
-        ShareInput::new(opening.roles[0], &opening.shares[0], unlock(0)),
-        ShareInput::new(opening.roles[1], &opening.shares[1], unlock(1)),
-    )
-    .map_err(wallet_error)
+    let [first, second] = opening.inputs(password);
+    keysplit_wallet::open(info, first, second).map_err(wallet_error)
 }
 
 /// Opens the wallet in `dir` with the two shares of `using`.
@@ -648,15 +655,9 @@ fn reshare(
     let info = store.metadata()?;
     store.settle(&info)?;
     let roles = (using.0, using.1);
-    if recovery
-        && !matches!(
-            roles,
-            (Role::Auth, Role::Recovery) | (Role::Recovery, Role::Auth)
-        )
-    {
-        return Err(wallet_error(
-            keysplit_wallet::Error::RecoverNeedsAuthAndRecovery,
-        ));
+    if recovery {
+        // Before loading shares or asking for the password.
+        keysplit_wallet::check_recovery_roles(roles.0, roles.1).map_err(wallet_error)?;
     }
     let mut needs_password = true; // the new recovery share is sealed with it
     let opening = load_opening(&store, &info, roles, &mut needs_password)?;
@@ -684,15 +685,13 @@ fn reshare(
         auth: Protection::Key(&auth_key),
         recovery: new_recovery,
     };
-    let wallet = open_with(&info, &opening, &password)?;
-    let epoch = info
-        .epoch
-        .checked_add(1)
-        .ok_or_else(|| wallet_error(keysplit_wallet::Error::EpochExhausted))?;
-    let set = wallet
-        .split(info.wallet_id, epoch, &protect, &mut rng)
-        .map_err(wallet_error)?;
-    drop(wallet);
+    let [first, second] = opening.inputs(&password);
+    let set = if recovery {
+        keysplit_wallet::recover(&info, first, second, &protect, &mut rng)
+    } else {
+        keysplit_wallet::rotate(&info, first, second, &protect, &mut rng)
+    }
+    .map_err(wallet_error)?;
     store.replace(&set, new_device_key.then_some(&device_key))?;
     Ok((set, info.epoch))
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::share_set::Role;
+use crate::role::Role;
 
 /// What was wrong with a mnemonic phrase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,6 +165,12 @@ pub enum Error {
         /// The share's role.
         role: Role,
     },
+    /// A field of a wallet's metadata text ([`crate::WalletInfoText`]) does not read.
+    InvalidWalletInfo {
+        /// The field: `wallet_id`, `share_set_id`, `ethereum_address` or
+        /// `solana_address`.
+        field: &'static str,
+    },
     /// The rebuilt wallet's addresses differ from the wallet metadata: the shares or the
     /// metadata are not what they claim, and nothing was signed.
     AddressMismatch,
@@ -248,6 +254,7 @@ impl Error {
             Error::RoleMismatch { .. } => "ROLE_MISMATCH",
             Error::DuplicateRole { .. } => "DUPLICATE_ROLE",
             Error::ShareSetMismatch { .. } => "SHARE_SET_MISMATCH",
+            Error::InvalidWalletInfo { .. } => "INVALID_WALLET_INFO",
             Error::AddressMismatch => "ADDRESS_MISMATCH",
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
@@ -436,6 +443,9 @@ impl fmt::Display for Error {
                 f,
                 "the {role} share is not from the share set the wallet metadata names"
             ),
+            Error::InvalidWalletInfo { field } => {
+                write!(f, "the wallet metadata's {field} is malformed")
+            }
             Error::AddressMismatch => f.write_str(
                 "the rebuilt wallet does not match the stored addresses; refusing to use it",
             ),

@@ -123,7 +123,9 @@ pub struct ReadmeDoctests;
 pub mod bip32;
 mod error;
 pub mod ethereum;
+mod info;
 mod mnemonic;
+mod role;
 mod seal;
 mod share_set;
 pub mod solana;
@@ -131,10 +133,12 @@ pub mod solana;
 pub use bip32::{ChildNumber, DerivationPath, ExtendedPrivateKey, ExtendedPublicKey};
 pub use error::{Error, ExtendedKeyError, MnemonicError, SealedShareFormatError};
 pub use ethereum::EthereumAddress;
+pub use info::{WalletId, WalletInfo, WalletInfoText};
 pub use mnemonic::{normalize_mnemonic, normalize_password, Entropy, Seed, Strength};
+pub use role::{Role, UnknownRole};
 pub use seal::{Argon2Params, Protection, SealedShare, ShareKey, Unlock};
 pub use share_set::{
-    create, import, open, recover, rotate, Protections, Role, ShareInput, ShareSet, UnknownRole,
-    Wallet, WalletId, WalletInfo,
+    check_recovery_roles, create, import, open, recover, rotate, Protections, ShareInput, ShareSet,
+    Wallet,
 };
 pub use solana::{Ed25519ExtendedKey, SolanaAddress};

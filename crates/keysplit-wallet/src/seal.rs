@@ -36,7 +36,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, SealedShareFormatError};
-use crate::share_set::{Role, WalletId};
+use crate::info::WalletId;
+use crate::role::Role;
 
 const MAGIC: [u8; 4] = *b"KSWS";
 const VERSION: u8 = 1;

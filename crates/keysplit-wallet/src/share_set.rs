@@ -2,7 +2,6 @@
 
 use alloc::string::String;
 use core::fmt;
-use core::str::FromStr;
 
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
@@ -10,136 +9,11 @@ use zeroize::Zeroizing;
 use crate::bip32::{DerivationPath, ExtendedPrivateKey};
 use crate::error::Error;
 use crate::ethereum::{self, EthereumAddress};
+use crate::info::{WalletId, WalletInfo};
 use crate::mnemonic::{Entropy, Seed, Strength};
+use crate::role::Role;
 use crate::seal::{Protection, SealedShare, Unlock};
 use crate::solana::{Ed25519ExtendedKey, SolanaAddress};
-
-/// Who holds a share.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    /// Kept on the user's device, sealed under a device key.
-    Device,
-    /// Kept by the app's backend, sealed under a key it releases when the user
-    /// authenticates.
-    Auth,
-    /// Kept by the user (or a backup service), sealed under a password-derived key or a
-    /// random recovery key.
-    Recovery,
-}
-
-impl Role {
-    /// All roles, in share order.
-    pub const ALL: [Role; 3] = [Role::Device, Role::Auth, Role::Recovery];
-
-    /// The byte stored in a sealed share.
-    pub const fn to_byte(self) -> u8 {
-        match self {
-            Role::Device => 1,
-            Role::Auth => 2,
-            Role::Recovery => 3,
-        }
-    }
-
-    /// The role of a stored byte.
-    pub const fn from_byte(byte: u8) -> Option<Role> {
-        match byte {
-            1 => Some(Role::Device),
-            2 => Some(Role::Auth),
-            3 => Some(Role::Recovery),
-            _ => None,
-        }
-    }
-
-    /// `"device"`, `"auth"` or `"recovery"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Device => "device",
-            Role::Auth => "auth",
-            Role::Recovery => "recovery",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(text: &str) -> Result<Role, UnknownRole> {
-        match text.trim() {
-            "device" => Ok(Role::Device),
-            "auth" => Ok(Role::Auth),
-            "recovery" => Ok(Role::Recovery),
-            _ => Err(UnknownRole),
-        }
-    }
-}
-
-/// A role name other than `device`, `auth` or `recovery`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UnknownRole;
-
-impl fmt::Display for UnknownRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown share role; expected device, auth or recovery")
-    }
-}
-
-/// A wallet's random 16-byte identifier; it stays the same across rotations.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct WalletId(pub [u8; 16]);
-
-impl WalletId {
-    /// A fresh random id.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> WalletId {
-        let mut id = [0u8; 16];
-        rng.fill_bytes(&mut id);
-        WalletId(id)
-    }
-
-    /// Reads 32 hex digits.
-    pub fn from_hex(text: &str) -> Option<WalletId> {
-        let bytes = keysplit::hazmat::decode_hex(text.trim()).ok()?;
-        let mut id = [0u8; 16];
-        if bytes.len() != 16 {
-            return None;
-        }
-        id.copy_from_slice(&bytes);
-        Some(WalletId(id))
-    }
-}
-
-impl fmt::Display for WalletId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&keysplit::hazmat::encode_hex(&self.0))
-    }
-}
-
-impl fmt::Debug for WalletId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WalletId({self})")
-    }
-}
-
-/// A wallet's public metadata: what is needed to check shares before and after
-/// combining them. Nothing here is secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WalletInfo {
-    /// The wallet's id, fixed for its life.
-    pub wallet_id: WalletId,
-    /// The generation of the current share set; each rotation or recovery adds one.
-    pub epoch: u32,
-    /// The keysplit set id of the current shares.
-    pub share_set_id: keysplit::SetId,
-    /// The Ethereum address at `m/44'/60'/0'/0/0`.
-    pub ethereum_address: EthereumAddress,
-    /// The Solana address at `m/44'/501'/0'/0'`.
-    pub solana_address: SolanaAddress,
-}
 
 /// A wallet's metadata and its three sealed shares.
 #[derive(Clone, Debug)]
@@ -428,6 +302,11 @@ pub fn open(
 /// Any two shares -> a fresh set of three at epoch + 1 (same wallet id, same keys and
 /// addresses, new polynomial and set id). The old shares no longer open the wallet once
 /// the new metadata is stored.
+///
+/// # Errors
+///
+/// [`Error::EpochExhausted`] at the last epoch; otherwise those of [`open`] and of
+/// sealing ([`SealedShare::seal`]).
 pub fn rotate<R: CryptoRng + ?Sized>(
     info: &WalletInfo,
     first: ShareInput<'_>,
@@ -440,8 +319,27 @@ pub fn rotate<R: CryptoRng + ?Sized>(
     wallet.split(info.wallet_id, epoch, protections, rng)
 }
 
-/// Recovery on a new device: the auth and recovery shares -> a fresh set of three
-/// (a new device share under the new device's key) at epoch + 1.
+/// Checks that two roles, in either order, are the pair [`recover`] uses: the auth share
+/// and the recovery share. Callers that load shares or ask for a password first can call
+/// it before doing so.
+///
+/// # Errors
+///
+/// [`Error::RecoverNeedsAuthAndRecovery`] for any other pair.
+pub fn check_recovery_roles(a: Role, b: Role) -> Result<(), Error> {
+    match (a, b) {
+        (Role::Auth, Role::Recovery) | (Role::Recovery, Role::Auth) => Ok(()),
+        _ => Err(Error::RecoverNeedsAuthAndRecovery),
+    }
+}
+
+/// Recovery on a new device: the auth and recovery shares (in either order) -> a fresh
+/// set of three (a new device share under the new device's key) at epoch + 1.
+///
+/// # Errors
+///
+/// [`Error::RecoverNeedsAuthAndRecovery`] unless the inputs are the auth and the
+/// recovery share; otherwise those of [`rotate`].
 pub fn recover<R: CryptoRng + ?Sized>(
     info: &WalletInfo,
     auth: ShareInput<'_>,
@@ -449,8 +347,6 @@ pub fn recover<R: CryptoRng + ?Sized>(
     protections: &Protections<'_>,
     rng: &mut R,
 ) -> Result<ShareSet, Error> {
-    if auth.role != Role::Auth || recovery.role != Role::Recovery {
-        return Err(Error::RecoverNeedsAuthAndRecovery);
-    }
+    check_recovery_roles(auth.role, recovery.role)?;
     rotate(info, auth, recovery, protections, rng)
 }

@@ -706,3 +706,19 @@ fn errors_have_distinct_codes_and_messages() {
         "INTEGRITY_CHECK"
     );
 }
+
+#[test]
+fn recover_accepts_the_recovery_share_first() {
+    let (set, keys) = new_wallet(21);
+    let mut rng = rng(22);
+    let next = keysplit_wallet::recover(
+        &set.info,
+        input(&set, &keys, Role::Recovery),
+        input(&set, &keys, Role::Auth),
+        &protections(&keys),
+        &mut rng,
+    )
+    .unwrap();
+    assert_eq!(next.info.epoch, 1);
+    assert_eq!(next.info.ethereum_address, set.info.ethereum_address);
+}

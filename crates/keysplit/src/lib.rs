@@ -96,6 +96,13 @@ pub use envelope::{
     split_with_backend, Recovery, SetId, Share,
 };
 pub use error::{DecodeError, Error};
+/// Checks split parameters without splitting: `2 <= threshold <= shares <= 255` (for a
+/// caller that wants to refuse bad parameters before reading a large secret).
+///
+/// # Errors
+///
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`], as `split` would return.
+pub use poly::check_parameters;
 pub use rand_core::{CryptoRng, Rng};
 pub use secret::SecretBytes;
 pub use zeroize::Zeroizing;

@@ -42,10 +42,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use keysplit_wallet::{
-    EthereumAddress, Role, SealedShare, ShareKey, ShareSet, SolanaAddress, Unlock, WalletId,
-    WalletInfo,
-};
+use keysplit_wallet::{Role, SealedShare, ShareKey, ShareSet, Unlock, WalletInfo, WalletInfoText};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -323,34 +320,28 @@ impl Store {
                 file.format
             )));
         }
-        let wallet_id = WalletId::from_hex(&file.wallet_id).ok_or_else(|| bad("bad wallet_id"))?;
-        let set_bytes = keysplit::hazmat::decode_hex(&file.share_set_id)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(&b[..]).ok())
-            .ok_or_else(|| bad("bad share_set_id"))?;
-        let ethereum_address: EthereumAddress = file
-            .ethereum_address
-            .parse()
-            .map_err(|_| bad("bad ethereum_address"))?;
-        let solana_address =
-            SolanaAddress::parse(&file.solana_address).map_err(|_| bad("bad solana_address"))?;
-        Ok(WalletInfo {
-            wallet_id,
+        let text = WalletInfoText {
+            wallet_id: file.wallet_id,
             epoch: file.epoch,
-            share_set_id: keysplit::SetId(set_bytes),
-            ethereum_address,
-            solana_address,
+            share_set_id: file.share_set_id,
+            ethereum_address: file.ethereum_address,
+            solana_address: file.solana_address,
+        };
+        WalletInfo::from_text(&text).map_err(|e| match e {
+            keysplit_wallet::Error::InvalidWalletInfo { field } => bad(&format!("bad {field}")),
+            other => bad(&other.to_string()),
         })
     }
 
     fn metadata_text(info: &WalletInfo) -> CliResult<String> {
+        let text = info.to_text();
         let file = MetadataFile {
             format: FORMAT.into(),
-            wallet_id: info.wallet_id.to_string(),
-            epoch: info.epoch,
-            share_set_id: keysplit::hazmat::encode_hex(&info.share_set_id.0).to_string(),
-            ethereum_address: info.ethereum_address.to_checksum(),
-            solana_address: info.solana_address.to_base58(),
+            wallet_id: text.wallet_id,
+            epoch: text.epoch,
+            share_set_id: text.share_set_id,
+            ethereum_address: text.ethereum_address,
+            solana_address: text.solana_address,
         };
         let mut text = serde_json::to_string_pretty(&file)
             .map_err(|e| CliError(format!("cannot encode wallet metadata: {e}")))?;
