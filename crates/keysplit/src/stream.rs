@@ -55,8 +55,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::backend::Backend;
-use crate::envelope::{check_distinct_x, SetId};
-use crate::envelope::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, OVERHEAD, VERSION};
+use crate::envelope::{check_distinct_x, Header, SetId};
+use crate::envelope::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN};
 use crate::error::{DecodeError, Error};
 use crate::poly::{self, Evaluator, BLOCK};
 use crate::secret::SecretBytes;
@@ -65,14 +65,6 @@ use crate::secret::SecretBytes;
 mod sha256x2;
 // The lanes' hasher: SHA-256 with a two-lane update (the same hashes as `sha2::Sha256`).
 use sha256x2::Lane as Sha256;
-
-// Header offsets and digest domain of envelope format v1 (docs/envelope-format.md). The
-// tests check byte-for-byte that streamed shares equal the in-memory ones.
-const THRESHOLD_AT: usize = 3;
-const X_AT: usize = 4;
-const SET_ID_AT: usize = 5;
-const SECRET_LEN_AT: usize = 21;
-const DIGEST_DOMAIN: &[u8] = b"keysplit/v1/secret-digest";
 
 /// Why a streaming split or combine failed.
 #[derive(Debug)]
@@ -189,12 +181,9 @@ fn read_full<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usi
     Ok(filled)
 }
 
-fn secret_digest_hasher(set_id: &SetId, secret_len: u64) -> Sha256 {
-    let mut hasher = Sha256::new();
-    hasher.update(DIGEST_DOMAIN);
-    hasher.update(&set_id.0);
-    hasher.update(&secret_len.to_be_bytes());
-    hasher
+/// The secret digest's lane, before the secret (see [`Header::digest_prefix`]).
+fn secret_digest_hasher(header: &Header) -> Sha256 {
+    Sha256::new_with_prefix(&header.digest_prefix())
 }
 
 /// Largest chunk read or written per share per system call (a multiple of [`BLOCK`]).
@@ -722,19 +711,20 @@ where
 
     // Lane 0: the secret digest; lane 1 + i: share i's checksum.
     let mut lanes: Vec<Sha256> = Vec::with_capacity(outputs.len() + 1);
-    lanes.push(secret_digest_hasher(&set_id, secret_len));
+    let mut header = Header {
+        threshold: threshold as u8,
+        x: 0,
+        set_id,
+        secret_len,
+    };
+    lanes.push(secret_digest_hasher(&header));
     for (index, (output, &x)) in outputs.iter_mut().zip(&xs).enumerate() {
-        let mut header = [0u8; HEADER_LEN];
-        header[..2].copy_from_slice(&MAGIC);
-        header[2] = VERSION;
-        header[THRESHOLD_AT] = threshold as u8;
-        header[X_AT] = x;
-        header[SET_ID_AT..SET_ID_AT + 16].copy_from_slice(&set_id.0);
-        header[SECRET_LEN_AT..HEADER_LEN].copy_from_slice(&secret_len.to_be_bytes());
+        header.x = x;
+        let bytes = header.encode();
         output
-            .write_all(&header)
+            .write_all(&bytes)
             .map_err(|source| StreamError::WriteShare { index, source })?;
-        lanes.push(Sha256::new_with_prefix(&header));
+        lanes.push(Sha256::new_with_prefix(&bytes));
     }
 
     // Blocks are cut from the payload start (docs/envelope-format.md); the blocks from
@@ -1075,44 +1065,22 @@ impl<R: Read> Incoming<R> {
     }
 }
 
-/// Reads and checks one header; returns (threshold, x, set id, secret length).
+/// Reads and checks one header (as [`Header::parse`] and [`Header::check_values`] do);
+/// returns its fields and its bytes.
 fn read_header<R: Read>(
     reader: &mut R,
     index: usize,
-) -> Result<(u8, u8, SetId, u64, [u8; HEADER_LEN]), StreamError> {
-    let bad = |cause| StreamError::Shares(Error::BadShare { index, cause });
-    let mut header = [0u8; HEADER_LEN];
-    let got = read_full(reader, &mut header)
-        .map_err(|source| StreamError::ReadShare { index, source })?;
-    if got >= 2 && header[..2] != MAGIC {
-        return Err(bad(DecodeError::BadMagic));
+) -> Result<(Header, [u8; HEADER_LEN]), StreamError> {
+    let mut bytes = [0u8; HEADER_LEN];
+    let got =
+        read_full(reader, &mut bytes).map_err(|source| StreamError::ReadShare { index, source })?;
+    let checked = Header::parse(&bytes[..got]).and_then(|h| h.check_values().map(|()| h));
+    match checked {
+        Ok(header) => Ok((header, bytes)),
+        // Like the other x checks of a combine (`check_distinct_x`).
+        Err(DecodeError::ZeroX) => Err(Error::ZeroX { index }.into()),
+        Err(cause) => Err(Error::BadShare { index, cause }.into()),
     }
-    if got >= 3 && header[2] != VERSION {
-        return Err(bad(DecodeError::UnsupportedVersion { version: header[2] }));
-    }
-    if got < HEADER_LEN {
-        return Err(bad(DecodeError::Truncated {
-            expected: (OVERHEAD + 1) as u64,
-            found: got as u64,
-        }));
-    }
-    let mut len_bytes = [0u8; 8];
-    len_bytes.copy_from_slice(&header[SECRET_LEN_AT..HEADER_LEN]);
-    let secret_len = u64::from_be_bytes(len_bytes);
-    if secret_len == 0 {
-        return Err(bad(DecodeError::EmptySecret));
-    }
-    let threshold = header[THRESHOLD_AT];
-    if threshold < 2 {
-        return Err(bad(DecodeError::BadThreshold { threshold }));
-    }
-    let x = header[X_AT];
-    if x == 0 {
-        return Err(Error::ZeroX { index }.into());
-    }
-    let mut set_id = SetId([0u8; 16]);
-    set_id.0.copy_from_slice(&header[SET_ID_AT..SET_ID_AT + 16]);
-    Ok((threshold, x, set_id, secret_len, header))
 }
 
 /// [`combine_with_backend`] with the detected backend.
@@ -1140,40 +1108,25 @@ pub fn combine_with_backend<R: Read, W: Write>(
     let mut incoming: Vec<Incoming<&mut R>> = Vec::with_capacity(shares.len());
     // Lane 0: the digest of the recovered secret; lane 1 + i: share i's checksum.
     let mut lanes: Vec<Sha256> = Vec::with_capacity(shares.len() + 1);
-    let mut first: Option<(u8, SetId, u64)> = None;
+    let mut first: Option<Header> = None;
     for (index, reader) in shares.iter_mut().enumerate() {
-        let (threshold, x, set_id, secret_len, header) = read_header(reader, index)?;
-        match first {
-            None => first = Some((threshold, set_id, secret_len)),
-            Some((t, id, len)) => {
-                if set_id != id {
-                    return Err(Error::SetMismatch { index }.into());
-                }
-                if threshold != t {
-                    return Err(Error::ThresholdMismatch {
-                        index,
-                        expected: t,
-                        found: threshold,
-                    }
-                    .into());
-                }
-                if secret_len != len {
-                    return Err(Error::LengthMismatch {
-                        index,
-                        expected: len,
-                        found: secret_len,
-                    }
-                    .into());
-                }
-            }
+        let (header, bytes) = read_header(reader, index)?;
+        match &first {
+            None => first = Some(header),
+            Some(first) => first.check_same_set(&header, index)?,
         }
-        incoming.push(Incoming { reader, index, x });
-        lanes.push(Sha256::new_with_prefix(&header));
+        incoming.push(Incoming {
+            reader,
+            index,
+            x: header.x,
+        });
+        lanes.push(Sha256::new_with_prefix(&bytes));
     }
-    let Some((threshold, set_id, secret_len)) = first else {
+    let Some(first) = first else {
         return Err(Error::NoShares.into());
     };
-    lanes.insert(0, secret_digest_hasher(&set_id, secret_len));
+    let (threshold, set_id, secret_len) = (first.threshold, first.set_id, first.secret_len);
+    lanes.insert(0, secret_digest_hasher(&first));
     check_distinct_x(incoming.iter().map(|s| (s.index, s.x)))?;
     let t = usize::from(threshold);
     if incoming.len() < t {

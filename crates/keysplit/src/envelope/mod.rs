@@ -42,27 +42,13 @@ use crate::poly;
 use crate::secret::SecretBytes;
 use crate::text;
 
-/// First two bytes of every envelope.
-pub const MAGIC: [u8; 2] = *b"KS";
-/// The envelope format version this build writes and reads.
-pub const VERSION: u8 = 1;
-/// Bytes before the y values.
-pub const HEADER_LEN: usize = 29;
-/// Length of the integrity digest appended to the secret before sharing.
-pub const DIGEST_LEN: usize = 32;
-/// Length of the per-share checksum at the end of the envelope.
-pub const CHECKSUM_LEN: usize = 16;
-/// Bytes an envelope adds to the secret's length.
-pub const OVERHEAD: usize = HEADER_LEN + DIGEST_LEN + CHECKSUM_LEN;
+pub(crate) mod header;
 
-const DIGEST_DOMAIN: &[u8] = b"keysplit/v1/secret-digest";
+pub(crate) use header::Header;
+pub use header::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, OVERHEAD, VERSION};
+
 /// Subsets tried when more shares than the threshold disagree, before giving up.
 pub const MAX_SUBSETS: usize = 512;
-
-const THRESHOLD_AT: usize = 3;
-const X_AT: usize = 4;
-const SET_ID_AT: usize = 5;
-const SECRET_LEN_AT: usize = 21;
 
 /// Random identifier shared by every share of one split (public).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,20 +95,15 @@ fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
     out
 }
 
-fn secret_digest(set_id: &SetId, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
+/// The secret digest of `secret` for the split described by `header` (whose
+/// `secret_len` is `secret.len()`).
+fn secret_digest(header: &Header, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
     let mut hasher = Sha256::new();
-    hasher.update(DIGEST_DOMAIN);
-    hasher.update(set_id.0);
-    hasher.update((secret.len() as u64).to_be_bytes());
+    hasher.update(header.digest_prefix());
     hasher.update(secret);
     let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
     out.copy_from_slice(&hasher.finalize());
     out
-}
-
-/// Envelope length for a secret of `secret_len` bytes, if it fits in memory.
-fn envelope_len(secret_len: u64) -> Option<u64> {
-    secret_len.checked_add(OVERHEAD as u64)
 }
 
 impl Share {
@@ -154,35 +135,8 @@ impl Share {
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Share, DecodeError> {
         let found = bytes.len() as u64;
-        let minimum = envelope_len(1).unwrap_or(u64::MAX);
-        match bytes.get(..2) {
-            Some(magic) if magic != MAGIC => return Err(DecodeError::BadMagic),
-            None => {
-                return Err(DecodeError::Truncated {
-                    expected: minimum,
-                    found,
-                })
-            }
-            Some(_) => {}
-        }
-        let version = *bytes.get(2).ok_or(DecodeError::Truncated {
-            expected: minimum,
-            found,
-        })?;
-        if version != VERSION {
-            return Err(DecodeError::UnsupportedVersion { version });
-        }
-        let header = bytes.get(..HEADER_LEN).ok_or(DecodeError::Truncated {
-            expected: minimum,
-            found,
-        })?;
-        let mut len_bytes = [0u8; 8];
-        len_bytes.copy_from_slice(&header[SECRET_LEN_AT..HEADER_LEN]);
-        let secret_len = u64::from_be_bytes(len_bytes);
-        if secret_len == 0 {
-            return Err(DecodeError::EmptySecret);
-        }
-        let expected = envelope_len(secret_len).ok_or(DecodeError::Truncated {
+        let header = Header::parse(bytes)?;
+        let expected = Header::envelope_len(header.secret_len).ok_or(DecodeError::Truncated {
             expected: u64::MAX,
             found,
         })?;
@@ -197,13 +151,7 @@ impl Share {
         if !ct::public_choice(checksum(body).ct_eq(stored)) {
             return Err(DecodeError::Checksum);
         }
-        let threshold = header[THRESHOLD_AT];
-        if threshold < 2 {
-            return Err(DecodeError::BadThreshold { threshold });
-        }
-        if header[X_AT] == 0 {
-            return Err(DecodeError::ZeroX);
-        }
+        header.check_values()?;
         Ok(Share {
             bytes: SecretBytes::from_vec(bytes.to_vec()),
         })
@@ -224,28 +172,31 @@ impl Share {
         text::encode_bech32m(&self.bytes)
     }
 
+    /// The header fields (checked when the share was decoded or made).
+    pub(crate) fn header(&self) -> Header {
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&self.bytes[..HEADER_LEN]);
+        Header::fields(&header)
+    }
+
     /// The share set this share belongs to.
     pub fn set_id(&self) -> SetId {
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&self.bytes[SET_ID_AT..SET_ID_AT + 16]);
-        SetId(id)
+        self.header().set_id
     }
 
     /// Shares needed to rebuild the secret.
     pub fn threshold(&self) -> u8 {
-        self.bytes[THRESHOLD_AT]
+        self.header().threshold
     }
 
     /// This share's x-coordinate (public, never 0).
     pub fn x(&self) -> u8 {
-        self.bytes[X_AT]
+        self.header().x
     }
 
     /// Length of the shared secret in bytes.
     pub fn secret_len(&self) -> u64 {
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&self.bytes[SECRET_LEN_AT..HEADER_LEN]);
-        u64::from_be_bytes(len)
+        self.header().secret_len
     }
 
     /// The y values (secret share bytes): secret part then digest part.
@@ -286,17 +237,19 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     let mut set_id = SetId([0u8; 16]);
     rng.fill_bytes(&mut set_id.0);
     let xs = poly::random_xs(shares, rng)?;
-    let digest = secret_digest(&set_id, secret);
+    let mut header = Header {
+        threshold: threshold as u8,
+        x: 0,
+        set_id,
+        secret_len: secret.len() as u64,
+    };
+    let digest = secret_digest(&header, secret);
 
     let mut buffers: Vec<SecretBytes> = Vec::with_capacity(shares);
     for &x in &xs {
         let mut buf = SecretBytes::zeroed(total);
-        buf[..2].copy_from_slice(&MAGIC);
-        buf[2] = VERSION;
-        buf[THRESHOLD_AT] = threshold as u8;
-        buf[X_AT] = x;
-        buf[SET_ID_AT..SET_ID_AT + 16].copy_from_slice(&set_id.0);
-        buf[SECRET_LEN_AT..HEADER_LEN].copy_from_slice(&(secret.len() as u64).to_be_bytes());
+        header.x = x;
+        buf[..HEADER_LEN].copy_from_slice(&header.encode());
         buffers.push(buf);
     }
     {
@@ -452,27 +405,10 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
     let Some(&(_, first)) = shares.first() else {
         return Err(Error::NoShares);
     };
-    let set_id = first.set_id();
-    let threshold = first.threshold();
-    let expected_len = first.secret_len();
+    let first = first.header();
+    let (set_id, threshold, expected_len) = (first.set_id, first.threshold, first.secret_len);
     for &(index, share) in shares.iter().skip(1) {
-        if share.set_id() != set_id {
-            return Err(Error::SetMismatch { index });
-        }
-        if share.threshold() != threshold {
-            return Err(Error::ThresholdMismatch {
-                index,
-                expected: threshold,
-                found: share.threshold(),
-            });
-        }
-        if share.secret_len() != expected_len {
-            return Err(Error::LengthMismatch {
-                index,
-                expected: expected_len,
-                found: share.secret_len(),
-            });
-        }
+        first.check_same_set(&share.header(), index)?;
     }
     check_distinct_x(shares.iter().map(|&(i, s)| (i, s.x())))?;
     let t = usize::from(threshold);
@@ -495,7 +431,7 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
         let mut payload = SecretBytes::zeroed(payload_len);
         poly::interpolate(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
         let (secret_part, digest_part) = payload.split_at(secret_len);
-        let digest = secret_digest(&set_id, secret_part);
+        let digest = secret_digest(&first, secret_part);
         if ct::public_choice(digest.ct_eq(digest_part)) {
             let mut inconsistent = Vec::new();
             let mut scratch = SecretBytes::zeroed(payload_len);
