@@ -46,7 +46,9 @@
 #![no_std]
 // docs.rs builds with `--cfg docsrs` on nightly: label the items that need a feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(unsafe_code)] // allowed only in the SIMD backend modules (src/backend/)
+// `unsafe` is allowed only for SIMD intrinsics: the backend modules (src/backend/) and
+// the SHA-NI file (src/stream/sha256x2/x86.rs), each block with a `SAFETY` comment.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
