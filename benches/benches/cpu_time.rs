@@ -175,7 +175,7 @@ fn split_32_parts(secret: &[u8], backend: Backend) {
         "  of which: split_into with a generator that costs nothing (constant bytes)",
         None,
         || {
-            let result = keysplit::raw::split_into_with_backend(
+            let result = keysplit::with_backend::raw::split_into(
                 black_box(secret),
                 2,
                 3,
@@ -293,7 +293,7 @@ fn main() {
             Some(LARGE),
             || {
                 black_box(
-                    keysplit::stream::split_with_backend(
+                    keysplit::with_backend::stream::split(
                         &large[..],
                         LARGE as u64,
                         2,

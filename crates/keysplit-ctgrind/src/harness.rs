@@ -268,21 +268,21 @@ fn backend_mul_add(backend: Backend) -> SectionResult {
 fn raw_round_trip(backend: Backend) -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 4);
     let mut rng = SecretRng::new(4);
-    let shares = raw::split_with_backend(&secret, 3, 5, &mut rng, backend)
+    let shares = keysplit::with_backend::raw::split(&secret, 3, 5, &mut rng, backend)
         .map_err(|e| format!("raw split: {e}"))?;
     // Share bytes stay secret; only the x byte (last) is public, and it already is.
     let chosen: Vec<&[u8]> = [4, 0, 2].iter().map(|&i| shares[i].as_bytes()).collect();
-    let recovered =
-        raw::combine_with_backend(&chosen, backend).map_err(|e| format!("raw combine: {e}"))?;
+    let recovered = keysplit::with_backend::raw::combine(&chosen, backend)
+        .map_err(|e| format!("raw combine: {e}"))?;
     expect_equal("raw combine", &recovered, &public)?;
     // The same into caller buffers (2-of-3: the first term only, fused with the copy).
     let stride = SECRET_LEN + 1;
     let mut out = vec![0u8; 3 * stride];
-    raw::split_into_with_backend(&secret, 2, 3, &mut rng, &mut out, backend)
+    keysplit::with_backend::raw::split_into(&secret, 2, 3, &mut rng, &mut out, backend)
         .map_err(|e| format!("raw split_into: {e}"))?;
     let chosen = [&out[2 * stride..], &out[..stride]];
     let mut rebuilt = vec![0u8; SECRET_LEN];
-    raw::combine_into_with_backend(&chosen, &mut rebuilt, backend)
+    keysplit::with_backend::raw::combine_into(&chosen, &mut rebuilt, backend)
         .map_err(|e| format!("raw combine_into: {e}"))?;
     expect_equal("raw combine_into", &rebuilt, &public)
 }
@@ -291,7 +291,7 @@ fn envelope_shares(tag: u8, threshold: usize, count: usize) -> (Vec<keysplit::Sh
     let (secret, public) = secret(SECRET_LEN, tag);
     let mut rng = SecretRng::new(tag);
     let shares =
-        keysplit::split_with_backend(&secret, threshold, count, &mut rng, Backend::portable())
+        keysplit::with_backend::split(&secret, threshold, count, &mut rng, Backend::portable())
             .unwrap_or_default();
     (shares, public)
 }
@@ -299,10 +299,10 @@ fn envelope_shares(tag: u8, threshold: usize, count: usize) -> (Vec<keysplit::Sh
 fn envelope_round_trip(backend: Backend) -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 5);
     let mut rng = SecretRng::new(5);
-    let shares = keysplit::split_with_backend(&secret, 3, 5, &mut rng, backend)
+    let shares = keysplit::with_backend::split(&secret, 3, 5, &mut rng, backend)
         .map_err(|e| format!("envelope split: {e}"))?;
     let chosen = [shares[3].clone(), shares[1].clone(), shares[4].clone()];
-    let recovery = keysplit::combine_with_backend(&chosen, backend)
+    let recovery = keysplit::with_backend::combine_detailed(&chosen, backend)
         .map_err(|e| format!("envelope combine: {e}"))?;
     expect_equal("envelope combine", recovery.secret(), &public)
 }
@@ -324,8 +324,8 @@ fn text_encode() -> SectionResult {
 /// share would see them: the header is public, the checksum leaks nothing).
 fn share_bytes_with_secret_y(share: &keysplit::Share) -> Vec<u8> {
     let mut bytes = reveal(share.as_bytes());
-    let layout_header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let end = bytes.len() - keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let layout_header = keysplit::envelope_layout::HEADER_LEN;
+    let end = bytes.len() - keysplit::envelope_layout::CHECKSUM_LEN;
     mark_secret(&mut bytes[layout_header..end]);
     bytes
 }
@@ -352,8 +352,8 @@ fn mark_text_secret(text: &mut String, range: std::ops::Range<usize>) {
 
 fn decode_text() -> SectionResult {
     let (shares, public) = envelope_shares(8, 2, 3);
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let checksum = keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
+    let checksum = keysplit::envelope_layout::CHECKSUM_LEN;
 
     // Hex: two characters per byte; the y bytes are secret, header and checksum public.
     let bytes = reveal(shares[0].as_bytes());
@@ -381,7 +381,7 @@ fn decode_text() -> SectionResult {
 fn decode_raw_hex() -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 12);
     let mut rng = SecretRng::new(12);
-    let shares = raw::split_with_backend(&secret, 2, 3, &mut rng, Backend::portable())
+    let shares = keysplit::with_backend::raw::split(&secret, 2, 3, &mut rng, Backend::portable())
         .map_err(|e| format!("raw split: {e}"))?;
     let mut decoded = Vec::new();
     for (i, share) in shares.iter().take(2).enumerate() {
@@ -395,7 +395,7 @@ fn decode_raw_hex() -> SectionResult {
         decoded.push(raw::RawShare::from_hex(&text).map_err(|e| format!("from_hex #{i}: {e}"))?);
     }
     let chosen: Vec<&[u8]> = decoded.iter().map(|s| s.as_bytes()).collect();
-    let recovered = raw::combine_with_backend(&chosen, Backend::portable())
+    let recovered = keysplit::with_backend::raw::combine(&chosen, Backend::portable())
         .map_err(|e| format!("raw combine: {e}"))?;
     expect_equal("raw combine after from_hex", &recovered, &public)
 }
@@ -406,7 +406,7 @@ fn combine_extra() -> SectionResult {
     // A share of another split with this split's header: decodes, lies off the polynomial.
     let mut forged = reveal(other[0].as_bytes());
     let good = reveal(shares[3].as_bytes());
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
     forged[..header].copy_from_slice(&good[..header]);
     forged[4] = good[4] ^ 0x80; // another x, so it is not a duplicate
     let body = forged.len() - 16;
@@ -465,8 +465,8 @@ fn stream_round_trip_of(len: usize) -> SectionResult {
     keysplit::stream::split(&secret[..], secret.len() as u64, 2, &mut outputs, &mut rng)
         .map_err(|e| format!("stream split: {e}"))?;
     // As a holder would read them from disk: header and checksum public, y secret.
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let checksum = keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
+    let checksum = keysplit::envelope_layout::CHECKSUM_LEN;
     let mut files: Vec<Vec<u8>> = outputs.iter().map(|o| reveal(o)).collect();
     for file in &mut files {
         let end = file.len() - checksum;

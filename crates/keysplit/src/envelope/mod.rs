@@ -108,12 +108,21 @@ fn secret_digest(header: &Header, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> 
 
 impl Share {
     /// Decodes and verifies one binary envelope.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with the reason: wrong magic or version, too short or too long for
+    /// the length in the header, an empty secret, a wrong checksum, a threshold below 2 or
+    /// x = 0.
     pub fn from_bytes(bytes: &[u8]) -> Result<Share, Error> {
         Share::decode(bytes).map_err(Error::Decode)
     }
 
     /// Decodes a text share: `ks1...` (bech32m, either case) or hex. Surrounding and
     /// embedded ASCII whitespace is ignored.
+    ///
+    /// # Errors
+    /// [`Error::Decode`]: a text that is neither `ks1...` nor hex, invalid hex or bech32m
+    /// (or a bech32m checksum mismatch), then what [`Share::from_bytes`] refuses.
     pub fn from_text(text: &str) -> Result<Share, Error> {
         Share::decode_text(text).map_err(Error::Decode)
     }
@@ -210,17 +219,38 @@ impl Share {
 /// `rng` must be a cryptographically secure generator; it supplies the set id, the
 /// x-coordinates and every polynomial coefficient, in the normative order of
 /// `docs/envelope-format.md` ("Randomness consumption").
+///
+/// # Errors
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`] unless
+/// `2 <= threshold <= shares <= 255`; [`Error::EmptySecret`]; [`Error::TooLarge`] if the
+/// shares' length overflows `usize`; [`Error::Rng`] if the generator keeps returning bytes
+/// the x-coordinate draw must reject (a broken generator).
 pub fn split<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
     rng: &mut R,
 ) -> Result<Vec<Share>, Error> {
-    split_with_backend(secret, threshold, shares, rng, Backend::detect())
+    split_on(secret, threshold, shares, rng, Backend::detect())
 }
 
-/// [`split`] with an explicit field backend (for differential tests and audits).
+/// Deprecated name of [`crate::with_backend::split`].
+///
+/// # Errors
+/// As [`split`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::split`")]
 pub fn split_with_backend<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+    backend: Backend,
+) -> Result<Vec<Share>, Error> {
+    split_on(secret, threshold, shares, rng, backend)
+}
+
+/// [`split`] on `backend` (public as [`crate::with_backend::split`]).
+pub(crate) fn split_on<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
@@ -338,6 +368,9 @@ impl Recovery {
 }
 
 /// Rebuilds the secret from envelopes; see [`combine_detailed`] for the rules.
+///
+/// # Errors
+/// As [`combine_detailed`].
 pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
     combine_detailed(shares).map(Recovery::into_secret)
 }
@@ -350,13 +383,31 @@ pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
 /// are given and some disagree, threshold-sized subsets are tried (at most
 /// [`MAX_SUBSETS`]) until one passes; shares off the recovered polynomial are listed in
 /// [`Recovery::inconsistent`].
+///
+/// # Errors
+/// [`Error::NoShares`]; [`Error::SetMismatch`], [`Error::ThresholdMismatch`] or
+/// [`Error::LengthMismatch`] for a share of another split; [`Error::ZeroX`] or
+/// [`Error::DuplicateX`]; [`Error::BelowThreshold`]; [`Error::TooLarge`] if the secret
+/// cannot fit in memory; [`Error::IntegrityCheck`] when exactly `threshold` shares rebuild
+/// a secret whose digest does not match (a wrong or altered share), and
+/// [`Error::NoConsistentSubset`] when more were given and no subset tried matches.
 pub fn combine_detailed(shares: &[Share]) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, Backend::detect())
 }
 
-/// [`combine_detailed`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::combine_detailed`] (it returns a
+/// [`Recovery`], like [`combine_detailed`], not the secret like [`combine`]).
+///
+/// # Errors
+/// As [`combine_detailed`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::combine_detailed`")]
 pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
+    combine_detailed_on(shares, backend)
+}
+
+/// [`combine_detailed`] on `backend` (public as [`crate::with_backend::combine_detailed`]).
+pub(crate) fn combine_detailed_on(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, backend)
 }
@@ -364,6 +415,10 @@ pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recove
 /// Decodes binary envelopes and combines those that decode. Undecodable inputs are
 /// reported in [`Recovery::rejected`]; if too few good shares remain, the error names
 /// the first bad one.
+///
+/// # Errors
+/// [`Error::BadShare`] naming the first input that does not decode, when too few of the
+/// others do; otherwise what [`combine_detailed`] refuses among those that decode.
 pub fn combine_encoded<T: AsRef<[u8]>>(inputs: &[T]) -> Result<Recovery, Error> {
     let decoded: Vec<Result<Share, DecodeError>> =
         inputs.iter().map(|i| Share::decode(i.as_ref())).collect();
@@ -372,6 +427,9 @@ pub fn combine_encoded<T: AsRef<[u8]>>(inputs: &[T]) -> Result<Recovery, Error> 
 
 /// Decodes text shares (`ks1...` or hex) and combines those that decode, like
 /// [`combine_encoded`].
+///
+/// # Errors
+/// As [`combine_encoded`].
 pub fn combine_text<T: AsRef<str>>(inputs: &[T]) -> Result<Recovery, Error> {
     let decoded: Vec<Result<Share, DecodeError>> = inputs
         .iter()
@@ -510,6 +568,10 @@ pub(crate) fn check_distinct_x(xs: impl Iterator<Item = (usize, u8)> + Clone) ->
 
 /// Rebuilds the secret from `shares` and splits it again with a fresh set id,
 /// fresh x-coordinates and a fresh polynomial: old and new shares can never be mixed.
+///
+/// # Errors
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`] for the new parameters
+/// (before anything is combined), then what [`combine`] and [`split`] refuse.
 pub fn reshare<R: CryptoRng + ?Sized>(
     shares: &[Share],
     new_threshold: usize,

@@ -86,6 +86,9 @@ pub(super) fn remainder(b: usize, m: usize) -> usize {
 }
 
 /// `n` distinct x-coordinates chosen uniformly from 1..=255 (see the module docs).
+///
+/// # Errors
+/// [`Error::Rng`] if the generator returns 128 rejected bytes in a row (a broken generator).
 pub fn random_xs<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Result<Vec<u8>, Error> {
     let mut xs = vec![0u8; n.min(255)];
     random_xs_into(&mut xs, rng)?;
@@ -104,6 +107,9 @@ const ALL_XS: [u8; 255] = {
 };
 
 /// [`random_xs`] into a caller's buffer: `xs.len()` (at most 255) distinct x-coordinates.
+///
+/// # Errors
+/// As [`random_xs`].
 pub fn random_xs_into<R: CryptoRng + ?Sized>(xs: &mut [u8], rng: &mut R) -> Result<(), Error> {
     // (One code path on wasm32, where the module size is budgeted.)
     if xs.len() <= FEW_XS && cfg!(not(target_arch = "wasm32")) {

@@ -101,21 +101,42 @@ fn read_header<R: Read>(
     }
 }
 
-/// [`combine_with_backend`] with the detected backend.
-pub fn combine<R: Read, W: Write>(
-    shares: &mut [R],
-    output: W,
-) -> Result<StreamRecovery, StreamError> {
-    combine_with_backend(shares, output, Backend::detect())
-}
-
 /// Rebuilds the secret from envelope streams and writes it to `output` block by block.
 ///
 /// The headers are read and checked first (same set, threshold and length, distinct
 /// non-zero x, at least `threshold` shares) before anything is written. The secret is
 /// only known to be right when this returns `Ok`: the digest and the checksums come at
 /// the end of the shares (see the module docs). `output` is flushed on success.
+///
+/// # Errors
+/// [`StreamError::Shares`] with the refusals of [`crate::combine`] (no shares, too few,
+/// a header that does not decode, shares of different sets, equal or zero x, a wrong
+/// checksum, truncated or trailing bytes, a failed integrity check);
+/// [`StreamError::ReadShare`] or [`StreamError::WriteSecret`] when a reader or the
+/// output fails; [`StreamError::HashingThreadStopped`] if the second thread ended early.
+/// On any error, what was written to `output` is not the secret: delete it.
+pub fn combine<R: Read, W: Write>(
+    shares: &mut [R],
+    output: W,
+) -> Result<StreamRecovery, StreamError> {
+    combine_on(shares, output, Backend::detect())
+}
+
+/// Deprecated name of [`crate::with_backend::stream::combine`].
+///
+/// # Errors
+/// As [`combine`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::stream::combine`")]
 pub fn combine_with_backend<R: Read, W: Write>(
+    shares: &mut [R],
+    output: W,
+    backend: Backend,
+) -> Result<StreamRecovery, StreamError> {
+    combine_on(shares, output, backend)
+}
+
+/// [`combine`] on `backend` (public as [`crate::with_backend::stream::combine`]).
+pub(crate) fn combine_on<R: Read, W: Write>(
     shares: &mut [R],
     mut output: W,
     backend: Backend,

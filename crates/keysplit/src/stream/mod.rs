@@ -51,10 +51,16 @@ mod split;
 #[cfg(test)]
 mod tests;
 
-pub use combine::{combine, combine_with_backend, StreamRecovery};
+pub(crate) use combine::combine_on;
+#[allow(deprecated)]
+pub use combine::combine_with_backend;
+pub use combine::{combine, StreamRecovery};
 pub use error::StreamError;
 pub use raw::{combine_raw, split_raw};
-pub use split::{split, split_with_backend};
+pub use split::split;
+pub(crate) use split::split_on;
+#[allow(deprecated)]
+pub use split::split_with_backend;
 
 use std::io::{self, Read, Write};
 

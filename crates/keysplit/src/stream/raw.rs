@@ -17,6 +17,12 @@ use crate::secret::SecretBytes;
 /// Privy/Vault-compatible; see [`crate::raw`]), one per writer in `outputs`; returns the
 /// x-coordinates. Writes the same bytes as [`crate::raw::split_with_backend`] for the
 /// same RNG stream. Raw shares carry no integrity: prefer [`split`](fn@super::split).
+///
+/// # Errors
+/// [`StreamError::Shares`] with the refusals of [`crate::raw::split`];
+/// [`StreamError::ReadSecret`], [`StreamError::SecretTooShort`] or
+/// [`StreamError::SecretTooLong`] when the secret stream fails or does not have
+/// `secret_len` bytes; [`StreamError::WriteShare`] when a writer fails.
 pub fn split_raw<S, W, R>(
     mut secret: S,
     secret_len: u64,
@@ -77,6 +83,12 @@ where
 /// share shorter than 2 bytes, x = 0, duplicate x, unequal lengths. Raw shares carry no
 /// integrity: too few shares, a corrupted share or a share of another split give a wrong
 /// secret without an error. `output` is flushed.
+///
+/// # Errors
+/// [`StreamError::Shares`] with the refusals listed above (and
+/// [`Error::BadShare`] with [`DecodeError::Truncated`] if a share shrinks while being
+/// read); [`StreamError::ReadShare`] or [`StreamError::WriteSecret`] when a share or the
+/// output fails.
 pub fn combine_raw<R: Read + Seek, W: Write>(
     shares: &mut [R],
     mut output: W,

@@ -15,7 +15,22 @@ use crate::error::Error;
 use crate::poly::{self, BLOCK};
 use crate::secret::SecretBytes;
 
-/// [`split_with_backend`] with the detected backend.
+/// Splits the `secret_len` bytes read from `secret` into one envelope per writer in
+/// `outputs` (2..=255 of them), any `threshold` of which rebuild it.
+///
+/// The length must be known up front (it is in every share's header); a stream that is
+/// shorter or longer is an error. Reads and writes go in chunks of up to 64 KiB per
+/// share (smaller with many shares), so files need no `BufWriter`; nothing is flushed.
+/// For secrets of 1 MiB or more the SHA-256 work (digest and checksums) runs on a second
+/// thread, in a bounded pipeline (all buffers together under 6 MiB).
+///
+/// # Errors
+/// [`StreamError::Shares`] with the refusals of [`crate::split`] (parameters, empty
+/// secret, too large, a broken generator); [`StreamError::ReadSecret`],
+/// [`StreamError::SecretTooShort`] or [`StreamError::SecretTooLong`] when the secret
+/// stream fails or does not have `secret_len` bytes; [`StreamError::WriteShare`] when a
+/// writer fails; [`StreamError::HashingThreadStopped`] if the second thread ended early.
+/// Whatever was written before an error is not a usable share.
 pub fn split<S, W, R>(
     secret: S,
     secret_len: u64,
@@ -28,7 +43,7 @@ where
     W: Write,
     R: CryptoRng + ?Sized,
 {
-    split_with_backend(
+    split_on(
         secret,
         secret_len,
         threshold,
@@ -38,15 +53,29 @@ where
     )
 }
 
-/// Splits the `secret_len` bytes read from `secret` into one envelope per writer in
-/// `outputs` (2..=255 of them), any `threshold` of which rebuild it.
+/// Deprecated name of [`crate::with_backend::stream::split`].
 ///
-/// The length must be known up front (it is in every share's header); a stream that is
-/// shorter or longer is an error. Reads and writes go in chunks of up to 64 KiB per
-/// share (smaller with many shares), so files need no `BufWriter`; nothing is flushed.
-/// For secrets of 1 MiB or more the SHA-256 work (digest and checksums) runs on a second
-/// thread, in a bounded pipeline (all buffers together under 6 MiB).
+/// # Errors
+/// As [`split`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::stream::split`")]
 pub fn split_with_backend<S, W, R>(
+    secret: S,
+    secret_len: u64,
+    threshold: usize,
+    outputs: &mut [W],
+    rng: &mut R,
+    backend: Backend,
+) -> Result<SetId, StreamError>
+where
+    S: Read,
+    W: Write,
+    R: CryptoRng + ?Sized,
+{
+    split_on(secret, secret_len, threshold, outputs, rng, backend)
+}
+
+/// [`split`] on `backend` (public as [`crate::with_backend::stream::split`]).
+pub(crate) fn split_on<S, W, R>(
     mut secret: S,
     secret_len: u64,
     threshold: usize,
