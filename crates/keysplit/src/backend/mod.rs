@@ -311,7 +311,7 @@ pub(crate) fn nibble_tables(c: u8) -> &'static NibbleTables {
 }
 
 /// Wipes `bytes` with the widest volatile stores the CPU has beyond the baseline (AVX2's
-/// 32 bytes: a quarter faster than 16 on a 1 MiB secret here) and returns `true`, or
+/// 32 bytes: half the stores of 16-byte ones) and returns `true`, or
 /// returns `false` and leaves `bytes` alone. Only `crate::secret::wipe` calls it.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)] // calls the AVX2 entry point; see the SAFETY comment

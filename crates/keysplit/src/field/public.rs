@@ -2,7 +2,7 @@
 //! weights). It needs no fixed running time. On x86_64 and aarch64, [`mul`] looks
 //! the product up in the SIMD backends' nibble tables (the only tables in keysplit, and
 //! only ever indexed by public values); elsewhere it is a carry-less product whose eight
-//! terms are independent, several times faster than [`crate::field::mul`]'s serial loop.
+//! terms are independent, unlike those of [`crate::field::mul`]'s serial loop.
 //! The inverse is table-free everywhere.
 
 /// Reduces a carry-less product of two bytes (below 2^15) modulo 0x11B:
@@ -48,8 +48,8 @@ fn degree(p: u16) -> u32 {
 }
 
 /// Inverse of a public element by the extended Euclidean algorithm on polynomials
-/// over GF(2) (about a dozen shift/XOR steps; faster here than the 11 products of
-/// `a^254`); `inv(0) = 0`.
+/// over GF(2) (about a dozen shift/XOR steps instead of the 11 products of `a^254`);
+/// `inv(0) = 0`.
 #[inline]
 pub fn inv(a: u8) -> u8 {
     if a == 0 {

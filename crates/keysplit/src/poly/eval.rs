@@ -249,8 +249,8 @@ fn split_small<R: CryptoRng + ?Sized, O: ShareOutputs + ?Sized>(
     let mut coefficients = [0u8; SMALL];
     let coefficients = &mut coefficients[..total * degree];
     rng.fill_bytes(coefficients);
-    // Only a payload in several parts needs staging (zeroing it would cost a tenth of a
-    // small split).
+    // Only a payload in several parts needs staging (zeroing it is a noticeable part of
+    // a small split).
     let mut staging: Option<[u8; SMALL]> = None;
     let block: &[u8] = match contiguous(parts, 0, total) {
         Some(block) => block,

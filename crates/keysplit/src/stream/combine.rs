@@ -198,9 +198,8 @@ pub(crate) fn combine_on<R: Read, W: Write>(
         // This thread reads every share and writes the secret; the other hashes the
         // digest and the checksums (two lanes at a time, see `sha256x2`), except the
         // first share's checksum over the first third of the payload, hashed here: for
-        // 2-of-2 from tmpfs that balances the threads (CPU per thread for 64 MiB, medians
-        // of 5: this one 92 ms of reads, writes, interpolation and that third, the other
-        // 91 ms of SHA-256).
+        // 2-of-2 that balances the threads' CPU time (this one's reads, writes,
+        // interpolation and that third against the other's SHA-256; see BENCHMARKING.md).
         let threaded = payload_len >= THREAD_MIN;
         let mut pipeline = Pipeline::new(scope, lanes, chunk, None, threaded, |lane| lane != 1);
         let handover = payload_len / 3;

@@ -8,8 +8,8 @@
 //! shrinking for many shares). From 1 MiB on, the SHA-256 work (digest and checksums,
 //! most of the cost) runs on a second thread while the calling thread reads, computes and
 //! writes; the bytes written are the same either way. That thread hashes two lanes at
-//! once where the CPU has SHA-NI (`sha256x2`: two interleaved streams, about 1.45x the
-//! bytes per second of one).
+//! once where the CPU has SHA-NI (`sha256x2`: two interleaved streams, whose dependency
+//! chains overlap).
 //!
 //! ```
 //! # fn main() -> Result<(), keysplit::stream::StreamError> {
@@ -92,7 +92,7 @@ fn secret_digest_hasher(header: &Header) -> Sha256 {
 }
 
 /// Largest chunk read or written per share per system call (a multiple of [`BLOCK`]).
-/// Larger chunks measured slower here: a batch should stay in the second level cache.
+/// Not larger: a batch should stay in the second level cache.
 const CHUNK: usize = 1 << 16;
 /// All batch buffers of one split or combine together stay under this, whatever the
 /// number of shares (the chunk shrinks down to one [`BLOCK`] for many shares).

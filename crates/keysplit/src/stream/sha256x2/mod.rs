@@ -1,7 +1,7 @@
 //! SHA-256 for the streaming module, one state per lane (the secret digest and the share
 //! checksums), with a two-way compression for two lanes fed at once: with SHA-NI, one
 //! block of each lane per loop, interleaved, so the two dependency chains of
-//! `sha256rnds2` overlap (about 1.5x the bytes per second of one lane here). Single lanes,
+//! `sha256rnds2` overlap (more bytes per second than one lane at a time). Single lanes,
 //! CPUs without SHA-NI (and valgrind, whose CPUID hides it) use the `sha2` crate's
 //! compression function, which picks its own backend; the hashes are the same.
 //!
