@@ -10,47 +10,17 @@ use alloc::vec::Vec;
 use chacha20::ChaCha20Rng;
 use rand_core::{CryptoRng, Rng, SeedableRng};
 
-/// A test generator serving the bytes `next_byte` makes, one at a time (a plain byte
-/// stream: words are read as their little-endian bytes).
-struct ByteRng<F: FnMut() -> u8>(F);
-impl<F: FnMut() -> u8> rand_core::TryRng for ByteRng<F> {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        dst.fill_with(&mut self.0);
-        Ok(())
-    }
-}
-impl<F: FnMut() -> u8> rand_core::TryCryptoRng for ByteRng<F> {}
-
-/// `start, start + 1, ...` (wrapping).
-fn counting_rng(start: u8) -> ByteRng<impl FnMut() -> u8> {
-    let mut next = start;
-    ByteRng(move || {
-        let byte = next;
-        next = next.wrapping_add(1);
-        byte
-    })
-}
+use keysplit_testkit::{constant, counting as counting_rng, from_fn, Bytes, TestRng};
 
 /// Only 0xFF, which every x draw rejects.
-fn stuck_rng() -> ByteRng<impl FnMut() -> u8> {
-    ByteRng(|| 0xFF)
+fn stuck_rng() -> TestRng<impl Bytes> {
+    constant(0xFF)
 }
 
 /// A continuous byte stream (xorshift), biased high so that rejections are common.
-fn biased_stream(seed: u64) -> ByteRng<impl FnMut() -> u8> {
+fn biased_stream(seed: u64) -> TestRng<impl Bytes> {
     let mut state = seed;
-    ByteRng(move || {
+    from_fn(move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
