@@ -2,6 +2,15 @@
 //! backend byte for byte, on random data of many lengths and alignments and for all 256
 //! constants. The portable backend itself is checked against scalar field multiplication
 //! (which is checked against long division and FIPS-197 products in `field.rs`).
+//!
+//! On a machine without SIMD backends the differential tests have nothing to compare and
+//! pass. So that CI notices a runner that lost (or never had) the instructions it is
+//! meant to test, set **`KEYSPLIT_EXPECT_BACKENDS`** to the comma-separated backend names
+//! the machine must have (names of `Backend::NAMES`, e.g.
+//! `KEYSPLIT_EXPECT_BACKENDS=avx2,avx512,gfni,ssse3`): then every test here that uses
+//! the SIMD backends, and `expected_backends_are_available`, fails if one of them is
+//! missing or is not a backend name. Unset or empty, nothing is expected. (With the
+//! `force-portable` feature only `portable` is available: do not set it then.)
 
 use chacha20::ChaCha20Rng;
 use keysplit::hazmat::{field, Backend};
@@ -13,7 +22,40 @@ fn random_bytes(rng: &mut ChaCha20Rng, len: usize) -> Vec<u8> {
     bytes
 }
 
+/// The backends `KEYSPLIT_EXPECT_BACKENDS` names (see the module docs).
+fn expected_backend_names() -> Vec<String> {
+    std::env::var("KEYSPLIT_EXPECT_BACKENDS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Panics unless every backend `KEYSPLIT_EXPECT_BACKENDS` names runs on this machine.
+fn assert_expected_backends_available() {
+    let available: Vec<&str> = Backend::available().iter().map(|b| b.name()).collect();
+    for name in expected_backend_names() {
+        assert!(
+            Backend::NAMES.contains(&name.as_str()),
+            "KEYSPLIT_EXPECT_BACKENDS names {name:?}, which is not a backend (one of {:?})",
+            Backend::NAMES
+        );
+        assert!(
+            available.contains(&name.as_str()),
+            "KEYSPLIT_EXPECT_BACKENDS expects the {name} backend, but this machine has only \
+             {available:?}"
+        );
+    }
+}
+
+#[test]
+fn expected_backends_are_available() {
+    assert_expected_backends_available();
+}
+
 fn simd_backends() -> Vec<Backend> {
+    assert_expected_backends_available();
     let backends: Vec<Backend> = Backend::available()
         .into_iter()
         .filter(|b| *b != Backend::portable())
