@@ -117,7 +117,7 @@ pub fn split<R: CryptoRng + ?Sized>(
     shares: usize,
     rng: &mut R,
 ) -> Result<Vec<RawShare>, Error> {
-    split_on(secret, threshold, shares, rng, Backend::detect())
+    on_backend::split(secret, threshold, shares, rng, Backend::detect())
 }
 
 /// Deprecated name of [`crate::with_backend::raw::split`].
@@ -132,36 +132,7 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     rng: &mut R,
     backend: Backend,
 ) -> Result<Vec<RawShare>, Error> {
-    split_on(secret, threshold, shares, rng, backend)
-}
-
-/// [`split`] on `backend` (public as [`crate::with_backend::raw::split`]).
-pub(crate) fn split_on<R: CryptoRng + ?Sized>(
-    secret: &[u8],
-    threshold: usize,
-    shares: usize,
-    rng: &mut R,
-    backend: Backend,
-) -> Result<Vec<RawShare>, Error> {
-    poly::check_parameters(threshold, shares)?;
-    if secret.is_empty() {
-        return Err(Error::EmptySecret);
-    }
-    let len = secret.len();
-    let total = len.checked_add(1).ok_or(Error::TooLarge)?;
-    let mut xs = [0u8; 255];
-    let xs = &mut xs[..shares];
-    poly::random_xs_into(xs, rng)?;
-    let mut out: Vec<RawShare> = xs
-        .iter()
-        .map(|&x| {
-            let mut bytes = SmallSecret::zeroed(total);
-            bytes.as_mut_slice()[len] = x;
-            RawShare { bytes }
-        })
-        .collect();
-    poly::split_parts(&[secret], xs, threshold, rng, &mut out[..], backend);
-    Ok(out)
+    on_backend::split(secret, threshold, shares, rng, backend)
 }
 
 /// Splits `secret` into `shares` raw shares written back to back into `out`, any
@@ -198,7 +169,7 @@ pub fn split_into<R: CryptoRng + ?Sized>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<(), Error> {
-    split_into_on(secret, threshold, shares, rng, out, Backend::detect())
+    on_backend::split_into(secret, threshold, shares, rng, out, Backend::detect())
 }
 
 /// Deprecated name of [`crate::with_backend::raw::split_into`].
@@ -214,37 +185,7 @@ pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    split_into_on(secret, threshold, shares, rng, out, backend)
-}
-
-/// [`split_into`] on `backend` (public as [`crate::with_backend::raw::split_into`]).
-pub(crate) fn split_into_on<R: CryptoRng + ?Sized>(
-    secret: &[u8],
-    threshold: usize,
-    shares: usize,
-    rng: &mut R,
-    out: &mut [u8],
-    backend: Backend,
-) -> Result<(), Error> {
-    let expected = split_into_len(secret.len(), threshold, shares)?;
-    let len = secret.len();
-    if out.len() != expected {
-        return Err(Error::OutputLength {
-            expected: expected as u64,
-            found: out.len() as u64,
-        });
-    }
-    let mut xs = [0u8; 255];
-    let xs = &mut xs[..shares];
-    poly::random_xs_into(xs, rng)?;
-    for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
-        if let Some(last) = share.last_mut() {
-            *last = x;
-        }
-    }
-    let mut outputs = poly::BackToBack { bytes: out, len };
-    poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
-    Ok(())
+    on_backend::split_into(secret, threshold, shares, rng, out, backend)
 }
 
 /// The length of the buffer [`split_into`] needs for `shares` shares of a secret of
@@ -311,7 +252,7 @@ impl poly::ShareValues for RawShare {
 /// # Errors
 /// What [`check_shares`] refuses.
 pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<SecretBytes, Error> {
-    combine_on(shares, Backend::detect())
+    on_backend::combine(shares, Backend::detect())
 }
 
 /// Deprecated name of [`crate::with_backend::raw::combine`].
@@ -323,18 +264,7 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
     shares: &[S],
     backend: Backend,
 ) -> Result<SecretBytes, Error> {
-    combine_on(shares, backend)
-}
-
-/// [`combine`] on `backend` (public as [`crate::with_backend::raw::combine`]).
-pub(crate) fn combine_on<S: AsRef<[u8]>>(
-    shares: &[S],
-    backend: Backend,
-) -> Result<SecretBytes, Error> {
-    let len = check_shares(shares)?;
-    let mut secret = SecretBytes::zeroed(len);
-    interpolate(shares, &mut secret, backend)?;
-    Ok(secret)
+    on_backend::combine(shares, backend)
 }
 
 /// [`combine`] into a caller's buffer of exactly the secret's length (the shares' length
@@ -347,7 +277,7 @@ pub(crate) fn combine_on<S: AsRef<[u8]>>(
 /// # Errors
 /// As [`combine`], then [`Error::OutputLength`].
 pub fn combine_into<S: AsRef<[u8]>>(shares: &[S], out: &mut [u8]) -> Result<(), Error> {
-    combine_into_on(shares, out, Backend::detect())
+    on_backend::combine_into(shares, out, Backend::detect())
 }
 
 /// Deprecated name of [`crate::with_backend::raw::combine_into`].
@@ -360,17 +290,7 @@ pub fn combine_into_with_backend<S: AsRef<[u8]>>(
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    combine_into_on(shares, out, backend)
-}
-
-/// [`combine_into`] on `backend` (public as [`crate::with_backend::raw::combine_into`]).
-pub(crate) fn combine_into_on<S: AsRef<[u8]>>(
-    shares: &[S],
-    out: &mut [u8],
-    backend: Backend,
-) -> Result<(), Error> {
-    check_shares(shares)?;
-    interpolate(shares, out, backend)
+    on_backend::combine_into(shares, out, backend)
 }
 
 /// What [`combine`] refuses in `shares`, in its order (no shares, a share under 2 bytes,
@@ -435,5 +355,99 @@ fn interpolate<S: AsRef<[u8]>>(
         interpolate_at_zero::<16, S>(&shares[..k], len, out, backend)
     } else {
         interpolate_at_zero::<255, S>(&shares[..k], len, out, backend)
+    }
+}
+
+/// The functions on an explicit backend, public as [`crate::with_backend::raw`].
+pub(crate) mod on_backend {
+    use super::*;
+
+    /// [`crate::raw::split`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::split`].
+    pub fn split<R: CryptoRng + ?Sized>(
+        secret: &[u8],
+        threshold: usize,
+        shares: usize,
+        rng: &mut R,
+        backend: Backend,
+    ) -> Result<Vec<RawShare>, Error> {
+        poly::check_parameters(threshold, shares)?;
+        if secret.is_empty() {
+            return Err(Error::EmptySecret);
+        }
+        let len = secret.len();
+        let total = len.checked_add(1).ok_or(Error::TooLarge)?;
+        let mut xs = [0u8; 255];
+        let xs = &mut xs[..shares];
+        poly::random_xs_into(xs, rng)?;
+        let mut out: Vec<RawShare> = xs
+            .iter()
+            .map(|&x| {
+                let mut bytes = SmallSecret::zeroed(total);
+                bytes.as_mut_slice()[len] = x;
+                RawShare { bytes }
+            })
+            .collect();
+        poly::split_parts(&[secret], xs, threshold, rng, &mut out[..], backend);
+        Ok(out)
+    }
+
+    /// [`crate::raw::split_into`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::split_into`].
+    pub fn split_into<R: CryptoRng + ?Sized>(
+        secret: &[u8],
+        threshold: usize,
+        shares: usize,
+        rng: &mut R,
+        out: &mut [u8],
+        backend: Backend,
+    ) -> Result<(), Error> {
+        let expected = split_into_len(secret.len(), threshold, shares)?;
+        let len = secret.len();
+        if out.len() != expected {
+            return Err(Error::OutputLength {
+                expected: expected as u64,
+                found: out.len() as u64,
+            });
+        }
+        let mut xs = [0u8; 255];
+        let xs = &mut xs[..shares];
+        poly::random_xs_into(xs, rng)?;
+        for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
+            if let Some(last) = share.last_mut() {
+                *last = x;
+            }
+        }
+        let mut outputs = poly::BackToBack { bytes: out, len };
+        poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
+        Ok(())
+    }
+
+    /// [`crate::raw::combine`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::combine`].
+    pub fn combine<S: AsRef<[u8]>>(shares: &[S], backend: Backend) -> Result<SecretBytes, Error> {
+        let len = check_shares(shares)?;
+        let mut secret = SecretBytes::zeroed(len);
+        interpolate(shares, &mut secret, backend)?;
+        Ok(secret)
+    }
+
+    /// [`crate::raw::combine_into`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::combine_into`].
+    pub fn combine_into<S: AsRef<[u8]>>(
+        shares: &[S],
+        out: &mut [u8],
+        backend: Backend,
+    ) -> Result<(), Error> {
+        check_shares(shares)?;
+        interpolate(shares, out, backend)
     }
 }

@@ -249,8 +249,11 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     split_on(secret, threshold, shares, rng, backend)
 }
 
-/// [`split`] on `backend` (public as [`crate::with_backend::split`]).
-pub(crate) fn split_on<R: CryptoRng + ?Sized>(
+/// [`split`] on `backend`.
+///
+/// # Errors
+/// As [`split`].
+pub fn split_on<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
@@ -406,8 +409,11 @@ pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recove
     combine_detailed_on(shares, backend)
 }
 
-/// [`combine_detailed`] on `backend` (public as [`crate::with_backend::combine_detailed`]).
-pub(crate) fn combine_detailed_on(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
+/// [`combine_detailed`] on `backend`: the secret and a report on every share.
+///
+/// # Errors
+/// As [`combine_detailed`].
+pub fn combine_detailed_on(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, backend)
 }

@@ -135,8 +135,11 @@ pub fn combine_with_backend<R: Read, W: Write>(
     combine_on(shares, output, backend)
 }
 
-/// [`combine`] on `backend` (public as [`crate::with_backend::stream::combine`]).
-pub(crate) fn combine_on<R: Read, W: Write>(
+/// [`combine`] on `backend`.
+///
+/// # Errors
+/// As [`combine`].
+pub fn combine_on<R: Read, W: Write>(
     shares: &mut [R],
     mut output: W,
     backend: Backend,

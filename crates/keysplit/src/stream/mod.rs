@@ -42,23 +42,21 @@
 //!   Unlike the in-memory [`crate::combine_detailed`], a stream cannot be re-read to try
 //!   other subsets: if a used share is bad the combine fails; retry with other shares.
 
-mod combine;
+pub(crate) mod combine;
 mod error;
 mod pipeline;
 mod raw;
 mod sha256x2;
-mod split;
+pub(crate) mod split;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use combine::combine_on;
 #[allow(deprecated)]
 pub use combine::combine_with_backend;
 pub use combine::{combine, StreamRecovery};
 pub use error::StreamError;
 pub use raw::{combine_raw, split_raw};
 pub use split::split;
-pub(crate) use split::split_on;
 #[allow(deprecated)]
 pub use split::split_with_backend;
 

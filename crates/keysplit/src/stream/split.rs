@@ -74,8 +74,11 @@ where
     split_on(secret, secret_len, threshold, outputs, rng, backend)
 }
 
-/// [`split`] on `backend` (public as [`crate::with_backend::stream::split`]).
-pub(crate) fn split_on<S, W, R>(
+/// [`split`](fn@crate::stream::split) on `backend`.
+///
+/// # Errors
+/// As [`split`](fn@crate::stream::split).
+pub fn split_on<S, W, R>(
     mut secret: S,
     secret_len: u64,
     threshold: usize,
