@@ -1,7 +1,7 @@
 //! Differential tests: every backend this machine can run must agree with the portable
 //! backend byte for byte, on random data of many lengths and alignments and for all 256
 //! constants. The portable backend itself is checked against scalar field multiplication
-//! (which is checked against long division and FIPS-197 products in `field.rs`).
+//! (which is checked against long division and FIPS-197 products in `src/field/tests.rs`).
 //!
 //! On a machine without SIMD backends the differential tests have nothing to compare and
 //! pass. So that CI notices a runner that lost (or never had) the instructions it is
