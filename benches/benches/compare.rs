@@ -86,7 +86,7 @@ fn bench_stream_split<R: rand_core::CryptoRng>(
                     keysplit::stream::split_raw(data, len, t, &mut sinks, &mut rng, backend)
                         .map(|_| ())
                 }
-                StreamFormat::Envelope => keysplit::stream::split_with_backend(
+                StreamFormat::Envelope => keysplit::with_backend::stream::split(
                     data, len, t, &mut sinks, &mut rng, backend,
                 )
                 .map(|_| ()),
@@ -104,13 +104,13 @@ fn keysplit_split(c: &mut Criterion, group_name: &str, len: usize, t: usize, n: 
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         group.bench_function(BenchmarkId::new("keysplit-raw", &label), |b| {
             timed(b, || {
-                keysplit::raw::split_with_backend(black_box(&data), t, n, &mut rng, backend)
+                keysplit::with_backend::raw::split(black_box(&data), t, n, &mut rng, backend)
             })
         });
         let mut rng = ChaCha20Rng::seed_from_u64(1);
         group.bench_function(BenchmarkId::new("keysplit-envelope", &label), |b| {
             timed(b, || {
-                keysplit::split_with_backend(black_box(&data), t, n, &mut rng, backend)
+                keysplit::with_backend::split(black_box(&data), t, n, &mut rng, backend)
             })
         });
     }
@@ -231,12 +231,13 @@ fn keysplit_combine(c: &mut Criterion, group_name: &str, len: usize, t: usize, n
     for (label, backend) in backends() {
         group.bench_function(BenchmarkId::new("keysplit-raw", &label), |b| {
             timed(b, || {
-                keysplit::raw::combine_with_backend(black_box(&raw[..t]), backend).unwrap()
+                keysplit::with_backend::raw::combine(black_box(&raw[..t]), backend).unwrap()
             })
         });
         group.bench_function(BenchmarkId::new("keysplit-envelope", &label), |b| {
             timed(b, || {
-                keysplit::combine_with_backend(black_box(&envelopes[..t]), backend).unwrap()
+                keysplit::with_backend::combine_detailed(black_box(&envelopes[..t]), backend)
+                    .unwrap()
             })
         });
     }
@@ -257,7 +258,7 @@ fn keysplit_combine(c: &mut Criterion, group_name: &str, len: usize, t: usize, n
             group.bench_function(BenchmarkId::new("keysplit-envelope-stream", &label), |b| {
                 b.iter(|| {
                     let mut inputs = encoded.clone();
-                    keysplit::stream::combine_with_backend(&mut inputs, std::io::sink(), backend)
+                    keysplit::with_backend::stream::combine(&mut inputs, std::io::sink(), backend)
                         .unwrap()
                 })
             });

@@ -144,28 +144,6 @@ fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Back
     );
 }
 
-/// Not a random generator: every byte it hands out is 0x53. Only for the row that measures
-/// a split without the cost of its randomness (the x draw accepts 0x53 every time, so it
-/// makes the same number of calls as with a real generator in the common case).
-struct ConstantBytes;
-
-impl rand_core::TryRng for ConstantBytes {
-    type Error = std::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(0x5353_5353)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(0x5353_5353_5353_5353)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        dst.fill(0x53);
-        Ok(())
-    }
-}
-
-// Marked only so the split accepts it; see above.
-impl rand_core::TryCryptoRng for ConstantBytes {}
-
 /// Where a 32-byte `split_into` spends its time: the same call with a generator that
 /// costs nothing, and the generator calls a split makes (one byte per x-coordinate drawn,
 /// then the 32 coefficient bytes) on their own. Together they show what bounds it.
@@ -175,11 +153,13 @@ fn split_32_parts(secret: &[u8], backend: Backend) {
         "  of which: split_into with a generator that costs nothing (constant bytes)",
         None,
         || {
-            let result = keysplit::raw::split_into_with_backend(
+            let result = keysplit::with_backend::raw::split_into(
                 black_box(secret),
                 2,
                 3,
-                &mut ConstantBytes,
+                // Not a random generator: every byte is 0x53, which the x draw always
+                // accepts, so the split makes the calls it makes with a real generator.
+                &mut keysplit_testkit::constant(0x53),
                 &mut out,
                 backend,
             );
@@ -293,7 +273,7 @@ fn main() {
             Some(LARGE),
             || {
                 black_box(
-                    keysplit::stream::split_with_backend(
+                    keysplit::with_backend::stream::split(
                         &large[..],
                         LARGE as u64,
                         2,

@@ -7,7 +7,7 @@
 use alloc::vec;
 
 use keysplit::hazmat::Backend;
-use keysplit::raw;
+use keysplit::with_backend::raw;
 use wasm_bindgen::prelude::*;
 
 use crate::chacha::Stream;
@@ -45,9 +45,9 @@ pub fn probe_split_into(n: u32, free: bool, reps: u32) -> u32 {
     let backend = Backend::detect();
     for _ in 0..reps {
         let done = if free {
-            raw::split_into_with_backend(&secret, 2, 3, &mut ConstantBytes, &mut out, backend)
+            raw::split_into(&secret, 2, 3, &mut ConstantBytes, &mut out, backend)
         } else {
-            raw::split_into_with_backend(&secret, 2, 3, &mut stream, &mut out, backend)
+            raw::split_into(&secret, 2, 3, &mut stream, &mut out, backend)
         };
         if done.is_err() {
             return 0;

@@ -261,8 +261,14 @@ impl Engine {
         }
         let (secret, out) = self.scratch.0[..total].split_at_mut(len);
         let stream = self.rng.stream(len)?;
-        let result =
-            raw::split_into_with_backend(secret, threshold, shares, stream, out, Backend::detect());
+        let result = keysplit::with_backend::raw::split_into(
+            secret,
+            threshold,
+            shares,
+            stream,
+            out,
+            Backend::detect(),
+        );
         stream.rekey();
         Ok(result?)
     }

@@ -121,7 +121,7 @@ fn check_envelope(share: &Share, original: Option<&[u8]>) {
     }
     assert!(share.threshold() >= 2, "accepted threshold < 2");
     assert_ne!(share.x(), 0, "accepted x = 0");
-    let overhead = keysplit::hazmat::envelope_layout::OVERHEAD as u64;
+    let overhead = keysplit::envelope_layout::OVERHEAD as u64;
     assert_eq!(
         share.secret_len().checked_add(overhead),
         Some(bytes.len() as u64),
@@ -146,14 +146,14 @@ pub fn decode_text(data: &[u8]) {
     if let Ok(share) = Share::from_text(&text) {
         check_envelope(&share, None);
     }
-    if let Ok(bytes) = keysplit::hazmat::decode_hex(&text) {
-        let hex = keysplit::hazmat::encode_hex(&bytes);
-        let again = keysplit::hazmat::decode_hex(&hex).expect("own hex must decode");
+    if let Ok(bytes) = keysplit::encoding::decode_hex(&text) {
+        let hex = keysplit::encoding::encode_hex(&bytes);
+        let again = keysplit::encoding::decode_hex(&hex).expect("own hex must decode");
         assert_eq!(&again[..], &bytes[..], "hex round trip");
     }
-    if let Ok(bytes) = keysplit::hazmat::decode_bech32m(&text, "ks") {
-        let again = keysplit::hazmat::encode_bech32m(&bytes);
-        let back = keysplit::hazmat::decode_bech32m(&again, "ks").expect("own ks1 must decode");
+    if let Ok(bytes) = keysplit::encoding::decode_bech32m(&text, "ks") {
+        let again = keysplit::encoding::encode_bech32m(&bytes);
+        let back = keysplit::encoding::decode_bech32m(&again, "ks").expect("own ks1 must decode");
         assert_eq!(&back[..], &bytes[..], "bech32m round trip");
     }
 }
@@ -264,7 +264,7 @@ pub fn split_roundtrip(data: &[u8]) {
     let mut reference: Option<Vec<Vec<u8>>> = None;
     for backend in Backend::available() {
         let mut rng = ChaCha20Rng::from_seed(case.seed);
-        let shares = keysplit::split_with_backend(case.secret, t, case.count, &mut rng, backend)
+        let shares = keysplit::with_backend::split(case.secret, t, case.count, &mut rng, backend)
             .expect("valid parameters must split");
         assert_eq!(shares.len(), case.count);
         // Same randomness, same shares, whatever the backend.
@@ -274,7 +274,8 @@ pub fn split_roundtrip(data: &[u8]) {
             Some(r) => assert_eq!(r, &bytes, "backend {} split differs", backend.name()),
         }
         let subset: Vec<Share> = chosen.iter().map(|&i| shares[i].clone()).collect();
-        let recovered = keysplit::combine_with_backend(&subset, backend).expect("combine");
+        let recovered =
+            keysplit::with_backend::combine_detailed(&subset, backend).expect("combine");
         assert_eq!(recovered.secret(), case.secret, "envelope round trip");
         assert_eq!(
             keysplit::combine(&subset[..t - 1]).err(),
@@ -285,16 +286,25 @@ pub fn split_roundtrip(data: &[u8]) {
         );
 
         let mut rng = ChaCha20Rng::from_seed(case.seed);
-        let raw_shares = raw::split_with_backend(case.secret, t, case.count, &mut rng, backend)
-            .expect("raw split");
+        let raw_shares =
+            keysplit::with_backend::raw::split(case.secret, t, case.count, &mut rng, backend)
+                .expect("raw split");
         let raw_subset: Vec<&[u8]> = chosen.iter().map(|&i| raw_shares[i].as_bytes()).collect();
-        let recovered = raw::combine_with_backend(&raw_subset, backend).expect("raw combine");
+        let recovered =
+            keysplit::with_backend::raw::combine(&raw_subset, backend).expect("raw combine");
         assert_eq!(&recovered[..], case.secret, "raw round trip");
         // split_into: the same shares back to back from the same seed.
         let mut rng = ChaCha20Rng::from_seed(case.seed);
         let mut out = vec![0u8; case.count * (case.secret.len() + 1)];
-        raw::split_into_with_backend(case.secret, t, case.count, &mut rng, &mut out, backend)
-            .expect("raw split_into");
+        keysplit::with_backend::raw::split_into(
+            case.secret,
+            t,
+            case.count,
+            &mut rng,
+            &mut out,
+            backend,
+        )
+        .expect("raw split_into");
         let stride = case.secret.len() + 1;
         for (share, chunk) in raw_shares.iter().zip(out.chunks_exact(stride)) {
             assert_eq!(share.as_bytes(), chunk, "split_into differs from split");

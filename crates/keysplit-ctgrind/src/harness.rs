@@ -11,7 +11,8 @@ use std::hint::black_box;
 use chacha20::ChaCha20Rng;
 use keysplit::hazmat::{field, Backend};
 use keysplit::raw;
-use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
+use keysplit_testkit::{Bytes, TestRng};
+use rand_core::{Rng, SeedableRng};
 
 use crate::valgrind::{declassify, error_count, mark_secret};
 
@@ -44,39 +45,27 @@ const PUBLIC_DRAW_MAX: usize = 16;
 /// ChaCha20 keyed with a *secret* seed (so ChaCha20 itself is checked too), whose short
 /// draws are declassified: x-coordinates and set ids are public, and the rejection
 /// sampling that picks x-coordinates branches on those public bytes by design.
-pub struct SecretRng(ChaCha20Rng);
+pub struct SecretBytes(ChaCha20Rng);
 
-impl SecretRng {
-    /// A generator whose key is marked secret.
-    pub fn new(seed_byte: u8) -> SecretRng {
-        let mut seed = [seed_byte; 32];
-        mark_secret(&mut seed);
-        SecretRng(ChaCha20Rng::from_seed(black_box(seed)))
-    }
+/// The generator of the sections: [`SecretBytes`] served as a plain byte stream.
+pub type SecretRng = TestRng<SecretBytes>;
+
+/// A generator whose key is marked secret.
+pub fn secret_rng(seed_byte: u8) -> SecretRng {
+    let mut seed = [seed_byte; 32];
+    mark_secret(&mut seed);
+    TestRng(SecretBytes(ChaCha20Rng::from_seed(black_box(seed))))
 }
 
-impl TryRng for SecretRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+impl Bytes for SecretBytes {
+    fn fill(&mut self, dst: &mut [u8]) {
         self.0.fill_bytes(dst);
         if dst.len() <= PUBLIC_DRAW_MAX {
             // Declassification point: set id / x-coordinate draw (public by protocol).
             declassify(dst);
         }
-        Ok(())
     }
 }
-impl TryCryptoRng for SecretRng {}
 
 /// A secret of `len` bytes derived from `tag`, marked secret, plus a public copy
 /// (taken before marking) to compare results against.
@@ -241,9 +230,10 @@ fn field_ops() -> SectionResult {
 }
 
 fn chacha() -> SectionResult {
-    let mut rng = SecretRng::new(9);
+    let mut rng = secret_rng(9);
     let mut block = vec![0u8; 200];
-    rng.0.fill_bytes(&mut block);
+    // The ChaCha20 generator itself, without the declassification of short draws.
+    rng.0 .0.fill_bytes(&mut block);
     declassify(&mut block);
     black_box(block);
     Ok(())
@@ -267,42 +257,42 @@ fn backend_mul_add(backend: Backend) -> SectionResult {
 
 fn raw_round_trip(backend: Backend) -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 4);
-    let mut rng = SecretRng::new(4);
-    let shares = raw::split_with_backend(&secret, 3, 5, &mut rng, backend)
+    let mut rng = secret_rng(4);
+    let shares = keysplit::with_backend::raw::split(&secret, 3, 5, &mut rng, backend)
         .map_err(|e| format!("raw split: {e}"))?;
     // Share bytes stay secret; only the x byte (last) is public, and it already is.
     let chosen: Vec<&[u8]> = [4, 0, 2].iter().map(|&i| shares[i].as_bytes()).collect();
-    let recovered =
-        raw::combine_with_backend(&chosen, backend).map_err(|e| format!("raw combine: {e}"))?;
+    let recovered = keysplit::with_backend::raw::combine(&chosen, backend)
+        .map_err(|e| format!("raw combine: {e}"))?;
     expect_equal("raw combine", &recovered, &public)?;
     // The same into caller buffers (2-of-3: the first term only, fused with the copy).
     let stride = SECRET_LEN + 1;
     let mut out = vec![0u8; 3 * stride];
-    raw::split_into_with_backend(&secret, 2, 3, &mut rng, &mut out, backend)
+    keysplit::with_backend::raw::split_into(&secret, 2, 3, &mut rng, &mut out, backend)
         .map_err(|e| format!("raw split_into: {e}"))?;
     let chosen = [&out[2 * stride..], &out[..stride]];
     let mut rebuilt = vec![0u8; SECRET_LEN];
-    raw::combine_into_with_backend(&chosen, &mut rebuilt, backend)
+    keysplit::with_backend::raw::combine_into(&chosen, &mut rebuilt, backend)
         .map_err(|e| format!("raw combine_into: {e}"))?;
     expect_equal("raw combine_into", &rebuilt, &public)
 }
 
 fn envelope_shares(tag: u8, threshold: usize, count: usize) -> (Vec<keysplit::Share>, Vec<u8>) {
     let (secret, public) = secret(SECRET_LEN, tag);
-    let mut rng = SecretRng::new(tag);
+    let mut rng = secret_rng(tag);
     let shares =
-        keysplit::split_with_backend(&secret, threshold, count, &mut rng, Backend::portable())
+        keysplit::with_backend::split(&secret, threshold, count, &mut rng, Backend::portable())
             .unwrap_or_default();
     (shares, public)
 }
 
 fn envelope_round_trip(backend: Backend) -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 5);
-    let mut rng = SecretRng::new(5);
-    let shares = keysplit::split_with_backend(&secret, 3, 5, &mut rng, backend)
+    let mut rng = secret_rng(5);
+    let shares = keysplit::with_backend::split(&secret, 3, 5, &mut rng, backend)
         .map_err(|e| format!("envelope split: {e}"))?;
     let chosen = [shares[3].clone(), shares[1].clone(), shares[4].clone()];
-    let recovery = keysplit::combine_with_backend(&chosen, backend)
+    let recovery = keysplit::with_backend::combine_detailed(&chosen, backend)
         .map_err(|e| format!("envelope combine: {e}"))?;
     expect_equal("envelope combine", recovery.secret(), &public)
 }
@@ -324,8 +314,8 @@ fn text_encode() -> SectionResult {
 /// share would see them: the header is public, the checksum leaks nothing).
 fn share_bytes_with_secret_y(share: &keysplit::Share) -> Vec<u8> {
     let mut bytes = reveal(share.as_bytes());
-    let layout_header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let end = bytes.len() - keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let layout_header = keysplit::envelope_layout::HEADER_LEN;
+    let end = bytes.len() - keysplit::envelope_layout::CHECKSUM_LEN;
     mark_secret(&mut bytes[layout_header..end]);
     bytes
 }
@@ -352,8 +342,8 @@ fn mark_text_secret(text: &mut String, range: std::ops::Range<usize>) {
 
 fn decode_text() -> SectionResult {
     let (shares, public) = envelope_shares(8, 2, 3);
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let checksum = keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
+    let checksum = keysplit::envelope_layout::CHECKSUM_LEN;
 
     // Hex: two characters per byte; the y bytes are secret, header and checksum public.
     let bytes = reveal(shares[0].as_bytes());
@@ -380,8 +370,8 @@ fn decode_text() -> SectionResult {
 
 fn decode_raw_hex() -> SectionResult {
     let (secret, public) = secret(SECRET_LEN, 12);
-    let mut rng = SecretRng::new(12);
-    let shares = raw::split_with_backend(&secret, 2, 3, &mut rng, Backend::portable())
+    let mut rng = secret_rng(12);
+    let shares = keysplit::with_backend::raw::split(&secret, 2, 3, &mut rng, Backend::portable())
         .map_err(|e| format!("raw split: {e}"))?;
     let mut decoded = Vec::new();
     for (i, share) in shares.iter().take(2).enumerate() {
@@ -395,7 +385,7 @@ fn decode_raw_hex() -> SectionResult {
         decoded.push(raw::RawShare::from_hex(&text).map_err(|e| format!("from_hex #{i}: {e}"))?);
     }
     let chosen: Vec<&[u8]> = decoded.iter().map(|s| s.as_bytes()).collect();
-    let recovered = raw::combine_with_backend(&chosen, Backend::portable())
+    let recovered = keysplit::with_backend::raw::combine(&chosen, Backend::portable())
         .map_err(|e| format!("raw combine: {e}"))?;
     expect_equal("raw combine after from_hex", &recovered, &public)
 }
@@ -406,7 +396,7 @@ fn combine_extra() -> SectionResult {
     // A share of another split with this split's header: decodes, lies off the polynomial.
     let mut forged = reveal(other[0].as_bytes());
     let good = reveal(shares[3].as_bytes());
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
     forged[..header].copy_from_slice(&good[..header]);
     forged[4] = good[4] ^ 0x80; // another x, so it is not a duplicate
     let body = forged.len() - 16;
@@ -441,7 +431,7 @@ fn sha256_prefix(body: &[u8]) -> [u8; 16] {
 
 fn reshare() -> SectionResult {
     let (shares, public) = envelope_shares(12, 2, 3);
-    let mut rng = SecretRng::new(12);
+    let mut rng = secret_rng(12);
     let fresh =
         keysplit::reshare(&shares[1..], 3, 4, &mut rng).map_err(|e| format!("reshare: {e}"))?;
     let recovered = keysplit::combine(&fresh[..3]).map_err(|e| format!("combine: {e}"))?;
@@ -460,13 +450,13 @@ fn stream_round_trip_threaded() -> SectionResult {
 
 fn stream_round_trip_of(len: usize) -> SectionResult {
     let (secret, public) = secret(len, 13);
-    let mut rng = SecretRng::new(13);
+    let mut rng = secret_rng(13);
     let mut outputs: Vec<Vec<u8>> = vec![Vec::new(); 3];
     keysplit::stream::split(&secret[..], secret.len() as u64, 2, &mut outputs, &mut rng)
         .map_err(|e| format!("stream split: {e}"))?;
     // As a holder would read them from disk: header and checksum public, y secret.
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
-    let checksum = keysplit::hazmat::envelope_layout::CHECKSUM_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
+    let checksum = keysplit::envelope_layout::CHECKSUM_LEN;
     let mut files: Vec<Vec<u8>> = outputs.iter().map(|o| reveal(o)).collect();
     for file in &mut files {
         let end = file.len() - checksum;

@@ -15,7 +15,7 @@ use keysplit_wallet::{
 
 use rand_core::SeedableRng;
 
-use crate::harness::{reveal, secret, SecretRng, Section, SectionResult};
+use crate::harness::{reveal, secret, secret_rng, Section, SectionResult};
 use crate::valgrind::{declassify, mark_secret};
 
 fn wrong(what: &str) -> String {
@@ -133,7 +133,7 @@ fn ed25519_sign() -> SectionResult {
 
 fn sealed_test_share(tag: u8) -> keysplit::Share {
     let (secret, _) = secret(16, tag);
-    let mut rng = SecretRng::new(tag);
+    let mut rng = secret_rng(tag);
     keysplit::split(&secret, 2, 3, &mut rng)
         .ok()
         .and_then(|mut v| v.pop())
@@ -146,7 +146,7 @@ fn seal_key() -> SectionResult {
     mark_secret(&mut key_bytes);
     let key = ShareKey::from_bytes(&key_bytes);
     let id = keysplit_wallet::WalletId([7; 16]);
-    let mut rng = SecretRng::new(0x31);
+    let mut rng = secret_rng(0x31);
     let sealed = SealedShare::seal(
         &share,
         Role::Device,
@@ -172,7 +172,7 @@ fn seal_password() -> SectionResult {
         parallelism: 1,
     };
     let id = keysplit_wallet::WalletId([8; 16]);
-    let mut rng = SecretRng::new(0x32);
+    let mut rng = secret_rng(0x32);
     let sealed = SealedShare::seal(
         &share,
         Role::Recovery,

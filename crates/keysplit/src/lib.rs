@@ -46,7 +46,9 @@
 #![no_std]
 // docs.rs builds with `--cfg docsrs` on nightly: label the items that need a feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(unsafe_code)] // allowed only in the SIMD backend modules (src/backend/)
+// `unsafe` is allowed only for SIMD intrinsics: the backend modules (src/backend/) and
+// the SHA-NI file (src/stream/sha256x2/x86.rs), each block with a `SAFETY` comment.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
@@ -62,10 +64,11 @@ mod secret;
 #[cfg(feature = "std")]
 pub mod stream;
 mod text;
+pub mod with_backend;
 
-/// The pieces beneath the safe API: field arithmetic, the multiply-accumulate backends,
-/// and the polynomial engine. Correct use is on you; they do not validate their inputs
-/// the way [`split`] and [`combine`] do.
+/// The kernels beneath the safe API: field arithmetic, the multiply-accumulate backends,
+/// the x-coordinate draw, Lagrange weights and the wipe. Correct use is on you; they do
+/// not validate their inputs the way [`split`] and [`combine`] do.
 #[allow(unexpected_cfgs)] // `keysplit_ctgrind`: see `set_declassify_hook`
 pub mod hazmat {
     pub use crate::backend::Backend;
@@ -75,13 +78,26 @@ pub mod hazmat {
     pub use crate::field;
     pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
     pub use crate::secret::wipe;
+
+    // Former homes, kept so that existing code compiles: use `keysplit::encoding` and
+    // `keysplit::envelope_layout`.
+    #[doc(hidden)]
+    pub use crate::encoding::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
+    #[doc(hidden)]
+    pub use crate::envelope_layout;
+}
+
+/// Hex and bech32m text forms of byte strings (those of [`Share::to_text`] and
+/// [`Share::from_text`]); the strings and decoded bytes are wiped on drop.
+pub mod encoding {
     pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
-    /// Envelope constants (see `docs/envelope-format.md`).
-    pub mod envelope_layout {
-        pub use crate::envelope::{
-            CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, MAX_SUBSETS, OVERHEAD, VERSION,
-        };
-    }
+}
+
+/// Envelope constants (see `docs/envelope-format.md`).
+pub mod envelope_layout {
+    pub use crate::envelope::{
+        CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, MAX_SUBSETS, OVERHEAD, VERSION,
+    };
 }
 
 // Public only so that `hazmat` can re-export them; use them through `hazmat`.
@@ -92,9 +108,11 @@ pub mod field;
 pub(crate) mod poly;
 
 pub use envelope::{
-    combine, combine_detailed, combine_encoded, combine_text, combine_with_backend, reshare, split,
-    split_with_backend, Recovery, SetId, Share,
+    combine, combine_detailed, combine_encoded, combine_text, reshare, split, Recovery, SetId,
+    Share,
 };
+#[allow(deprecated)]
+pub use envelope::{combine_with_backend, split_with_backend};
 pub use error::{DecodeError, Error};
 /// Checks split parameters without splitting: `2 <= threshold <= shares <= 255` (for a
 /// caller that wants to refuse bad parameters before reading a large secret).
@@ -122,6 +140,9 @@ pub struct CrateReadmeDoctests;
 
 /// A ChaCha20 generator keyed once with 32 bytes from the operating system's CSPRNG
 /// (`getrandom`; `crypto.getRandomValues` in browsers).
+///
+/// # Errors
+/// [`Error::Rng`] if the operating system gives no random bytes.
 #[cfg(feature = "os-rng")]
 pub fn os_rng() -> Result<ChaCha20Rng, Error> {
     use rand_core::SeedableRng;
@@ -131,6 +152,9 @@ pub fn os_rng() -> Result<ChaCha20Rng, Error> {
 }
 
 /// [`split`] with [`os_rng`].
+///
+/// # Errors
+/// As [`os_rng`] and [`split`].
 #[cfg(feature = "os-rng")]
 pub fn split_with_os_rng(
     secret: &[u8],
@@ -141,6 +165,9 @@ pub fn split_with_os_rng(
 }
 
 /// [`reshare`] with [`os_rng`].
+///
+/// # Errors
+/// As [`os_rng`] and [`reshare`].
 #[cfg(feature = "os-rng")]
 pub fn reshare_with_os_rng(
     shares: &[Share],

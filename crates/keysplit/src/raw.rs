@@ -53,6 +53,9 @@ impl fmt::Debug for RawShare {
 
 impl RawShare {
     /// Wraps raw share bytes after checking their shape (at least 2 bytes, x != 0).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with [`DecodeError::TooShort`] or [`DecodeError::ZeroX`].
     pub fn from_bytes(bytes: &[u8]) -> Result<RawShare, Error> {
         validate(bytes).map_err(Error::Decode)?;
         Ok(RawShare {
@@ -61,6 +64,9 @@ impl RawShare {
     }
 
     /// Parses a hex raw share (whitespace ignored).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with [`DecodeError::InvalidHex`], then as [`RawShare::from_bytes`].
     pub fn from_hex(text: &str) -> Result<RawShare, Error> {
         // No `trim()`: it would branch on the first digit, which is a secret y byte;
         // decode_hex skips ASCII whitespace anywhere without branching on the digits.
@@ -99,16 +105,26 @@ fn validate(bytes: &[u8]) -> Result<(), DecodeError> {
 }
 
 /// Splits `secret` into `shares` raw shares, any `threshold` of which rebuild it.
+///
+/// # Errors
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`] unless
+/// `2 <= threshold <= shares <= 255`; [`Error::EmptySecret`]; [`Error::TooLarge`] if the
+/// shares' length overflows `usize`; [`Error::Rng`] if the generator keeps returning bytes
+/// the x-coordinate draw must reject (a broken generator).
 pub fn split<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
     rng: &mut R,
 ) -> Result<Vec<RawShare>, Error> {
-    split_with_backend(secret, threshold, shares, rng, Backend::detect())
+    on_backend::split(secret, threshold, shares, rng, Backend::detect())
 }
 
-/// [`split`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::raw::split`].
+///
+/// # Errors
+/// As [`split`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::raw::split`")]
 pub fn split_with_backend<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
@@ -116,25 +132,7 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     rng: &mut R,
     backend: Backend,
 ) -> Result<Vec<RawShare>, Error> {
-    poly::check_parameters(threshold, shares)?;
-    if secret.is_empty() {
-        return Err(Error::EmptySecret);
-    }
-    let len = secret.len();
-    let total = len.checked_add(1).ok_or(Error::TooLarge)?;
-    let mut xs = [0u8; 255];
-    let xs = &mut xs[..shares];
-    poly::random_xs_into(xs, rng)?;
-    let mut out: Vec<RawShare> = xs
-        .iter()
-        .map(|&x| {
-            let mut bytes = SmallSecret::zeroed(total);
-            bytes.as_mut_slice()[len] = x;
-            RawShare { bytes }
-        })
-        .collect();
-    poly::split_parts(&[secret], xs, threshold, rng, &mut out[..], backend);
-    Ok(out)
+    on_backend::split(secret, threshold, shares, rng, backend)
 }
 
 /// Splits `secret` into `shares` raw shares written back to back into `out`, any
@@ -161,6 +159,9 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
 ///
 /// Refuses what [`split`] refuses, then an `out` of the wrong length
 /// ([`Error::OutputLength`]); `out` is left untouched on every refusal.
+///
+/// # Errors
+/// As [`split`], then [`Error::OutputLength`] (see above).
 pub fn split_into<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
@@ -168,10 +169,14 @@ pub fn split_into<R: CryptoRng + ?Sized>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<(), Error> {
-    split_into_with_backend(secret, threshold, shares, rng, out, Backend::detect())
+    on_backend::split_into(secret, threshold, shares, rng, out, Backend::detect())
 }
 
-/// [`split_into`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::raw::split_into`].
+///
+/// # Errors
+/// As [`split_into`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::raw::split_into`")]
 pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
@@ -180,30 +185,16 @@ pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    let expected = split_into_len(secret.len(), threshold, shares)?;
-    let len = secret.len();
-    if out.len() != expected {
-        return Err(Error::OutputLength {
-            expected: expected as u64,
-            found: out.len() as u64,
-        });
-    }
-    let mut xs = [0u8; 255];
-    let xs = &mut xs[..shares];
-    poly::random_xs_into(xs, rng)?;
-    for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
-        if let Some(last) = share.last_mut() {
-            *last = x;
-        }
-    }
-    let mut outputs = poly::BackToBack { bytes: out, len };
-    poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
-    Ok(())
+    on_backend::split_into(secret, threshold, shares, rng, out, backend)
 }
 
 /// The length of the buffer [`split_into`] needs for `shares` shares of a secret of
 /// `secret_len` bytes (`shares * (secret_len + 1)`), or the refusal [`split`] gives for
 /// these parameters.
+///
+/// # Errors
+/// [`Error::InvalidShareCount`], [`Error::InvalidThreshold`], [`Error::EmptySecret`] or
+/// [`Error::TooLarge`], as [`split`].
 pub fn split_into_len(secret_len: usize, threshold: usize, shares: usize) -> Result<usize, Error> {
     poly::check_parameters(threshold, shares)?;
     if secret_len == 0 {
@@ -257,19 +248,23 @@ impl poly::ShareValues for RawShare {
 /// Refuses: no shares, a single share, a share shorter than 2 bytes, x = 0, duplicate x
 /// and unequal lengths. It cannot detect too few shares or foreign shares (see the
 /// module docs).
+///
+/// # Errors
+/// What [`check_shares`] refuses.
 pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<SecretBytes, Error> {
-    combine_with_backend(shares, Backend::detect())
+    on_backend::combine(shares, Backend::detect())
 }
 
-/// [`combine`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::raw::combine`].
+///
+/// # Errors
+/// As [`combine`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::raw::combine`")]
 pub fn combine_with_backend<S: AsRef<[u8]>>(
     shares: &[S],
     backend: Backend,
 ) -> Result<SecretBytes, Error> {
-    let len = check_shares(shares)?;
-    let mut secret = SecretBytes::zeroed(len);
-    interpolate(shares, &mut secret, backend)?;
-    Ok(secret)
+    on_backend::combine(shares, backend)
 }
 
 /// [`combine`] into a caller's buffer of exactly the secret's length (the shares' length
@@ -278,24 +273,35 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
 ///
 /// Refuses what [`combine`] refuses, in the same order, then an `out` of the wrong length
 /// ([`Error::OutputLength`]); `out` is left untouched on every refusal.
+///
+/// # Errors
+/// As [`combine`], then [`Error::OutputLength`].
 pub fn combine_into<S: AsRef<[u8]>>(shares: &[S], out: &mut [u8]) -> Result<(), Error> {
-    combine_into_with_backend(shares, out, Backend::detect())
+    on_backend::combine_into(shares, out, Backend::detect())
 }
 
-/// [`combine_into`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::raw::combine_into`].
+///
+/// # Errors
+/// As [`combine_into`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::raw::combine_into`")]
 pub fn combine_into_with_backend<S: AsRef<[u8]>>(
     shares: &[S],
     out: &mut [u8],
     backend: Backend,
 ) -> Result<(), Error> {
-    check_shares(shares)?;
-    interpolate(shares, out, backend)
+    on_backend::combine_into(shares, out, backend)
 }
 
 /// What [`combine`] refuses in `shares`, in its order (no shares, a share under 2 bytes,
 /// x = 0, unequal lengths, a single share, a repeated x), without combining them; the
 /// secret's length when nothing is wrong. For callers that must size a buffer for
 /// [`combine_into`], or refuse before copying shares somewhere.
+///
+/// # Errors
+/// [`Error::NoShares`]; [`Error::BadShare`] with [`DecodeError::TooShort`];
+/// [`Error::ZeroX`]; [`Error::LengthMismatch`]; [`Error::BelowThreshold`] for a single
+/// share; [`Error::DuplicateX`].
 pub fn check_shares<S: AsRef<[u8]>>(shares: &[S]) -> Result<usize, Error> {
     let Some(first) = shares.first() else {
         return Err(Error::NoShares);
@@ -349,5 +355,99 @@ fn interpolate<S: AsRef<[u8]>>(
         interpolate_at_zero::<16, S>(&shares[..k], len, out, backend)
     } else {
         interpolate_at_zero::<255, S>(&shares[..k], len, out, backend)
+    }
+}
+
+/// The functions on an explicit backend, public as [`crate::with_backend::raw`].
+pub(crate) mod on_backend {
+    use super::*;
+
+    /// [`crate::raw::split`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::split`].
+    pub fn split<R: CryptoRng + ?Sized>(
+        secret: &[u8],
+        threshold: usize,
+        shares: usize,
+        rng: &mut R,
+        backend: Backend,
+    ) -> Result<Vec<RawShare>, Error> {
+        poly::check_parameters(threshold, shares)?;
+        if secret.is_empty() {
+            return Err(Error::EmptySecret);
+        }
+        let len = secret.len();
+        let total = len.checked_add(1).ok_or(Error::TooLarge)?;
+        let mut xs = [0u8; 255];
+        let xs = &mut xs[..shares];
+        poly::random_xs_into(xs, rng)?;
+        let mut out: Vec<RawShare> = xs
+            .iter()
+            .map(|&x| {
+                let mut bytes = SmallSecret::zeroed(total);
+                bytes.as_mut_slice()[len] = x;
+                RawShare { bytes }
+            })
+            .collect();
+        poly::split_parts(&[secret], xs, threshold, rng, &mut out[..], backend);
+        Ok(out)
+    }
+
+    /// [`crate::raw::split_into`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::split_into`].
+    pub fn split_into<R: CryptoRng + ?Sized>(
+        secret: &[u8],
+        threshold: usize,
+        shares: usize,
+        rng: &mut R,
+        out: &mut [u8],
+        backend: Backend,
+    ) -> Result<(), Error> {
+        let expected = split_into_len(secret.len(), threshold, shares)?;
+        let len = secret.len();
+        if out.len() != expected {
+            return Err(Error::OutputLength {
+                expected: expected as u64,
+                found: out.len() as u64,
+            });
+        }
+        let mut xs = [0u8; 255];
+        let xs = &mut xs[..shares];
+        poly::random_xs_into(xs, rng)?;
+        for (share, &x) in out.chunks_exact_mut(len + 1).zip(xs.iter()) {
+            if let Some(last) = share.last_mut() {
+                *last = x;
+            }
+        }
+        let mut outputs = poly::BackToBack { bytes: out, len };
+        poly::split_parts(&[secret], xs, threshold, rng, &mut outputs, backend);
+        Ok(())
+    }
+
+    /// [`crate::raw::combine`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::combine`].
+    pub fn combine<S: AsRef<[u8]>>(shares: &[S], backend: Backend) -> Result<SecretBytes, Error> {
+        let len = check_shares(shares)?;
+        let mut secret = SecretBytes::zeroed(len);
+        interpolate(shares, &mut secret, backend)?;
+        Ok(secret)
+    }
+
+    /// [`crate::raw::combine_into`] on `backend`.
+    ///
+    /// # Errors
+    /// As [`crate::raw::combine_into`].
+    pub fn combine_into<S: AsRef<[u8]>>(
+        shares: &[S],
+        out: &mut [u8],
+        backend: Backend,
+    ) -> Result<(), Error> {
+        check_shares(shares)?;
+        interpolate(shares, out, backend)
     }
 }

@@ -1,11 +1,10 @@
 //! Secret byte buffers, and the wipe they all use.
 //!
 //! Why not `Zeroizing<Vec<u8>>`: `zeroize` clears a `[u8]` with one volatile write per
-//! byte, which the compiler may not merge. On a 1 MiB secret that is ~280 µs here, more
-//! than twice a whole 1 MiB combine. [`wipe`] keeps the guarantee (volatile writes,
-//! which the optimiser must keep, then zeroize's fence) but writes 8 bytes at a time, 16
-//! on x86_64 from 256 bytes, and 32 from 4 KiB where the CPU has AVX2: ~15-20 µs per MiB,
-//! as fast as `memset`.
+//! byte, which the compiler may not merge: on a large secret that costs more than the
+//! combine that rebuilt it. [`wipe`] keeps the guarantee (volatile writes, which the
+//! optimiser must keep, then zeroize's fence) but writes 8 bytes at a time, 16 on x86_64
+//! from 256 bytes, and 32 from 4 KiB where the CPU has AVX2 (see BENCHMARKING.md).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -27,7 +26,7 @@ pub fn wipe(bytes: &mut [u8]) {
     if bytes.is_empty() {
         return;
     }
-    // SSE2 is part of x86_64: 16-byte stores halve the time on large buffers; on small
+    // SSE2 is part of x86_64: 16-byte stores, half as many, on large buffers; on small
     // ones the longer unaligned head would cost more than it saves.
     #[cfg(target_arch = "x86_64")]
     if bytes.len() >= 256 {

@@ -114,6 +114,9 @@ pub fn encode_hex(bytes: &[u8]) -> Zeroizing<String> {
 }
 
 /// Bytes from hex (either case), ignoring ASCII whitespace.
+///
+/// # Errors
+/// [`DecodeError::InvalidHex`] for an odd number of digits or a non-hex character.
 pub fn decode_hex(text: &str) -> Result<Zeroizing<Vec<u8>>, DecodeError> {
     let digits = without_whitespace(text);
     if !digits.len().is_multiple_of(2) {
@@ -251,6 +254,11 @@ pub fn encode_bech32m(bytes: &[u8]) -> Zeroizing<String> {
 
 /// Decodes a bech32m string with the expected human-readable prefix. ASCII whitespace
 /// is ignored, so a share written down in groups reads back.
+///
+/// # Errors
+/// [`DecodeError::InvalidText`] for mixed case, a missing separator, a character outside
+/// the bech32 alphabet or a bad length; [`DecodeError::UnknownTextForm`] for another
+/// prefix; [`DecodeError::TextChecksum`] when the bech32m checksum does not match.
 pub fn decode_bech32m(text: &str, expected_hrp: &str) -> Result<Zeroizing<Vec<u8>>, DecodeError> {
     let chars = without_whitespace(text);
     // Case and separator are scanned over every character with masks, then only the

@@ -1,7 +1,16 @@
 //! Differential tests: every backend this machine can run must agree with the portable
 //! backend byte for byte, on random data of many lengths and alignments and for all 256
 //! constants. The portable backend itself is checked against scalar field multiplication
-//! (which is checked against long division and FIPS-197 products in `field.rs`).
+//! (which is checked against long division and FIPS-197 products in `src/field/tests.rs`).
+//!
+//! On a machine without SIMD backends the differential tests have nothing to compare and
+//! pass. So that CI notices a runner that lost (or never had) the instructions it is
+//! meant to test, set **`KEYSPLIT_EXPECT_BACKENDS`** to the comma-separated backend names
+//! the machine must have (names of `Backend::NAMES`, e.g.
+//! `KEYSPLIT_EXPECT_BACKENDS=avx2,avx512,gfni,ssse3`): then every test here that uses
+//! the SIMD backends, and `expected_backends_are_available`, fails if one of them is
+//! missing or is not a backend name. Unset or empty, nothing is expected. (With the
+//! `force-portable` feature only `portable` is available: do not set it then.)
 
 use chacha20::ChaCha20Rng;
 use keysplit::hazmat::{field, Backend};
@@ -13,7 +22,40 @@ fn random_bytes(rng: &mut ChaCha20Rng, len: usize) -> Vec<u8> {
     bytes
 }
 
+/// The backends `KEYSPLIT_EXPECT_BACKENDS` names (see the module docs).
+fn expected_backend_names() -> Vec<String> {
+    std::env::var("KEYSPLIT_EXPECT_BACKENDS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Panics unless every backend `KEYSPLIT_EXPECT_BACKENDS` names runs on this machine.
+fn assert_expected_backends_available() {
+    let available: Vec<&str> = Backend::available().iter().map(|b| b.name()).collect();
+    for name in expected_backend_names() {
+        assert!(
+            Backend::NAMES.contains(&name.as_str()),
+            "KEYSPLIT_EXPECT_BACKENDS names {name:?}, which is not a backend (one of {:?})",
+            Backend::NAMES
+        );
+        assert!(
+            available.contains(&name.as_str()),
+            "KEYSPLIT_EXPECT_BACKENDS expects the {name} backend, but this machine has only \
+             {available:?}"
+        );
+    }
+}
+
+#[test]
+fn expected_backends_are_available() {
+    assert_expected_backends_available();
+}
+
 fn simd_backends() -> Vec<Backend> {
+    assert_expected_backends_available();
     let backends: Vec<Backend> = Backend::available()
         .into_iter()
         .filter(|b| *b != Backend::portable())
@@ -144,7 +186,7 @@ fn split_and_combine_give_identical_bytes_on_every_backend() {
         9000,
     ] {
         let secret = random_bytes(&mut ChaCha20Rng::seed_from_u64(len as u64), len);
-        let reference = keysplit::split_with_backend(
+        let reference = keysplit::with_backend::split(
             &secret,
             3,
             5,
@@ -152,7 +194,7 @@ fn split_and_combine_give_identical_bytes_on_every_backend() {
             Backend::portable(),
         )
         .unwrap();
-        let raw_reference = keysplit::raw::split_with_backend(
+        let raw_reference = keysplit::with_backend::raw::split(
             &secret,
             3,
             5,
@@ -161,7 +203,7 @@ fn split_and_combine_give_identical_bytes_on_every_backend() {
         )
         .unwrap();
         for backend in Backend::available() {
-            let shares = keysplit::split_with_backend(
+            let shares = keysplit::with_backend::split(
                 &secret,
                 3,
                 5,
@@ -172,14 +214,15 @@ fn split_and_combine_give_identical_bytes_on_every_backend() {
             for (a, b) in shares.iter().zip(&reference) {
                 assert!(a.as_bytes() == b.as_bytes(), "{} len={len}", backend.name());
             }
-            let recovery = keysplit::combine_with_backend(&shares[1..4], backend).unwrap();
+            let recovery =
+                keysplit::with_backend::combine_detailed(&shares[1..4], backend).unwrap();
             assert!(
                 recovery.secret() == &secret[..],
                 "{} len={len}",
                 backend.name()
             );
 
-            let raw = keysplit::raw::split_with_backend(
+            let raw = keysplit::with_backend::raw::split(
                 &secret,
                 3,
                 5,
@@ -194,7 +237,7 @@ fn split_and_combine_give_identical_bytes_on_every_backend() {
                     backend.name()
                 );
             }
-            let back = keysplit::raw::combine_with_backend(&raw[2..5], backend).unwrap();
+            let back = keysplit::with_backend::raw::combine(&raw[2..5], backend).unwrap();
             assert!(back[..] == secret[..], "raw {} len={len}", backend.name());
         }
     }
@@ -293,4 +336,51 @@ fn inverse_of_public_values_matches_the_field() {
             }
         }
     }
+}
+
+/// The names replaced by `keysplit::with_backend` still work, with the same results as
+/// the new ones (the expectations come from the plain API, which detects the backend).
+#[test]
+#[allow(deprecated)]
+fn deprecated_backend_names_still_work() {
+    let secret = random_bytes(&mut ChaCha20Rng::seed_from_u64(7), 100);
+    let backend = Backend::detect();
+    let rng = || ChaCha20Rng::seed_from_u64(5);
+
+    let shares = keysplit::split_with_backend(&secret, 2, 3, &mut rng(), backend).unwrap();
+    let plain = keysplit::split(&secret, 2, 3, &mut rng()).unwrap();
+    for (a, b) in shares.iter().zip(&plain) {
+        assert!(a.as_bytes() == b.as_bytes());
+    }
+    let recovery = keysplit::combine_with_backend(&shares[..2], backend).unwrap();
+    assert!(recovery.secret() == &secret[..]);
+
+    let raw = keysplit::raw::split_with_backend(&secret, 2, 3, &mut rng(), backend).unwrap();
+    let raw_plain = keysplit::raw::split(&secret, 2, 3, &mut rng()).unwrap();
+    for (a, b) in raw.iter().zip(&raw_plain) {
+        assert!(a.as_bytes() == b.as_bytes());
+    }
+    let back = keysplit::raw::combine_with_backend(&raw[1..], backend).unwrap();
+    assert!(back[..] == secret[..]);
+
+    let mut out = vec![0u8; 3 * 101];
+    keysplit::raw::split_into_with_backend(&secret, 2, 3, &mut rng(), &mut out, backend).unwrap();
+    let mut out_plain = vec![0u8; 3 * 101];
+    keysplit::raw::split_into(&secret, 2, 3, &mut rng(), &mut out_plain).unwrap();
+    assert!(out == out_plain);
+    let mut rebuilt = vec![0u8; 100];
+    keysplit::raw::combine_into_with_backend(&[&out[..101], &out[202..]], &mut rebuilt, backend)
+        .unwrap();
+    assert!(rebuilt == secret);
+
+    let mut streamed = vec![Vec::new(); 3];
+    keysplit::stream::split_with_backend(&secret[..], 100, 2, &mut streamed, &mut rng(), backend)
+        .unwrap();
+    for (a, b) in streamed.iter().zip(&plain) {
+        assert!(a[..] == *b.as_bytes());
+    }
+    let mut recovered = Vec::new();
+    let mut inputs = [&streamed[2][..], &streamed[0][..]];
+    keysplit::stream::combine_with_backend(&mut inputs, &mut recovered, backend).unwrap();
+    assert!(recovered == secret);
 }

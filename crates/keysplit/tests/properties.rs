@@ -407,7 +407,7 @@ fn multi_megabyte_secret_round_trips() {
     let shares = keysplit::split(&secret, 3, 5, &mut rng(11)).unwrap();
     assert_eq!(
         shares[0].as_bytes().len(),
-        secret.len() + keysplit::hazmat::envelope_layout::OVERHEAD
+        secret.len() + keysplit::envelope_layout::OVERHEAD
     );
     let back = keysplit::combine(&shares[1..4]).unwrap();
     assert!(back[..] == secret[..]);
@@ -482,9 +482,18 @@ fn into_variants_match_the_allocating_calls() {
             let mut secret = vec![0u8; len];
             sizes.fill_bytes(&mut secret);
             let seed = sizes.next_u64();
-            let shares = raw::split_with_backend(&secret, t, n, &mut rng(seed), backend).unwrap();
+            let shares =
+                keysplit::with_backend::raw::split(&secret, t, n, &mut rng(seed), backend).unwrap();
             let mut out = vec![0u8; n * (len + 1)];
-            raw::split_into_with_backend(&secret, t, n, &mut rng(seed), &mut out, backend).unwrap();
+            keysplit::with_backend::raw::split_into(
+                &secret,
+                t,
+                n,
+                &mut rng(seed),
+                &mut out,
+                backend,
+            )
+            .unwrap();
             for (i, share) in shares.iter().enumerate() {
                 assert_eq!(
                     &out[i * (len + 1)..(i + 1) * (len + 1)],
@@ -494,10 +503,10 @@ fn into_variants_match_the_allocating_calls() {
             }
             let subset: Vec<&[u8]> = out.chunks_exact(len + 1).rev().take(t).collect();
             let mut rebuilt = vec![0u8; len];
-            raw::combine_into_with_backend(&subset, &mut rebuilt, backend).unwrap();
+            keysplit::with_backend::raw::combine_into(&subset, &mut rebuilt, backend).unwrap();
             assert_eq!(rebuilt, secret, "{backend:?} {len} {t}-of-{n}");
             assert_eq!(
-                &raw::combine_with_backend(&subset, backend).unwrap()[..],
+                &keysplit::with_backend::raw::combine(&subset, backend).unwrap()[..],
                 &rebuilt[..]
             );
         }

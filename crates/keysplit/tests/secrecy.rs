@@ -234,7 +234,7 @@ fn reshare_statistics(generations: usize) -> (u64, u64, [u64; 256]) {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let secret: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
     let mut shares = keysplit::split(&secret, 2, 2, &mut rng).unwrap();
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
     let (mut equal, mut total, mut hist) = (0u64, 0u64, [0u64; 256]);
     for _ in 0..generations {
         shares = keysplit::reshare(&shares, 2, 2, &mut rng).unwrap();
@@ -322,7 +322,7 @@ fn x_coordinates_are_uniform_over_1_to_255() {
 fn envelope_shares_too() {
     // The envelope format shares `secret || digest` with the same engine; check its y
     // bytes below the threshold (t = 3, two shares) for 0x00.. against 0xFF...
-    let header = keysplit::hazmat::envelope_layout::HEADER_LEN;
+    let header = keysplit::envelope_layout::HEADER_LEN;
     let collect = |fill: u8, seed: u64| {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let secret = vec![fill; SECRET_LEN];

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use chacha20::cipher::{KeyIvInit, StreamCipher};
 use keysplit::hazmat::field;
 use keysplit::{raw, Share};
 use serde_json::Value;
@@ -29,33 +28,8 @@ fn usize_of(v: &Value) -> usize {
 
 /// The documented test RNG: the ChaCha20 keystream (RFC 8439, key = seed, zero nonce,
 /// counter from 0) read as one continuous byte stream, however the reads are sized.
-struct KeystreamRng(chacha20::ChaCha20);
-
-impl KeystreamRng {
-    fn new(seed: &[u8]) -> Self {
-        let key: [u8; 32] = seed.try_into().expect("32-byte seed");
-        KeystreamRng(chacha20::ChaCha20::new(&key.into(), &[0u8; 12].into()))
-    }
-}
-
-impl rand_core::TryCryptoRng for KeystreamRng {}
-impl rand_core::TryRng for KeystreamRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        dst.fill(0);
-        self.0.apply_keystream(dst);
-        Ok(())
-    }
+fn keystream_rng(seed: &[u8]) -> impl rand_core::CryptoRng {
+    keysplit_testkit::chacha20_keystream(seed.try_into().expect("32-byte seed"))
 }
 
 #[test]
@@ -91,7 +65,7 @@ fn raw_split_known_answers() {
         let label = case["label"].as_str().unwrap();
         let secret = hex_of(&case["secret"]);
         let (t, n) = (usize_of(&case["threshold"]), usize_of(&case["shares"]));
-        let mut rng = KeystreamRng::new(&hex_of(&case["rng_seed"]));
+        let mut rng = keystream_rng(&hex_of(&case["rng_seed"]));
         let shares = raw::split(&secret, t, n, &mut rng).unwrap();
         let expected: Vec<Vec<u8>> = case["raw_shares"]
             .as_array()
@@ -104,7 +78,7 @@ fn raw_split_known_answers() {
             assert_eq!(got.as_bytes(), &want[..], "{label}: share {i}");
         }
         // split_into from the same seed: the same shares, back to back.
-        let mut rng = KeystreamRng::new(&hex_of(&case["rng_seed"]));
+        let mut rng = keystream_rng(&hex_of(&case["rng_seed"]));
         let size = raw::split_into_len(secret.len(), t, n).unwrap();
         assert_eq!(size, n * (secret.len() + 1), "{label}");
         let mut back_to_back = vec![0u8; size];
@@ -129,7 +103,7 @@ fn envelope_split_known_answers() {
         let label = case["label"].as_str().unwrap();
         let secret = hex_of(&case["secret"]);
         let (t, n) = (usize_of(&case["threshold"]), usize_of(&case["shares"]));
-        let mut rng = KeystreamRng::new(&hex_of(&case["rng_seed"]));
+        let mut rng = keystream_rng(&hex_of(&case["rng_seed"]));
         let shares = keysplit::split(&secret, t, n, &mut rng).unwrap();
         let expected: Vec<Vec<u8>> = case["envelopes_hex"]
             .as_array()

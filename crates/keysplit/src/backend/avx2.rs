@@ -231,34 +231,44 @@ fn wipe(bytes: &mut [u8]) {
     tail.zeroize();
 }
 
-/// The entry point for [`wipe`], for callers that checked `platform::supported(Kind::Avx2)`.
+/// The entry point for [`wipe`].
+///
+/// # Safety
+/// The CPU must have AVX2 (`wipe_wide` checks `platform::supported(Kind::Avx2)` first).
 #[inline]
-pub(super) fn wipe_checked(bytes: &mut [u8]) {
-    // SAFETY: the caller found AVX2 on this CPU (`Backend::wipe_wide`), the only
-    // requirement of `wipe`.
+pub(super) unsafe fn wipe_checked(bytes: &mut [u8]) {
+    // SAFETY: the caller guarantees AVX2 (see `# Safety`), the only requirement of `wipe`.
     unsafe { wipe(bytes) }
 }
 
-/// The dispatcher's entry point for [`inverse_of_public`]; see [`mul_add_checked`].
+/// The dispatcher's entry point for [`inverse_of_public`].
+///
+/// # Safety
+/// The CPU must have AVX2 (as for [`mul_add_checked`]).
 #[inline]
-pub(super) fn inverse_of_public_checked(d: u8) -> u8 {
-    // SAFETY: the CPU has AVX2 (see `mul_add_checked`), the only requirement.
+pub(super) unsafe fn inverse_of_public_checked(d: u8) -> u8 {
+    // SAFETY: the caller guarantees AVX2 (see `# Safety`), the only requirement.
     unsafe { inverse_of_public(d) }
 }
 
-/// The dispatcher's entry point for [`mul2`]; see [`mul_add_checked`].
+/// The dispatcher's entry point for [`mul2`].
+///
+/// # Safety
+/// The CPU must have AVX2 (as for [`mul_add_checked`]).
 #[inline]
-pub(super) fn mul2_checked(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
-    // SAFETY: the CPU has AVX2 (see `mul_add_checked`), the only requirement of `mul2`.
+pub(super) unsafe fn mul2_checked(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    // SAFETY: the caller guarantees AVX2 (see `# Safety`), the only requirement of `mul2`.
     unsafe { mul2(dst, src_a, a, src_b, b) }
 }
 
-/// The dispatcher's entry point.
+/// The dispatcher's entry point for [`mul_add`].
 ///
-/// Only `Backend::mul_add` calls it, for a `Backend` whose kind is avx2; such a value is
-/// made only after `platform::supported` found AVX2 on this CPU.
+/// # Safety
+/// The CPU must have AVX2. `Backend::mul_add` calls it only for a `Backend` of this
+/// kind, a value made only after `platform::supported` found them on this CPU.
 #[inline]
-pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
-    // SAFETY: the CPU has AVX2 (see above), the only requirement of `mul_add`.
+pub(super) unsafe fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
+    // SAFETY: the caller guarantees AVX2 (see `# Safety`), the only requirement of
+    // `mul_add`.
     unsafe { mul_add(dst, src, c) }
 }

@@ -67,12 +67,14 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     }
 }
 
-/// The dispatcher's entry point.
+/// The dispatcher's entry point for [`mul_add`].
 ///
-/// Only `Backend::mul_add` calls it, for a `Backend` whose kind is avx512; such a value is
-/// made only after `platform::supported` found AVX-512F and AVX-512BW on this CPU.
+/// # Safety
+/// The CPU must have AVX-512F and AVX-512BW. `Backend::mul_add` calls it only for a `Backend` of this
+/// kind, a value made only after `platform::supported` found them on this CPU.
 #[inline]
-pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
-    // SAFETY: the CPU has AVX-512F and AVX-512BW (see above), the only requirement of `mul_add`.
+pub(super) unsafe fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
+    // SAFETY: the caller guarantees AVX-512F and AVX-512BW (see `# Safety`), the only requirement of
+    // `mul_add`.
     unsafe { mul_add(dst, src, c) }
 }

@@ -51,12 +51,14 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     }
 }
 
-/// The dispatcher's entry point.
+/// The dispatcher's entry point for [`mul_add`].
 ///
-/// Only `Backend::mul_add` calls it, for a `Backend` whose kind is gfni; such a value is
-/// made only after `platform::supported` found GFNI, AVX and AVX2 on this CPU.
+/// # Safety
+/// The CPU must have GFNI, AVX and AVX2. `Backend::mul_add` calls it only for a `Backend` of this
+/// kind, a value made only after `platform::supported` found them on this CPU.
 #[inline]
-pub(super) fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
-    // SAFETY: the CPU has GFNI, AVX and AVX2 (see above), the only requirement of `mul_add`.
+pub(super) unsafe fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
+    // SAFETY: the caller guarantees GFNI, AVX and AVX2 (see `# Safety`), the only requirement of
+    // `mul_add`.
     unsafe { mul_add(dst, src, c) }
 }

@@ -144,26 +144,34 @@ impl Backend {
     // module size is budgeted).
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline)]
+    #[allow(unsafe_code)] // calls the SIMD entry points; see the SAFETY comments
     pub fn mul_add(self, dst: &mut [u8], src: &[u8], c: u8) {
         // `c` is public: skipping the no-op is allowed.
         if c == 0 {
             return;
         }
-        // Each SIMD module's entry point is safe to call only on a CPU with its
-        // instructions; `self.0` is one of those kinds only if `platform::supported`
-        // said so when this value was made (the field is private to this module).
+        // Each SIMD module's entry point may be called only on a CPU with its
+        // instructions. `self.0` is one of those kinds only if
+        // `platform::supported` found them when this `Backend` was made (the field is
+        // private to this module and every constructor checks), so holding `self` proves
+        // the CPU has them.
         match self.0 {
             Kind::Portable => portable::mul_add(dst, src, c),
             #[cfg(target_arch = "x86_64")]
-            Kind::Ssse3 => ssse3::mul_add_checked(dst, src, c),
+            // SAFETY: a Ssse3 `Backend` proves SSSE3 (see above).
+            Kind::Ssse3 => unsafe { ssse3::mul_add_checked(dst, src, c) },
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => avx2::mul_add_checked(dst, src, c),
+            // SAFETY: an Avx2 `Backend` proves AVX2 (see above).
+            Kind::Avx2 => unsafe { avx2::mul_add_checked(dst, src, c) },
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx512 => avx512::mul_add_checked(dst, src, c),
+            // SAFETY: an Avx512 `Backend` proves AVX-512F and AVX-512BW (see above).
+            Kind::Avx512 => unsafe { avx512::mul_add_checked(dst, src, c) },
             #[cfg(target_arch = "x86_64")]
-            Kind::Gfni => gfni::mul_add_checked(dst, src, c),
+            // SAFETY: a Gfni `Backend` proves GFNI, AVX and AVX2 (see above).
+            Kind::Gfni => unsafe { gfni::mul_add_checked(dst, src, c) },
             #[cfg(target_arch = "aarch64")]
-            Kind::Neon => neon::mul_add_checked(dst, src, c),
+            // SAFETY: a Neon `Backend` proves NEON (see above).
+            Kind::Neon => unsafe { neon::mul_add_checked(dst, src, c) },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kind::Simd128 => wasm32_simd::mul_add(dst, src, c),
         }
@@ -177,6 +185,7 @@ impl Backend {
     /// combine's first two shares are `mul2(secret, y_0, w_0, y_1, w_1)`.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))] // see `mul_add`
     #[cfg_attr(target_arch = "wasm32", inline)]
+    #[allow(unsafe_code)] // calls the SIMD entry points; see the SAFETY comments
     pub fn mul2(self, dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
         let len = dst.len().min(src_a.len()).min(src_b.len());
         let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
@@ -185,14 +194,16 @@ impl Backend {
             Kind::Portable if cfg!(not(target_arch = "wasm32")) => {
                 portable::mul2(dst, src_a, a, src_b, b)
             }
-            // See `mul_add` for why calling the checked entry point is sound. CPUs with
-            // AVX-512 or GFNI have AVX2 too, but that is checked rather than assumed.
+            // SAFETY: an Avx2 `Backend` exists only after `platform::supported` found
+            // AVX2 on this CPU (see `mul_add`), the only requirement of `mul2_checked`.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => avx2::mul2_checked(dst, src_a, a, src_b, b),
+            Kind::Avx2 => unsafe { avx2::mul2_checked(dst, src_a, a, src_b, b) },
+            // SAFETY: the guard of this arm found AVX2. (CPUs with AVX-512 or GFNI have
+            // AVX2 too, but that is checked rather than assumed.)
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => {
+            Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => unsafe {
                 avx2::mul2_checked(dst, src_a, a, src_b, b)
-            }
+            },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kind::Simd128 => wasm32_simd::mul2(dst, src_a, a, src_b, b),
             // Backends without a fused kernel: the same result in two passes.
@@ -238,15 +249,19 @@ impl Backend {
     /// faster way than scalar code, else `None`. It may branch on `d`: never pass it
     /// anything secret (keysplit passes products of x-coordinate differences).
     #[inline]
+    #[allow(unsafe_code)] // calls the SIMD entry points; see the SAFETY comments
     pub fn inverse_of_public(self, d: u8) -> Option<u8> {
         match self.0 {
-            // See `mul_add` for why calling the checked entry point is sound. CPUs with
-            // AVX-512 or GFNI have AVX2 too, but that is checked rather than assumed.
+            // SAFETY: an Avx2 `Backend` exists only after `platform::supported` found
+            // AVX2 on this CPU (see `mul_add`), the only requirement of the entry point.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => Some(avx2::inverse_of_public_checked(d)),
+            Kind::Avx2 => Some(unsafe { avx2::inverse_of_public_checked(d) }),
+            // SAFETY: the guard of this arm found AVX2. (CPUs with AVX-512 or GFNI have
+            // AVX2 too, but that is checked rather than assumed.)
             #[cfg(target_arch = "x86_64")]
             Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => {
-                Some(avx2::inverse_of_public_checked(d))
+                // SAFETY: as above, the guard found AVX2.
+                Some(unsafe { avx2::inverse_of_public_checked(d) })
             }
             _ => {
                 let _ = d; // used by the x86_64 arms only
@@ -296,12 +311,14 @@ pub(crate) fn nibble_tables(c: u8) -> &'static NibbleTables {
 }
 
 /// Wipes `bytes` with the widest volatile stores the CPU has beyond the baseline (AVX2's
-/// 32 bytes: a quarter faster than 16 on a 1 MiB secret here) and returns `true`, or
+/// 32 bytes: half the stores of 16-byte ones) and returns `true`, or
 /// returns `false` and leaves `bytes` alone. Only `crate::secret::wipe` calls it.
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)] // calls the AVX2 entry point; see the SAFETY comment
 pub(crate) fn wipe_wide(bytes: &mut [u8]) -> bool {
     if platform::supported(Kind::Avx2) {
-        avx2::wipe_checked(bytes);
+        // SAFETY: AVX2 was found on this CPU just above, the only requirement.
+        unsafe { avx2::wipe_checked(bytes) };
         return true;
     }
     false
@@ -344,27 +361,4 @@ impl<const N: usize> Drop for Tail<N> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::field;
-
-    #[test]
-    fn nibble_tables_are_products() {
-        for c in 0..=255u8 {
-            let t = nibble_tables(c);
-            for n in 0..16u8 {
-                assert_eq!(t.low[usize::from(n)], field::mul(c, n));
-                assert_eq!(t.high[usize::from(n)], field::mul(c, n << 4));
-            }
-        }
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for backend in Backend::available() {
-            assert_eq!(Backend::by_name(backend.name()), Some(backend));
-        }
-        assert_eq!(Backend::available()[0], Backend::portable());
-        assert_eq!(Backend::by_name("nonsense"), None);
-    }
-}
+mod tests;

@@ -68,7 +68,7 @@ fn store(bytes: &mut [u8], at: usize, value: v128) {
 
 // The loops index by position rather than zipping `chunks_exact` iterators: the module is
 // built for size (opt-level "z"), where iterator adapters are not inlined and the kernel
-// ran ten times slower. Every slice is first cut to the common length and the loops run
+// pays a call per step. Every slice is first cut to the common length and the loops run
 // while `at + LANES <= len`, which lets the compiler prove each 16-byte access in bounds
 // and drop the three bounds checks per step it otherwise emits.
 

@@ -42,27 +42,13 @@ use crate::poly;
 use crate::secret::SecretBytes;
 use crate::text;
 
-/// First two bytes of every envelope.
-pub const MAGIC: [u8; 2] = *b"KS";
-/// The envelope format version this build writes and reads.
-pub const VERSION: u8 = 1;
-/// Bytes before the y values.
-pub const HEADER_LEN: usize = 29;
-/// Length of the integrity digest appended to the secret before sharing.
-pub const DIGEST_LEN: usize = 32;
-/// Length of the per-share checksum at the end of the envelope.
-pub const CHECKSUM_LEN: usize = 16;
-/// Bytes an envelope adds to the secret's length.
-pub const OVERHEAD: usize = HEADER_LEN + DIGEST_LEN + CHECKSUM_LEN;
+pub(crate) mod header;
 
-const DIGEST_DOMAIN: &[u8] = b"keysplit/v1/secret-digest";
+pub(crate) use header::Header;
+pub use header::{CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN, MAGIC, OVERHEAD, VERSION};
+
 /// Subsets tried when more shares than the threshold disagree, before giving up.
 pub const MAX_SUBSETS: usize = 512;
-
-const THRESHOLD_AT: usize = 3;
-const X_AT: usize = 4;
-const SET_ID_AT: usize = 5;
-const SECRET_LEN_AT: usize = 21;
 
 /// Random identifier shared by every share of one split (public).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,30 +95,34 @@ fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
     out
 }
 
-fn secret_digest(set_id: &SetId, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
+/// The secret digest of `secret` for the split described by `header` (whose
+/// `secret_len` is `secret.len()`).
+fn secret_digest(header: &Header, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
     let mut hasher = Sha256::new();
-    hasher.update(DIGEST_DOMAIN);
-    hasher.update(set_id.0);
-    hasher.update((secret.len() as u64).to_be_bytes());
+    hasher.update(header.digest_prefix());
     hasher.update(secret);
     let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
     out.copy_from_slice(&hasher.finalize());
     out
 }
 
-/// Envelope length for a secret of `secret_len` bytes, if it fits in memory.
-fn envelope_len(secret_len: u64) -> Option<u64> {
-    secret_len.checked_add(OVERHEAD as u64)
-}
-
 impl Share {
     /// Decodes and verifies one binary envelope.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with the reason: wrong magic or version, too short or too long for
+    /// the length in the header, an empty secret, a wrong checksum, a threshold below 2 or
+    /// x = 0.
     pub fn from_bytes(bytes: &[u8]) -> Result<Share, Error> {
         Share::decode(bytes).map_err(Error::Decode)
     }
 
     /// Decodes a text share: `ks1...` (bech32m, either case) or hex. Surrounding and
     /// embedded ASCII whitespace is ignored.
+    ///
+    /// # Errors
+    /// [`Error::Decode`]: a text that is neither `ks1...` nor hex, invalid hex or bech32m
+    /// (or a bech32m checksum mismatch), then what [`Share::from_bytes`] refuses.
     pub fn from_text(text: &str) -> Result<Share, Error> {
         Share::decode_text(text).map_err(Error::Decode)
     }
@@ -154,35 +144,8 @@ impl Share {
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Share, DecodeError> {
         let found = bytes.len() as u64;
-        let minimum = envelope_len(1).unwrap_or(u64::MAX);
-        match bytes.get(..2) {
-            Some(magic) if magic != MAGIC => return Err(DecodeError::BadMagic),
-            None => {
-                return Err(DecodeError::Truncated {
-                    expected: minimum,
-                    found,
-                })
-            }
-            Some(_) => {}
-        }
-        let version = *bytes.get(2).ok_or(DecodeError::Truncated {
-            expected: minimum,
-            found,
-        })?;
-        if version != VERSION {
-            return Err(DecodeError::UnsupportedVersion { version });
-        }
-        let header = bytes.get(..HEADER_LEN).ok_or(DecodeError::Truncated {
-            expected: minimum,
-            found,
-        })?;
-        let mut len_bytes = [0u8; 8];
-        len_bytes.copy_from_slice(&header[SECRET_LEN_AT..HEADER_LEN]);
-        let secret_len = u64::from_be_bytes(len_bytes);
-        if secret_len == 0 {
-            return Err(DecodeError::EmptySecret);
-        }
-        let expected = envelope_len(secret_len).ok_or(DecodeError::Truncated {
+        let header = Header::parse(bytes)?;
+        let expected = Header::envelope_len(header.secret_len).ok_or(DecodeError::Truncated {
             expected: u64::MAX,
             found,
         })?;
@@ -197,13 +160,7 @@ impl Share {
         if !ct::public_choice(checksum(body).ct_eq(stored)) {
             return Err(DecodeError::Checksum);
         }
-        let threshold = header[THRESHOLD_AT];
-        if threshold < 2 {
-            return Err(DecodeError::BadThreshold { threshold });
-        }
-        if header[X_AT] == 0 {
-            return Err(DecodeError::ZeroX);
-        }
+        header.check_values()?;
         Ok(Share {
             bytes: SecretBytes::from_vec(bytes.to_vec()),
         })
@@ -224,28 +181,31 @@ impl Share {
         text::encode_bech32m(&self.bytes)
     }
 
+    /// The header fields (checked when the share was decoded or made).
+    pub(crate) fn header(&self) -> Header {
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&self.bytes[..HEADER_LEN]);
+        Header::fields(&header)
+    }
+
     /// The share set this share belongs to.
     pub fn set_id(&self) -> SetId {
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&self.bytes[SET_ID_AT..SET_ID_AT + 16]);
-        SetId(id)
+        self.header().set_id
     }
 
     /// Shares needed to rebuild the secret.
     pub fn threshold(&self) -> u8 {
-        self.bytes[THRESHOLD_AT]
+        self.header().threshold
     }
 
     /// This share's x-coordinate (public, never 0).
     pub fn x(&self) -> u8 {
-        self.bytes[X_AT]
+        self.header().x
     }
 
     /// Length of the shared secret in bytes.
     pub fn secret_len(&self) -> u64 {
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&self.bytes[SECRET_LEN_AT..HEADER_LEN]);
-        u64::from_be_bytes(len)
+        self.header().secret_len
     }
 
     /// The y values (secret share bytes): secret part then digest part.
@@ -259,17 +219,41 @@ impl Share {
 /// `rng` must be a cryptographically secure generator; it supplies the set id, the
 /// x-coordinates and every polynomial coefficient, in the normative order of
 /// `docs/envelope-format.md` ("Randomness consumption").
+///
+/// # Errors
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`] unless
+/// `2 <= threshold <= shares <= 255`; [`Error::EmptySecret`]; [`Error::TooLarge`] if the
+/// shares' length overflows `usize`; [`Error::Rng`] if the generator keeps returning bytes
+/// the x-coordinate draw must reject (a broken generator).
 pub fn split<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
     rng: &mut R,
 ) -> Result<Vec<Share>, Error> {
-    split_with_backend(secret, threshold, shares, rng, Backend::detect())
+    split_on(secret, threshold, shares, rng, Backend::detect())
 }
 
-/// [`split`] with an explicit field backend (for differential tests and audits).
+/// Deprecated name of [`crate::with_backend::split`].
+///
+/// # Errors
+/// As [`split`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::split`")]
 pub fn split_with_backend<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    threshold: usize,
+    shares: usize,
+    rng: &mut R,
+    backend: Backend,
+) -> Result<Vec<Share>, Error> {
+    split_on(secret, threshold, shares, rng, backend)
+}
+
+/// [`split`] on `backend`.
+///
+/// # Errors
+/// As [`split`].
+pub fn split_on<R: CryptoRng + ?Sized>(
     secret: &[u8],
     threshold: usize,
     shares: usize,
@@ -286,17 +270,19 @@ pub fn split_with_backend<R: CryptoRng + ?Sized>(
     let mut set_id = SetId([0u8; 16]);
     rng.fill_bytes(&mut set_id.0);
     let xs = poly::random_xs(shares, rng)?;
-    let digest = secret_digest(&set_id, secret);
+    let mut header = Header {
+        threshold: threshold as u8,
+        x: 0,
+        set_id,
+        secret_len: secret.len() as u64,
+    };
+    let digest = secret_digest(&header, secret);
 
     let mut buffers: Vec<SecretBytes> = Vec::with_capacity(shares);
     for &x in &xs {
         let mut buf = SecretBytes::zeroed(total);
-        buf[..2].copy_from_slice(&MAGIC);
-        buf[2] = VERSION;
-        buf[THRESHOLD_AT] = threshold as u8;
-        buf[X_AT] = x;
-        buf[SET_ID_AT..SET_ID_AT + 16].copy_from_slice(&set_id.0);
-        buf[SECRET_LEN_AT..HEADER_LEN].copy_from_slice(&(secret.len() as u64).to_be_bytes());
+        header.x = x;
+        buf[..HEADER_LEN].copy_from_slice(&header.encode());
         buffers.push(buf);
     }
     {
@@ -385,6 +371,9 @@ impl Recovery {
 }
 
 /// Rebuilds the secret from envelopes; see [`combine_detailed`] for the rules.
+///
+/// # Errors
+/// As [`combine_detailed`].
 pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
     combine_detailed(shares).map(Recovery::into_secret)
 }
@@ -397,13 +386,34 @@ pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
 /// are given and some disagree, threshold-sized subsets are tried (at most
 /// [`MAX_SUBSETS`]) until one passes; shares off the recovered polynomial are listed in
 /// [`Recovery::inconsistent`].
+///
+/// # Errors
+/// [`Error::NoShares`]; [`Error::SetMismatch`], [`Error::ThresholdMismatch`] or
+/// [`Error::LengthMismatch`] for a share of another split; [`Error::ZeroX`] or
+/// [`Error::DuplicateX`]; [`Error::BelowThreshold`]; [`Error::TooLarge`] if the secret
+/// cannot fit in memory; [`Error::IntegrityCheck`] when exactly `threshold` shares rebuild
+/// a secret whose digest does not match (a wrong or altered share), and
+/// [`Error::NoConsistentSubset`] when more were given and no subset tried matches.
 pub fn combine_detailed(shares: &[Share]) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, Backend::detect())
 }
 
-/// [`combine_detailed`] with an explicit field backend.
+/// Deprecated name of [`crate::with_backend::combine_detailed`] (it returns a
+/// [`Recovery`], like [`combine_detailed`], not the secret like [`combine`]).
+///
+/// # Errors
+/// As [`combine_detailed`].
+#[deprecated(note = "renamed: use `keysplit::with_backend::combine_detailed`")]
 pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
+    combine_detailed_on(shares, backend)
+}
+
+/// [`combine_detailed`] on `backend`: the secret and a report on every share.
+///
+/// # Errors
+/// As [`combine_detailed`].
+pub fn combine_detailed_on(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, backend)
 }
@@ -411,6 +421,10 @@ pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recove
 /// Decodes binary envelopes and combines those that decode. Undecodable inputs are
 /// reported in [`Recovery::rejected`]; if too few good shares remain, the error names
 /// the first bad one.
+///
+/// # Errors
+/// [`Error::BadShare`] naming the first input that does not decode, when too few of the
+/// others do; otherwise what [`combine_detailed`] refuses among those that decode.
 pub fn combine_encoded<T: AsRef<[u8]>>(inputs: &[T]) -> Result<Recovery, Error> {
     let decoded: Vec<Result<Share, DecodeError>> =
         inputs.iter().map(|i| Share::decode(i.as_ref())).collect();
@@ -419,6 +433,9 @@ pub fn combine_encoded<T: AsRef<[u8]>>(inputs: &[T]) -> Result<Recovery, Error> 
 
 /// Decodes text shares (`ks1...` or hex) and combines those that decode, like
 /// [`combine_encoded`].
+///
+/// # Errors
+/// As [`combine_encoded`].
 pub fn combine_text<T: AsRef<str>>(inputs: &[T]) -> Result<Recovery, Error> {
     let decoded: Vec<Result<Share, DecodeError>> = inputs
         .iter()
@@ -452,27 +469,10 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
     let Some(&(_, first)) = shares.first() else {
         return Err(Error::NoShares);
     };
-    let set_id = first.set_id();
-    let threshold = first.threshold();
-    let expected_len = first.secret_len();
+    let first = first.header();
+    let (set_id, threshold, expected_len) = (first.set_id, first.threshold, first.secret_len);
     for &(index, share) in shares.iter().skip(1) {
-        if share.set_id() != set_id {
-            return Err(Error::SetMismatch { index });
-        }
-        if share.threshold() != threshold {
-            return Err(Error::ThresholdMismatch {
-                index,
-                expected: threshold,
-                found: share.threshold(),
-            });
-        }
-        if share.secret_len() != expected_len {
-            return Err(Error::LengthMismatch {
-                index,
-                expected: expected_len,
-                found: share.secret_len(),
-            });
-        }
+        first.check_same_set(&share.header(), index)?;
     }
     check_distinct_x(shares.iter().map(|&(i, s)| (i, s.x())))?;
     let t = usize::from(threshold);
@@ -495,7 +495,7 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
         let mut payload = SecretBytes::zeroed(payload_len);
         poly::interpolate(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
         let (secret_part, digest_part) = payload.split_at(secret_len);
-        let digest = secret_digest(&set_id, secret_part);
+        let digest = secret_digest(&first, secret_part);
         if ct::public_choice(digest.ct_eq(digest_part)) {
             let mut inconsistent = Vec::new();
             let mut scratch = SecretBytes::zeroed(payload_len);
@@ -574,6 +574,10 @@ pub(crate) fn check_distinct_x(xs: impl Iterator<Item = (usize, u8)> + Clone) ->
 
 /// Rebuilds the secret from `shares` and splits it again with a fresh set id,
 /// fresh x-coordinates and a fresh polynomial: old and new shares can never be mixed.
+///
+/// # Errors
+/// [`Error::InvalidShareCount`] or [`Error::InvalidThreshold`] for the new parameters
+/// (before anything is combined), then what [`combine`] and [`split`] refuse.
 pub fn reshare<R: CryptoRng + ?Sized>(
     shares: &[Share],
     new_threshold: usize,
@@ -586,27 +590,4 @@ pub fn reshare<R: CryptoRng + ?Sized>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec;
-
-    #[test]
-    fn combinations_enumerate_all_subsets() {
-        let mut subset = vec![0, 1];
-        let mut all = vec![subset.clone()];
-        while next_combination(&mut subset, 4) {
-            all.push(subset.clone());
-        }
-        assert_eq!(
-            all,
-            vec![
-                vec![0, 1],
-                vec![0, 2],
-                vec![0, 3],
-                vec![1, 2],
-                vec![1, 3],
-                vec![2, 3]
-            ]
-        );
-    }
-}
+mod tests;
