@@ -8,8 +8,7 @@ use zeroize::Zeroizing;
 use crate::io::{read_secret, read_share_lines, write_stdout};
 use crate::{CliError, CliResult};
 
-// File mode lives next to this module (src/files.rs).
-#[path = "files.rs"]
+// File mode (--in/--out): src/core_cmd/files.rs.
 mod files;
 
 #[derive(Args, Debug)]
