@@ -10,7 +10,7 @@
 //! later, Zen 4 and later), so requiring it costs no machine.
 
 use core::arch::x86_64::{
-    _mm256_gf2p8mul_epi8, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256,
+    __m256i, _mm256_gf2p8mul_epi8, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256,
     _mm256_xor_si256,
 };
 
@@ -51,6 +51,44 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     }
 }
 
+/// `dst[i] = a * src_a[i] ^ b * src_b[i]` over the common length, `a` and `b` public:
+/// the two-source kernel of split's first term and combine's first two shares, one
+/// `vgf2p8mulb` per source per 32 bytes.
+///
+/// Safe to call only on a CPU with GFNI, AVX and AVX2 (the dispatcher checks).
+#[target_feature(enable = "gfni,avx,avx2")]
+fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    let len = dst.len().min(src_a.len()).min(src_b.len());
+    let (dst, src_a, src_b) = (&mut dst[..len], &src_a[..len], &src_b[..len]);
+    let (constant_a, constant_b) = (_mm256_set1_epi8(a as i8), _mm256_set1_epi8(b as i8));
+    // `a` is public: split's `a = 1` skips the first product.
+    let identity = a == 1;
+    let first = |source: __m256i| {
+        if identity {
+            source
+        } else {
+            _mm256_gf2p8mul_epi8(source, constant_a)
+        }
+    };
+    let mut dst_chunks = dst.chunks_exact_mut(LANES);
+    let mut a_chunks = src_a.chunks_exact(LANES);
+    let mut b_chunks = src_b.chunks_exact(LANES);
+    for ((d, sa), sb) in (&mut dst_chunks).zip(&mut a_chunks).zip(&mut b_chunks) {
+        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
+        // and the store stay inside `d`, `sa` and `sb`.
+        unsafe {
+            let a0 = first(_mm256_loadu_si256(sa.as_ptr().cast()));
+            let b0 = _mm256_gf2p8mul_epi8(_mm256_loadu_si256(sb.as_ptr().cast()), constant_b);
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(a0, b0));
+        }
+    }
+    // The last < 32 bytes: the portable kernel (constant-time as well).
+    let dst_tail = dst_chunks.into_remainder();
+    if !dst_tail.is_empty() {
+        super::portable::mul2(dst_tail, a_chunks.remainder(), a, b_chunks.remainder(), b);
+    }
+}
+
 /// The dispatcher's entry point for [`mul_add`].
 ///
 /// # Safety
@@ -61,4 +99,16 @@ pub(super) unsafe fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
     // SAFETY: the caller guarantees GFNI, AVX and AVX2 (see `# Safety`), the only requirement of
     // `mul_add`.
     unsafe { mul_add(dst, src, c) }
+}
+
+/// The dispatcher's entry point for [`mul2`].
+///
+/// # Safety
+/// The CPU must have GFNI, AVX and AVX2. `Backend::mul2` calls it only for a `Backend` of
+/// this kind, a value made only after `platform::supported` found them on this CPU.
+#[inline]
+pub(super) unsafe fn mul2_checked(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
+    // SAFETY: the caller guarantees GFNI, AVX and AVX2 (see `# Safety`), the only
+    // requirement of `mul2`.
+    unsafe { mul2(dst, src_a, a, src_b, b) }
 }

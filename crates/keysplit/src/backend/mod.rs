@@ -164,8 +164,7 @@ impl Backend {
             // SAFETY: an Avx2 `Backend` proves AVX2 (see above).
             Kind::Avx2 => unsafe { avx2::mul_add_checked(dst, src, c) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: an Avx512 `Backend` proves AVX-512F and AVX-512BW (see above).
-            Kind::Avx512 => unsafe { avx512::mul_add_checked(dst, src, c) },
+            Kind::Avx512 => avx512_mul_add(dst, src, c),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Gfni `Backend` proves GFNI, AVX and AVX2 (see above).
             Kind::Gfni => unsafe { gfni::mul_add_checked(dst, src, c) },
@@ -175,6 +174,35 @@ impl Backend {
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kind::Simd128 => wasm32_simd::mul_add(dst, src, c),
         }
+    }
+}
+
+/// AVX-512's `mul_add`: whole 64-byte vectors with AVX-512, the last < 64 bytes with
+/// AVX2 where the CPU has it. AVX-512's own tail goes through a padded vector on the
+/// stack, which made short regions (a 32-byte secret, threshold 3 and more) several
+/// times slower than AVX2 (BENCHMARKING.md, "Kernels per backend").
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)] // calls the SIMD entry points; see the SAFETY comments
+fn avx512_mul_add(dst: &mut [u8], src: &[u8], c: u8) {
+    let len = dst.len().min(src.len());
+    let body = len - len % 64;
+    let (dst_body, dst_tail) = dst[..len].split_at_mut(body);
+    let (src_body, src_tail) = src[..len].split_at(body);
+    if body > 0 {
+        // SAFETY: only `Backend::mul_add` calls this, for an Avx512 `Backend`, which
+        // proves AVX-512F and AVX-512BW (see there).
+        unsafe { avx512::mul_add_checked(dst_body, src_body, c) };
+    }
+    if dst_tail.is_empty() {
+        return;
+    }
+    if platform::supported(Kind::Avx2) {
+        // SAFETY: the check above found AVX2.
+        unsafe { avx2::mul_add_checked(dst_tail, src_tail, c) };
+    } else {
+        // SAFETY: as for the body.
+        unsafe { avx512::mul_add_checked(dst_tail, src_tail, c) };
     }
 }
 
@@ -198,10 +226,14 @@ impl Backend {
             // AVX2 on this CPU (see `mul_add`), the only requirement of `mul2_checked`.
             #[cfg(target_arch = "x86_64")]
             Kind::Avx2 => unsafe { avx2::mul2_checked(dst, src_a, a, src_b, b) },
-            // SAFETY: the guard of this arm found AVX2. (CPUs with AVX-512 or GFNI have
-            // AVX2 too, but that is checked rather than assumed.)
+            // SAFETY: a Gfni `Backend` exists only after `platform::supported` found
+            // GFNI, AVX and AVX2 on this CPU, the requirements of `mul2_checked`.
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx512 | Kind::Gfni if platform::supported(Kind::Avx2) => unsafe {
+            Kind::Gfni => unsafe { gfni::mul2_checked(dst, src_a, a, src_b, b) },
+            // SAFETY: the guard of this arm found AVX2. (CPUs with AVX-512 have AVX2 too,
+            // but that is checked rather than assumed.)
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx512 if platform::supported(Kind::Avx2) => unsafe {
                 avx2::mul2_checked(dst, src_a, a, src_b, b)
             },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
