@@ -24,6 +24,15 @@ fn cpu_seconds() -> Option<f64> {
     Some((user + system) / 100.0) // USER_HZ is 100 on Linux
 }
 
+/// CPU seconds per case: `KEYSPLIT_CPU_SECONDS`, else 2.
+fn budget_seconds() -> f64 {
+    std::env::var("KEYSPLIT_CPU_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(2.0)
+}
+
 fn measure(name: &str, bytes: Option<usize>, mut op: impl FnMut()) {
     for _ in 0..3 {
         op(); // warm up caches and the allocator
@@ -41,7 +50,7 @@ fn measure(name: &str, bytes: Option<usize>, mut op: impl FnMut()) {
         }
         iterations += batch;
         let used = cpu_seconds().unwrap_or(start_cpu) - start_cpu;
-        if used >= 2.0 {
+        if used >= budget_seconds() {
             let per_op = used / iterations as f64;
             let wall = start_wall.elapsed().as_secs_f64() / iterations as f64;
             let rate = |seconds: f64| {
@@ -209,6 +218,9 @@ fn main() {
     let large = secret(LARGE);
     let mut rng = ChaCha20Rng::seed_from_u64(1);
 
+    if wanted("kernels") {
+        kernel_rows();
+    }
     if wanted("split 32 B") {
         raw_split_rows(&small, "32 B", None, backend);
         split_32_parts(&small, backend);
@@ -365,5 +377,72 @@ fn main() {
         measure("ChaCha8 keystream 1 MiB", Some(LARGE), || {
             rng8.fill_bytes(black_box(&mut buffer));
         });
+    }
+}
+
+/// Every backend this CPU has, per shape: the one-source kernel (`mul_add`), the
+/// two-source kernel (`mul2`, the 2-of-n path), and whole 32-byte calls that use them,
+/// so the dispatch order (`platform.rs`) can be checked against measurements.
+fn kernel_rows() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    for backend in Backend::available() {
+        let name = backend.name();
+        for len in [32usize, 1024, LARGE] {
+            let size = match len {
+                LARGE => "1 MiB".to_string(),
+                1024 => "1 KiB".to_string(),
+                _ => format!("{len} B"),
+            };
+            let bytes = (len >= 1024).then_some(len);
+            let (a, b) = (secret(len), secret(len));
+            let mut dst = vec![0u8; len];
+            measure(&format!("kernel {name}: mul_add {size}"), bytes, || {
+                backend.mul_add(black_box(&mut dst), black_box(&a), 0x53);
+            });
+            measure(&format!("kernel {name}: mul2 {size}"), bytes, || {
+                backend.mul2(
+                    black_box(&mut dst),
+                    black_box(&a),
+                    0x53,
+                    black_box(&b),
+                    0xCA,
+                );
+            });
+        }
+        let small = secret(32);
+        for (k, n) in [(2usize, 3usize), (3, 5)] {
+            let mut out = vec![0u8; n * 33];
+            measure(
+                &format!("kernel {name}: raw split_into 32 B {k}-of-{n}"),
+                None,
+                || {
+                    keysplit::with_backend::raw::split_into(
+                        black_box(&small),
+                        k,
+                        n,
+                        &mut rng,
+                        &mut out,
+                        backend,
+                    )
+                    .unwrap();
+                    black_box(&mut out);
+                },
+            );
+            let shares: Vec<&[u8]> = out.chunks(33).take(k).collect();
+            let mut secret_out = [0u8; 32];
+            measure(
+                &format!("kernel {name}: raw combine_into 32 B from {k}"),
+                None,
+                || {
+                    keysplit::with_backend::raw::combine_into(
+                        black_box(&shares),
+                        &mut secret_out,
+                        backend,
+                    )
+                    .unwrap();
+                    black_box(&mut secret_out);
+                },
+            );
+        }
     }
 }
