@@ -57,6 +57,7 @@ mod ct;
 mod envelope;
 mod error;
 pub mod raw;
+mod rng;
 mod secret;
 /// Split and combine over `std::io` streams in bounded memory.
 #[cfg(feature = "std")]
@@ -74,6 +75,7 @@ pub mod hazmat {
     pub use crate::ct::set_declassify_hook;
     pub use crate::field;
     pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::rng::SimdChaCha20Rng;
     pub use crate::secret::wipe;
     pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
     /// Envelope constants (see `docs/envelope-format.md`).
