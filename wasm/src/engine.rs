@@ -183,6 +183,16 @@ pub fn raw_combine_into(engine: &mut Engine, lengths: &[u32]) -> Result<u32, JsV
     Ok(engine.scratch.0.as_ptr().wrapping_add(at) as u32)
 }
 
+/// A fresh generator keyed with 32 bytes from `crypto.getRandomValues`: the one every
+/// call of the module draws from (envelope split and reshare, wallet keys and entropy;
+/// the raw paths through [`Engine`], which reseeds and rekeys it).
+pub(crate) fn os_rng() -> Result<SimdChaCha20Rng, Error> {
+    let mut seed = [0u8; 32];
+    let got = getrandom::fill(&mut seed).map(|()| SimdChaCha20Rng::from_seed(seed));
+    wipe(&mut seed);
+    got.map_err(|_| Error::Rng)
+}
+
 /// The generator and its reseeding counters.
 struct Reseeding {
     rng: Option<SimdChaCha20Rng>,
