@@ -24,8 +24,8 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 export CARGO_PROFILE_RELEASE_DEBUG=false
 # Except the core crate, at opt-level "s": at "z" the `core::arch::wasm32` intrinsics
 # of the simd128 kernels are not inlined (a call per vector operation), which slows the
-# kernels down, while "s" costs little size. Generic code is compiled in the crate that
-# instantiates it, so this does not reach ChaCha20Rng's rounds (see src/chacha.rs).
+# kernels down, while "s" costs little size (BENCHMARKING.md). The ChaCha20 lanes of the
+# raw paths' generator (`hazmat::SimdChaCha20Rng`) are core code too.
 WASM_CARGO_CONFIG=(--config 'profile.release.package.keysplit.opt-level="s"')
 
 # wasm-opt must be told which post-MVP features the module may use.

@@ -6,11 +6,10 @@
 
 use alloc::vec;
 
-use keysplit::hazmat::Backend;
+use keysplit::hazmat::{Backend, SimdChaCha20Rng};
 use keysplit::with_backend::raw;
+use rand_core::{Rng, SeedableRng};
 use wasm_bindgen::prelude::*;
-
-use crate::chacha::Stream;
 
 /// Not a random generator: every byte is 0x53. It measures a split without the cost of
 /// its randomness (the x draw accepts 0x53, so the calls are those of a real split).
@@ -34,20 +33,20 @@ impl rand_core::TryRng for ConstantBytes {
 impl rand_core::TryCryptoRng for ConstantBytes {}
 
 /// `raw::split_into` of an `n`-byte secret, 2-of-3, into a buffer reused across the
-/// repetitions, with the engine's ChaCha20 stream (`free == false`) or with a generator
+/// repetitions, with the engine's generator (`free == false`) or with a generator
 /// that costs nothing (`free == true`). Returns a byte of the output.
 #[wasm_bindgen(js_name = probeSplitInto)]
 pub fn probe_split_into(n: u32, free: bool, reps: u32) -> u32 {
     let n = n as usize;
     let secret = vec![5u8; n];
     let mut out = vec![0u8; 3 * (n + 1)];
-    let mut stream = Stream::new(&[3; 32]);
+    let mut rng = SimdChaCha20Rng::from_seed([3; 32]);
     let backend = Backend::detect();
     for _ in 0..reps {
         let done = if free {
             raw::split_into(&secret, 2, 3, &mut ConstantBytes, &mut out, backend)
         } else {
-            raw::split_into(&secret, 2, 3, &mut stream, &mut out, backend)
+            raw::split_into(&secret, 2, 3, &mut rng, &mut out, backend)
         };
         if done.is_err() {
             return 0;
@@ -56,14 +55,14 @@ pub fn probe_split_into(n: u32, free: bool, reps: u32) -> u32 {
     out.first().copied().map_or(0, u32::from)
 }
 
-/// `n` bytes of the engine's ChaCha20 stream, in the 4 KiB requests a split makes.
+/// `n` bytes of the engine's generator, in the 4 KiB requests a split makes.
 #[wasm_bindgen(js_name = probeStream)]
 pub fn probe_stream(n: u32, reps: u32) -> u32 {
-    let mut stream = Stream::new(&[3; 32]);
+    let mut rng = SimdChaCha20Rng::from_seed([3; 32]);
     let mut buffer = vec![0u8; n as usize];
     for _ in 0..reps {
         for request in buffer.chunks_mut(keysplit::hazmat::BLOCK) {
-            stream.fill(request);
+            rng.fill_bytes(request);
         }
     }
     buffer.first().copied().map_or(0, u32::from)

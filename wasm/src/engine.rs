@@ -1,6 +1,6 @@
 //! The raw fast paths (`raw.split`, `raw.combine` of the JS API): one scratch region in
-//! wasm memory for each call's inputs and outputs, the core's simd128 kernels, bulk wipes,
-//! and a ChaCha20 stream that runs at simd128 speed.
+//! wasm memory for each call's inputs and outputs, the core's calls and generator, and
+//! the core's wipe.
 //!
 //! * Scratch: the [`Engine`] keeps one buffer between calls (wiped after each), so a call
 //!   neither allocates nor grows memory once the buffer is large enough. The JS wrapper
@@ -9,50 +9,39 @@
 //!   (one per share) and calls [`Engine::wipe`], whatever the outcome.
 //! * Split: the secret at the start of the scratch, the shares after it, back to back,
 //!   written by the core's `raw::split_into` (its checks, x draw and simd128 kernels) with
-//!   the stream below as its generator.
-//! * Combine: the staged shares back to back, checked by the core's `raw::check_shares`;
-//!   the secret is written over the first one (the core's `Backend::mul2_in_place` and
-//!   `lagrange_weights`), so no output buffer.
-//! * Randomness: a ChaCha20 stream ([`crate::chacha`]) keyed from `crypto.getRandomValues`
-//!   (getrandom). A fresh OS seed is mixed in on the first call, on every call with at least
-//!   64 KiB of secret, and after at most 64 calls or 1 MiB since the last one; after every
-//!   call the key is replaced by unused keystream (fast key erasure), so the state left in
-//!   memory between calls cannot reproduce any coefficient or x already used.
-//! * The core's code throughout: coefficients, x-coordinates, checks and refusals are
-//!   the core's own (`keysplit::Error`, in the core's order), so this module has no
-//!   field arithmetic or validation of its own to keep in step.
-//!
-//! Why the bulk wipe ([`wipe`]) and not `zeroize`: zeroize writes one byte per volatile
-//! store (its cost in V8 is in BENCHMARKING.md). `fill(0)` is one `memory.fill`, and
-//! passing the buffer to `black_box` afterwards makes the zeros observable, so the
-//! optimiser cannot drop the fill.
+//!   the generator below.
+//! * Combine: the staged shares back to back, then room for the secret, written there by
+//!   the core's `raw::combine_into` (its checks, in its order, and its kernels).
+//! * Randomness: the core's `hazmat::SimdChaCha20Rng` (ChaCha20, four blocks per simd128
+//!   pass) keyed from `crypto.getRandomValues` (getrandom). A fresh OS seed is mixed in on
+//!   the first call, on every call with at least 64 KiB of secret, and after at most 64
+//!   calls or 1 MiB since the last one; after every call the generator is replaced by one
+//!   keyed with its own next 32 bytes (fast key erasure; the old one is wiped on drop), so
+//!   the state left in memory between calls cannot reproduce any coefficient or x already
+//!   used.
+//! * The core's code throughout: coefficients, x-coordinates, checks, refusals
+//!   (`keysplit::Error`, in the core's order), field arithmetic and wipes
+//!   (`hazmat::wipe`) are the core's own, so this module has nothing of its own to keep in
+//!   step.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
-use keysplit::hazmat::{lagrange_weights, Backend};
+use keysplit::hazmat::{wipe, Backend, SimdChaCha20Rng};
 use keysplit::{raw, Error};
+use rand_core::{Rng, SeedableRng};
 use wasm_bindgen::prelude::*;
 
-use crate::chacha::Stream;
 use crate::convert::{core_error, count, invalid};
-
-/// Overwrites `bytes` with zeros (one `memory.fill`) in a way the optimiser must keep.
-#[inline]
-pub fn wipe(bytes: &mut [u8]) {
-    bytes.fill(0);
-    core::hint::black_box(bytes);
-}
 
 /// A byte vector wiped (all of its capacity) on drop.
 pub struct Wiped(pub Vec<u8>);
 
 impl Drop for Wiped {
     fn drop(&mut self) {
-        let capacity = self.0.capacity();
-        wipe(&mut self.0);
-        // The spare capacity too (resize writes zeros without reallocating).
-        self.0.resize(capacity, 0);
+        // The spare capacity too: `resize` fills it (no reallocation), `wipe` clears it
+        // all with writes the optimiser must keep.
+        self.0.resize(self.0.capacity(), 0);
         wipe(&mut self.0);
     }
 }
@@ -68,7 +57,7 @@ const RESEED_BYTES: usize = 1 << 20;
 const RESEED_EACH_CALL: usize = 64 << 10;
 
 /// State of the raw fast paths, one per module instance (the JS wrapper holds it): the
-/// ChaCha20 stream and the scratch region.
+/// generator and the scratch region.
 #[wasm_bindgen]
 pub struct Engine {
     rng: Reseeding,
@@ -91,7 +80,7 @@ impl Engine {
     pub fn new() -> Engine {
         Engine {
             rng: Reseeding {
-                stream: None,
+                rng: None,
                 calls: 0,
                 bytes: 0,
             },
@@ -185,37 +174,54 @@ pub fn raw_split_into(
 }
 
 /// Raw combine of the shares staged with [`Engine::stage`], back to back, `lengths[i]`
-/// bytes for share `i`: the secret (`lengths[0] - 1` bytes) is written over the first
-/// staged share, at the address this returns. Read it, then call [`Engine::wipe`].
+/// bytes for share `i`: the secret (`lengths[0] - 1` bytes) is written right after them,
+/// at the address this returns (the wrapper must read `memory.buffer` again: the region
+/// may have grown). Read it, then call [`Engine::wipe`].
 #[wasm_bindgen(js_name = rawCombineInto)]
 pub fn raw_combine_into(engine: &mut Engine, lengths: &[u32]) -> Result<u32, JsValue> {
-    engine.combine_staged(lengths)?;
-    Ok(engine.scratch.0.as_ptr() as u32)
+    let at = engine.combine_staged(lengths)?;
+    Ok(engine.scratch.0.as_ptr().wrapping_add(at) as u32)
 }
 
-/// The ChaCha20 stream and its reseeding counters.
+/// A fresh generator keyed with 32 bytes from `crypto.getRandomValues`: the one every
+/// call of the module draws from (envelope split and reshare, wallet keys and entropy;
+/// the raw paths through [`Engine`], which reseeds and rekeys it).
+pub(crate) fn os_rng() -> Result<SimdChaCha20Rng, Error> {
+    let mut seed = [0u8; 32];
+    let got = getrandom::fill(&mut seed).map(|()| SimdChaCha20Rng::from_seed(seed));
+    wipe(&mut seed);
+    got.map_err(|_| Error::Rng)
+}
+
+/// The generator and its reseeding counters.
 struct Reseeding {
-    stream: Option<Stream>,
+    rng: Option<SimdChaCha20Rng>,
     calls: u32,
     bytes: usize,
 }
 
 impl Reseeding {
-    /// The stream for a call on `work` secret bytes, reseeded from the OS as the module
+    /// The generator for a call on `work` secret bytes, reseeded from the OS as the module
     /// docs say.
-    fn stream(&mut self, work: usize) -> Result<&mut Stream, Error> {
+    fn rng(&mut self, work: usize) -> Result<&mut SimdChaCha20Rng, Error> {
         let due = self.calls >= RESEED_CALLS
             || self.bytes >= RESEED_BYTES
             || work >= RESEED_EACH_CALL
-            || self.stream.is_none();
+            || self.rng.is_none();
         if due {
             let mut seed = [0u8; 32];
             let got = getrandom::fill(&mut seed).map_err(|_| Error::Rng);
             if got.is_ok() {
-                match &mut self.stream {
-                    Some(stream) => stream.reseed(&seed),
-                    None => self.stream = Some(Stream::new(&seed)),
+                // The fresh seed is added to the current state (XOR), never substituted.
+                if let Some(rng) = &mut self.rng {
+                    let mut own = [0u8; 32];
+                    rng.fill_bytes(&mut own);
+                    for (s, o) in seed.iter_mut().zip(&own) {
+                        *s ^= o;
+                    }
+                    wipe(&mut own);
                 }
+                self.rng = Some(SimdChaCha20Rng::from_seed(seed));
             }
             wipe(&mut seed);
             got?;
@@ -224,7 +230,18 @@ impl Reseeding {
         }
         self.calls += 1;
         self.bytes = self.bytes.saturating_add(work);
-        self.stream.as_mut().ok_or(Error::Rng)
+        self.rng.as_mut().ok_or(Error::Rng)
+    }
+
+    /// Fast key erasure, at the end of every call: the next 32 bytes of the generator key
+    /// its successor, and the old one (key and buffered output) is wiped on drop.
+    fn rekey(&mut self) {
+        if let Some(rng) = &mut self.rng {
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            *rng = SimdChaCha20Rng::from_seed(seed);
+            wipe(&mut seed);
+        }
     }
 }
 
@@ -260,61 +277,73 @@ impl Engine {
             return Err(None);
         }
         let (secret, out) = self.scratch.0[..total].split_at_mut(len);
-        let stream = self.rng.stream(len)?;
+        let rng = self.rng.rng(len)?;
         let result = keysplit::with_backend::raw::split_into(
             secret,
             threshold,
             shares,
-            stream,
+            rng,
             out,
             Backend::detect(),
         );
-        stream.rekey();
+        self.rng.rekey();
         Ok(result?)
     }
 
-    /// The combine of the staged shares, written over the first one.
-    fn combine_staged(&mut self, lengths: &[u32]) -> Result<(), JsValue> {
+    /// The combine of the staged shares, written right after them; returns the secret's
+    /// offset in the scratch region.
+    fn combine_staged(&mut self, lengths: &[u32]) -> Result<usize, JsValue> {
         if lengths.len() > 255 {
             return Err(invalid(&alloc::format!(
                 "shares has {} items; at most 255 are accepted",
                 lengths.len()
             )));
         }
-        let staged = &self.scratch.0[..self.dirty.min(self.scratch.0.len())];
-        let mut shares: Vec<&[u8]> = Vec::with_capacity(lengths.len());
-        let mut rest = staged;
+        let mut staged = 0usize;
         for &length in lengths {
-            let length = length as usize;
-            if length > rest.len() {
-                return Err(invalid("the staged shares are shorter than their lengths"));
-            }
-            let (share, tail) = rest.split_at(length);
-            shares.push(share);
+            staged = staged.saturating_add(length as usize);
+        }
+        if staged > self.dirty.min(self.scratch.0.len()) {
+            return Err(invalid("the staged shares are shorter than their lengths"));
+        }
+        let len = raw::check_shares(&self.staged_shares(lengths, staged)).map_err(core_error)?;
+        let end = staged
+            .checked_add(len)
+            .ok_or_else(|| core_error(Error::TooLarge))?;
+        if self.scratch.0.len() < end {
+            // Room for the secret: a larger region with the staged shares copied over; the
+            // old one is wiped when dropped.
+            let mut grown = Wiped(Vec::with_capacity(end));
+            grown.0.extend_from_slice(&self.scratch.0[..staged]);
+            grown.0.resize(end, 0);
+            self.scratch = grown;
+        }
+        self.dirty = self.dirty.max(end);
+        let (shares, rest) = self.scratch.0.split_at_mut(staged);
+        let shares = split_lengths(shares, lengths);
+        let out = rest.get_mut(..len).unwrap_or_default();
+        keysplit::with_backend::raw::combine_into(&shares, out, Backend::detect())
+            .map_err(core_error)?;
+        Ok(staged)
+    }
+
+    /// The first `staged` bytes of the scratch region cut into `lengths` (their sum).
+    fn staged_shares(&self, lengths: &[u32], staged: usize) -> Vec<&[u8]> {
+        split_lengths(&self.scratch.0[..staged], lengths)
+    }
+}
+
+/// `bytes` cut into consecutive pieces of `lengths` (which must sum to at most its length).
+fn split_lengths<'a>(bytes: &'a [u8], lengths: &[u32]) -> Vec<&'a [u8]> {
+    let mut pieces = Vec::with_capacity(lengths.len());
+    let mut rest = bytes;
+    for &length in lengths {
+        if let Some((piece, tail)) = rest.split_at_checked(length as usize) {
+            pieces.push(piece);
             rest = tail;
         }
-        let len = raw::check_shares(&shares).map_err(core_error)?;
-        let xs: Vec<u8> = shares
-            .iter()
-            .map(|s| s.last().copied().unwrap_or(0))
-            .collect();
-        let weights = lagrange_weights(&xs, 0);
-        // Every share is `len + 1` bytes (checked): share k >= 1 starts at k * (len + 1).
-        let stride = len + 1;
-        let (first, others) = self.scratch.0.split_at_mut(stride);
-        let first = &mut first[..len];
-        let backend = Backend::detect();
-        let w0 = weights.first().copied().unwrap_or(0);
-        for (k, &weight) in weights.iter().enumerate().skip(1) {
-            let share = &others[(k - 1) * stride..(k - 1) * stride + len];
-            if k == 1 {
-                backend.mul2_in_place(first, w0, share, weight);
-            } else {
-                backend.mul_add(first, share, weight);
-            }
-        }
-        Ok(())
     }
+    pieces
 }
 
 /// `keysplit::raw::combine` through an engine's scratch region (the JS path's code):
@@ -331,9 +360,9 @@ pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, JsValue> {
         at += share.len();
         lengths.push(share.len() as u32);
     }
-    let result = engine.combine_staged(&lengths).map(|()| {
+    let result = engine.combine_staged(&lengths).map(|at| {
         let len = shares.first().map_or(0, |s| s.len().saturating_sub(1));
-        Wiped(engine.scratch.0[..len].to_vec())
+        Wiped(engine.scratch.0[at..at + len].to_vec())
     });
     engine.wipe();
     result

@@ -13,7 +13,7 @@
 //!
 //! # Security
 //! * Randomness comes from `crypto.getRandomValues` (getrandom's `wasm_js` backend),
-//!   keying keysplit's ChaCha20 generator.
+//!   keying keysplit's ChaCha20 generator (`hazmat::SimdChaCha20Rng`).
 //! * Byte inputs are copied from JS straight into zeroizing buffers; secrets leave the
 //!   module only as fresh `Uint8Array`s, and the module's own copies are wiped.
 //!   The caller's arrays, and strings (which JS cannot wipe), are the caller's.
@@ -23,16 +23,14 @@
 //!   `Error` named `KeysplitError` with the core's stable `code`.
 
 #![no_std]
-// Unsafe code only where safe code has no equivalent: the v128 stores of the ChaCha20
-// generator.
-#![deny(unsafe_code)]
+// Bindings only: the SIMD code that needs `unsafe` lives in the core crate.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;
 
 #[cfg(feature = "bench-internals")]
 mod bench_internals;
-mod chacha;
 mod convert;
 mod engine;
 mod shares;

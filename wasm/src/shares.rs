@@ -38,13 +38,15 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Splits `secret` into `shares` envelope shares, any `threshold` of which rebuild it.
-/// Randomness: `crypto.getRandomValues` (through getrandom) keying ChaCha20.
+/// Randomness: `crypto.getRandomValues` (through getrandom) keying the core's
+/// `hazmat::SimdChaCha20Rng`.
 #[wasm_bindgen(js_name = split)]
 pub fn split(secret: &JsValue, threshold: f64, shares: f64) -> Result<Array, JsValue> {
     let secret = bytes(secret, "secret")?;
     let threshold = count(threshold, "threshold")?;
     let shares = count(shares, "shares")?;
-    let made = keysplit::split_with_os_rng(&secret, threshold, shares).map_err(core_error)?;
+    let mut rng = crate::engine::os_rng().map_err(core_error)?;
+    let made = keysplit::split(&secret, threshold, shares, &mut rng).map_err(core_error)?;
     Ok(share_list(&made))
 }
 
@@ -108,7 +110,8 @@ pub fn reshare(shares: &JsValue, threshold: f64, new_shares: f64) -> Result<Arra
     let decoded = decode_shares(shares)?;
     let threshold = count(threshold, "threshold")?;
     let new_count = count(new_shares, "shares")?;
-    let made = keysplit::reshare_with_os_rng(&decoded, threshold, new_count).map_err(core_error)?;
+    let mut rng = crate::engine::os_rng().map_err(core_error)?;
+    let made = keysplit::reshare(&decoded, threshold, new_count, &mut rng).map_err(core_error)?;
     Ok(share_list(&made))
 }
 

@@ -303,8 +303,8 @@ fn open(info: &JsValue, first: &JsValue, second: &JsValue) -> Result<kw::Wallet,
     kw::open(&info, first.input(), second.input()).map_err(wallet_error)
 }
 
-fn rng() -> Result<keysplit::ChaCha20Rng, JsValue> {
-    keysplit::os_rng().map_err(crate::convert::core_error)
+fn rng() -> Result<keysplit::hazmat::SimdChaCha20Rng, JsValue> {
+    crate::engine::os_rng().map_err(crate::convert::core_error)
 }
 
 // ---- exported operations -------------------------------------------------------------

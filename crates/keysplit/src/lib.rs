@@ -59,6 +59,7 @@ mod ct;
 mod envelope;
 mod error;
 pub mod raw;
+mod rng;
 mod secret;
 /// Split and combine over `std::io` streams in bounded memory.
 #[cfg(feature = "std")]
@@ -77,6 +78,7 @@ pub mod hazmat {
     pub use crate::ct::set_declassify_hook;
     pub use crate::field;
     pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::rng::SimdChaCha20Rng;
     pub use crate::secret::wipe;
 
     // Former homes, kept so that existing code compiles: use `keysplit::encoding` and

@@ -15,8 +15,9 @@ use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Overwrites `bytes` with zeros using volatile writes, 8 bytes per write (16 for large
-/// buffers on x86_64), so that the wipe survives optimisation even right before the
-/// memory is freed.
+/// buffers on x86_64; on wasm32 a large buffer is one fill that zeroize's optimisation
+/// barrier keeps), so that the wipe survives optimisation even right before the memory is
+/// freed.
 #[inline]
 pub fn wipe(bytes: &mut [u8]) {
     // An empty region has nothing to clear. Returning here also keeps `zeroize` from
@@ -35,6 +36,14 @@ pub fn wipe(bytes: &mut [u8]) {
             return;
         }
         return wipe_with::<core::arch::x86_64::__m128i>(bytes);
+    }
+    // wasm32 has no wider volatile store; a fill is one `memory.fill` instruction, and the
+    // barrier makes the optimiser assume the zeros are read, so it cannot drop the fill.
+    #[cfg(target_arch = "wasm32")]
+    if bytes.len() >= 256 {
+        bytes.fill(0);
+        zeroize::optimization_barrier(bytes);
+        return;
     }
     wipe_with::<u64>(bytes);
 }
