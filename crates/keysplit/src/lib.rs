@@ -73,7 +73,7 @@ pub mod hazmat {
     #[cfg(keysplit_ctgrind)]
     pub use crate::ct::set_declassify_hook;
     pub use crate::field;
-    pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::poly::{interpolate_at, lagrange_weights, random_xs, BLOCK};
     pub use crate::secret::wipe;
     pub use crate::text::{decode_bech32m, decode_hex, encode_bech32m, encode_hex};
     /// Envelope constants (see `docs/envelope-format.md`).
