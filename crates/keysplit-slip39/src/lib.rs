@@ -213,7 +213,11 @@ pub fn split<R: CryptoRng + ?Sized>(
             exponent: options.iteration_exponent,
         });
     }
-    if passphrase.iter().any(|c| !(32..=126).contains(c)) {
+    // Printable ASCII (32..=126), checked without a branch on the passphrase's bytes.
+    let outside = passphrase.iter().fold(0u32, |acc, &c| {
+        acc | !ct::lt_mask(u32::from(c.wrapping_sub(32)), 95)
+    });
+    if ct::public_mask(outside) {
         return Err(Error::Passphrase);
     }
     let mut id = [0u8; 2];
