@@ -84,15 +84,28 @@ fn split_to_words() -> SectionResult {
         let (master, public) = secret(len, 0x39);
         let mut passphrase = PASSPHRASE.to_vec();
         mark_secret(&mut passphrase);
-        let groups = split(&master, &passphrase, 2, &GROUPS, OPTIONS, &mut secret_rng(7))
-            .map_err(|e| format!("slip39 split: {e}"))?;
+        let groups = split(
+            &master,
+            &passphrase,
+            2,
+            &GROUPS,
+            OPTIONS,
+            &mut secret_rng(7),
+        )
+        .map_err(|e| format!("slip39 split: {e}"))?;
         // The words of every share, by the masked scan (the check covers this).
         let texts: Vec<Vec<String>> = groups
             .iter()
             .map(|g| g.iter().map(mnemonic).collect())
             .collect();
         // Correctness, on public data: groups 0 and 2 with their thresholds.
-        let chosen = [&texts[0][2], &texts[0][0], &texts[2][1], &texts[2][3], &texts[2][0]];
+        let chosen = [
+            &texts[0][2],
+            &texts[0][0],
+            &texts[2][1],
+            &texts[2][3],
+            &texts[2][0],
+        ];
         let back = combine_mnemonics(&chosen, PASSPHRASE)
             .map_err(|e| format!("slip39 combine after split: {e}"))?;
         if back[..] != public[..] {
