@@ -1,11 +1,13 @@
 //! The official SLIP-0039 test vectors (`vectors.json` of trezor/python-shamir-mnemonic,
 //! see test-vectors/README.md): every valid one combines to its master secret with the
-//! passphrase "TREZOR", every invalid one is refused. The vectors' xprv column (BIP-32
-//! master key of the master secret as seed) is checked by the wallet's tests.
+//! passphrase "TREZOR", every invalid one is refused; and the master secret, used as the
+//! BIP-32 seed (as Trezor does), gives the vectors' xprv.
 
 use keysplit_slip39::{combine_mnemonics, Share};
 
-fn vectors() -> Vec<(String, Vec<String>, String)> {
+type Vector = (String, Vec<String>, String, String);
+
+fn vectors() -> Vec<Vector> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../test-vectors/slip39-vectors.json"
@@ -23,7 +25,13 @@ fn vectors() -> Vec<(String, Vec<String>, String)> {
                 .iter()
                 .map(|m| m.as_str().expect("mnemonic").to_string())
                 .collect();
-            (name, mnemonics, v[2].as_str().expect("secret").to_string())
+            let secret = v[2].as_str().expect("secret").to_string();
+            (
+                name,
+                mnemonics,
+                secret,
+                v[3].as_str().expect("xprv").to_string(),
+            )
         })
         .collect()
 }
@@ -33,7 +41,7 @@ fn all_official_vectors() {
     let all = vectors();
     assert_eq!(all.len(), 45);
     let (mut valid, mut invalid) = (0, 0);
-    for (name, mnemonics, secret) in &all {
+    for (name, mnemonics, secret, _) in &all {
         let result = combine_mnemonics(mnemonics, b"TREZOR");
         if secret.is_empty() {
             let err = result.expect_err(name);
@@ -52,7 +60,7 @@ fn all_official_vectors() {
 /// with the reference's encoder, which made the vectors).
 #[test]
 fn valid_shares_reencode_identically() {
-    for (name, mnemonics, secret) in vectors() {
+    for (name, mnemonics, secret, _) in vectors() {
         if secret.is_empty() {
             continue;
         }
@@ -72,7 +80,7 @@ fn invalid_vectors_give_the_reference_reason() {
     use keysplit_slip39::Error::*;
     let all = vectors();
     let code = |n: usize| {
-        let (_, mnemonics, _) = &all[n - 1];
+        let (_, mnemonics, _, _) = &all[n - 1];
         combine_mnemonics(mnemonics, b"TREZOR").unwrap_err()
     };
     assert_eq!(code(2), Checksum { share: 0 });
@@ -104,4 +112,21 @@ fn invalid_vectors_give_the_reference_reason() {
     assert_eq!(code(15).code(), "too_few_groups");
     assert_eq!(code(16).code(), "wrong_member_count");
     assert_eq!(code(5).code(), "wrong_member_count");
+}
+
+/// A SLIP-39 wallet's BIP-32 seed is the master secret itself: the master key derived from
+/// it matches the vectors' xprv (made by python-shamir-mnemonic with the `bip32` package).
+#[test]
+fn master_secret_as_bip32_seed_gives_the_vectors_xprv() {
+    let mut checked = 0;
+    for (name, mnemonics, secret, xprv) in vectors() {
+        if secret.is_empty() {
+            continue;
+        }
+        let master = combine_mnemonics(&mnemonics, b"TREZOR").expect("valid vector");
+        let key = keysplit_wallet::ExtendedPrivateKey::from_seed_bytes(&master).expect("seed");
+        assert_eq!(&key.to_xprv()[..], xprv.as_str(), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 15);
 }
