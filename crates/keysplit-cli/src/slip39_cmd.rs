@@ -83,6 +83,87 @@ fn split(args: SplitArgs) -> CliResult {
         &args.groups,
         options,
     )?;
+    print_groups(&groups)
+}
+
+fn combine() -> CliResult {
+    let secret = read_master_secret()?;
+    let mut hex = keysplit::hazmat::encode_hex(&secret);
+    hex.push('\n');
+    write_stdout(hex.as_bytes())
+}
+
+/// `wallet export --slip39 ...`: the shares to write down for a SLIP-39 wallet.
+#[derive(Args, Debug, Default)]
+pub struct WalletExportArgs {
+    /// Print the wallet as SLIP-39 shares (a SLIP-39 wallet only), with the passphrase
+    /// from $KEYSPLIT_SLIP39_PASSPHRASE; needs --group-threshold and --group.
+    #[arg(long)]
+    pub slip39: bool,
+    /// With --slip39: groups needed.
+    #[arg(long, value_name = "G", requires = "slip39")]
+    group_threshold: Option<u8>,
+    /// With --slip39: one group, T of N shares needed; repeat for each group.
+    #[arg(long = "group", value_name = "T/N", value_parser = parse_group, requires = "slip39")]
+    groups: Vec<(u8, u8)>,
+    /// With --slip39: passphrase encryption cost, 10000 << E PBKDF2 iterations.
+    #[arg(long, value_name = "E", default_value_t = 1, requires = "slip39")]
+    iteration_exponent: u8,
+    /// With --slip39: a non-extendable backup.
+    #[arg(long, requires = "slip39")]
+    no_extendable: bool,
+}
+
+/// SLIP-39 mnemonics on stdin (one per line, blank lines ignored) -> the master secret,
+/// decrypted with the passphrase from the environment.
+pub fn read_master_secret() -> CliResult<Zeroizing<Vec<u8>>> {
+    let lines = read_share_lines()?;
+    let passphrase = passphrase()?;
+    let lines: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+    Ok(keysplit_slip39::combine_mnemonics(
+        &lines,
+        passphrase.as_bytes(),
+    )?)
+}
+
+/// Prints an opened wallet as SLIP-39 shares (refusing a BIP-39 wallet, and `export`
+/// without --slip39 of a SLIP-39 wallet, whose BIP-39 words would restore another wallet).
+pub fn wallet_export(wallet: keysplit_wallet::Wallet, args: &WalletExportArgs) -> CliResult {
+    if !wallet.is_slip39() {
+        return Err(CliError(
+            "this is a BIP-39 wallet: SLIP-39 shares of it would restore other addresses; export it without --slip39".into(),
+        ));
+    }
+    if !args.slip39 {
+        return Err(CliError(
+            "this is a SLIP-39 wallet: its BIP-39 words would restore another wallet; export it with --slip39 --group-threshold G --group T/N".into(),
+        ));
+    }
+    let group_threshold = args.group_threshold.ok_or_else(|| {
+        CliError("--slip39 needs --group-threshold G and at least one --group T/N".into())
+    })?;
+    let passphrase = passphrase()?;
+    let options = keysplit_slip39::SplitOptions {
+        iteration_exponent: args.iteration_exponent,
+        extendable: !args.no_extendable,
+    };
+    let groups = keysplit_slip39::split_with_os_rng(
+        wallet.entropy().as_bytes(),
+        passphrase.as_bytes(),
+        group_threshold,
+        &args.groups,
+        options,
+    )?;
+    drop(wallet);
+    eprintln!(
+        "keysplit: WARNING: the shares below are the whole wallet; anyone with enough of them can take the funds. \
+         Write them down offline and clear your terminal."
+    );
+    print_groups(&groups)
+}
+
+/// One mnemonic per line, groups separated by one blank line.
+fn print_groups(groups: &[Vec<keysplit_slip39::Share>]) -> CliResult {
     let mut out = Zeroizing::new(String::new());
     for (i, group) in groups.iter().enumerate() {
         if i > 0 {
@@ -94,14 +175,4 @@ fn split(args: SplitArgs) -> CliResult {
         }
     }
     write_stdout(out.as_bytes())
-}
-
-fn combine() -> CliResult {
-    let lines = read_share_lines()?;
-    let passphrase = passphrase()?;
-    let lines: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
-    let secret = keysplit_slip39::combine_mnemonics(&lines, passphrase.as_bytes())?;
-    let mut hex = keysplit::hazmat::encode_hex(&secret);
-    hex.push('\n');
-    write_stdout(hex.as_bytes())
 }

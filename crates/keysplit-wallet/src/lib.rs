@@ -134,7 +134,7 @@ pub use ethereum::EthereumAddress;
 pub use mnemonic::{normalize_mnemonic, normalize_password, Entropy, Seed, Strength};
 pub use seal::{Argon2Params, Protection, SealedShare, ShareKey, Unlock};
 pub use share_set::{
-    create, import, open, recover, rotate, Protections, Role, ShareInput, ShareSet, UnknownRole,
-    Wallet, WalletId, WalletInfo,
+    create, import, import_slip39, open, recover, rotate, Protections, Role, ShareInput, ShareSet,
+    UnknownRole, Wallet, WalletId, WalletInfo,
 };
 pub use solana::{Ed25519ExtendedKey, SolanaAddress};
