@@ -92,11 +92,13 @@ impl Default for SplitOptions {
 }
 
 /// `HMAC-SHA256(key = random part, shared secret)[..4]`.
-fn digest(random_part: &[u8], secret: &[u8]) -> [u8; DIGEST_LEN] {
-    let mut out = [0u8; DIGEST_LEN];
+fn digest(random_part: &[u8], secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
+    let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
     if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(random_part) {
         mac.update(secret);
-        out.copy_from_slice(&mac.finalize().into_bytes()[..DIGEST_LEN]);
+        let mut full = mac.finalize().into_bytes();
+        out.copy_from_slice(&full[..DIGEST_LEN]);
+        zeroize::Zeroize::zeroize(&mut full[..]);
     }
     out
 }
@@ -124,7 +126,7 @@ fn split_secret<R: CryptoRng + ?Sized>(
         .map(|_| random_bytes(secret.len(), rng))
         .collect();
     let random_part = random_bytes(secret.len() - DIGEST_LEN, rng);
-    let mut digest_share = Zeroizing::new(digest(&random_part, secret).to_vec());
+    let mut digest_share = Zeroizing::new(digest(&random_part, secret)[..].to_vec());
     digest_share.extend_from_slice(&random_part);
     let mut xs: Vec<u8> = (0..random_count).collect();
     xs.extend_from_slice(&[DIGEST_INDEX, SECRET_INDEX]);
@@ -160,7 +162,7 @@ fn recover_secret(
     keysplit::hazmat::interpolate_at(xs, ys, DIGEST_INDEX, &mut digest_share);
     let (expected, random_part) = digest_share.split_at(DIGEST_LEN.min(len));
     let actual = digest(random_part, &secret);
-    let equal = u32::from(actual.ct_eq(expected).unwrap_u8()).wrapping_neg();
+    let equal = u32::from(actual[..].ct_eq(expected).unwrap_u8()).wrapping_neg();
     if !ct::public_mask(equal) {
         return Err(Error::Digest { group });
     }

@@ -71,6 +71,19 @@ proptest! {
             matches!(err, Error::TooFewGroups { .. } | Error::WrongMemberCount { .. } | Error::NoShares),
             "{:?}", err
         );
+        // Every share of one group fewer than the group threshold: refused, however many.
+        if group_threshold > 1 {
+            let few: Vec<Share> = order
+                .iter()
+                .take(usize::from(group_threshold) - 1)
+                .flat_map(|&g| shares[g].iter().take(usize::from(groups[g].0)).cloned())
+                .collect();
+            let err = combine(&few, b"pass").unwrap_err();
+            prop_assert_eq!(
+                err,
+                Error::TooFewGroups { needed: group_threshold, got: usize::from(group_threshold) - 1 }
+            );
+        }
     }
 }
 
