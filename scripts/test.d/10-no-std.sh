@@ -9,3 +9,5 @@ if ! rustup target list --installed | grep -qx "$target"; then
 fi
 cargo build -p keysplit --no-default-features --target "$target"
 echo "keysplit builds for $target without std"
+cargo build -p keysplit-slip39 --no-default-features --target "$target"
+echo "keysplit-slip39 builds for $target without std"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The crates as crates.io would get them: `cargo publish --dry-run` packages every
-# publishable workspace member (keysplit, keysplit-wallet, keysplit-cli; the others say
-# `publish = false`) and builds each from its .crate file alone, so a path dependency
+# publishable workspace member (keysplit, keysplit-wallet, keysplit-slip39, keysplit-cli; the
+# others say `publish = false`) and builds each from its .crate file alone, so a path dependency
 # without a version, a file outside the crate or a missing README fails here. The
-# unpublished keysplit is served to keysplit-wallet from a local overlay registry
-# (target/package/tmp-registry); nothing is uploaded.
+# unpublished keysplit is served to keysplit-wallet and keysplit-slip39 from a local overlay
+# registry (target/package/tmp-registry); nothing is uploaded.
 # --allow-dirty: this checks the packaging, not whether the work tree is committed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

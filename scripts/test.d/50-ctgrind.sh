@@ -5,7 +5,8 @@
 #    (RUSTFLAGS="--cfg keysplit_ctgrind", own target dir so normal builds are untouched).
 # 2. Each canary (a table lookup by a secret byte, a branch on a secret byte) must FAIL:
 #    if valgrind does not flag them, the harness is broken and a pass would mean nothing.
-# 3. The real check (split, combine, reshare, raw and envelope, text forms, every backend
+# 3. The real check (split, combine, reshare, raw and envelope, text forms, SLIP-39 split
+#    and combine with secret words and passphrase, every backend
 #    this CPU and valgrind can run) must PASS with zero valgrind errors.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -4,6 +4,7 @@
 
 import { KeysplitError } from './errors.js';
 import { toBytes, toCount, toList, toText } from './inputs.js';
+import { bindSlip39 } from './slip39.js';
 import { bindWallet } from './wallet.js';
 
 export { KeysplitError, toBytes, toCount };
@@ -125,6 +126,7 @@ export function bind(bindings, ready) {
     shareToText: (share) => run(() => bindings.shareToText(toBytes(share, 'share'))),
     shareFromText: (text) => run(() => bindings.shareFromText(toText(text, 'share'))),
     raw: bindRaw(bindings, run),
+    slip39: bindSlip39(bindings, run),
     backendName: () => run(() => bindings.backendName()),
     version: () => run(() => bindings.version()),
   };

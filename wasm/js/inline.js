@@ -35,6 +35,7 @@ export const {
   shareToText,
   shareFromText,
   raw,
+  slip39,
   backendName,
   version,
   wallet,

@@ -60,6 +60,9 @@ export type KeysplitErrorCode =
   | 'ADDRESS_MISMATCH'
   | 'RECOVER_NEEDS_AUTH_AND_RECOVERY'
   | 'EPOCH_EXHAUSTED'
+  // SLIP-39 (keysplit-wasm-slip39 only; UNSUPPORTED in the default build)
+  | 'UNSUPPORTED'
+  | `SLIP39_${string}`
   | (string & {});
 
 /** Thrown by every function of this package. */
@@ -152,6 +155,34 @@ export const raw: {
 };
 
 /** The GF(256) backend in use (e.g. `"portable"`). */
+/** Options of `slip39.split`; defaults as python-shamir-mnemonic 0.3. */
+export interface Slip39SplitOptions {
+  /** Groups needed to rebuild the master secret (1 to groups.length). */
+  groupThreshold: number;
+  /** One `[memberThreshold, memberCount]` per group (1 <= t <= n <= 16; `[1, 1]` for t = 1). */
+  groups: [number, number][];
+  /** Printable ASCII; empty by default. A wrong one later gives another, valid-looking secret. */
+  passphrase?: string;
+  /** 10000 << e PBKDF2 iterations (0 to 15); default 1. */
+  iterationExponent?: number;
+  /** Extendable-backup flag; default true. */
+  extendable?: boolean;
+}
+
+/**
+ * SLIP-0039 mnemonic shares (Trezor's Shamir backup), interoperable with
+ * python-shamir-mnemonic. Only in the `keysplit-wasm-slip39` build (`supported` is then
+ * true); in the default build both functions throw `UNSUPPORTED`. Errors have codes
+ * `SLIP39_<REASON>` (e.g. `SLIP39_CHECKSUM`, `SLIP39_TOO_FEW_GROUPS`) naming the share.
+ */
+export const slip39: {
+  readonly supported: boolean;
+  /** A 16- to 32-byte master secret (even length) -> one array of mnemonics per group. */
+  split(masterSecret: BytesLike, options: Slip39SplitOptions): string[][];
+  /** Exactly the group threshold of groups, each with its member threshold of mnemonics. */
+  combine(mnemonics: string[], passphrase?: string): Uint8Array;
+};
+
 export function backendName(): string;
 
 /** This package's version. */

@@ -47,6 +47,7 @@ export const {
   shareToText,
   shareFromText,
   raw,
+  slip39,
   backendName,
   version,
   wallet,

@@ -40,6 +40,7 @@ export const {
   shareToText,
   shareFromText,
   raw,
+  slip39,
   backendName,
   version,
   wallet,

@@ -11,6 +11,9 @@
 # `npm install` in wasm/ (see scripts/setup.sh, which installs all of these).
 #
 #   build.sh            the package, in wasm/pkg
+#   build.sh --slip39   the package with SLIP-39 (`slip39.split`/`combine`), in wasm/pkg-slip39,
+#                       named keysplit-wasm-slip39: ~14 KB gzipped more than the default
+#                       module's budget allows, so it is a build of its own
 #   build.sh --probes   a Node build with the timing probes of bench/breakdown.mjs (the
 #                       `bench-internals` feature), in wasm/pkg-probes; never published
 set -euo pipefail
@@ -37,10 +40,15 @@ if [ "${1:-}" = "--probes" ]; then
   exit 0
 fi
 
-cargo build -q -p keysplit-wasm --target "$WASM_TARGET" --release "${WASM_CARGO_CONFIG[@]}"
+features=()
+out="$WASM_DIR/pkg"
+if [ "${1:-}" = "--slip39" ]; then
+  features=(--features slip39)
+  out="$WASM_DIR/pkg-slip39"
+fi
+cargo build -q -p keysplit-wasm --target "$WASM_TARGET" --release "${features[@]}" "${WASM_CARGO_CONFIG[@]}"
 module="$CARGO_TARGET_DIR/$WASM_TARGET/release/keysplit_wasm.wasm"
 
-out="$WASM_DIR/pkg"
 rm -rf "$out"
 mkdir -p "$out"
 bindgen_out="$(mktemp -d)"
@@ -71,6 +79,12 @@ fi
 
 cp "$WASM_DIR"/js/*.js "$WASM_DIR"/js/*.d.ts "$WASM_DIR/js/package.json" "$out/"
 cp "$WASM_DIR/js/README.md" "$out/README.md"
+if [ "${1:-}" = "--slip39" ]; then
+  node -e 'const fs = require("fs"); const f = process.argv[1]; const p = JSON.parse(fs.readFileSync(f));
+    p.name = "keysplit-wasm-slip39";
+    p.description += ", with SLIP-39 mnemonic shares (Trezor Shamir backup)";
+    fs.writeFileSync(f, JSON.stringify(p, null, 2) + "\n");' "$out/package.json"
+fi
 
 raw=$(wc -c <"$out/keysplit_wasm_bg.wasm")
 gz=$(gzip -9 -c "$out/keysplit_wasm_bg.wasm" | wc -c)

@@ -34,6 +34,8 @@ mod bench_internals;
 mod convert;
 mod engine;
 mod shares;
+#[cfg(feature = "slip39")]
+mod slip39;
 mod wallet;
 
 pub use engine::{raw_combine_into, raw_split_into, raw_split_stage, wasm_memory, Engine};

@@ -25,7 +25,9 @@
 
 #![forbid(unsafe_code)]
 
+mod slip39;
 mod wallet;
+pub use slip39::decode_slip39;
 pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
 use chacha20::ChaCha20Rng;
@@ -47,6 +49,7 @@ pub const TARGETS: &[&str] = &[
     "decode_sealed",
     "wallet_text",
     "wallet_open",
+    "decode_slip39",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -63,6 +66,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "decode_sealed" => decode_sealed,
         "wallet_text" => wallet_text,
         "wallet_open" => wallet_open,
+        "decode_slip39" => decode_slip39,
         _ => return false,
     };
     f(data);

@@ -8,6 +8,7 @@
 mod core_cmd;
 mod demo;
 mod io;
+mod slip39_cmd;
 mod wallet;
 
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     Reshare(core_cmd::ReshareArgs),
     /// Run keysplit's main job end to end on built-in defaults.
     Demo,
+    /// SLIP-0039 mnemonic shares (Trezor's Shamir backup), for paper backups.
+    #[command(subcommand)]
+    Slip39(slip39_cmd::Slip39Command),
     /// An embedded wallet held as device/auth/recovery 2-of-3 shares in a directory.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Combine(args) => core_cmd::combine(args),
         Command::Reshare(args) => core_cmd::reshare(args),
         Command::Demo => demo::run(),
+        Command::Slip39(command) => slip39_cmd::run(command),
         Command::Wallet(command) => wallet::run(command),
     };
     match result {

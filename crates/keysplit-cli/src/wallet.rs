@@ -122,6 +122,11 @@ pub struct ImportArgs {
     password_file: Option<PathBuf>,
     #[command(flatten)]
     kdf: KdfArgs,
+    /// Stdin carries SLIP-39 shares (one per line) instead of a BIP-39 mnemonic; their
+    /// passphrase comes from $KEYSPLIT_SLIP39_PASSPHRASE. The wallet's BIP-32 seed is the
+    /// master secret, as on a Trezor restored from the same shares.
+    #[arg(long)]
+    slip39: bool,
 }
 
 /// The two shares to open the wallet with.
@@ -279,6 +284,8 @@ pub struct ExportArgs {
     using: UsingArgs,
     #[command(flatten)]
     password: PasswordArgs,
+    #[command(flatten)]
+    slip39: crate::slip39_cmd::WalletExportArgs,
 }
 
 pub fn run(command: WalletCommand) -> CliResult {
@@ -561,6 +568,16 @@ fn create(args: CreateArgs) -> CliResult {
 
 fn import(args: ImportArgs) -> CliResult {
     let password = read_password(&args.password_env, args.password_file.as_ref(), false)?;
+    if args.slip39 {
+        let master = crate::slip39_cmd::read_master_secret()?;
+        let set = new_wallet(
+            args.dir.dir.clone(),
+            &args.kdf,
+            &password,
+            |protect, rng| keysplit_wallet::import_slip39(&master, protect, rng),
+        )?;
+        return report_new(&args.dir.dir, &set);
+    }
     let input = crate::io::read_stdin_secret()?;
     let phrase = std::str::from_utf8(&input)
         .map_err(|_| CliError("the mnemonic on stdin is not UTF-8 text".into()))?;
@@ -735,6 +752,9 @@ fn export(args: ExportArgs) -> CliResult {
         args.using.using,
         PasswordSource::Args(&args.password),
     )?;
+    if args.slip39.slip39 || wallet.is_slip39() {
+        return crate::slip39_cmd::wallet_export(wallet, &args.slip39);
+    }
     let mut mnemonic = wallet.mnemonic();
     drop(wallet);
     eprintln!(

@@ -25,6 +25,7 @@ pub fn install_declassify_hook() -> bool {
     #[cfg(keysplit_ctgrind)]
     {
         keysplit::hazmat::set_declassify_hook(crate::valgrind::declassify);
+        keysplit_slip39::set_declassify_hook(crate::valgrind::declassify);
         true
     }
     #[cfg(not(keysplit_ctgrind))]
@@ -159,6 +160,7 @@ fn sections() -> Vec<Section> {
         "stream split + stream combine, threaded (1 MiB + 100 B)".into(),
         Box::new(stream_round_trip_threaded),
     ));
+    list.extend(crate::slip39::sections());
     list
 }
 

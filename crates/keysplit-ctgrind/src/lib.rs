@@ -23,5 +23,6 @@
 //! flagged; keysplit uses none on secrets).
 
 pub mod harness;
+pub mod slip39;
 pub mod valgrind;
 pub mod wallet;

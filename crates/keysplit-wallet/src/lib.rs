@@ -138,7 +138,7 @@ pub use mnemonic::{normalize_mnemonic, normalize_password, Entropy, Seed, Streng
 pub use role::{Role, UnknownRole};
 pub use seal::{Argon2Params, Protection, SealedShare, ShareKey, Unlock};
 pub use share_set::{
-    check_recovery_roles, create, import, open, recover, rotate, Protections, ShareInput, ShareSet,
-    Wallet,
+    check_recovery_roles, create, import, import_slip39, open, recover, rotate, Protections,
+    ShareInput, ShareSet, Wallet,
 };
 pub use solana::{Ed25519ExtendedKey, SolanaAddress};

@@ -84,10 +84,21 @@ impl<'a> ShareInput<'a> {
 
 /// A wallet rebuilt in memory: its entropy and seed, wiped when it is dropped. Keep it
 /// for one operation and drop it.
+///
+/// Two kinds: a BIP-39 wallet (the BIP-32 seed is `PBKDF2(mnemonic)`), and a SLIP-39
+/// wallet, whose BIP-32 seed is the SLIP-39 master secret itself, as a Trezor restored
+/// from the same SLIP-39 shares derives it (see `docs/slip39.md`).
 pub struct Wallet {
     entropy: Entropy,
     seed: Seed,
+    /// SLIP-39 wallet: `entropy` is the master secret and the BIP-32 seed; `seed` unused.
+    slip39: bool,
 }
+
+/// First byte of the shared secret of a SLIP-39 wallet's share set, before the master
+/// secret (so the secret has an odd length; BIP-39 entropy always has an even one).
+/// Releases without SLIP-39 wallets refuse such a set (`ENTROPY_LENGTH`), never misread it.
+const SLIP39_TAG: u8 = 0x39;
 
 impl fmt::Debug for Wallet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,7 +128,52 @@ impl Wallet {
         let seed = entropy
             .to_seed("")
             .unwrap_or_else(|_| Seed::from_bytes([0u8; 64]));
-        Wallet { entropy, seed }
+        Wallet {
+            entropy,
+            seed,
+            slip39: false,
+        }
+    }
+
+    /// The SLIP-39 wallet of a master secret (16, 20, 24, 28 or 32 bytes; Trezor makes 16
+    /// or 32): its BIP-32 and SLIP-10 seed is the master secret itself.
+    pub fn from_slip39_master_secret(master_secret: &[u8]) -> Result<Wallet, Error> {
+        Ok(Wallet {
+            entropy: Entropy::from_bytes(master_secret)?,
+            seed: Seed::from_bytes([0u8; 64]),
+            slip39: true,
+        })
+    }
+
+    /// True for a SLIP-39 wallet: [`Wallet::entropy`] is then its SLIP-39 master secret,
+    /// and [`Wallet::mnemonic`] is not its backup (split the master secret with SLIP-39).
+    pub fn is_slip39(&self) -> bool {
+        self.slip39
+    }
+
+    /// The wallet of a share set's shared secret: BIP-39 entropy, or the SLIP-39 tag and
+    /// a master secret (the kind is public; the length tells it).
+    fn from_shared_secret(secret: &[u8]) -> Result<Wallet, Error> {
+        use subtle::ConstantTimeEq;
+        match secret.split_first() {
+            Some((tag, master)) if !secret.len().is_multiple_of(2) => {
+                if bool::from(tag.ct_eq(&SLIP39_TAG)) {
+                    Self::from_slip39_master_secret(master)
+                } else {
+                    Err(Error::EntropyLength { len: secret.len() })
+                }
+            }
+            _ => Self::from_entropy(secret),
+        }
+    }
+
+    /// The BIP-32 / SLIP-10 seed.
+    fn seed_bytes(&self) -> &[u8] {
+        if self.slip39 {
+            self.entropy.as_bytes()
+        } else {
+            self.seed.as_bytes()
+        }
     }
 
     /// The entropy (hazmat: this is the wallet).
@@ -125,14 +181,15 @@ impl Wallet {
         &self.entropy
     }
 
-    /// The English mnemonic phrase.
+    /// The English BIP-39 mnemonic phrase of the entropy. Only a BIP-39 wallet's backup:
+    /// for a SLIP-39 wallet ([`Wallet::is_slip39`]) these words restore another wallet.
     pub fn mnemonic(&self) -> Zeroizing<String> {
         self.entropy.to_mnemonic()
     }
 
     /// The BIP-32 key at any path.
     pub fn derive(&self, path: &DerivationPath) -> Result<ExtendedPrivateKey, Error> {
-        ExtendedPrivateKey::new_master(&self.seed)?.derive_path(path)
+        ExtendedPrivateKey::from_seed_bytes(self.seed_bytes())?.derive_path(path)
     }
 
     /// The Ethereum key at `m/44'/60'/0'/0/index`.
@@ -149,7 +206,8 @@ impl Wallet {
 
     /// The Solana key at `m/44'/501'/index'/0'`.
     pub fn solana_key(&self, index: u32) -> Result<Ed25519ExtendedKey, Error> {
-        Ed25519ExtendedKey::new_master(&self.seed).derive_path(&DerivationPath::solana(index)?)
+        Ed25519ExtendedKey::from_seed_bytes(self.seed_bytes())
+            .derive_path(&DerivationPath::solana(index)?)
     }
 
     /// The Solana address at `m/44'/501'/index'/0'`.
@@ -210,7 +268,12 @@ impl Wallet {
         protections: &Protections<'_>,
         rng: &mut R,
     ) -> Result<ShareSet, Error> {
-        let shares = keysplit::split(self.entropy.as_bytes(), 2, 3, rng)?;
+        let mut secret = Zeroizing::new(alloc::vec::Vec::with_capacity(33));
+        if self.slip39 {
+            secret.push(SLIP39_TAG);
+        }
+        secret.extend_from_slice(self.entropy.as_bytes());
+        let shares = keysplit::split(&secret, 2, 3, rng)?;
         let [device, auth, recovery] = match <[keysplit::Share; 3]>::try_from(shares) {
             Ok(three) => three,
             Err(_) => {
@@ -248,6 +311,18 @@ pub fn import<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<ShareSet, Error> {
     let wallet = Wallet::from_mnemonic(phrase)?;
+    wallet.split(WalletId::generate(rng), 0, protections, rng)
+}
+
+/// A SLIP-39 master secret (e.g. from `keysplit_slip39::combine_mnemonics`), split and
+/// sealed as a new SLIP-39 wallet at epoch 0: its addresses are those of a Trezor restored
+/// from the same SLIP-39 shares.
+pub fn import_slip39<R: CryptoRng + ?Sized>(
+    master_secret: &[u8],
+    protections: &Protections<'_>,
+    rng: &mut R,
+) -> Result<ShareSet, Error> {
+    let wallet = Wallet::from_slip39_master_secret(master_secret)?;
     wallet.split(WalletId::generate(rng), 0, protections, rng)
 }
 
@@ -290,7 +365,7 @@ pub fn open(
     }
     let shares = [unseal(info, &first)?, unseal(info, &second)?];
     let entropy = keysplit::combine(&shares)?;
-    let wallet = Wallet::from_entropy(&entropy)?;
+    let wallet = Wallet::from_shared_secret(&entropy)?;
     if wallet.ethereum_address(0)? != info.ethereum_address
         || wallet.solana_address(0)? != info.solana_address
     {

@@ -77,7 +77,7 @@ pub mod hazmat {
     #[cfg(keysplit_ctgrind)]
     pub use crate::ct::set_declassify_hook;
     pub use crate::field;
-    pub use crate::poly::{lagrange_weights, random_xs, BLOCK};
+    pub use crate::poly::{interpolate_at, lagrange_weights, random_xs, BLOCK};
     pub use crate::rng::SimdChaCha20Rng;
     pub use crate::secret::wipe;
 

@@ -117,6 +117,18 @@ pub fn interpolate(out: &mut [u8], ys: &[&[u8]], weights: &[u8], backend: Backen
     interpolate_with(out, weights, |i| ys.get(i).copied().unwrap_or(&[]), backend);
 }
 
+/// `out = f(at)` for the polynomial `f` through the points `(xs[i], ys[i])`, byte by byte:
+/// [`lagrange_weights`] at any public `at` (SLIP-39 reads its secret at 255 and its digest
+/// at 254, not at 0), then the constant-time multiply-accumulate of the detected backend.
+/// The caller guarantees distinct x's, one `ys` entry per x, each at least `out.len()`
+/// bytes long (otherwise the result is meaningless, but there is no panic).
+pub fn interpolate_at(xs: &[u8], ys: &[&[u8]], at: u8, out: &mut [u8]) {
+    let backend = Backend::detect();
+    let mut weights = vec![0u8; xs.len().min(255)];
+    lagrange_weights_into(xs, at, &mut weights, backend);
+    interpolate(out, ys, &weights, backend);
+}
+
 /// Bytes of the output a combine finishes before moving on: with three or more shares,
 /// every share's pass over a chunk finds the chunk still in L1 (a 1 MiB secret does not
 /// fit in L2).

@@ -1,0 +1,197 @@
+//! `keysplit wallet import --slip39` / `wallet export --slip39`: a wallet whose BIP-32
+//! seed is the SLIP-39 master secret, so its addresses are a Trezor's restored from the
+//! same shares. The expected address comes from the official vector's xprv, not from the
+//! code under test.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const PASSWORD: &str = "correct horse battery staple";
+const KDF: [&str; 5] = [
+    "--argon2-memory-kib",
+    "64",
+    "--argon2-iterations",
+    "1",
+    "--insecure-fast-kdf",
+];
+
+/// Official vector 4 of python-shamir-mnemonic (2-of-3, 128 bits, passphrase "TREZOR").
+const SHARES: &str = "shadow pistol academic always adequate wildlife fancy gross oasis cylinder mustang wrist rescue view short owner flip making coding armed\n\
+                      shadow pistol academic acid actress prayer class unknown daughter sweater depict flip twice unkind craft early superior advocate guest smoking\n";
+const SECRET: &str = "b43ceb7e57a0ea8766221624d01b0864";
+const XPRV: &str = "xprv9s21ZrQH143K2nNuAbfWPHBtfiSCS14XQgb3otW4pX655q58EEZeC8zmjEUwucBu9dPnxdpbZLCn57yx45RBkwJHnwHFjZK4XPJ8SyeYjYg";
+
+fn keysplit(args: &[&str], stdin: &str, passphrase: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
+    command
+        .args(args)
+        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)
+        .env_remove("KEYSPLIT_SLIP39_PASSPHRASE")
+        .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(p) = passphrase {
+        command.env("KEYSPLIT_SLIP39_PASSPHRASE", p);
+    }
+    let mut child = command.spawn().expect("spawn");
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    child.wait_with_output().expect("wait")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+fn ok(args: &[&str], stdin: &str, passphrase: Option<&str>) -> String {
+    let o = keysplit(args, stdin, passphrase);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+fn refused(args: &[&str], stdin: &str, needle: &str) {
+    let o = keysplit(args, stdin, None);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{args:?} should fail");
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+}
+
+/// The Ethereum address at m/44'/60'/0'/0/0 of the vector's master key.
+fn trezor_address() -> String {
+    let master = keysplit_wallet::ExtendedPrivateKey::from_xprv(XPRV).expect("xprv");
+    let key = master
+        .derive_path(&keysplit_wallet::DerivationPath::ethereum(0).expect("path"))
+        .expect("derive");
+    keysplit_wallet::ethereum::EthereumAddress::from_extended_public_key(
+        &key.to_extended_public_key(),
+    )
+    .to_checksum()
+}
+
+#[test]
+fn import_slip39_gives_trezors_addresses_and_exports_back_to_shares() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path().join("w");
+    let d = dir.to_str().expect("path");
+    let mut import = vec!["wallet", "import", "--slip39", "--dir", d];
+    import.extend(KDF);
+    let printed = ok(&import, SHARES, Some("TREZOR"));
+    let expected = trezor_address();
+    assert_eq!(printed.trim(), expected);
+    // Derived again from two shares of the stored set.
+    let again = ok(&["wallet", "address", "--dir", d], "", None);
+    assert_eq!(again.trim(), expected);
+    let via_recovery = ok(
+        &["wallet", "address", "--dir", d, "--using", "auth,recovery"],
+        "",
+        None,
+    );
+    assert_eq!(via_recovery.trim(), expected);
+
+    // Its BIP-39 words would restore another wallet: plain export is refused.
+    refused(
+        &["wallet", "export", "--dir", d, "--using", "device,auth"],
+        "",
+        "SLIP-39 wallet",
+    );
+    refused(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            d,
+            "--using",
+            "device,auth",
+            "--slip39",
+        ],
+        "",
+        "--group-threshold",
+    );
+    // Export as new SLIP-39 shares (another passphrase), and combine them back.
+    let o = keysplit(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            d,
+            "--using",
+            "device,auth",
+            "--slip39",
+            "--group-threshold",
+            "1",
+            "--group",
+            "2/3",
+        ],
+        "",
+        Some("new passphrase"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("WARNING"));
+    let shares: Vec<String> = text(&o.stdout).lines().map(str::to_string).collect();
+    assert_eq!(shares.len(), 3);
+    let two = format!("{}\n{}\n", shares[2], shares[0]);
+    let secret = ok(&["slip39", "combine"], &two, Some("new passphrase"));
+    assert_eq!(secret.trim(), SECRET);
+    // Importing the exported shares gives the same wallet.
+    let dir2 = temp.path().join("w2");
+    let d2 = dir2.to_str().expect("path");
+    let mut import2 = vec!["wallet", "import", "--slip39", "--dir", d2];
+    import2.extend(KDF);
+    assert_eq!(ok(&import2, &two, Some("new passphrase")).trim(), expected);
+}
+
+#[test]
+fn slip39_flags_refuse_what_does_not_fit() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    // A BIP-39 wallet cannot be exported as SLIP-39 shares (other addresses).
+    let dir = temp.path().join("bip39");
+    let d = dir.to_str().expect("path");
+    let mut create = vec!["wallet", "create", "--dir", d];
+    create.extend(KDF);
+    ok(&create, "", None);
+    refused(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            d,
+            "--using",
+            "device,auth",
+            "--slip39",
+            "--group-threshold",
+            "1",
+            "--group",
+            "2/3",
+        ],
+        "",
+        "BIP-39 wallet",
+    );
+    // Bad shares are refused naming the share, and no wallet is created.
+    let dir = temp.path().join("bad");
+    let d = dir.to_str().expect("path");
+    let mut import = vec!["wallet", "import", "--slip39", "--dir", d];
+    import.extend(KDF);
+    let first = SHARES.lines().next().expect("a share");
+    refused(&import, first, "exactly 2 needed");
+    assert!(!dir.join("wallet.json").exists());
+    refused(
+        &[
+            "wallet",
+            "export",
+            "--dir",
+            d,
+            "--using",
+            "device,auth",
+            "--group",
+            "2/3",
+        ],
+        "",
+        "required arguments",
+    );
+}
