@@ -7,20 +7,23 @@
 //! (`KEYSPLIT_RECOVERY_PASSWORD` by default), `--password-file`, or `--password-stdin`.
 //! Never from the command line.
 
+mod demo;
+mod password;
 mod store;
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use keysplit_wallet::{
-    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
-    Strength, Unlock, Wallet, WalletInfo,
+    Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet, Strength, Unlock,
+    Wallet, WalletInfo,
 };
 use zeroize::Zeroizing;
 
 use crate::io::write_stdout;
 use crate::{CliError, CliResult};
+pub use demo::demo;
+use password::{read_password, PasswordSource};
 use store::Store;
 
 #[derive(Subcommand, Debug)]
@@ -237,17 +240,6 @@ pub struct NewPasswordArgs {
     new_password_file: Option<PathBuf>,
 }
 
-impl NewPasswordArgs {
-    fn read(&self) -> CliResult<Option<Zeroizing<Vec<u8>>>> {
-        match (&self.new_password_env, &self.new_password_file) {
-            (None, None) => Ok(None),
-            (env, file) => {
-                read_password(env.as_deref().unwrap_or(""), file.as_ref(), false).map(Some)
-            }
-        }
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct RecoverArgs {
     #[command(flatten)]
@@ -304,133 +296,6 @@ pub fn run(command: WalletCommand) -> CliResult {
 /// A library error, prefixed with what the CLI was doing.
 fn wallet_error(e: keysplit_wallet::Error) -> CliError {
     CliError(format!("{e} [{}]", e.code()))
-}
-
-fn strip_newline(mut text: Zeroizing<Vec<u8>>) -> Zeroizing<Vec<u8>> {
-    if text.last() == Some(&b'\n') {
-        text.pop();
-        if text.last() == Some(&b'\r') {
-            text.pop();
-        }
-    }
-    text
-}
-
-/// Longest password file read: far above any password, far below a mistaken `--password-file`.
-const MAX_PASSWORD_FILE: u64 = 64 * 1024;
-
-fn read_password(env: &str, file: Option<&PathBuf>, stdin: bool) -> CliResult<Zeroizing<Vec<u8>>> {
-    let password = if let Some(path) = file {
-        // A FIFO is fine here (`--password-file <(pass show ...)`), but not an endless
-        // stream: at most MAX_PASSWORD_FILE bytes are read.
-        let cannot = |e: std::io::Error| {
-            CliError(format!("cannot read password file {}: {e}", path.display()))
-        };
-        let file = std::fs::File::open(path).map_err(cannot)?;
-        let mut bytes = Zeroizing::new(Vec::with_capacity(1024));
-        file.take(MAX_PASSWORD_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(cannot)?;
-        if bytes.len() as u64 > MAX_PASSWORD_FILE {
-            return Err(CliError(format!(
-                "password file {} is longer than {MAX_PASSWORD_FILE} bytes; is it the right file?",
-                path.display()
-            )));
-        }
-        strip_newline(bytes)
-    } else if stdin {
-        let mut line = Zeroizing::new(Vec::new());
-        let mut byte = [0u8; 1];
-        let mut input = std::io::stdin().lock();
-        loop {
-            match input.read(&mut byte) {
-                Ok(0) => break,
-                Ok(_) if byte[0] == b'\n' => break,
-                Ok(_) => line.push(byte[0]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(CliError(format!(
-                        "cannot read the password from stdin: {e}"
-                    )))
-                }
-            }
-        }
-        zeroize::Zeroize::zeroize(&mut byte);
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        line
-    } else {
-        match std::env::var_os(env) {
-            Some(value) => {
-                let value = value.into_string().map_err(|_| {
-                    CliError(format!("the password in ${env} is not valid UTF-8"))
-                })?;
-                Zeroizing::new(value.into_bytes())
-            }
-            None => {
-                return Err(CliError(format!(
-                    "the recovery password is needed: set ${env}, or use --password-file FILE or --password-stdin"
-                )))
-            }
-        }
-    };
-    if password.is_empty() {
-        return Err(CliError("the recovery password is empty".into()));
-    }
-    // NFKD, so the same password typed on another system (composed or decomposed
-    // accents) derives the same key.
-    let text = std::str::from_utf8(&password)
-        .map_err(|_| CliError("the recovery password is not UTF-8 text".into()))?;
-    let normalized = keysplit_wallet::normalize_password(text).map_err(wallet_error)?;
-    Ok(Zeroizing::new(normalized.as_bytes().to_vec()))
-}
-
-impl PasswordArgs {
-    fn read(&self) -> CliResult<Zeroizing<Vec<u8>>> {
-        read_password(
-            &self.password_env,
-            self.password_file.as_ref(),
-            self.password_stdin,
-        )
-    }
-}
-
-/// Where a command gets the recovery password: the user's flags, or (for the demo) a
-/// built-in one. Read only when a share needs it.
-#[derive(Clone, Copy)]
-enum PasswordSource<'a> {
-    Args(&'a PasswordArgs),
-    Given(&'a [u8]),
-}
-
-impl PasswordSource<'_> {
-    fn read(self) -> CliResult<Zeroizing<Vec<u8>>> {
-        match self {
-            PasswordSource::Args(args) => args.read(),
-            PasswordSource::Given(password) => Ok(Zeroizing::new(password.to_vec())),
-        }
-    }
-}
-
-impl KdfArgs {
-    /// How to seal the new recovery share under `password`: the flags' costs over the
-    /// defaults, checked against the floor unless `--insecure-fast-kdf` was given.
-    fn protection<'a>(&self, password: &'a [u8]) -> CliResult<Protection<'a>> {
-        let base = Argon2Params::default();
-        let params = Argon2Params {
-            memory_kib: self.argon2_memory_kib.unwrap_or(base.memory_kib),
-            iterations: self.argon2_iterations.unwrap_or(base.iterations),
-            parallelism: self.argon2_parallelism.unwrap_or(base.parallelism),
-        };
-        if self.insecure_fast_kdf {
-            params.check().map_err(wallet_error)?;
-            Ok(Protection::InsecureFastPassword { password, params })
-        } else {
-            params.check_for_sealing().map_err(wallet_error)?;
-            Ok(Protection::Password { password, params })
-        }
-    }
 }
 
 /// The shares and keys to open a wallet with, read from the store.
@@ -801,121 +666,4 @@ fn status(args: StatusArgs) -> CliResult {
         out.push_str(&format!("{:<9} {state}\n", role.as_str()));
     }
     write_stdout(out.as_bytes())
-}
-
-/// The wallet part of `keysplit demo`: the CLI's whole flow in a throw-away directory,
-/// with a built-in password (a real wallet asks its user).
-pub fn demo() -> CliResult {
-    const PASSWORD: &[u8] = b"keysplit demo password";
-    let dir = std::env::temp_dir().join(format!("keysplit-demo-wallet-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let result = demo_in(&dir, PASSWORD);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
-}
-
-fn demo_in(dir: &std::path::Path, password: &[u8]) -> CliResult {
-    let source = PasswordSource::Given(password);
-    let device_auth = RolePair(Role::Device, Role::Auth);
-    let message = "keysplit demo";
-    let sign = || {
-        sign_text(
-            dir,
-            device_auth,
-            source,
-            Chain::Ethereum,
-            0,
-            message.as_bytes(),
-        )
-    };
-    println!("\nthe wallet on top: entropy -> BIP-39 mnemonic -> Ethereum and Solana keys,");
-    println!(
-        "held as device / auth / recovery shares (2-of-3, each sealed with XChaCha20-Poly1305)"
-    );
-    let kdf = KdfArgs::default();
-    let set = new_wallet(dir.to_path_buf(), &kdf, password, |protect, rng| {
-        keysplit_wallet::create(Strength::Bits128, protect, rng)
-    })?;
-    let address = set.info.ethereum_address;
-    println!(
-        "  created in {} (wallet {}, epoch 0)",
-        dir.display(),
-        set.info.wallet_id
-    );
-    println!("  ethereum address  {address}");
-    println!("  solana address    {}", set.info.solana_address);
-    println!(
-        "  (the recovery share is sealed under the password through Argon2id, 19 MiB, 2 passes)"
-    );
-
-    let signature = sign()?;
-    let bytes = keysplit::hazmat::decode_hex(signature.trim_start_matches("0x"))
-        .ok()
-        .and_then(|b| <[u8; 65]>::try_from(&b[..]).ok())
-        .ok_or_else(|| CliError("demo: the signature is not 65 bytes".into()))?;
-    let digest = keysplit_wallet::ethereum::personal_message_digest(message.as_bytes());
-    let signer =
-        keysplit_wallet::ethereum::recover_address(&digest, &bytes).map_err(wallet_error)?;
-    println!("\n  personal_sign({message:?}) with device + auth:");
-    println!("    {signature}");
-    println!(
-        "    recovers to {signer}: {}",
-        if signer == address {
-            "the wallet"
-        } else {
-            "MISMATCH"
-        }
-    );
-    if signer != address {
-        return Err(CliError(
-            "demo failed: the signature does not recover to the wallet".into(),
-        ));
-    }
-
-    std::fs::remove_file(dir.join("device.share"))?;
-    let refused = match sign() {
-        Ok(_) => "ACCEPTED (unexpected)".to_string(),
-        Err(e) => format!("refused: {e}"),
-    };
-    println!("\n  device.share deleted (a lost phone); device + auth: {refused}");
-    let (set, _) = reshare(
-        dir.to_path_buf(),
-        RolePair(Role::Auth, Role::Recovery),
-        source,
-        None,
-        &kdf,
-        true,
-    )?;
-    println!(
-        "  recovered with auth + recovery (the password): new device key, fresh shares, epoch {}",
-        set.info.epoch
-    );
-    let same = sign()? == signature;
-    println!(
-        "  device + auth sign again: {}",
-        if same {
-            "the same signature (same key; RFC 6979 nonces)"
-        } else {
-            "DIFFERENT"
-        }
-    );
-    let (set, old) = reshare(
-        dir.to_path_buf(),
-        RolePair(Role::Device, Role::Recovery),
-        source,
-        None,
-        &kdf,
-        false,
-    )?;
-    println!(
-        "  rotated with device + recovery: epoch {old} -> {}; shares of epoch {old} no longer open it",
-        set.info.epoch
-    );
-    if !same || set.info.ethereum_address != address {
-        return Err(CliError(
-            "demo failed: the wallet changed across recovery".into(),
-        ));
-    }
-    println!("  the address is unchanged: {}", set.info.ethereum_address);
-    Ok(())
 }

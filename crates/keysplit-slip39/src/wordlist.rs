@@ -25,7 +25,10 @@ const fn parse(text: &[u8]) -> [[u8; 8]; 1024] {
         }
         at += 1;
     }
-    assert!(word == 1024 && letter == 0, "not 1024 newline-terminated words");
+    assert!(
+        word == 1024 && letter == 0,
+        "not 1024 newline-terminated words"
+    );
     words
 }
 
