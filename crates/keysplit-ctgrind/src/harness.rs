@@ -3,88 +3,20 @@
 //! Each section marks its secrets with [`mark_secret`], runs one operation, declassifies
 //! the outputs that are public or that must be compared, and checks them against an
 //! independent expectation (the original secret). A section returns `Err` only when a
-//! result is wrong; timing leaks are valgrind's to report, and [`run_all`] prints how
+//! result is wrong; timing leaks are valgrind's to report, and `run_all` prints how
 //! many errors each section added so a failing run says where to look.
 
 use std::hint::black_box;
 
-use chacha20::ChaCha20Rng;
 use keysplit::hazmat::{field, Backend};
 use keysplit::raw;
-use keysplit_testkit::{Bytes, TestRng};
-use rand_core::{Rng, SeedableRng};
 
-use crate::valgrind::{declassify, error_count, mark_secret};
+use crate::kit::{reveal, secret, secret_rng, Section, SectionResult};
+use crate::valgrind::{declassify, mark_secret};
 
-/// A section's outcome: `Err` only when a result is wrong.
-pub type SectionResult = Result<(), String>;
-
-/// Hands keysplit the function that declassifies its public-by-design verdicts (see
-/// keysplit's `ct` module). False when keysplit was built without the hook.
-pub fn install_declassify_hook() -> bool {
-    #[cfg(keysplit_ctgrind)]
-    {
-        keysplit::hazmat::set_declassify_hook(crate::valgrind::declassify);
-        keysplit_slip39::set_declassify_hook(crate::valgrind::declassify);
-        true
-    }
-    #[cfg(not(keysplit_ctgrind))]
-    {
-        false
-    }
-}
-
-/// Secrets used by the harness are longer than [`PUBLIC_DRAW_MAX`] so that coefficient
+/// Secrets used by the harness are longer than [`crate::kit::PUBLIC_DRAW_MAX`] so that coefficient
 /// draws (at least `secret length` bytes) are never mistaken for public draws.
 const SECRET_LEN: usize = 48;
-
-/// Draws of at most this many bytes are public by protocol: the envelope's 16-byte
-/// set id and the single bytes read by x-coordinate rejection sampling (both appear in
-/// the shares in clear). Every longer draw is a block of polynomial coefficients.
-const PUBLIC_DRAW_MAX: usize = 16;
-
-/// ChaCha20 keyed with a *secret* seed (so ChaCha20 itself is checked too), whose short
-/// draws are declassified: x-coordinates and set ids are public, and the rejection
-/// sampling that picks x-coordinates branches on those public bytes by design.
-pub struct SecretBytes(ChaCha20Rng);
-
-/// The generator of the sections: [`SecretBytes`] served as a plain byte stream.
-pub type SecretRng = TestRng<SecretBytes>;
-
-/// A generator whose key is marked secret.
-pub fn secret_rng(seed_byte: u8) -> SecretRng {
-    let mut seed = [seed_byte; 32];
-    mark_secret(&mut seed);
-    TestRng(SecretBytes(ChaCha20Rng::from_seed(black_box(seed))))
-}
-
-impl Bytes for SecretBytes {
-    fn fill(&mut self, dst: &mut [u8]) {
-        self.0.fill_bytes(dst);
-        if dst.len() <= PUBLIC_DRAW_MAX {
-            // Declassification point: set id / x-coordinate draw (public by protocol).
-            declassify(dst);
-        }
-    }
-}
-
-/// A secret of `len` bytes derived from `tag`, marked secret, plus a public copy
-/// (taken before marking) to compare results against.
-pub fn secret(len: usize, tag: u8) -> (Vec<u8>, Vec<u8>) {
-    let public: Vec<u8> = (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(tag))
-        .collect();
-    let mut secret = public.clone();
-    mark_secret(&mut secret);
-    (secret, public)
-}
-
-/// Declassifies a copy of a secret result so it can be compared.
-pub fn reveal(bytes: &[u8]) -> Vec<u8> {
-    let mut copy = bytes.to_vec();
-    declassify(&mut copy);
-    copy
-}
 
 fn expect_equal(what: &str, got: &[u8], want: &[u8]) -> SectionResult {
     if reveal(got) == want {
@@ -105,10 +37,8 @@ fn backends() -> Vec<Backend> {
     all
 }
 
-/// A named section of the check.
-pub type Section = (String, Box<dyn Fn() -> SectionResult>);
-
-fn sections() -> Vec<Section> {
+/// The core sections (and SLIP-39's, which use the core's field code).
+pub fn sections() -> Vec<Section> {
     let mut list: Vec<Section> = vec![
         (
             "field::mul/inv/square on secret operands".into(),
@@ -160,56 +90,7 @@ fn sections() -> Vec<Section> {
         "stream split + stream combine, threaded (1 MiB + 100 B)".into(),
         Box::new(stream_round_trip_threaded),
     ));
-    list.extend(crate::slip39::sections());
     list
-}
-
-/// Names of the sections [`run_all`] runs, in order.
-pub fn section_names() -> Vec<String> {
-    sections()
-        .into_iter()
-        .chain(crate::wallet::sections())
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// Runs every core section, printing the valgrind errors each one added.
-pub fn run_all() -> SectionResult {
-    // Say which backends could not be checked: valgrind 3.19 emulates neither AVX-512
-    // nor GFNI, and other architectures' backends do not exist in an x86_64 build.
-    for name in Backend::NAMES {
-        if Backend::by_name(name).is_none() {
-            println!("skipped  backend {name}: this (emulated) CPU cannot run it");
-        }
-    }
-    run_sections(sections())
-}
-
-/// Runs the wallet sections (see `crate::wallet`).
-pub fn run_wallet() -> SectionResult {
-    run_sections(crate::wallet::sections())
-}
-
-fn run_sections(list: Vec<Section>) -> SectionResult {
-    let mut flagged = Vec::new();
-    for (name, section) in list {
-        let before = error_count();
-        section().map_err(|e| format!("{name}: {e}"))?;
-        let added = error_count() - before;
-        if added == 0 {
-            println!("clean    {name}");
-        } else {
-            println!("FLAGGED  {name}: {added} error(s)");
-            flagged.push(name);
-        }
-    }
-    if !flagged.is_empty() {
-        println!(
-            "secret-dependent branches or indices in: {}",
-            flagged.join("; ")
-        );
-    }
-    Ok(())
 }
 
 fn field_ops() -> SectionResult {
@@ -232,6 +113,7 @@ fn field_ops() -> SectionResult {
 }
 
 fn chacha() -> SectionResult {
+    use rand_core::Rng;
     let mut rng = secret_rng(9);
     let mut block = vec![0u8; 200];
     // The ChaCha20 generator itself, without the declassification of short draws.

@@ -23,6 +23,44 @@
 //! flagged; keysplit uses none on secrets).
 
 pub mod harness;
+pub mod kit;
 pub mod slip39;
 pub mod valgrind;
 pub mod wallet;
+
+use keysplit::hazmat::Backend;
+
+use kit::{run_sections, Section, SectionResult};
+
+/// The sections of `check`: the core's, then SLIP-39's.
+fn check_sections() -> Vec<Section> {
+    let mut list = harness::sections();
+    list.extend(slip39::sections());
+    list
+}
+
+/// Names of the sections [`run_all`] and [`run_wallet`] run, in order.
+pub fn section_names() -> Vec<String> {
+    check_sections()
+        .into_iter()
+        .chain(wallet::sections())
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Runs every section of `check`, printing the valgrind errors each one added.
+pub fn run_all() -> SectionResult {
+    // Say which backends could not be checked: valgrind 3.19 emulates neither AVX-512
+    // nor GFNI, and other architectures' backends do not exist in an x86_64 build.
+    for name in Backend::NAMES {
+        if Backend::by_name(name).is_none() {
+            println!("skipped  backend {name}: this (emulated) CPU cannot run it");
+        }
+    }
+    run_sections(check_sections())
+}
+
+/// Runs the wallet sections (see [`wallet`]).
+pub fn run_wallet() -> SectionResult {
+    run_sections(wallet::sections())
+}

@@ -4,12 +4,12 @@
 
 use std::process::ExitCode;
 
-use keysplit_ctgrind::{harness, valgrind};
+use keysplit_ctgrind::{harness, kit, valgrind};
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "check".into());
     let on_valgrind = valgrind::running_on_valgrind();
-    if !harness::install_declassify_hook() && mode.starts_with("check") {
+    if !kit::install_declassify_hook() && mode.starts_with("check") {
         eprintln!(
             "ctgrind: keysplit was built without RUSTFLAGS=\"--cfg keysplit_ctgrind\": its \
              public-by-design verdicts cannot be declassified (use scripts/test.d/50-ctgrind.sh)"
@@ -17,12 +17,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let outcome = match mode.as_str() {
-        "check" => harness::run_all(),
-        "check-wallet" => harness::run_wallet(),
+        "check" => keysplit_ctgrind::run_all(),
+        "check-wallet" => keysplit_ctgrind::run_wallet(),
         "canary-table" => harness::canary_table_lookup(),
         "canary-branch" => harness::canary_branch(),
         "list" => {
-            for name in harness::section_names() {
+            for name in keysplit_ctgrind::section_names() {
                 println!("{name}");
             }
             return ExitCode::SUCCESS;

@@ -7,7 +7,7 @@ use chacha20::ChaCha20Rng;
 use keysplit_slip39::{combine, combine_mnemonics, split, Share, SplitOptions};
 use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
 
-use crate::harness::{reveal, secret, Section, SectionResult};
+use crate::kit::{reveal, secret, Section, SectionResult};
 use crate::valgrind::{declassify, mark_secret, mark_secret_raw};
 
 /// ChaCha20 with a secret key whose 2-byte draws (the backup identifier, printed in the

@@ -15,7 +15,7 @@ use keysplit_wallet::{
 
 use rand_core::SeedableRng;
 
-use crate::harness::{reveal, secret, secret_rng, Section, SectionResult};
+use crate::kit::{reveal, secret, secret_rng, Section, SectionResult};
 use crate::valgrind::{declassify, mark_secret};
 
 fn wrong(what: &str) -> String {
