@@ -113,8 +113,6 @@ pub use envelope::{
     combine, combine_detailed, combine_encoded, combine_text, reshare, split, Recovery, SetId,
     Share,
 };
-#[allow(deprecated)]
-pub use envelope::{combine_with_backend, split_with_backend};
 pub use error::{DecodeError, Error};
 /// Checks split parameters without splitting: `2 <= threshold <= shares <= 255` (for a
 /// caller that wants to refuse bad parameters before reading a large secret).

@@ -120,21 +120,6 @@ pub fn split<R: CryptoRng + ?Sized>(
     on_backend::split(secret, threshold, shares, rng, Backend::detect())
 }
 
-/// Deprecated name of [`crate::with_backend::raw::split`].
-///
-/// # Errors
-/// As [`split`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::raw::split`")]
-pub fn split_with_backend<R: CryptoRng + ?Sized>(
-    secret: &[u8],
-    threshold: usize,
-    shares: usize,
-    rng: &mut R,
-    backend: Backend,
-) -> Result<Vec<RawShare>, Error> {
-    on_backend::split(secret, threshold, shares, rng, backend)
-}
-
 /// Splits `secret` into `shares` raw shares written back to back into `out`, any
 /// `threshold` of which rebuild it: share `i` is `out[i * (L + 1)..(i + 1) * (L + 1)]`
 /// for a secret of `L` bytes, so `out` must be exactly `shares * (L + 1)` bytes long.
@@ -170,22 +155,6 @@ pub fn split_into<R: CryptoRng + ?Sized>(
     out: &mut [u8],
 ) -> Result<(), Error> {
     on_backend::split_into(secret, threshold, shares, rng, out, Backend::detect())
-}
-
-/// Deprecated name of [`crate::with_backend::raw::split_into`].
-///
-/// # Errors
-/// As [`split_into`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::raw::split_into`")]
-pub fn split_into_with_backend<R: CryptoRng + ?Sized>(
-    secret: &[u8],
-    threshold: usize,
-    shares: usize,
-    rng: &mut R,
-    out: &mut [u8],
-    backend: Backend,
-) -> Result<(), Error> {
-    on_backend::split_into(secret, threshold, shares, rng, out, backend)
 }
 
 /// The length of the buffer [`split_into`] needs for `shares` shares of a secret of
@@ -255,18 +224,6 @@ pub fn combine<S: AsRef<[u8]>>(shares: &[S]) -> Result<SecretBytes, Error> {
     on_backend::combine(shares, Backend::detect())
 }
 
-/// Deprecated name of [`crate::with_backend::raw::combine`].
-///
-/// # Errors
-/// As [`combine`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::raw::combine`")]
-pub fn combine_with_backend<S: AsRef<[u8]>>(
-    shares: &[S],
-    backend: Backend,
-) -> Result<SecretBytes, Error> {
-    on_backend::combine(shares, backend)
-}
-
 /// [`combine`] into a caller's buffer of exactly the secret's length (the shares' length
 /// minus one), without allocating. The buffer then holds the secret: wipe it when done
 /// ([`crate::hazmat::wipe`]).
@@ -278,19 +235,6 @@ pub fn combine_with_backend<S: AsRef<[u8]>>(
 /// As [`combine`], then [`Error::OutputLength`].
 pub fn combine_into<S: AsRef<[u8]>>(shares: &[S], out: &mut [u8]) -> Result<(), Error> {
     on_backend::combine_into(shares, out, Backend::detect())
-}
-
-/// Deprecated name of [`crate::with_backend::raw::combine_into`].
-///
-/// # Errors
-/// As [`combine_into`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::raw::combine_into`")]
-pub fn combine_into_with_backend<S: AsRef<[u8]>>(
-    shares: &[S],
-    out: &mut [u8],
-    backend: Backend,
-) -> Result<(), Error> {
-    on_backend::combine_into(shares, out, backend)
 }
 
 /// What [`combine`] refuses in `shares`, in its order (no shares, a share under 2 bytes,

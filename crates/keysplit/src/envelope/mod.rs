@@ -234,21 +234,6 @@ pub fn split<R: CryptoRng + ?Sized>(
     split_on(secret, threshold, shares, rng, Backend::detect())
 }
 
-/// Deprecated name of [`crate::with_backend::split`].
-///
-/// # Errors
-/// As [`split`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::split`")]
-pub fn split_with_backend<R: CryptoRng + ?Sized>(
-    secret: &[u8],
-    threshold: usize,
-    shares: usize,
-    rng: &mut R,
-    backend: Backend,
-) -> Result<Vec<Share>, Error> {
-    split_on(secret, threshold, shares, rng, backend)
-}
-
 /// [`split`] on `backend`.
 ///
 /// # Errors
@@ -397,16 +382,6 @@ pub fn combine(shares: &[Share]) -> Result<SecretBytes, Error> {
 pub fn combine_detailed(shares: &[Share]) -> Result<Recovery, Error> {
     let indexed: Vec<(usize, &Share)> = shares.iter().enumerate().collect();
     combine_indexed(&indexed, Backend::detect())
-}
-
-/// Deprecated name of [`crate::with_backend::combine_detailed`] (it returns a
-/// [`Recovery`], like [`combine_detailed`], not the secret like [`combine`]).
-///
-/// # Errors
-/// As [`combine_detailed`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::combine_detailed`")]
-pub fn combine_with_backend(shares: &[Share], backend: Backend) -> Result<Recovery, Error> {
-    combine_detailed_on(shares, backend)
 }
 
 /// [`combine_detailed`] on `backend`: the secret and a report on every share.

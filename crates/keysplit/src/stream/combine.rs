@@ -122,19 +122,6 @@ pub fn combine<R: Read, W: Write>(
     combine_on(shares, output, Backend::detect())
 }
 
-/// Deprecated name of [`crate::with_backend::stream::combine`].
-///
-/// # Errors
-/// As [`combine`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::stream::combine`")]
-pub fn combine_with_backend<R: Read, W: Write>(
-    shares: &mut [R],
-    output: W,
-    backend: Backend,
-) -> Result<StreamRecovery, StreamError> {
-    combine_on(shares, output, backend)
-}
-
 /// [`combine`] on `backend`.
 ///
 /// # Errors

@@ -51,14 +51,10 @@ pub(crate) mod split;
 #[cfg(test)]
 mod tests;
 
-#[allow(deprecated)]
-pub use combine::combine_with_backend;
 pub use combine::{combine, StreamRecovery};
 pub use error::StreamError;
 pub use raw::{combine_raw, split_raw};
 pub use split::split;
-#[allow(deprecated)]
-pub use split::split_with_backend;
 
 use std::io::{self, Read, Write};
 

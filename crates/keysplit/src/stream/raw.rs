@@ -15,7 +15,7 @@ use crate::secret::SecretBytes;
 
 /// Splits the `secret_len` bytes read from `secret` into raw shares (`y bytes || x`,
 /// Privy/Vault-compatible; see [`crate::raw`]), one per writer in `outputs`; returns the
-/// x-coordinates. Writes the same bytes as [`crate::raw::split_with_backend`] for the
+/// x-coordinates. Writes the same bytes as [`crate::with_backend::raw::split`] for the
 /// same RNG stream. Raw shares carry no integrity: prefer [`split`](fn@super::split).
 ///
 /// # Errors

@@ -53,27 +53,6 @@ where
     )
 }
 
-/// Deprecated name of [`crate::with_backend::stream::split`].
-///
-/// # Errors
-/// As [`split`].
-#[deprecated(note = "renamed: use `keysplit::with_backend::stream::split`")]
-pub fn split_with_backend<S, W, R>(
-    secret: S,
-    secret_len: u64,
-    threshold: usize,
-    outputs: &mut [W],
-    rng: &mut R,
-    backend: Backend,
-) -> Result<SetId, StreamError>
-where
-    S: Read,
-    W: Write,
-    R: CryptoRng + ?Sized,
-{
-    split_on(secret, secret_len, threshold, outputs, rng, backend)
-}
-
 /// [`split`](fn@crate::stream::split) on `backend`.
 ///
 /// # Errors
