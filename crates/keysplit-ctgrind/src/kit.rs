@@ -19,7 +19,6 @@ pub fn install_declassify_hook() -> bool {
     #[cfg(keysplit_ctgrind)]
     {
         keysplit::hazmat::set_declassify_hook(crate::valgrind::declassify);
-        keysplit_slip39::set_declassify_hook(crate::valgrind::declassify);
         true
     }
     #[cfg(not(keysplit_ctgrind))]

@@ -14,28 +14,8 @@
 //!
 //! The constant-time check (`crates/keysplit-ctgrind`) verifies the rest under valgrind.
 
-#[cfg(keysplit_ctgrind)]
-extern crate std;
-
-#[cfg(keysplit_ctgrind)]
-static DECLASSIFY_HOOK: std::sync::OnceLock<fn(&mut [u8])> = std::sync::OnceLock::new();
-
-/// Installs the function that declassifies public-by-design values (valgrind's
-/// `MAKE_MEM_DEFINED`). Only in builds with `--cfg keysplit_ctgrind`; the first hook stays.
-#[cfg(keysplit_ctgrind)]
-pub fn set_declassify_hook(hook: fn(&mut [u8])) -> bool {
-    DECLASSIFY_HOOK.set(hook).is_ok()
-}
-
-#[inline(always)]
-fn declassify(bytes: &mut [u8]) {
-    #[cfg(keysplit_ctgrind)]
-    if let Some(hook) = DECLASSIFY_HOOK.get() {
-        hook(bytes);
-    }
-    #[cfg(not(keysplit_ctgrind))]
-    let _ = bytes;
-}
+// The core's hook: the constant-time check installs one function for both crates.
+use keysplit::hazmat::declassify;
 
 /// A value that is public by design.
 #[inline]

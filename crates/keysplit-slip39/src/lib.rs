@@ -56,8 +56,6 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-#[cfg(keysplit_ctgrind)]
-pub use ct::set_declassify_hook;
 pub use error::{Error, Mismatch};
 pub use share::{Share, MIN_WORDS};
 pub use words::{Word, MAX_WORD_LEN};

@@ -73,6 +73,7 @@ pub mod with_backend;
 #[allow(unexpected_cfgs)] // `keysplit_ctgrind`: see `set_declassify_hook`
 pub mod hazmat {
     pub use crate::backend::Backend;
+    pub use crate::ct::declassify;
     /// Only in the constant-time check's build (`RUSTFLAGS="--cfg keysplit_ctgrind"`).
     #[cfg(keysplit_ctgrind)]
     pub use crate::ct::set_declassify_hook;
