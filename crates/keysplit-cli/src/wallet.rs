@@ -40,9 +40,9 @@ pub enum WalletCommand {
     SignMessage(SignArgs),
     /// Recover on a new device: auth + recovery shares -> a fresh set of three (new device
     /// key), epoch + 1; the old shares stop working.
-    Recover(RecoverArgs),
+    Recover(ReshareArgs),
     /// Rotate: any two shares -> a fresh set of three, epoch + 1; the old shares stop working.
-    Rotate(RotateArgs),
+    Rotate(ReshareArgs),
     /// Print the mnemonic (stdout) after opening the wallet with two shares.
     Export(ExportArgs),
     /// Show the wallet's public metadata and which share files are present; the
@@ -240,22 +240,9 @@ pub struct NewPasswordArgs {
     new_password_file: Option<PathBuf>,
 }
 
+/// The arguments of `recover` and `rotate`: both open with two shares and seal a fresh set.
 #[derive(Args, Debug)]
-pub struct RecoverArgs {
-    #[command(flatten)]
-    dir: DirArgs,
-    #[command(flatten)]
-    using: UsingArgs,
-    #[command(flatten)]
-    password: PasswordArgs,
-    #[command(flatten)]
-    new_password: NewPasswordArgs,
-    #[command(flatten)]
-    kdf: KdfArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct RotateArgs {
+pub struct ReshareArgs {
     #[command(flatten)]
     dir: DirArgs,
     #[command(flatten)]
@@ -286,8 +273,8 @@ pub fn run(command: WalletCommand) -> CliResult {
         WalletCommand::Import(args) => import(args),
         WalletCommand::Address(args) => address(args),
         WalletCommand::SignMessage(args) => sign_message(args),
-        WalletCommand::Recover(args) => recover(args),
-        WalletCommand::Rotate(args) => rotate(args),
+        WalletCommand::Recover(args) => reshare_command(args, true),
+        WalletCommand::Rotate(args) => reshare_command(args, false),
         WalletCommand::Export(args) => export(args),
         WalletCommand::Status(args) => status(args),
     }
@@ -587,28 +574,17 @@ fn report_reshare(what: &str, (set, old_epoch): (ShareSet, u32)) -> CliResult {
     print_line(&set.info.ethereum_address.to_checksum())
 }
 
-fn recover(args: RecoverArgs) -> CliResult {
+/// `recover` (`recovery` true) or `rotate`.
+fn reshare_command(args: ReshareArgs, recovery: bool) -> CliResult {
     let done = reshare(
         args.dir.dir,
         args.using.using,
         PasswordSource::Args(&args.password),
         args.new_password.read()?,
         &args.kdf,
-        true,
+        recovery,
     )?;
-    report_reshare("recovered", done)
-}
-
-fn rotate(args: RotateArgs) -> CliResult {
-    let done = reshare(
-        args.dir.dir,
-        args.using.using,
-        PasswordSource::Args(&args.password),
-        args.new_password.read()?,
-        &args.kdf,
-        false,
-    )?;
-    report_reshare("rotated", done)
+    report_reshare(if recovery { "recovered" } else { "rotated" }, done)
 }
 
 fn export(args: ExportArgs) -> CliResult {
