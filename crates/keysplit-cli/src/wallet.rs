@@ -140,6 +140,18 @@ pub struct UsingArgs {
     using: RolePair,
 }
 
+/// A wallet directory, the two shares that open it and where the recovery password
+/// comes from (read only if one of them is the recovery share).
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    #[command(flatten)]
+    using: UsingArgs,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
 /// Two roles from `--using A,B`.
 #[derive(Clone, Copy, Debug)]
 pub struct RolePair(Role, Role);
@@ -209,9 +221,7 @@ pub struct StatusArgs {
 #[derive(Args, Debug)]
 pub struct SignArgs {
     #[command(flatten)]
-    dir: DirArgs,
-    #[command(flatten)]
-    using: UsingArgs,
+    open: OpenArgs,
     /// The message (UTF-8 text; it is not secret).
     #[arg(long, value_name = "TEXT", required_unless_present = "message_hex")]
     message: Option<String>,
@@ -225,8 +235,6 @@ pub struct SignArgs {
     /// Account index.
     #[arg(long, default_value_t = 0)]
     index: u32,
-    #[command(flatten)]
-    password: PasswordArgs,
 }
 
 /// A new recovery password for the new recovery share (default: keep the current one).
@@ -244,11 +252,7 @@ pub struct NewPasswordArgs {
 #[derive(Args, Debug)]
 pub struct ReshareArgs {
     #[command(flatten)]
-    dir: DirArgs,
-    #[command(flatten)]
-    using: UsingArgs,
-    #[command(flatten)]
-    password: PasswordArgs,
+    open: OpenArgs,
     #[command(flatten)]
     new_password: NewPasswordArgs,
     #[command(flatten)]
@@ -258,11 +262,7 @@ pub struct ReshareArgs {
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
-    dir: DirArgs,
-    #[command(flatten)]
-    using: UsingArgs,
-    #[command(flatten)]
-    password: PasswordArgs,
+    open: OpenArgs,
     #[command(flatten)]
     slip39: crate::slip39_cmd::WalletExportArgs,
 }
@@ -499,9 +499,9 @@ fn sign_message(args: SignArgs) -> CliResult {
         (None, None) => return Err(CliError("give --message TEXT or --message-hex HEX".into())),
     };
     let text = sign_text(
-        &args.dir.dir,
-        args.using.using,
-        PasswordSource::Args(&args.password),
+        &args.open.dir.dir,
+        args.open.using.using,
+        PasswordSource::Args(&args.open.password),
         args.chain,
         args.index,
         &message,
@@ -576,10 +576,11 @@ fn report_reshare(what: &str, (set, old_epoch): (ShareSet, u32)) -> CliResult {
 
 /// `recover` (`recovery` true) or `rotate`.
 fn reshare_command(args: ReshareArgs, recovery: bool) -> CliResult {
+    let open = &args.open;
     let done = reshare(
-        args.dir.dir,
-        args.using.using,
-        PasswordSource::Args(&args.password),
+        open.dir.dir.clone(),
+        open.using.using,
+        PasswordSource::Args(&open.password),
         args.new_password.read()?,
         &args.kdf,
         recovery,
@@ -588,10 +589,11 @@ fn reshare_command(args: ReshareArgs, recovery: bool) -> CliResult {
 }
 
 fn export(args: ExportArgs) -> CliResult {
+    let open = &args.open;
     let (wallet, _) = open_dir(
-        &args.dir.dir,
-        args.using.using,
-        PasswordSource::Args(&args.password),
+        &open.dir.dir,
+        open.using.using,
+        PasswordSource::Args(&open.password),
     )?;
     if args.slip39.slip39 || wallet.is_slip39() {
         return crate::slip39_cmd::wallet_export(wallet, &args.slip39);

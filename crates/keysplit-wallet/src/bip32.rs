@@ -351,14 +351,7 @@ impl ExtendedPrivateKey {
 
     /// Reads an `xprv...` string.
     pub fn from_xprv(text: &str) -> Result<ExtendedPrivateKey, Error> {
-        let payload = base58check_decode(text)?;
-        let (version, position, chain_code) = read_header(&payload)?;
-        if version == XPUB_VERSION {
-            return Err(ExtendedKeyError::KeyPrefix.into());
-        }
-        if version != XPRV_VERSION {
-            return Err(ExtendedKeyError::UnknownVersion.into());
-        }
+        let (payload, position, chain_code) = decode_extended(text, XPRV_VERSION, XPUB_VERSION)?;
         if payload[45] != 0 {
             return Err(ExtendedKeyError::KeyPrefix.into());
         }
@@ -458,14 +451,7 @@ impl ExtendedPublicKey {
 
     /// Reads an `xpub...` string.
     pub fn from_xpub(text: &str) -> Result<ExtendedPublicKey, Error> {
-        let payload = base58check_decode(text)?;
-        let (version, position, chain_code) = read_header(&payload)?;
-        if version == XPRV_VERSION {
-            return Err(ExtendedKeyError::KeyPrefix.into());
-        }
-        if version != XPUB_VERSION {
-            return Err(ExtendedKeyError::UnknownVersion.into());
-        }
+        let (payload, position, chain_code) = decode_extended(text, XPUB_VERSION, XPRV_VERSION)?;
         if payload[45] != 2 && payload[45] != 3 {
             return Err(ExtendedKeyError::KeyPrefix.into());
         }
@@ -499,6 +485,24 @@ fn write_header(out: &mut [u8; 78], version: [u8; 4], position: &Position, chain
     out[5..9].copy_from_slice(&position.parent_fingerprint);
     out[9..13].copy_from_slice(&position.child_number.to_u32().to_be_bytes());
     out[13..45].copy_from_slice(chain);
+}
+
+/// A decoded extended key: its 78 bytes, position in the tree and chain code.
+type DecodedKey = (Zeroizing<[u8; 78]>, Position, [u8; 32]);
+
+/// An extended key string of version `want`: its 78 bytes, position and chain code. The
+/// other kind's version (`xpub` for `xprv` and back) is a key-prefix error, any other an
+/// unknown version.
+fn decode_extended(text: &str, want: [u8; 4], other: [u8; 4]) -> Result<DecodedKey, Error> {
+    let payload = base58check_decode(text)?;
+    let (version, position, chain_code) = read_header(&payload)?;
+    if version == other {
+        return Err(ExtendedKeyError::KeyPrefix.into());
+    }
+    if version != want {
+        return Err(ExtendedKeyError::UnknownVersion.into());
+    }
+    Ok((payload, position, chain_code))
 }
 
 fn read_header(payload: &[u8; 78]) -> Result<([u8; 4], Position, [u8; 32]), Error> {
