@@ -197,6 +197,20 @@ struct Position {
     child_number: ChildNumber,
 }
 
+impl Position {
+    /// The position of `child` under the key at this position whose compressed public
+    /// key is `parent`.
+    fn child(&self, parent: &[u8; 33], child: ChildNumber) -> Result<Position, Error> {
+        let mut parent_fingerprint = [0u8; 4];
+        parent_fingerprint.copy_from_slice(&hash160(parent)[..4]);
+        Ok(Position {
+            depth: self.depth.checked_add(1).ok_or(Error::InvalidPath)?,
+            parent_fingerprint,
+            child_number: child,
+        })
+    }
+}
+
 /// A BIP-32 extended private key. Wiped on drop; `Debug` shows only public parts.
 #[derive(Clone)]
 pub struct ExtendedPrivateKey {
@@ -276,21 +290,7 @@ impl ExtendedPrivateKey {
         Ok(ExtendedPrivateKey {
             key,
             chain_code,
-            position: self.child_position(&public, child)?,
-        })
-    }
-
-    fn child_position(&self, public: &[u8; 33], child: ChildNumber) -> Result<Position, Error> {
-        let mut parent_fingerprint = [0u8; 4];
-        parent_fingerprint.copy_from_slice(&hash160(public)[..4]);
-        Ok(Position {
-            depth: self
-                .position
-                .depth
-                .checked_add(1)
-                .ok_or(Error::InvalidPath)?,
-            parent_fingerprint,
-            child_number: child,
+            position: self.position.child(&public, child)?,
         })
     }
 
@@ -390,20 +390,10 @@ impl ExtendedPublicKey {
         }
         let mut chain_code = [0u8; 32];
         chain_code.copy_from_slice(ir);
-        let mut parent_fingerprint = [0u8; 4];
-        parent_fingerprint.copy_from_slice(&hash160(&public)[..4]);
         Ok(ExtendedPublicKey {
             point,
             chain_code,
-            position: Position {
-                depth: self
-                    .position
-                    .depth
-                    .checked_add(1)
-                    .ok_or(Error::InvalidPath)?,
-                parent_fingerprint,
-                child_number: child,
-            },
+            position: self.position.child(&public, child)?,
         })
     }
 
