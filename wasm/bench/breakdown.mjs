@@ -58,7 +58,7 @@ const phases = {
     new Uint8Array(memory.buffer).set(secret, inAt);
   },
   split: () => {
-    at = probes.rawSplitInto(engine, N, 2, 3);
+    at = probes.rawSplitInto(engine);
   },
   copyOut: () => {
     const bytes = new Uint8Array(memory.buffer);

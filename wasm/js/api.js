@@ -61,7 +61,7 @@ function bindRaw(bindings, run) {
         try {
           const inAt = bindings.rawSplitStage(e, len, threshold, shares);
           view().set(input, inAt);
-          const at = bindings.rawSplitInto(e, len, threshold, shares);
+          const at = bindings.rawSplitInto(e);
           const memoryBytes = view();
           const stride = len + 1;
           const out = new Array(shares);

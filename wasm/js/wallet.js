@@ -90,19 +90,20 @@ export function bindWallet(b, run) {
         run(() => {
           const o = readFields(opts, 'wallet.signMessage', ['info', 'shares', 'message', 'index']);
           const [first, second] = pair(o.shares);
-          return b.walletSignMessage(info(o.info), first, second, index(o.index), toTextOrBytes(o.message, 'message'));
+          return b.walletSign('message', info(o.info), first, second, index(o.index), toTextOrBytes(o.message, 'message'));
         }),
       signDigest: (opts) =>
         run(() => {
           const o = readFields(opts, 'wallet.signDigest', ['info', 'shares', 'digest', 'index']);
           const [first, second] = pair(o.shares);
-          return b.walletSignDigest(info(o.info), first, second, index(o.index), toBytes(o.digest, 'digest'));
+          return b.walletSign('digest', info(o.info), first, second, index(o.index), toBytes(o.digest, 'digest'));
         }),
       signTypedData: (opts) =>
         run(() => {
           const o = readFields(opts, 'wallet.signTypedData', ['info', 'shares', 'domainSeparator', 'structHash', 'index']);
           const [first, second] = pair(o.shares);
-          return b.walletSignTypedData(
+          return b.walletSign(
+            'typedData',
             info(o.info),
             first,
             second,
@@ -115,7 +116,7 @@ export function bindWallet(b, run) {
         run(() => {
           const o = readFields(opts, 'wallet.signSolanaMessage', ['info', 'shares', 'message', 'index']);
           const [first, second] = pair(o.shares);
-          return b.walletSignSolana(info(o.info), first, second, index(o.index), toTextOrBytes(o.message, 'message'));
+          return b.walletSign('solana', info(o.info), first, second, index(o.index), toTextOrBytes(o.message, 'message'));
         }),
       exportMnemonic: (opts) =>
         run(() => {

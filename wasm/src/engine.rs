@@ -65,6 +65,9 @@ pub struct Engine {
     scratch: Wiped,
     /// Bytes at the start of `scratch` that may be non-zero (handed out by `stage`).
     dirty: usize,
+    /// `(len, threshold, shares)` of the split staged by [`raw_split_stage`], until
+    /// [`raw_split_into`] or [`Engine::wipe`].
+    split: Option<(usize, usize, usize)>,
 }
 
 impl Default for Engine {
@@ -86,6 +89,7 @@ impl Engine {
             },
             scratch: Wiped(Vec::new()),
             dirty: 0,
+            split: None,
         }
     }
 
@@ -95,6 +99,7 @@ impl Engine {
         let dirty = self.dirty.min(self.scratch.0.len());
         wipe(&mut self.scratch.0[..dirty]);
         self.dirty = 0;
+        self.split = None;
         if self.scratch.0.len() > KEEP_SCRATCH {
             self.scratch = Wiped(Vec::new());
         }
@@ -143,7 +148,8 @@ fn split_counts(len: f64, threshold: f64, shares: f64) -> Result<(usize, usize, 
 
 /// First step of a raw split of a `len`-byte secret: checks the arguments as the core
 /// does and returns the address where the wrapper writes the secret (the start of the
-/// scratch region). Then [`raw_split_into`], then [`Engine::wipe`].
+/// scratch region), and remembers the counts for [`raw_split_into`]. Then
+/// [`raw_split_into`], then [`Engine::wipe`].
 #[wasm_bindgen(js_name = rawSplitStage)]
 pub fn raw_split_stage(
     engine: &mut Engine,
@@ -153,20 +159,20 @@ pub fn raw_split_stage(
 ) -> Result<u32, JsValue> {
     let (len, threshold, shares) = split_counts(len, threshold, shares)?;
     let total = split_layout(len, threshold, shares).map_err(core_error)?;
-    Ok(engine.stage(total as u32))
+    let at = engine.stage(total as u32);
+    engine.split = Some((len, threshold, shares));
+    Ok(at)
 }
 
-/// Raw split of the `len`-byte secret staged by [`raw_split_stage`]: `shares` raw shares
-/// of `len + 1` bytes each (`y || x`), back to back, right after the secret in the
-/// scratch region; returns their address. Read them, then call [`Engine::wipe`].
+/// Raw split of the secret staged by [`raw_split_stage`], with the counts given there:
+/// `shares` raw shares of `len + 1` bytes each (`y || x`), back to back, right after the
+/// secret in the scratch region; returns their address. Read them, then call
+/// [`Engine::wipe`].
 #[wasm_bindgen(js_name = rawSplitInto)]
-pub fn raw_split_into(
-    engine: &mut Engine,
-    len: f64,
-    threshold: f64,
-    shares: f64,
-) -> Result<u32, JsValue> {
-    let (len, threshold, shares) = split_counts(len, threshold, shares)?;
+pub fn raw_split_into(engine: &mut Engine) -> Result<u32, JsValue> {
+    let Some((len, threshold, shares)) = engine.split.take() else {
+        return Err(invalid("stage the secret first"));
+    };
     engine
         .split_staged(len, threshold, shares)
         .map_err(|error| error.map_or_else(|| invalid("stage the secret first"), core_error))?;

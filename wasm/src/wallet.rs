@@ -364,77 +364,58 @@ pub fn wallet_address(
     }
 }
 
-/// EIP-191 `personal_sign` of `message` (bytes, or a string as UTF-8) by Ethereum
-/// account `index`: 65 bytes `r || s || v` (v = 27 or 28).
-#[wasm_bindgen(js_name = walletSignMessage)]
-pub fn wallet_sign_message(
-    info: &JsValue,
-    first: &JsValue,
-    second: &JsValue,
-    index_: f64,
-    message: &JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let index = index(index_)?;
-    let message = bytes_or_text(message, "message")?;
-    let wallet = open(info, first, second)?;
-    let signature = wallet
-        .sign_personal_message(index, &message)
-        .map_err(wallet_error)?;
-    Ok(to_js_bytes(&signature))
+/// What [`wallet_sign`] signs, read from its arguments before the wallet is opened.
+enum SignRequest {
+    /// EIP-191 `personal_sign` of bytes (a string as UTF-8).
+    Message(Zeroizing<Vec<u8>>),
+    /// A 32-byte digest (recoverable ECDSA, RFC 6979, low s).
+    Digest(Zeroizing<[u8; 32]>),
+    /// EIP-712: domain separator and struct hash.
+    TypedData(Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>),
+    /// ed25519 of bytes by the Solana account.
+    Solana(Zeroizing<Vec<u8>>),
 }
 
-/// Signs a 32-byte digest (recoverable ECDSA, RFC 6979, low s): 65 bytes `r || s || v`.
-#[wasm_bindgen(js_name = walletSignDigest)]
-pub fn wallet_sign_digest(
+/// Signs with account `index` of the wallet opened by two shares. `kind` says what:
+/// `"message"` (EIP-191 `personal_sign` of `a`, bytes or a string as UTF-8; 65 bytes
+/// `r || s || v`), `"digest"` (a 32-byte `a`; 65 bytes), `"typedData"` (EIP-712 with
+/// domain separator `a` and struct hash `b`, 32 bytes each; 65 bytes) or `"solana"`
+/// (ed25519 of `a`; 64 bytes).
+#[wasm_bindgen(js_name = walletSign)]
+pub fn wallet_sign(
+    kind: &str,
     info: &JsValue,
     first: &JsValue,
     second: &JsValue,
     index_: f64,
-    digest: &JsValue,
+    a: &JsValue,
+    b: &JsValue,
 ) -> Result<Uint8Array, JsValue> {
     let index = index(index_)?;
-    let digest = fixed::<32>(digest, "digest")?;
+    let request = match kind {
+        "message" => SignRequest::Message(bytes_or_text(a, "message")?),
+        "digest" => SignRequest::Digest(fixed::<32>(a, "digest")?),
+        "typedData" => SignRequest::TypedData(
+            fixed::<32>(a, "domainSeparator")?,
+            fixed::<32>(b, "structHash")?,
+        ),
+        "solana" => SignRequest::Solana(bytes_or_text(a, "message")?),
+        _ => return Err(invalid("unknown signature kind")),
+    };
     let wallet = open(info, first, second)?;
-    let signature = wallet.sign_digest(index, &digest).map_err(wallet_error)?;
-    Ok(to_js_bytes(&signature))
-}
-
-/// Signs EIP-712 typed data given its domain separator and struct hash (32 bytes each).
-#[wasm_bindgen(js_name = walletSignTypedData)]
-pub fn wallet_sign_typed_data(
-    info: &JsValue,
-    first: &JsValue,
-    second: &JsValue,
-    index_: f64,
-    domain_separator: &JsValue,
-    struct_hash: &JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let index = index(index_)?;
-    let domain = fixed::<32>(domain_separator, "domainSeparator")?;
-    let hash = fixed::<32>(struct_hash, "structHash")?;
-    let wallet = open(info, first, second)?;
-    let signature = wallet
-        .sign_typed_data(index, &domain, &hash)
-        .map_err(wallet_error)?;
-    Ok(to_js_bytes(&signature))
-}
-
-/// An ed25519 signature (64 bytes) of `message` by Solana account `index`.
-#[wasm_bindgen(js_name = walletSignSolana)]
-pub fn wallet_sign_solana(
-    info: &JsValue,
-    first: &JsValue,
-    second: &JsValue,
-    index_: f64,
-    message: &JsValue,
-) -> Result<Uint8Array, JsValue> {
-    let index = index(index_)?;
-    let message = bytes_or_text(message, "message")?;
-    let wallet = open(info, first, second)?;
-    let signature = wallet
-        .sign_solana_message(index, &message)
-        .map_err(wallet_error)?;
-    Ok(to_js_bytes(&signature))
+    let signature = match &request {
+        SignRequest::Message(message) => wallet
+            .sign_personal_message(index, message)
+            .map(|s| to_js_bytes(&s)),
+        SignRequest::Digest(digest) => wallet.sign_digest(index, digest).map(|s| to_js_bytes(&s)),
+        SignRequest::TypedData(domain, hash) => wallet
+            .sign_typed_data(index, domain, hash)
+            .map(|s| to_js_bytes(&s)),
+        SignRequest::Solana(message) => wallet
+            .sign_solana_message(index, message)
+            .map(|s| to_js_bytes(&s)),
+    };
+    signature.map_err(wallet_error)
 }
 
 /// The wallet's BIP-39 mnemonic (English). This reveals the wallet: call it only on an

@@ -340,7 +340,16 @@ fn wallet_signs_with_two_shares_and_recovers() {
         ("password", "pass phrase".into()),
     ]);
     let message = JsValue::from_str("hello from wasm-bindgen-test");
-    let signature = ks::wallet_sign_message(&info, &device, &auth, 0.0, &message).unwrap();
+    let signature = ks::wallet_sign(
+        "message",
+        &info,
+        &device,
+        &auth,
+        0.0,
+        &message,
+        &JsValue::UNDEFINED,
+    )
+    .unwrap();
     assert_eq!(signature.length(), 65);
     assert_eq!(
         ks::recover_message_signer(&message, &signature.into()).unwrap(),
