@@ -1,19 +1,11 @@
 //! The `keysplit` binary as a user runs it: exit codes, one-line errors, stdin/stdout.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn keysplit(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keysplit"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn keysplit");
-    // The child may exit before reading stdin (bad flags); a broken pipe is fine then.
-    let _ = child.stdin.take().expect("stdin").write_all(stdin);
-    child.wait_with_output().expect("wait")
+    common::run(args, &[], stdin)
 }
 
 fn stdout(o: &Output) -> String {

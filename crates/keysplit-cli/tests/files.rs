@@ -1,13 +1,12 @@
 //! File mode: `split --in FILE --out-dir DIR` and `combine --out FILE SHARE_FILE...`.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn keysplit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keysplit"))
-        .args(args)
-        .output()
-        .expect("run keysplit")
+    common::run(args, &[], b"")
 }
 
 fn path(p: &Path) -> &str {

@@ -1,26 +1,15 @@
 //! `keysplit slip39 split | combine` as a user (and the outside checks) run it.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn keysplit(args: &[&str], stdin: &str, passphrase: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
-    command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("KEYSPLIT_SLIP39_PASSPHRASE");
+    let mut env = vec![];
     if let Some(p) = passphrase {
-        command.env("KEYSPLIT_SLIP39_PASSPHRASE", p);
+        env.push(("KEYSPLIT_SLIP39_PASSPHRASE", p));
     }
-    let mut child = command.spawn().expect("spawn keysplit");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    child.wait_with_output().expect("wait")
+    common::run(args, &env, stdin.as_bytes())
 }
 
 fn out(o: &Output) -> String {

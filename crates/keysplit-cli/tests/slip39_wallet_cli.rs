@@ -3,8 +3,9 @@
 //! same shares. The expected address comes from the official vector's xprv, not from the
 //! code under test.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 const PASSWORD: &str = "correct horse battery staple";
 const KDF: [&str; 5] = [
@@ -22,25 +23,11 @@ const SECRET: &str = "b43ceb7e57a0ea8766221624d01b0864";
 const XPRV: &str = "xprv9s21ZrQH143K2nNuAbfWPHBtfiSCS14XQgb3otW4pX655q58EEZeC8zmjEUwucBu9dPnxdpbZLCn57yx45RBkwJHnwHFjZK4XPJ8SyeYjYg";
 
 fn keysplit(args: &[&str], stdin: &str, passphrase: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
-    command
-        .args(args)
-        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)
-        .env_remove("KEYSPLIT_SLIP39_PASSPHRASE")
-        .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut env = vec![("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)];
     if let Some(p) = passphrase {
-        command.env("KEYSPLIT_SLIP39_PASSPHRASE", p);
+        env.push(("KEYSPLIT_SLIP39_PASSPHRASE", p));
     }
-    let mut child = command.spawn().expect("spawn");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    child.wait_with_output().expect("wait")
+    common::run(args, &env, stdin.as_bytes())
 }
 
 fn text(bytes: &[u8]) -> String {

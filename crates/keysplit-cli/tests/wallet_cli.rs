@@ -2,6 +2,8 @@
 //! recover (a simulated crash after every single durable write), and that nothing secret
 //! reaches stdout or stderr except `export`'s mnemonic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -23,14 +25,9 @@ struct Run {
     code: Option<i32>,
 }
 
-/// The CLI with `args`, the test password in its environment and no crash hook.
+/// The CLI with `args` and the test password in its environment.
 fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
-    command
-        .args(args)
-        .env_remove("KEYSPLIT_TEST_CRASH_AFTER_WRITES")
-        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD);
-    command
+    common::command(args, &[("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)])
 }
 
 fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -275,9 +272,8 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
         &[("KEYSPLIT_RECOVERY_PASSWORD", "wrong")],
     );
     assert_eq!(by_file.code, Some(0), "{}", by_file.stderr);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
-    command
-        .args([
+    let output = common::run(
+        &[
             "wallet",
             "export",
             "--dir",
@@ -285,20 +281,10 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
             "--using",
             "recovery,device",
             "--password-stdin",
-        ])
-        .env_remove("KEYSPLIT_RECOVERY_PASSWORD")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        ],
+        &[],
+        format!("{PASSWORD}\n").as_bytes(),
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -377,22 +363,11 @@ fn import_reads_the_mnemonic_from_stdin() {
     let d = dir_arg(&dir);
     let mut args = vec!["wallet", "import", "--dir", &d];
     args.extend(KDF);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keysplit"))
-        .args(&args)
-        .env("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"test test test test test test test test test test test junk\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::run(
+        &args,
+        &[("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)],
+        b"test test test test test test test test test test test junk\n",
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -1,0 +1,48 @@
+//! The `keysplit` binary as every CLI test runs it (one runner for all test files).
+//!
+//! Each command starts with none of keysplit's own variables from the test's
+//! environment (so a developer's shell cannot change a test); a test sets what it needs.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Variables the binary reads; cleared for every command.
+const KEYSPLIT_VARIABLES: [&str; 4] = [
+    "KEYSPLIT_RECOVERY_PASSWORD",
+    "KEYSPLIT_SLIP39_PASSPHRASE",
+    "KEYSPLIT_TEST_CRASH_AFTER_WRITES",
+    "KEYSPLIT_BACKEND",
+];
+
+/// `keysplit args` with `env` set, keysplit's other variables cleared.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keysplit"));
+    command.args(args);
+    for name in KEYSPLIT_VARIABLES {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs [`command`] with `stdin` written to it (then closed) and returns its output.
+pub fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = command(args, env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn keysplit");
+    // The child may exit before reading stdin (bad flags); a broken pipe is fine then.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin);
+    child.wait_with_output().expect("wait for keysplit")
+}
+
+/// UTF-8 text of an output stream.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8 output")
+}
