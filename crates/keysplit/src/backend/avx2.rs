@@ -83,18 +83,17 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
             _mm256_storeu_si256(d.as_mut_ptr().cast(), sum);
         }
     }
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
-        // The last few bytes go through one padded vector on the stack (the length is
-        // public), which is wiped afterwards.
-        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
-        // SAFETY: both arrays are 32 bytes long.
-        unsafe {
-            let source = _mm256_loadu_si256(tail.src.as_ptr().cast());
-            _mm256_storeu_si256(tail.product.as_mut_ptr().cast(), product(source, low, high));
-        }
-        tail.finish(dst_tail);
-    }
+    super::Tail::<LANES>::run(
+        dst_chunks.into_remainder(),
+        src_chunks.remainder(),
+        |src, out| {
+            // SAFETY: both arrays are 32 bytes long.
+            unsafe {
+                let source = _mm256_loadu_si256(src.as_ptr().cast());
+                _mm256_storeu_si256(out.as_mut_ptr().cast(), product(source, low, high));
+            }
+        },
+    );
 }
 
 /// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).

@@ -53,18 +53,17 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
             _mm512_storeu_si512(d.as_mut_ptr().cast(), sum);
         }
     }
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
-        // The last few bytes go through one padded vector on the stack (the length is
-        // public), which is wiped afterwards.
-        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
-        // SAFETY: both arrays are 64 bytes long.
-        unsafe {
-            let source = _mm512_loadu_si512(tail.src.as_ptr().cast());
-            _mm512_storeu_si512(tail.product.as_mut_ptr().cast(), product(source, low, high));
-        }
-        tail.finish(dst_tail);
-    }
+    super::Tail::<LANES>::run(
+        dst_chunks.into_remainder(),
+        src_chunks.remainder(),
+        |src, out| {
+            // SAFETY: both arrays are 64 bytes long.
+            unsafe {
+                let source = _mm512_loadu_si512(src.as_ptr().cast());
+                _mm512_storeu_si512(out.as_mut_ptr().cast(), product(source, low, high));
+            }
+        },
+    );
 }
 
 /// The dispatcher's entry point for [`mul_add`].

@@ -383,6 +383,19 @@ impl<const N: usize> Tail<N> {
             *d ^= p;
         }
     }
+
+    /// The last `dst.len() < N` bytes of a kernel: `src` goes through one padded vector
+    /// on the stack (the length is public), `kernel` writes its products into the other,
+    /// they are added into `dst`, and both vectors are wiped. Nothing for an empty `dst`.
+    #[inline(always)]
+    pub(crate) fn run(dst: &mut [u8], src: &[u8], kernel: impl FnOnce(&[u8; N], &mut [u8; N])) {
+        if dst.is_empty() {
+            return;
+        }
+        let mut tail = Tail::<N>::new(src);
+        kernel(&tail.src, &mut tail.product);
+        tail.finish(dst);
+    }
 }
 
 impl<const N: usize> Drop for Tail<N> {

@@ -48,18 +48,17 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
             vst1q_u8(d.as_mut_ptr(), sum);
         }
     }
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
-        // The last few bytes go through one padded vector on the stack (the length is
-        // public), which is wiped afterwards.
-        let mut tail = super::Tail::<LANES>::new(src_chunks.remainder());
-        // SAFETY: both arrays are 16 bytes long.
-        unsafe {
-            let p = product(vld1q_u8(tail.src.as_ptr()), low, high);
-            vst1q_u8(tail.product.as_mut_ptr(), p);
-        }
-        tail.finish(dst_tail);
-    }
+    super::Tail::<LANES>::run(
+        dst_chunks.into_remainder(),
+        src_chunks.remainder(),
+        |src, out| {
+            // SAFETY: both arrays are 16 bytes long.
+            unsafe {
+                let p = product(vld1q_u8(src.as_ptr()), low, high);
+                vst1q_u8(out.as_mut_ptr(), p);
+            }
+        },
+    );
 }
 
 /// The dispatcher's entry point for [`mul_add`].

@@ -84,14 +84,9 @@ pub(super) fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
         store(dst, at, sum);
         at += LANES;
     }
-    if whole < len {
-        // The last few bytes go through one padded vector on the stack (the length is
-        // public), which is wiped afterwards.
-        let mut tail = super::Tail::<LANES>::new(&src[whole..]);
-        let p = product(load(&tail.src, 0), low, high);
-        store(&mut tail.product, 0, p);
-        tail.finish(&mut dst[whole..]);
-    }
+    super::Tail::<LANES>::run(&mut dst[whole..], &src[whole..], |src, out| {
+        store(out, 0, product(load(src, 0), low, high));
+    });
 }
 
 /// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
