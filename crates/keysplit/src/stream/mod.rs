@@ -60,6 +60,7 @@ use std::io::{self, Read, Write};
 
 use crate::backend::Backend;
 use crate::envelope::Header;
+use crate::error::Error;
 use crate::poly::{self, BLOCK};
 use crate::secret::SecretBytes;
 
@@ -78,6 +79,43 @@ fn read_full<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usi
         }
     }
     Ok(filled)
+}
+
+/// The refusals every streaming split makes before reading: the parameters, and an
+/// announced length of 0.
+fn check_split(threshold: usize, shares: usize, secret_len: u64) -> Result<(), StreamError> {
+    poly::check_parameters(threshold, shares)?;
+    if secret_len == 0 {
+        return Err(Error::EmptySecret.into());
+    }
+    Ok(())
+}
+
+/// Fills `buf` from the secret stream, which is `expected` bytes long and has given
+/// `offset` bytes so far.
+fn read_secret<S: Read>(
+    secret: &mut S,
+    buf: &mut [u8],
+    offset: u64,
+    expected: u64,
+) -> Result<(), StreamError> {
+    let got = read_full(secret, buf).map_err(StreamError::ReadSecret)?;
+    if got < buf.len() {
+        return Err(StreamError::SecretTooShort {
+            expected,
+            found: offset + got as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that the secret stream ends after its `expected` bytes.
+fn expect_secret_end<S: Read>(secret: &mut S, expected: u64) -> Result<(), StreamError> {
+    let mut probe = [0u8; 1];
+    if read_full(secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
+        return Err(StreamError::SecretTooLong { expected });
+    }
+    Ok(())
 }
 
 /// The secret digest's lane, before the secret (see [`Header::digest_prefix`]).

@@ -6,7 +6,10 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use rand_core::CryptoRng;
 
 use super::pipeline::Batch;
-use super::{chunk_len, interpolate, read_full, write_shares, StreamError};
+use super::{
+    check_split, chunk_len, expect_secret_end, interpolate, read_full, read_secret, write_shares,
+    StreamError,
+};
 use crate::backend::Backend;
 use crate::envelope::check_distinct_x;
 use crate::error::{DecodeError, Error};
@@ -36,10 +39,7 @@ where
     W: Write,
     R: CryptoRng + ?Sized,
 {
-    poly::check_parameters(threshold, outputs.len())?;
-    if secret_len == 0 {
-        return Err(Error::EmptySecret.into());
-    }
+    check_split(threshold, outputs.len(), secret_len)?;
     let xs = poly::random_xs(outputs.len(), rng)?;
     let chunk = chunk_len(outputs.len() + 1, secret_len);
     let mut evaluator = Evaluator::new(&xs, threshold, backend, chunk.min(BLOCK));
@@ -47,24 +47,12 @@ where
     let mut offset = 0u64;
     while offset < secret_len {
         let len = (secret_len - offset).min(chunk as u64) as usize;
-        let got =
-            read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
-        if got < len {
-            return Err(StreamError::SecretTooShort {
-                expected: secret_len,
-                found: offset + got as u64,
-            });
-        }
+        read_secret(&mut secret, &mut batch.main[..len], offset, secret_len)?;
         evaluate(&mut evaluator, &batch.main[..len], rng, &mut batch.others);
         write_shares(outputs, &batch.others, len)?;
         offset += len as u64;
     }
-    let mut probe = [0u8; 1];
-    if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
-        return Err(StreamError::SecretTooLong {
-            expected: secret_len,
-        });
-    }
+    expect_secret_end(&mut secret, secret_len)?;
     for (index, (output, &x)) in outputs.iter_mut().zip(&xs).enumerate() {
         output
             .write_all(&[x])

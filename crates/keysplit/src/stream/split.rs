@@ -8,7 +8,10 @@ use rand_core::CryptoRng;
 
 use super::pipeline::{Batch, Evaluate, Pipeline};
 use super::THREAD_MIN;
-use super::{chunk_len, read_full, secret_digest_hasher, write_shares, Sha256, StreamError};
+use super::{
+    check_split, chunk_len, expect_secret_end, read_secret, secret_digest_hasher, write_shares,
+    Sha256, StreamError,
+};
 use crate::backend::Backend;
 use crate::envelope::{Header, SetId, CHECKSUM_LEN, DIGEST_LEN, HEADER_LEN};
 use crate::error::Error;
@@ -70,10 +73,7 @@ where
     W: Write,
     R: CryptoRng + ?Sized,
 {
-    poly::check_parameters(threshold, outputs.len())?;
-    if secret_len == 0 {
-        return Err(Error::EmptySecret.into());
-    }
+    check_split(threshold, outputs.len(), secret_len)?;
     let payload_len = secret_len
         .checked_add(DIGEST_LEN as u64)
         .filter(|len| {
@@ -130,14 +130,7 @@ where
             let len = (tail_start - offset).min(chunk as u64) as usize;
             let mut batch = pipeline.take()?;
             write_back(outputs, &mut batch)?;
-            let got =
-                read_full(&mut secret, &mut batch.main[..len]).map_err(StreamError::ReadSecret)?;
-            if got < len {
-                return Err(StreamError::SecretTooShort {
-                    expected: secret_len,
-                    found: offset + got as u64,
-                });
-            }
+            read_secret(&mut secret, &mut batch.main[..len], offset, secret_len)?;
             draw(rng, len, degree, &mut batch.coefficients);
             batch.main_len = len;
             batch.eval_len = len;
@@ -149,20 +142,8 @@ where
         // The last bytes of the secret, then its digest: the tail of the payload.
         let mut batch = pipeline.take()?;
         write_back(outputs, &mut batch)?;
-        let got =
-            read_full(&mut secret, &mut batch.main[..rest]).map_err(StreamError::ReadSecret)?;
-        if got < rest {
-            return Err(StreamError::SecretTooShort {
-                expected: secret_len,
-                found: tail_start + got as u64,
-            });
-        }
-        let mut probe = [0u8; 1];
-        if read_full(&mut secret, &mut probe).map_err(StreamError::ReadSecret)? != 0 {
-            return Err(StreamError::SecretTooLong {
-                expected: secret_len,
-            });
-        }
+        read_secret(&mut secret, &mut batch.main[..rest], tail_start, secret_len)?;
+        expect_secret_end(&mut secret, secret_len)?;
         let mut tail = SecretBytes::zeroed(tail_len);
         tail[..rest].copy_from_slice(&batch.main[..rest]);
         batch.main_len = rest;
