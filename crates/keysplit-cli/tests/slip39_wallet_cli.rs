@@ -7,14 +7,7 @@ mod common;
 
 use std::process::Output;
 
-const PASSWORD: &str = "correct horse battery staple";
-const KDF: [&str; 5] = [
-    "--argon2-memory-kib",
-    "64",
-    "--argon2-iterations",
-    "1",
-    "--insecure-fast-kdf",
-];
+use common::{KDF, PASSWORD};
 
 /// Official vector 4 of python-shamir-mnemonic (2-of-3, 128 bits, passphrase "TREZOR").
 const SHARES: &str = "shadow pistol academic always adequate wildlife fancy gross oasis cylinder mustang wrist rescue view short owner flip making coding armed\n\

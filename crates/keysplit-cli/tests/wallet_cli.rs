@@ -4,20 +4,11 @@
 
 mod common;
 
+use common::{KDF, PASSWORD};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const PASSWORD: &str = "correct horse battery staple";
 const MESSAGE: &str = "hello from keysplit";
-/// Small Argon2id costs so the debug binary stays fast (below the floor, so the explicit
-/// test-only flag goes with them).
-const KDF: [&str; 5] = [
-    "--argon2-memory-kib",
-    "64",
-    "--argon2-iterations",
-    "1",
-    "--insecure-fast-kdf",
-];
 
 struct Run {
     stdout: String,

@@ -8,6 +8,19 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The wallet tests' recovery password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Small Argon2id costs so the debug binary stays fast (below the floor, so the explicit
+/// test-only flag goes with them).
+pub const KDF: [&str; 5] = [
+    "--argon2-memory-kib",
+    "64",
+    "--argon2-iterations",
+    "1",
+    "--insecure-fast-kdf",
+];
+
 /// Variables the binary reads; cleared for every command.
 const KEYSPLIT_VARIABLES: [&str; 4] = [
     "KEYSPLIT_RECOVERY_PASSWORD",

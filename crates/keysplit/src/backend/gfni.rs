@@ -91,12 +91,12 @@ fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
 /// The dispatcher's entry point for [`mul_add`].
 ///
 /// # Safety
-/// The CPU must have GFNI, AVX and AVX2. `Backend::mul_add` calls it only for a `Backend` of this
-/// kind, a value made only after `platform::supported` found them on this CPU.
+/// The CPU must have GFNI, AVX and AVX2. `Backend::mul_add` calls it only for a `Backend`
+/// of this kind, a value made only after `platform::supported` found them on this CPU.
 #[inline]
 pub(super) unsafe fn mul_add_checked(dst: &mut [u8], src: &[u8], c: u8) {
-    // SAFETY: the caller guarantees GFNI, AVX and AVX2 (see `# Safety`), the only requirement of
-    // `mul_add`.
+    // SAFETY: the caller guarantees GFNI, AVX and AVX2 (see `# Safety`), the only
+    // requirement of `mul_add`.
     unsafe { mul_add(dst, src, c) }
 }
 
