@@ -180,9 +180,9 @@ pub fn raw_split_into(engine: &mut Engine) -> Result<u32, JsValue> {
 }
 
 /// Raw combine of the shares staged with [`Engine::stage`], back to back, `lengths[i]`
-/// bytes for share `i`: the secret (`lengths[0] - 1` bytes) is written right after them,
-/// at the address this returns (the wrapper must read `memory.buffer` again: the region
-/// may have grown). Read it, then call [`Engine::wipe`].
+/// bytes for share `i`, followed by room for the secret (`lengths[0] - 1` bytes, staged
+/// with them): the secret is written there, at the address this returns. Read it, then
+/// call [`Engine::wipe`].
 #[wasm_bindgen(js_name = rawCombineInto)]
 pub fn raw_combine_into(engine: &mut Engine, lengths: &[u32]) -> Result<u32, JsValue> {
     let at = engine.combine_staged(lengths)?;
@@ -316,15 +316,11 @@ impl Engine {
         let end = staged
             .checked_add(len)
             .ok_or_else(|| core_error(Error::TooLarge))?;
-        if self.scratch.0.len() < end {
-            // Room for the secret: a larger region with the staged shares copied over; the
-            // old one is wiped when dropped.
-            let mut grown = Wiped(Vec::with_capacity(end));
-            grown.0.extend_from_slice(&self.scratch.0[..staged]);
-            grown.0.resize(end, 0);
-            self.scratch = grown;
+        // The wrapper stages room for the secret after the shares, so no share is copied
+        // into a larger region here.
+        if end > self.dirty.min(self.scratch.0.len()) {
+            return Err(invalid("stage room for the secret after the shares"));
         }
-        self.dirty = self.dirty.max(end);
         let (shares, rest) = self.scratch.0.split_at_mut(staged);
         let shares = split_lengths(shares, lengths);
         let out = rest.get_mut(..len).unwrap_or_default();
@@ -356,7 +352,13 @@ fn split_lengths<'a>(bytes: &'a [u8], lengths: &[u32]) -> Vec<&'a [u8]> {
 /// the same refusals in the same order. The secret is copied out into a [`Wiped`].
 pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, JsValue> {
     let mut engine = Engine::new();
-    let total: usize = shares.iter().map(|s| s.len()).sum();
+    // The shares, then room for the secret (one byte shorter than a share).
+    let room = shares.first().map_or(0, |s| s.len().saturating_sub(1));
+    let total = shares
+        .iter()
+        .map(|s| s.len())
+        .sum::<usize>()
+        .saturating_add(room);
     let total32 = u32::try_from(total).map_err(|_| core_error(Error::TooLarge))?;
     let mut lengths = Vec::with_capacity(shares.len());
     engine.stage(total32);
@@ -366,10 +368,9 @@ pub(crate) fn combine(shares: &[&[u8]]) -> Result<Wiped, JsValue> {
         at += share.len();
         lengths.push(share.len() as u32);
     }
-    let result = engine.combine_staged(&lengths).map(|at| {
-        let len = shares.first().map_or(0, |s| s.len().saturating_sub(1));
-        Wiped(engine.scratch.0[at..at + len].to_vec())
-    });
+    let result = engine
+        .combine_staged(&lengths)
+        .map(|at| Wiped(engine.scratch.0[at..at + room].to_vec()));
     engine.wipe();
     result
 }
