@@ -129,6 +129,7 @@ mod role;
 mod seal;
 mod share_set;
 pub mod solana;
+pub mod summary;
 
 pub use bip32::{ChildNumber, DerivationPath, ExtendedPrivateKey, ExtendedPublicKey};
 pub use error::{Error, ExtendedKeyError, MnemonicError, SealedShareFormatError};
@@ -142,3 +143,4 @@ pub use share_set::{
     ShareInput, ShareSet, Wallet,
 };
 pub use solana::{Ed25519ExtendedKey, SolanaAddress};
+pub use summary::{ChainType, RequestSummary, U256};
