@@ -102,3 +102,23 @@ pub fn write_stdout(bytes: &[u8]) -> CliResult {
         .and_then(|()| out.flush())
         .map_err(|e| CliError(format!("cannot write to standard output: {e}")))
 }
+
+/// A request (a transaction, a payload, a policy) read from stdin: public data, but from
+/// outside, so its size is bounded before it is parsed.
+pub fn read_stdin_request(what: &str) -> CliResult<Vec<u8>> {
+    const LIMIT: u64 = 1 << 20;
+    let mut data = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(LIMIT + 1)
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > LIMIT {
+        return Err(CliError(format!(
+            "{what} on standard input is over {LIMIT} bytes"
+        )));
+    }
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(CliError(format!("no {what} on standard input")));
+    }
+    Ok(data)
+}

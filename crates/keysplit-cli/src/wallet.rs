@@ -9,6 +9,7 @@
 
 mod demo;
 mod password;
+mod sign_tx;
 mod store;
 
 use std::path::PathBuf;
@@ -38,6 +39,10 @@ pub enum WalletCommand {
     Address(AddressArgs),
     /// Sign a message with two shares: EIP-191 personal_sign (Ethereum) or ed25519 (Solana).
     SignMessage(SignArgs),
+    /// Sign one transaction read from stdin with two shares: Ethereum (JSON in, signed
+    /// serialized transaction as 0x hex out) or Solana (base64 message in, base64
+    /// signature out), optionally checked against a policy first.
+    SignTransaction(sign_tx::SignTransactionArgs),
     /// Recover on a new device: auth + recovery shares -> a fresh set of three (new device
     /// key), epoch + 1; the old shares stop working.
     Recover(ReshareArgs),
@@ -273,6 +278,7 @@ pub fn run(command: WalletCommand) -> CliResult {
         WalletCommand::Import(args) => import(args),
         WalletCommand::Address(args) => address(args),
         WalletCommand::SignMessage(args) => sign_message(args),
+        WalletCommand::SignTransaction(args) => sign_tx::sign_transaction(args),
         WalletCommand::Recover(args) => reshare_command(args, true),
         WalletCommand::Rotate(args) => reshare_command(args, false),
         WalletCommand::Export(args) => export(args),

@@ -1,0 +1,11 @@
+//! `sign-transaction` for Ethereum.
+
+use super::policy::LoadedPolicy;
+use super::SignTransactionArgs;
+use crate::{CliError, CliResult};
+
+pub fn sign(_args: &SignTransactionArgs, _policy: &LoadedPolicy, _input: &[u8]) -> CliResult {
+    Err(CliError(
+        "Ethereum transactions are not supported yet".into(),
+    ))
+}
