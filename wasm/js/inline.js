@@ -23,20 +23,5 @@ const loader = createLoader((module) => initBindings({ module_or_path: module })
 /** Instantiates the embedded module (`source` may override it, as in the default entry). */
 export const init = (source) => loader.init(source);
 
-const api = bind(bindings, loader.ready);
-
-export const {
-  split,
-  combine,
-  combineDetailed,
-  combineText,
-  reshare,
-  shareInfo,
-  shareToText,
-  shareFromText,
-  raw,
-  slip39,
-  backendName,
-  version,
-  wallet,
-} = api;
+// The API itself (`split`, `combine`, `wallet`, ...) is exported by the lines that
+// scripts/build.sh appends from exports.part.js, written once for the three entries.

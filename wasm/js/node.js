@@ -35,20 +35,5 @@ try {
 /** Resolves at once when the module loaded on import; otherwise loads it from `source`. */
 export const init = (source) => loader.init(source);
 
-const api = bind(bindings, loader.ready);
-
-export const {
-  split,
-  combine,
-  combineDetailed,
-  combineText,
-  reshare,
-  shareInfo,
-  shareToText,
-  shareFromText,
-  raw,
-  slip39,
-  backendName,
-  version,
-  wallet,
-} = api;
+// The API itself (`split`, `combine`, `wallet`, ...) is exported by the lines that
+// scripts/build.sh appends from exports.part.js, written once for the three entries.

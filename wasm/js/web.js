@@ -28,20 +28,5 @@ function viteDepsFallback(firstUrl) {
   return at < 0 ? undefined : new URL(`${firstUrl.pathname.slice(0, at)}/node_modules/keysplit-wasm/keysplit_wasm_bg.wasm`, firstUrl);
 }
 
-const api = bind(bindings, loader.ready);
-
-export const {
-  split,
-  combine,
-  combineDetailed,
-  combineText,
-  reshare,
-  shareInfo,
-  shareToText,
-  shareFromText,
-  raw,
-  slip39,
-  backendName,
-  version,
-  wallet,
-} = api;
+// The API itself (`split`, `combine`, `wallet`, ...) is exported by the lines that
+// scripts/build.sh appends from exports.part.js, written once for the three entries.

@@ -78,6 +78,10 @@ fi
 } >"$out/keysplit_wasm_inline.js"
 
 cp "$WASM_DIR"/js/*.js "$WASM_DIR"/js/*.d.ts "$WASM_DIR/js/package.json" "$out/"
+rm "$out/exports.part.js"
+for entry in node web inline; do
+  cat "$WASM_DIR/js/exports.part.js" >>"$out/$entry.js"
+done
 cp "$WASM_DIR/js/README.md" "$out/README.md"
 if [ "${1:-}" = "--slip39" ]; then
   node -e 'const fs = require("fs"); const f = process.argv[1]; const p = JSON.parse(fs.readFileSync(f));
