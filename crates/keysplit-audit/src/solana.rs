@@ -13,7 +13,11 @@ pub fn decode_solana_message(data: &[u8]) {
         Ok(message) => message,
         Err(Error::UnsupportedSolanaVersion { version }) => {
             assert!(version != 0, "version 0 refused as unsupported");
-            assert_eq!(data.first(), Some(&(0x80 | version)), "version not from the prefix");
+            assert_eq!(
+                data.first(),
+                Some(&(0x80 | version)),
+                "version not from the prefix"
+            );
             return;
         }
         Err(Error::InvalidSolanaMessage { offset, .. }) => {
@@ -23,7 +27,10 @@ pub fn decode_solana_message(data: &[u8]) {
         Err(other) => panic!("unexpected decoder error {other:?}"),
     };
     assert_eq!(message.encode(), data, "decode/encode round trip");
-    assert_eq!(message.versioned, data.first().is_some_and(|b| b & 0x80 != 0));
+    assert_eq!(
+        message.versioned,
+        data.first().is_some_and(|b| b & 0x80 != 0)
+    );
     let keys = &message.account_keys;
     let signers = message.signers();
     assert!(!signers.is_empty(), "a message without a signer decoded");
@@ -42,7 +49,9 @@ pub fn decode_solana_message(data: &[u8]) {
                 assert!(!shown.opaque, "an opaque instruction with a transfer");
                 assert!(keys.contains(&transfer.from) && keys.contains(&transfer.to));
                 assert_eq!(
-                    ix.data.get(4..12).map(|b| u64::from_le_bytes(b.try_into().unwrap())),
+                    ix.data
+                        .get(4..12)
+                        .map(|b| u64::from_le_bytes(b.try_into().unwrap())),
                     Some(transfer.lamports)
                 );
             }

@@ -378,10 +378,12 @@ impl SolanaMessage {
         out
     }
 
-    /// The accounts whose signatures the message needs, fee payer first.
+    /// The accounts whose signatures the message needs, fee payer first. Empty for a
+    /// hand-built message whose header asks for more signers than it has keys (a decoded
+    /// message never does), so such a message gets no summary.
     pub fn signers(&self) -> &[SolanaAddress] {
         let n = usize::from(self.header.num_required_signatures);
-        self.account_keys.get(..n).unwrap_or(&self.account_keys)
+        self.account_keys.get(..n).unwrap_or(&[])
     }
 
     /// The fee payer: the first account key (a decoded message always has one).
