@@ -17,6 +17,8 @@
 //! * split then combine of any threshold-sized subset returns exactly the secret, with
 //!   every backend, in raw, envelope and streaming forms; fewer shares are refused;
 //! * every SIMD backend computes exactly what the portable backend computes;
+//! * Solana messages decode only when they re-encode to the same bytes, and only their
+//!   required signers get a summary;
 //! * the wallet opens, rotates and recovers only with two distinct genuine shares of
 //!   the current epoch and their right keys, and never returns a different wallet.
 //!
@@ -26,8 +28,10 @@
 #![forbid(unsafe_code)]
 
 mod slip39;
+mod solana;
 mod wallet;
 pub use slip39::decode_slip39;
+pub use solana::decode_solana_message;
 pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
 use chacha20::ChaCha20Rng;
@@ -50,6 +54,7 @@ pub const TARGETS: &[&str] = &[
     "wallet_text",
     "wallet_open",
     "decode_slip39",
+    "decode_solana_message",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -67,6 +72,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "wallet_text" => wallet_text,
         "wallet_open" => wallet_open,
         "decode_slip39" => decode_slip39,
+        "decode_solana_message" => decode_solana_message,
         _ => return false,
     };
     f(data);

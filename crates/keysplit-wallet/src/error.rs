@@ -180,6 +180,26 @@ pub enum Error {
     EpochExhausted,
     /// The random number generator failed.
     Rng,
+    // issue 15: Solana transactions
+    /// A Solana transaction message does not decode: malformed, truncated, trailing
+    /// bytes, an index out of range, or a header the runtime would refuse.
+    InvalidSolanaMessage {
+        /// Byte offset in the message where decoding stopped.
+        offset: usize,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A versioned Solana message of a version other than 0.
+    UnsupportedSolanaVersion {
+        /// The version number (the prefix byte without its top bit).
+        version: u8,
+    },
+    /// The wallet's Solana account is not among the message's required signers, so its
+    /// signature would be useless (or the wrong account was chosen); nothing was signed.
+    NotSolanaSigner {
+        /// The wallet's account.
+        account: crate::solana::SolanaAddress,
+    },
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -259,6 +279,10 @@ impl Error {
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
             Error::Rng => "RNG_FAILURE",
+            // issue 15: Solana transactions
+            Error::InvalidSolanaMessage { .. } => "INVALID_SOLANA_MESSAGE",
+            Error::UnsupportedSolanaVersion { .. } => "UNSUPPORTED_SOLANA_VERSION",
+            Error::NotSolanaSigner { .. } => "NOT_SOLANA_SIGNER",
         }
     }
 }
@@ -454,6 +478,20 @@ impl fmt::Display for Error {
             }
             Error::EpochExhausted => f.write_str("the wallet's epoch counter is exhausted"),
             Error::Rng => f.write_str("the random number generator failed"),
+            // issue 15: Solana transactions
+            Error::InvalidSolanaMessage { offset, reason } => write!(
+                f,
+                "not a valid Solana transaction message (at byte {offset}: {reason}); \
+                 give the serialized message, not the whole transaction"
+            ),
+            Error::UnsupportedSolanaVersion { version } => write!(
+                f,
+                "Solana message version {version} is not supported (legacy and v0 are)"
+            ),
+            Error::NotSolanaSigner { account } => write!(
+                f,
+                "the wallet's Solana account {account} is not a required signer of this message"
+            ),
         }
     }
 }

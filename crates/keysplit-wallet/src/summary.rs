@@ -190,6 +190,12 @@ pub struct SolanaInstructionSummary {
     /// The decoded System Program transfer, if it is one (`Transfer`, or
     /// `TransferWithSeed`).
     pub transfer: Option<SolanaTransfer>,
+    /// True for a System Program `Transfer` or `TransferWithSeed` (by its data's tag)
+    /// that keysplit cannot read in full: its payer or recipient is loaded from an
+    /// address lookup table (unknown offline), or it has too few accounts or short data.
+    /// `transfer` is then `None`; a policy that checks transfers must treat the
+    /// instruction as an unknown transfer, never as "no transfer".
+    pub opaque: bool,
 }
 
 /// A Solana transaction message as it will be signed.
