@@ -180,6 +180,10 @@ pub enum Error {
     EpochExhausted,
     /// The random number generator failed.
     Rng,
+    // issue 15: EIP-712 typed data from JSON
+    /// EIP-712 typed data (`eth_signTypedData_v4` JSON) was refused; the inner error
+    /// says where and why.
+    TypedData(crate::ethereum::typed_data::TypedDataError),
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -259,6 +263,8 @@ impl Error {
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
             Error::Rng => "RNG_FAILURE",
+            // issue 15: EIP-712 typed data from JSON
+            Error::TypedData(inner) => inner.code(),
         }
     }
 }
@@ -454,6 +460,8 @@ impl fmt::Display for Error {
             }
             Error::EpochExhausted => f.write_str("the wallet's epoch counter is exhausted"),
             Error::Rng => f.write_str("the random number generator failed"),
+            // issue 15: EIP-712 typed data from JSON
+            Error::TypedData(inner) => fmt::Display::fmt(inner, f),
         }
     }
 }

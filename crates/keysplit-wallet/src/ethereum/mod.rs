@@ -1,6 +1,8 @@
 //! Ethereum: addresses with the EIP-55 checksum, EIP-191 `personal_sign`, EIP-712 digests,
 //! and recoverable ECDSA signatures (`r || s || v`, low-s, RFC 6979 nonces).
 
+pub mod typed_data;
+
 use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
