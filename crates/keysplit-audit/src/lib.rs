@@ -26,8 +26,10 @@
 #![forbid(unsafe_code)]
 
 mod slip39;
+mod typed_data;
 mod wallet;
 pub use slip39::decode_slip39;
+pub use typed_data::decode_typed_data;
 pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
 use chacha20::ChaCha20Rng;
@@ -50,6 +52,7 @@ pub const TARGETS: &[&str] = &[
     "wallet_text",
     "wallet_open",
     "decode_slip39",
+    "decode_typed_data",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -67,6 +70,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "wallet_text" => wallet_text,
         "wallet_open" => wallet_open,
         "decode_slip39" => decode_slip39,
+        "decode_typed_data" => decode_typed_data,
         _ => return false,
     };
     f(data);
