@@ -269,7 +269,7 @@ impl fmt::Display for TypedDataError {
                 write!(f, "type {ty} declares field {field} twice")
             }
             TypedDataError::UndefinedType { name } => {
-                write!(f, "type {name} is used but not defined in types")
+                write!(f, "type {name} is needed but not defined in types")
             }
             TypedDataError::CyclicType { name } => write!(
                 f,
