@@ -370,6 +370,9 @@ test('refusals exit with an error code', () => {
   refused(one('int8', '-129'), 'TYPED_DATA_OUT_OF_RANGE', 'int8 -129');
   refused(one('uint8', -1), 'TYPED_DATA_OUT_OF_RANGE', 'negative uint');
   refused(one('uint64', 1.5), 'TYPED_DATA_NOT_INTEGER', 'fraction');
+  // Not exact in JavaScript: a dapp would show 9007199254740992.
+  const unsafe = JSON.stringify(one('uint64', 0)).replace('"v":0', '"v":9007199254740993');
+  refused(unsafe, 'TYPED_DATA_NOT_INTEGER', 'JSON integer over 2^53');
   refused(one('bytes4', '0x0102'), 'TYPED_DATA_BYTES_LENGTH', 'bytes4 of 2');
   refused(one('uint8[2]', [1]), 'TYPED_DATA_ARRAY_LENGTH', 'fixed array');
   refused(one('uint7', 1), 'TYPED_DATA_INVALID_TYPE', 'uint7');

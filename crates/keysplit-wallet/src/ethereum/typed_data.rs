@@ -41,7 +41,8 @@
 //! Values must match their types exactly: every declared field present, no other field;
 //! `bool` a JSON boolean; `address` `0x` + 40 hex digits (mixed case must be the EIP-55
 //! checksum); `bytes` and `bytesN` `0x` hex (exactly N bytes for `bytesN`); integers a JSON
-//! integer, or a string in decimal or `0x` hex with an optional `-`, inside the type's
+//! integer below 2^53 in magnitude (larger JSON numbers are not exact in JavaScript), or a
+//! string in decimal or `0x` hex with an optional `-`, inside the type's
 //! range (negative values of `intN` are encoded in two's complement); fixed arrays of
 //! exactly their length.
 //!
@@ -76,6 +77,9 @@ pub const MAX_NAME_LEN: usize = 128;
 pub const MAX_ARRAY_DIMENSIONS: usize = 8;
 
 const DOMAIN_TYPE: &str = "EIP712Domain";
+
+/// JavaScript's `Number.MAX_SAFE_INTEGER`, the largest JSON integer accepted as a number.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Why EIP-712 typed data was refused. Places (`at`) are written like
 /// `message.to.wallets[1]`.
@@ -162,7 +166,8 @@ pub enum TypedDataError {
     },
     /// `primaryType` is `EIP712Domain`.
     PrimaryType,
-    /// An integer value is a fraction, an exponent, empty or not digits.
+    /// An integer value is a fraction, an exponent, empty, not digits, or a JSON number of
+    /// 2^53 or more in magnitude (not exact in JavaScript; such values must be strings).
     NotInteger {
         /// The place of the value.
         at: String,
@@ -288,7 +293,8 @@ impl fmt::Display for TypedDataError {
             }
             TypedDataError::NotInteger { at } => write!(
                 f,
-                "{at} is not an integer (use a JSON integer, or a decimal or 0x hex string)"
+                "{at} is not an integer (use a JSON integer below 2^53 in magnitude, or a decimal \
+                 or 0x hex string)"
             ),
             TypedDataError::OutOfRange { at, ty } => {
                 write!(f, "{at} is out of range for {ty}")
@@ -882,7 +888,12 @@ impl Types {
             Base::Bytes => word = super::keccak256(&parse_hex(value, path)?),
             Base::FixedBytes(n) => {
                 let bytes = parse_fixed_bytes(value, *n, path)?;
-                word[..bytes.len()].copy_from_slice(&bytes);
+                // n <= 32 by the type's parser; `get_mut` keeps that from being a panic.
+                word.get_mut(..bytes.len())
+                    .ok_or_else(|| TypedDataError::InvalidType {
+                        name: ty.text.clone(),
+                    })?
+                    .copy_from_slice(&bytes);
             }
             Base::Uint(bits) | Base::Int(bits) => {
                 let signed = matches!(ty.base, Base::Int(_));
@@ -1015,8 +1026,12 @@ fn parse_integer(value: &Json, path: &Path<'_>) -> Result<(bool, U256), TypedDat
         ty: "uint256".to_string(),
     };
     let (negative, magnitude) = match value {
-        Json::UInt(v) => (false, U256::from(*v)),
-        Json::Int(v) => (true, U256::from(v.unsigned_abs())),
+        // JSON numbers beyond 2^53 - 1 are not exact in JavaScript: a dapp would show
+        // another number than the one signed. They must be strings.
+        Json::UInt(v) if *v <= MAX_SAFE_INTEGER => (false, U256::from(*v)),
+        Json::Int(v) if v.unsigned_abs() <= MAX_SAFE_INTEGER => {
+            (true, U256::from(v.unsigned_abs()))
+        }
         Json::Str(text) => {
             let (negative, unsigned) = match text.strip_prefix('-') {
                 Some(rest) => (true, rest),
@@ -1168,8 +1183,14 @@ fn domain_summary(
             "verifyingContract" => out.verifying_contract = Some(parse_address(value, &at)?),
             "salt" => {
                 let bytes = parse_fixed_bytes(value, 32, &at)?;
-                let mut salt = [0u8; 32];
-                salt.copy_from_slice(&bytes);
+                let salt: [u8; 32] =
+                    bytes[..]
+                        .try_into()
+                        .map_err(|_| TypedDataError::BytesLength {
+                            at: at.at(),
+                            expected: 32,
+                            found: bytes.len(),
+                        })?;
                 out.salt = Some(salt);
             }
             _ => return Err(TypedDataError::UnknownField { at: at.at() }),
@@ -1450,6 +1471,17 @@ mod tests {
             "TYPED_DATA_OUT_OF_RANGE"
         );
         assert_eq!(one_field("uint256", "1e3"), "TYPED_DATA_NOT_INTEGER");
+        assert_eq!(one_field("uint64", "9007199254740991"), "OK");
+        assert_eq!(
+            one_field("uint64", "9007199254740992"),
+            "TYPED_DATA_NOT_INTEGER"
+        );
+        assert_eq!(one_field("uint64", "\"9007199254740992\""), "OK");
+        assert_eq!(one_field("int64", "-9007199254740991"), "OK");
+        assert_eq!(
+            one_field("int64", "-9007199254740992"),
+            "TYPED_DATA_NOT_INTEGER"
+        );
         assert_eq!(one_field("uint256", "\"\""), "TYPED_DATA_NOT_INTEGER");
         assert_eq!(one_field("uint256", "\"0x\""), "TYPED_DATA_NOT_INTEGER");
         assert_eq!(one_field("uint256", "\"12a\""), "TYPED_DATA_NOT_INTEGER");
