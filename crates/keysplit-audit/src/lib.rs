@@ -29,9 +29,11 @@
 
 mod slip39;
 mod solana;
+mod typed_data;
 mod wallet;
 pub use slip39::decode_slip39;
 pub use solana::decode_solana_message;
+pub use typed_data::decode_typed_data;
 pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
 use chacha20::ChaCha20Rng;
@@ -55,6 +57,7 @@ pub const TARGETS: &[&str] = &[
     "wallet_open",
     "decode_slip39",
     "decode_solana_message",
+    "decode_typed_data",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -73,6 +76,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "wallet_open" => wallet_open,
         "decode_slip39" => decode_slip39,
         "decode_solana_message" => decode_solana_message,
+        "decode_typed_data" => decode_typed_data,
         _ => return false,
     };
     f(data);

@@ -10,6 +10,7 @@
 mod demo;
 mod password;
 mod sign_tx;
+mod sign_typed;
 mod store;
 
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ pub enum WalletCommand {
     Address(AddressArgs),
     /// Sign a message with two shares: EIP-191 personal_sign (Ethereum) or ed25519 (Solana).
     SignMessage(SignArgs),
+    /// Sign EIP-712 typed data (eth_signTypedData_v4 JSON on stdin) with two shares;
+    /// prints the 65-byte signature as 0x hex.
+    SignTypedData(sign_typed::SignTypedDataArgs),
     /// Sign one transaction read from stdin with two shares: Ethereum (JSON in, signed
     /// serialized transaction as 0x hex out) or Solana (base64 message in, base64
     /// signature out), optionally checked against a policy first.
@@ -278,6 +282,7 @@ pub fn run(command: WalletCommand) -> CliResult {
         WalletCommand::Import(args) => import(args),
         WalletCommand::Address(args) => address(args),
         WalletCommand::SignMessage(args) => sign_message(args),
+        WalletCommand::SignTypedData(args) => sign_typed::sign_typed_data(args),
         WalletCommand::SignTransaction(args) => sign_tx::sign_transaction(args),
         WalletCommand::Recover(args) => reshare_command(args, true),
         WalletCommand::Rotate(args) => reshare_command(args, false),

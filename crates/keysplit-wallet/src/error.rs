@@ -200,6 +200,10 @@ pub enum Error {
         /// The wallet's account.
         account: crate::solana::SolanaAddress,
     },
+    // issue 15: EIP-712 typed data from JSON
+    /// EIP-712 typed data (`eth_signTypedData_v4` JSON) was refused; the inner error
+    /// says where and why.
+    TypedData(crate::ethereum::typed_data::TypedDataError),
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -283,6 +287,8 @@ impl Error {
             Error::InvalidSolanaMessage { .. } => "INVALID_SOLANA_MESSAGE",
             Error::UnsupportedSolanaVersion { .. } => "UNSUPPORTED_SOLANA_VERSION",
             Error::NotSolanaSigner { .. } => "NOT_SOLANA_SIGNER",
+            // issue 15: EIP-712 typed data from JSON
+            Error::TypedData(inner) => inner.code(),
         }
     }
 }
@@ -492,6 +498,8 @@ impl fmt::Display for Error {
                 f,
                 "the wallet's Solana account {account} is not a required signer of this message"
             ),
+            // issue 15: EIP-712 typed data from JSON
+            Error::TypedData(inner) => fmt::Display::fmt(inner, f),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Ethereum: addresses with the EIP-55 checksum, EIP-191 `personal_sign`, EIP-712 digests,
 //! and recoverable ECDSA signatures (`r || s || v`, low-s, RFC 6979 nonces).
 
+pub mod typed_data;
+
 use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
@@ -124,9 +126,7 @@ pub fn personal_message_digest(message: &[u8]) -> [u8; 32] {
 
 /// The EIP-712 digest `keccak256(0x19 || 0x01 || domainSeparator || hashStruct(message))`.
 ///
-/// Computing `domainSeparator` and `hashStruct` from typed JSON is left to the caller's
-/// EIP-712 encoder (ethers' `TypedDataEncoder.hashDomain` / `hashStruct`, or alloy's
-/// `sol!` types): it needs an ABI encoder far larger than this crate.
+/// [`typed_data::TypedData`] computes both from the JSON of `eth_signTypedData_v4`.
 pub fn typed_data_digest(domain_separator: &[u8; 32], struct_hash: &[u8; 32]) -> [u8; 32] {
     let mut hasher = Keccak256::new();
     hasher.update([0x19, 0x01]);
