@@ -27,7 +27,12 @@ fn to_json(request: &EthereumTransactionRequest, from: EthereumAddress) -> Strin
     let mut fields = vec![
         format!("\"type\": {}", s.transaction_type.number()),
         format!("\"chainId\": \"{}\"", s.chain_id),
-        format!("\"nonce\": \"{}\"", s.nonce),
+        // A JSON number where JavaScript holds it exactly, else a string.
+        if s.nonce < 1 << 53 {
+            format!("\"nonce\": {}", s.nonce)
+        } else {
+            format!("\"nonce\": \"{}\"", s.nonce)
+        },
         format!("\"value\": \"{}\"", s.value),
         format!("\"data\": \"{}\"", hex(&s.data)),
         format!("\"gasLimit\": \"{}\"", s.gas_limit),
@@ -41,7 +46,7 @@ fn to_json(request: &EthereumTransactionRequest, from: EthereumAddress) -> Strin
             let priority = s
                 .max_priority_fee_per_gas
                 .expect("type 2 has a priority fee");
-            fields.push(format!("\"maxPriorityFeePerGas\": {priority}"));
+            fields.push(format!("\"maxPriorityFeePerGas\": \"{priority}\""));
         }
         _ => fields.push(format!("\"gasPrice\": \"{}\"", s.max_fee_per_gas)),
     }
