@@ -581,7 +581,12 @@ impl fmt::Display for Error {
                 "transaction type {found} is not supported (0 legacy, 1 EIP-2930, 2 EIP-1559)"
             ),
             Error::TransactionTooLarge { field, limit } => {
-                write!(f, "the transaction's {field} is over the limit of {limit}")
+                let unit = if *field == "data" {
+                    "bytes"
+                } else {
+                    "entries or storage keys"
+                };
+                write!(f, "the transaction's {field} is over keysplit's limit of {limit} {unit}")
             }
             Error::TransactionFromMismatch { signer, declared } => write!(
                 f,
