@@ -326,13 +326,18 @@ impl EthereumTransactionRequest {
 
     /// The signed transaction from a signature `r || s || v` over
     /// [`Self::signing_hash`] (`v` 27/28 or 0/1) by `from`; refused unless the
-    /// signature recovers to `from` (and `from` matches any `from` in the JSON).
+    /// signature recovers to `from`, has a low s (EIP-2), and `from` matches any `from`
+    /// in the JSON.
     pub fn with_signature(
         &self,
         from: EthereumAddress,
         signature: &[u8; 65],
     ) -> Result<SignedEthereumTransaction, Error> {
         let summary = self.summary(from)?;
+        // Since EIP-2 nodes take only s <= n/2; a high-s signature would never be mined.
+        if signature[32..64] > SECP256K1_HALF_ORDER[..] {
+            return Err(Error::InvalidSignature);
+        }
         let digest = self.signing_hash();
         if crate::ethereum::recover_address(&digest, signature)? != from {
             return Err(Error::InvalidSignature);
@@ -381,6 +386,12 @@ impl crate::Wallet {
         request.with_signature(from, &signature)
     }
 }
+
+/// n/2 for the secp256k1 group order n: the largest s EIP-2 allows.
+const SECP256K1_HALF_ORDER: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+];
 
 /// `y_parity, r, s` as RLP integers.
 struct SignatureFields {
@@ -1262,6 +1273,27 @@ mod tests {
             r#", "to": "{TO_35}", "chainId": 1, "accessList": [{list}]"#
         ));
         assert_eq!(code(&json), "TRANSACTION_TOO_LARGE");
+    }
+
+    #[test]
+    fn high_s_is_refused() {
+        let request = decode(&t2(&format!(r#", "to": "{TO_35}", "chainId": 1"#))).unwrap();
+        let signed = sign_with_key(&request, &KEY_46);
+        // The same signature with s -> n - s and the parity flipped: valid ECDSA, not EIP-2.
+        let n = U256::from_be_bytes(SECP256K1_HALF_ORDER) * U256::from(2u8) + U256::from(1u8);
+        let mut s = [0u8; 32];
+        s.copy_from_slice(&signed.signature[32..64]);
+        let high_s = n - U256::from_be_bytes(s);
+        let mut flipped = signed.signature;
+        flipped[32..64].copy_from_slice(&high_s.to_be_bytes::<32>());
+        flipped[64] ^= 1;
+        let from = signed.summary.from;
+        // k256 refuses to recover from it already; with_signature checks s itself too.
+        assert!(crate::ethereum::recover_address(&request.signing_hash(), &flipped).is_err());
+        assert_eq!(
+            request.with_signature(from, &flipped).unwrap_err().code(),
+            "INVALID_SIGNATURE"
+        );
     }
 
     #[test]
