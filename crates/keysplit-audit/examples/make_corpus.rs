@@ -202,6 +202,38 @@ fn main() {
     ] {
         write(&root, "decode_solana_message", name, &unhex(hex));
     }
+    // Ethereum transactions: the EIP-155 example, types 1 and 2, ethers' toJSON form,
+    // an inferred type with `from`, and a refusal of several kinds at once.
+    write(
+        &root,
+        "decode_ethereum_transaction",
+        "eip155-example",
+        br#"{"type": 0, "nonce": 9, "gasPrice": "20000000000", "gasLimit": "21000", "to": "0x3535353535353535353535353535353535353535", "value": "1000000000000000000", "data": "0x", "chainId": 1}"#,
+    );
+    write(
+        &root,
+        "decode_ethereum_transaction",
+        "inferred-type2-from",
+        br#"{"maxFeePerGas": "2", "maxPriorityFeePerGas": "1", "nonce": 1, "gasLimit": 1, "chainId": 1, "to": "0x9858effd232b4033e47d90003d41ec34ecaeda94", "from": "0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F"}"#,
+    );
+    write(
+        &root,
+        "decode_ethereum_transaction",
+        "refused-overflow-unknown-duplicate",
+        br#"{"chainId": 1, "value": "0x10000000000000000000000000000000000000000000000000000000000000000", "gas": 1, "value": 1}"#,
+    );
+    write(
+        &root,
+        "decode_ethereum_transaction",
+        "type1-access-list",
+        br#"{"type": 1, "nonce": 0, "gasPrice": "0x3b9aca00", "gasLimit": 50000, "to": "0x3535353535353535353535353535353535353535", "value": "1", "data": "0xdeadbeef", "chainId": "5", "accessList": [{"address": "0x3535353535353535353535353535353535353535", "storageKeys": ["0x0000000000000000000000000000000000000000000000000000000000000001"]}]}"#,
+    );
+    write(
+        &root,
+        "decode_ethereum_transaction",
+        "type2-ethers-json-creation",
+        br#"{"type":2,"to":null,"data":"0x6000","nonce":42,"gasLimit":"21000","gasPrice":null,"maxPriorityFeePerGas":"2000000000","maxFeePerGas":"30000000000","value":"115792089237316195423570985008687907853269984665640564039457584007913129639935","chainId":"137","sig":null,"accessList":[]}"#,
+    );
 
     println!("corpora written under {}", root.display());
 }

@@ -27,10 +27,12 @@
 
 #![forbid(unsafe_code)]
 
+mod ethereum_tx;
 mod slip39;
 mod solana;
 mod typed_data;
 mod wallet;
+pub use ethereum_tx::decode_ethereum_transaction;
 pub use slip39::decode_slip39;
 pub use solana::decode_solana_message;
 pub use typed_data::decode_typed_data;
@@ -58,6 +60,7 @@ pub const TARGETS: &[&str] = &[
     "decode_slip39",
     "decode_solana_message",
     "decode_typed_data",
+    "decode_ethereum_transaction",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -77,6 +80,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "decode_slip39" => decode_slip39,
         "decode_solana_message" => decode_solana_message,
         "decode_typed_data" => decode_typed_data,
+        "decode_ethereum_transaction" => decode_ethereum_transaction,
         _ => return false,
     };
     f(data);

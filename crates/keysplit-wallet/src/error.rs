@@ -1,8 +1,11 @@
 //! The one error type of keysplit-wallet.
 
+use alloc::string::String;
 use core::fmt;
 
+use crate::ethereum::EthereumAddress;
 use crate::role::Role;
+use crate::summary::U256;
 
 /// What was wrong with a mnemonic phrase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +207,72 @@ pub enum Error {
     /// EIP-712 typed data (`eth_signTypedData_v4` JSON) was refused; the inner error
     /// says where and why.
     TypedData(crate::ethereum::typed_data::TypedDataError),
+    // issue 15: ethereum transactions
+    /// An Ethereum transaction is not JSON, or not one JSON object of the expected shape.
+    TransactionJson {
+        /// What the JSON parser found (with line and column).
+        reason: String,
+    },
+    /// An Ethereum transaction has a field keysplit does not know (so cannot show or
+    /// police).
+    UnknownTransactionField {
+        /// The field's name (cut to 64 bytes).
+        field: String,
+    },
+    /// An Ethereum transaction names a field twice.
+    DuplicateTransactionField {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// An Ethereum transaction lacks a field its type needs.
+    MissingTransactionField {
+        /// The field's name (ethers v6 spelling).
+        field: &'static str,
+    },
+    /// An Ethereum transaction has no `chainId`, or chain id 0: it could be replayed on
+    /// every chain.
+    MissingChainId,
+    /// A field of an Ethereum transaction is malformed.
+    InvalidTransactionField {
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A quantity of an Ethereum transaction is larger than its field holds.
+    TransactionValueOverflow {
+        /// The field's name.
+        field: &'static str,
+        /// The field's width in bits (64 or 256).
+        bits: u16,
+    },
+    /// An Ethereum transaction has no `to` (it would create a contract) and contract
+    /// creation was not allowed.
+    ContractCreationNotAllowed,
+    /// An Ethereum transaction's fields contradict its type.
+    TransactionTypeConflict {
+        /// Which fields and why.
+        reason: &'static str,
+    },
+    /// An Ethereum transaction type other than 0, 1 or 2.
+    UnsupportedTransactionType {
+        /// The type given.
+        found: U256,
+    },
+    /// A part of an Ethereum transaction is over keysplit's limit.
+    TransactionTooLarge {
+        /// The field: `data` (bytes) or `accessList` (entries or storage keys).
+        field: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// The transaction's `from` is not the signing account.
+    TransactionFromMismatch {
+        /// The account that would sign.
+        signer: EthereumAddress,
+        /// The `from` the transaction names.
+        declared: EthereumAddress,
+    },
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -289,6 +358,19 @@ impl Error {
             Error::NotSolanaSigner { .. } => "NOT_SOLANA_SIGNER",
             // issue 15: EIP-712 typed data from JSON
             Error::TypedData(inner) => inner.code(),
+            // issue 15: ethereum transactions
+            Error::TransactionJson { .. } => "TRANSACTION_JSON",
+            Error::UnknownTransactionField { .. } => "UNKNOWN_TRANSACTION_FIELD",
+            Error::DuplicateTransactionField { .. } => "DUPLICATE_TRANSACTION_FIELD",
+            Error::MissingTransactionField { .. } => "MISSING_TRANSACTION_FIELD",
+            Error::MissingChainId => "MISSING_CHAIN_ID",
+            Error::InvalidTransactionField { .. } => "INVALID_TRANSACTION_FIELD",
+            Error::TransactionValueOverflow { .. } => "VALUE_OVERFLOW",
+            Error::ContractCreationNotAllowed => "CONTRACT_CREATION_NOT_ALLOWED",
+            Error::TransactionTypeConflict { .. } => "TRANSACTION_TYPE_CONFLICT",
+            Error::UnsupportedTransactionType { .. } => "UNSUPPORTED_TRANSACTION_TYPE",
+            Error::TransactionTooLarge { .. } => "TRANSACTION_TOO_LARGE",
+            Error::TransactionFromMismatch { .. } => "TRANSACTION_FROM_MISMATCH",
         }
     }
 }
@@ -500,6 +582,63 @@ impl fmt::Display for Error {
             ),
             // issue 15: EIP-712 typed data from JSON
             Error::TypedData(inner) => fmt::Display::fmt(inner, f),
+            // issue 15: ethereum transactions
+            Error::TransactionJson { reason } => {
+                write!(f, "the transaction is not a JSON object of transaction fields: {reason}")
+            }
+            Error::UnknownTransactionField { field } => {
+                write!(f, "the transaction has an unknown field {field:?}")?;
+                match field.as_str() {
+                    "gas" => f.write_str(" (ethers v6 calls it gasLimit)"),
+                    "input" => f.write_str(" (ethers v6 calls it data)"),
+                    _ => f.write_str(
+                        "; known fields: type, chainId, nonce, to, value, data, gasLimit, \
+                         gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList (and from, \
+                         which must be the signing account)",
+                    ),
+                }
+            }
+            Error::DuplicateTransactionField { field } => {
+                write!(f, "the transaction gives the field {field} twice")
+            }
+            Error::MissingTransactionField { field } => {
+                write!(f, "the transaction has no {field}")
+            }
+            Error::MissingChainId => f.write_str(
+                "the transaction has no chainId (or chainId 0); EIP-155 replay protection \
+                 needs the id of the chain it is for (1 for Ethereum mainnet)",
+            ),
+            Error::InvalidTransactionField { field, reason } => {
+                write!(f, "the transaction's {field} {reason}")
+            }
+            Error::TransactionValueOverflow { field, bits } => write!(
+                f,
+                "the transaction's {field} is larger than {bits} bits hold (at most 2^{bits}-1)"
+            ),
+            Error::ContractCreationNotAllowed => f.write_str(
+                "the transaction has no `to`, so it would create a contract; allow contract \
+                 creation explicitly (--allow-contract-creation) if that is meant",
+            ),
+            Error::TransactionTypeConflict { reason } => {
+                write!(f, "the transaction's fields contradict its type: {reason}")
+            }
+            Error::UnsupportedTransactionType { found } => write!(
+                f,
+                "transaction type {found} is not supported (0 legacy, 1 EIP-2930, 2 EIP-1559)"
+            ),
+            Error::TransactionTooLarge { field, limit } => {
+                let unit = if *field == "data" {
+                    "bytes"
+                } else {
+                    "entries or storage keys"
+                };
+                write!(f, "the transaction's {field} is over keysplit's limit of {limit} {unit}")
+            }
+            Error::TransactionFromMismatch { signer, declared } => write!(
+                f,
+                "the transaction's from is {declared} but the signing account is {signer}; \
+                 the signer is chosen by the account index"
+            ),
         }
     }
 }

@@ -13,6 +13,8 @@ use sha3::{Digest, Keccak256};
 use crate::bip32::{ExtendedPrivateKey, ExtendedPublicKey};
 use crate::error::Error;
 
+pub mod transaction;
+
 /// Keccak-256.
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
