@@ -1,5 +1,6 @@
 //! The one error type of keysplit-wallet.
 
+use alloc::string::String;
 use core::fmt;
 
 use crate::role::Role;
@@ -180,6 +181,23 @@ pub enum Error {
     EpochExhausted,
     /// The random number generator failed.
     Rng,
+    // issue 15: policy engine
+    /// A policy (Privy's policy JSON) cannot be loaded: it is malformed, uses a field
+    /// source, field or operator keysplit does not know, or a value of the wrong type.
+    /// Nothing is ever allowed by a policy that failed to load.
+    PolicyInvalid {
+        /// Where in the policy: `policy`, `rules[2]`, `rules[2].conditions[0]`, ...
+        location: String,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// A policy denied the request.
+    PolicyDenied {
+        /// The name of the deciding rule; `None` when no rule allowed the request.
+        rule: Option<String>,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -259,6 +277,9 @@ impl Error {
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
             Error::Rng => "RNG_FAILURE",
+            // issue 15: policy engine
+            Error::PolicyInvalid { .. } => "POLICY_INVALID",
+            Error::PolicyDenied { .. } => "POLICY_DENIED",
         }
     }
 }
@@ -454,6 +475,17 @@ impl fmt::Display for Error {
             }
             Error::EpochExhausted => f.write_str("the wallet's epoch counter is exhausted"),
             Error::Rng => f.write_str("the random number generator failed"),
+            // issue 15: policy engine
+            Error::PolicyInvalid { location, reason } => {
+                write!(f, "invalid policy: {location}: {reason}")
+            }
+            Error::PolicyDenied {
+                rule: Some(rule),
+                reason,
+            } => write!(f, "denied by policy rule \"{rule}\": {reason}"),
+            Error::PolicyDenied { rule: None, reason } => {
+                write!(f, "denied by policy: {reason}")
+            }
         }
     }
 }
