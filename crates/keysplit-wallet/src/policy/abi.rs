@@ -179,7 +179,7 @@ fn static_kind(ty: &str) -> Option<Kind> {
             return None;
         }
         let n: u16 = digits.parse().ok()?;
-        (n % 8 == 0 && (8..=256).contains(&n)).then_some(n)
+        (n.is_multiple_of(8) && (8..=256).contains(&n)).then_some(n)
     };
     if let Some(n) = ty.strip_prefix("uint") {
         return bits(n).map(Kind::Uint);
