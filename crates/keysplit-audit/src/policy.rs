@@ -85,7 +85,11 @@ pub fn decode_policy(data: &[u8]) {
         Ok(policy) => policy,
         Err(e) => {
             assert_eq!(e.code(), "POLICY_INVALID", "{e}");
-            assert_eq!(Policy::from_json(data).err(), Some(e), "loading is deterministic");
+            assert_eq!(
+                Policy::from_json(data).err(),
+                Some(e),
+                "loading is deterministic"
+            );
             return;
         }
     };
@@ -107,7 +111,10 @@ pub fn decode_policy(data: &[u8]) {
             });
             if decision.allowed {
                 let actions = rule.expect("an allow names its rule");
-                assert!(actions.contains(&Action::Allow), "allowed by a non-ALLOW rule");
+                assert!(
+                    actions.contains(&Action::Allow),
+                    "allowed by a non-ALLOW rule"
+                );
             } else {
                 if let Some(actions) = rule {
                     assert!(actions.contains(&Action::Deny), "denied by a non-DENY rule");
