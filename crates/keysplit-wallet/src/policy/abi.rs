@@ -114,11 +114,11 @@ pub fn resolve(abi: &Value, field: &str) -> Result<CalldataArgument, String> {
                 names.join(", ")
             )
         })?;
-    let kind = static_kind(&types[word]).ok_or_else(|| {
+    let ty = types.get(word).map(String::as_str).unwrap_or_default();
+    let kind = static_kind(ty).ok_or_else(|| {
         format!(
-            "argument \"{argument}\" is of type {}; keysplit compares address, bool, uint<N>, \
-             int<N> and bytes1..bytes32 arguments only",
-            types[word]
+            "argument \"{argument}\" is of type {ty}; keysplit compares address, bool, uint<N>, \
+             int<N> and bytes1..bytes32 arguments only"
         )
     })?;
     let signature = format!("{function}({})", types.join(","));
@@ -269,7 +269,8 @@ fn decode_word(kind: Kind, word: &[u8; 32]) -> Option<Val> {
             in_range.then(|| Val::Num(Num::new(negative, magnitude)))
         }
         Kind::FixedBytes(n) => {
-            if word[usize::from(n)..].iter().any(|&b| b != 0) {
+            let padding = word.get(usize::from(n)..)?;
+            if padding.iter().any(|&b| b != 0) {
                 return None;
             }
             Some(Val::Bytes(*word))

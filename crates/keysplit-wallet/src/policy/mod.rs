@@ -672,7 +672,7 @@ fn parse_value(kind: Kind, value: &Value) -> Result<Val, String> {
                     format!("\"{}\" is not 0x and {} hex digits", truncate(text), 2 * n)
                 })?;
             let mut out = [0u8; 32];
-            out[..bytes.len()].copy_from_slice(&bytes);
+            out.iter_mut().zip(&bytes).for_each(|(o, b)| *o = *b);
             Ok(Val::Bytes(out))
         }
     }
