@@ -1,0 +1,189 @@
+//! Writes the seed corpora under `fuzz/corpus/<target>/` from valid shares, envelopes
+//! and text forms made with a fixed seed (so re-running it gives the same files).
+//!
+//! `cargo run -p keysplit-audit --example make_corpus`
+
+use std::path::{Path, PathBuf};
+
+use keysplit::{raw, ChaCha20Rng};
+use keysplit_audit::join_items;
+use rand_core::SeedableRng;
+
+fn write(root: &Path, target: &str, name: &str, data: &[u8]) {
+    let dir = root.join(target);
+    std::fs::create_dir_all(&dir).expect("create corpus dir");
+    std::fs::write(dir.join(name), data).expect("write corpus file");
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    let mut rng = ChaCha20Rng::seed_from_u64(2024);
+    let secret = b"correct horse battery staple";
+    let shares = keysplit::split(secret, 2, 3, &mut rng).expect("split");
+    let other = keysplit::split(secret, 3, 5, &mut rng).expect("split");
+    let raw_shares = raw::split(secret, 2, 3, &mut rng).expect("raw split");
+
+    write(&root, "decode_raw", "valid", raw_shares[0].as_bytes());
+    write(
+        &root,
+        "decode_raw",
+        "hex",
+        raw_shares[1].to_hex().as_bytes(),
+    );
+    write(&root, "decode_raw", "zero-x", b"\x12\x34\x00");
+
+    write(&root, "decode_envelope", "valid-2of3", shares[0].as_bytes());
+    write(&root, "decode_envelope", "valid-3of5", other[4].as_bytes());
+    let mut flipped = shares[1].as_bytes().to_vec();
+    flipped[40] ^= 1;
+    write(&root, "decode_envelope", "bad-checksum", &flipped);
+
+    write(&root, "decode_text", "ks1", shares[0].to_text().as_bytes());
+    write(&root, "decode_text", "hex", shares[1].to_hex().as_bytes());
+    let spaced: String = shares[2]
+        .to_text()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    write(
+        &root,
+        "decode_text",
+        "ks1-grouped",
+        spaced.to_uppercase().as_bytes(),
+    );
+
+    let enc = |s: &keysplit::Share| s.as_bytes().to_vec();
+    write(
+        &root,
+        "combine_arbitrary",
+        "two-of-three",
+        &join_items(&[enc(&shares[0]), enc(&shares[2])]),
+    );
+    write(
+        &root,
+        "combine_arbitrary",
+        "three-with-foreign",
+        &join_items(&[enc(&shares[0]), enc(&other[0]), enc(&shares[1])]),
+    );
+    write(
+        &root,
+        "combine_arbitrary",
+        "raw-pair",
+        &join_items(&[raw_shares[0].as_bytes(), raw_shares[1].as_bytes()]),
+    );
+    write(
+        &root,
+        "combine_arbitrary",
+        "duplicate",
+        &join_items(&[enc(&shares[1]), enc(&shares[1])]),
+    );
+
+    write(
+        &root,
+        "split_roundtrip",
+        "2of3",
+        b"\x01\x00\x07\x02\x00\x01secret",
+    );
+    write(
+        &root,
+        "split_roundtrip",
+        "5of9",
+        b"\x07\x03\x09\x08\x07\x06\x05\x04\x03\x02\x01\x00entropy entropy entropy!",
+    );
+    let mut long = vec![14u8, 200, 3];
+    long.extend((0..16u8).rev());
+    long.extend((0..=255u8).cycle().take(4200));
+    write(&root, "split_roundtrip", "16-shares-two-blocks", &long);
+
+    let mut diff = vec![0x53u8, 3];
+    diff.extend((0..=255u8).cycle().take(300));
+    write(&root, "backend_differential", "c53-300", &diff);
+    write(
+        &root,
+        "backend_differential",
+        "c01-short",
+        b"\x01\x00abcdefgh12345678",
+    );
+    write(&root, "backend_differential", "c00", b"\x00\x05xyzxyzxyz");
+
+    let mut reshare = vec![0x32u8];
+    reshare.extend(join_items(&[enc(&shares[0]), enc(&shares[1])]));
+    write(&root, "reshare_arbitrary", "2of3-to-3of5", &reshare);
+    let mut reshare = vec![0x00u8];
+    reshare.extend(join_items(&[
+        enc(&other[0]),
+        enc(&other[2]),
+        enc(&other[3]),
+    ]));
+    write(&root, "reshare_arbitrary", "3of5-to-2of2", &reshare);
+
+    write(
+        &root,
+        "stream_combine",
+        "two-of-three",
+        &join_items(&[enc(&shares[2]), enc(&shares[0])]),
+    );
+    write(
+        &root,
+        "stream_combine",
+        "one-short",
+        &join_items(&[enc(&other[1]), enc(&other[2])]),
+    );
+    write(
+        &root,
+        "stream_combine",
+        "set-mismatch",
+        &join_items(&[enc(&shares[0]), enc(&other[1])]),
+    );
+    // Wallet: sealed shares, text inputs, and open/rotate/recover cases.
+    let sealed = keysplit_audit::fixture_sealed_shares();
+    write(&root, "decode_sealed", "device", &sealed[0]);
+    write(&root, "decode_sealed", "recovery-password", &sealed[2]);
+    let hex: String = sealed[1].iter().map(|b| format!("{b:02x}")).collect();
+    write(&root, "decode_sealed", "auth-hex", hex.as_bytes());
+
+    let abandon = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    write(&root, "wallet_text", "mnemonic-12", abandon.as_bytes());
+    write(&root, "wallet_text", "mnemonic-24", "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo vote".as_bytes());
+    write(&root, "wallet_text", "path", b"m/44'/60'/0'/0/0");
+    // BIP-32 test vector 1, chain m.
+    write(&root, "wallet_text", "xprv", b"xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LogHx4yB6Yy8NNY1ioqKnmMrW3MzjsAX2x");
+    write(&root, "wallet_text", "xpub", b"xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8");
+    write(
+        &root,
+        "wallet_text",
+        "eth-address",
+        b"0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+    );
+    write(
+        &root,
+        "wallet_text",
+        "sol-address",
+        b"HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk",
+    );
+
+    write(&root, "wallet_open", "open-device-auth", &[0, 1, 0x00]);
+    write(&root, "wallet_open", "open-auth-recovery", &[1, 2, 0x00]);
+    write(
+        &root,
+        "wallet_open",
+        "rotate-device-recovery",
+        &[0, 2, 0x20],
+    );
+    write(&root, "wallet_open", "recover-auth-recovery", &[1, 2, 0x40]);
+    write(&root, "wallet_open", "wrong-password", &[1, 2, 0x08]);
+    write(&root, "wallet_open", "stale-metadata", &[0, 1, 0x10]);
+    let mut forged = vec![0u8, 1, 0x01];
+    let mut flipped = sealed[0].clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x01;
+    forged.extend(join_items(&[flipped]));
+    write(&root, "wallet_open", "tampered-device", &forged);
+    let mut swapped = vec![0u8, 1, 0x01];
+    swapped.extend(join_items(&[sealed[1].clone()]));
+    write(&root, "wallet_open", "auth-share-as-device", &swapped);
+
+    println!("corpora written under {}", root.display());
+}
