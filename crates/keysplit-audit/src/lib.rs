@@ -28,11 +28,13 @@
 #![forbid(unsafe_code)]
 
 mod ethereum_tx;
+mod policy;
 mod slip39;
 mod solana;
 mod typed_data;
 mod wallet;
 pub use ethereum_tx::decode_ethereum_transaction;
+pub use policy::decode_policy;
 pub use slip39::decode_slip39;
 pub use solana::decode_solana_message;
 pub use typed_data::decode_typed_data;
@@ -61,6 +63,7 @@ pub const TARGETS: &[&str] = &[
     "decode_solana_message",
     "decode_typed_data",
     "decode_ethereum_transaction",
+    "decode_policy",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -81,6 +84,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "decode_solana_message" => decode_solana_message,
         "decode_typed_data" => decode_typed_data,
         "decode_ethereum_transaction" => decode_ethereum_transaction,
+        "decode_policy" => decode_policy,
         _ => return false,
     };
     f(data);

@@ -273,6 +273,23 @@ pub enum Error {
         /// The `from` the transaction names.
         declared: EthereumAddress,
     },
+    // issue 15: policy engine
+    /// A policy (Privy's policy JSON) cannot be loaded: it is malformed, uses a field
+    /// source, field or operator keysplit does not know, or a value of the wrong type.
+    /// Nothing is ever allowed by a policy that failed to load.
+    PolicyInvalid {
+        /// Where in the policy: `policy`, `rules[2]`, `rules[2].conditions[0]`, ...
+        location: String,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// A policy denied the request.
+    PolicyDenied {
+        /// The name of the deciding rule; `None` when no rule allowed the request.
+        rule: Option<String>,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -371,6 +388,9 @@ impl Error {
             Error::UnsupportedTransactionType { .. } => "UNSUPPORTED_TRANSACTION_TYPE",
             Error::TransactionTooLarge { .. } => "TRANSACTION_TOO_LARGE",
             Error::TransactionFromMismatch { .. } => "TRANSACTION_FROM_MISMATCH",
+            // issue 15: policy engine
+            Error::PolicyInvalid { .. } => "POLICY_INVALID",
+            Error::PolicyDenied { .. } => "POLICY_DENIED",
         }
     }
 }
@@ -639,6 +659,17 @@ impl fmt::Display for Error {
                 "the transaction's from is {declared} but the signing account is {signer}; \
                  the signer is chosen by the account index"
             ),
+            // issue 15: policy engine
+            Error::PolicyInvalid { location, reason } => {
+                write!(f, "invalid policy: {location}: {reason}")
+            }
+            Error::PolicyDenied {
+                rule: Some(rule),
+                reason,
+            } => write!(f, "denied by policy rule \"{rule}\": {reason}"),
+            Error::PolicyDenied { rule: None, reason } => {
+                write!(f, "denied by policy: {reason}")
+            }
         }
     }
 }

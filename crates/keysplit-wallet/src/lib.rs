@@ -125,6 +125,7 @@ mod error;
 pub mod ethereum;
 mod info;
 mod mnemonic;
+pub mod policy;
 mod role;
 mod seal;
 mod share_set;
