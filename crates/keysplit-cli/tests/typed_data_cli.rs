@@ -6,32 +6,7 @@ mod common;
 
 use common::{KDF, PASSWORD};
 
-const MAIL: &str = r#"{
-  "types": {
-    "EIP712Domain": [
-      {"name": "name", "type": "string"},
-      {"name": "version", "type": "string"},
-      {"name": "chainId", "type": "uint256"},
-      {"name": "verifyingContract", "type": "address"}
-    ],
-    "Person": [{"name": "name", "type": "string"}, {"name": "wallet", "type": "address"}],
-    "Mail": [
-      {"name": "from", "type": "Person"},
-      {"name": "to", "type": "Person"},
-      {"name": "contents", "type": "string"}
-    ]
-  },
-  "primaryType": "Mail",
-  "domain": {
-    "name": "Ether Mail", "version": "1", "chainId": 1,
-    "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
-  },
-  "message": {
-    "from": {"name": "Cow", "wallet": "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},
-    "to": {"name": "Bob", "wallet": "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},
-    "contents": "Hello, Bob!"
-  }
-}"#;
+const MAIL: &str = include_str!("fixtures/eip712-mail.json");
 
 /// The digest the EIP-712 specification gives for its example.
 const MAIL_DIGEST: &str = "be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2";

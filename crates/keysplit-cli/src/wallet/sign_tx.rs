@@ -6,7 +6,7 @@
 //! the base64 64-byte ed25519 signature out.
 
 mod ethereum;
-mod policy;
+pub(super) mod policy;
 mod solana;
 
 use std::path::PathBuf;

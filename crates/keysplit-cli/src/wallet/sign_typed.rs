@@ -2,6 +2,8 @@
 //! `eth_signTypedData_v4`) from stdin, parsed and summarised, signed by two shares; the
 //! 65-byte signature `r || s || v` as `0x` hex on stdout.
 
+use std::path::PathBuf;
+
 use clap::Args;
 use keysplit_wallet::ethereum::typed_data::TypedData;
 use keysplit_wallet::RequestSummary;
@@ -18,10 +20,15 @@ pub struct SignTypedDataArgs {
     /// Account index (m/44'/60'/0'/0/I).
     #[arg(long, default_value_t = 0)]
     index: u32,
+    /// A policy (Privy's policy JSON) the typed data must pass (method
+    /// `eth_signTypedData_v4`); a denied request exits 1 with POLICY_DENIED.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 pub fn sign_typed_data(args: SignTypedDataArgs) -> CliResult {
-    sign_checked(&args, |_summary| Ok(()))
+    let policy = super::sign_tx::policy::load(args.policy.as_deref())?;
+    sign_checked(&args, |summary| policy.check(summary))
 }
 
 /// Parses the request before any share is touched, builds its summary with the opened
