@@ -120,6 +120,7 @@ extern crate alloc;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod authz;
 pub mod bip32;
 mod error;
 pub mod ethereum;
