@@ -25,8 +25,10 @@
 
 #![forbid(unsafe_code)]
 
+mod authz;
 mod slip39;
 mod wallet;
+pub use authz::{base64_p1363, decode_authz, fixture_authz};
 pub use slip39::decode_slip39;
 pub use wallet::{decode_sealed, fixture_sealed_shares, wallet_open, wallet_text};
 
@@ -50,6 +52,7 @@ pub const TARGETS: &[&str] = &[
     "wallet_text",
     "wallet_open",
     "decode_slip39",
+    "decode_authz",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -67,6 +70,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "wallet_text" => wallet_text,
         "wallet_open" => wallet_open,
         "decode_slip39" => decode_slip39,
+        "decode_authz" => decode_authz,
         _ => return false,
     };
     f(data);
