@@ -390,6 +390,21 @@ fn expiry() {
     };
     assert_eq!(p("\"1000\"").expiry_ms(), Some(1000));
     assert_eq!(p("1000").expiry_ms(), Some(1000));
+    assert_eq!(p("1e3").expiry_ms(), Some(1000));
+    assert_eq!(p("9007199254740991").expiry_ms(), Some(9007199254740991));
+    // Beyond 2^53 a JSON number is not one exact instant once signed as a double.
+    for bad in ["9223372036854775808", "9007199254740993", "1.5", "-1"] {
+        let text = format!(
+            r#"{{"version":1,"method":"POST","url":"u","headers":{{"privy-request-expiry":{bad}}}}}"#
+        );
+        assert_eq!(
+            RequestPayload::from_json(text.as_bytes())
+                .unwrap_err()
+                .code(),
+            "INVALID_REQUEST_PAYLOAD",
+            "{bad}"
+        );
+    }
     assert!(p("\"1000\"").check_expiry(999).is_ok());
     assert!(p("\"1000\"").check_expiry(1000).is_ok());
     assert_eq!(

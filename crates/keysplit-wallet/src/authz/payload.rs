@@ -136,6 +136,9 @@ impl RequestPayload {
     }
 }
 
+/// JavaScript's `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 /// Privy sends the header as a string of decimal digits; a JSON integer is read too.
 fn parse_expiry(v: &Value) -> Result<u64, Error> {
     const WHAT: &str = "its privy-request-expiry is not a Unix time in milliseconds";
@@ -146,7 +149,14 @@ fn parse_expiry(v: &Value) -> Result<u64, Error> {
             }
             s.parse::<u64>().map_err(|_| bad(WHAT))
         }
-        Value::Number(n) => n.as_u64().ok_or_else(|| bad(WHAT)),
+        // Signed as an IEEE double (RFC 8785): only safe integers mean one exact instant.
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(ms), _) if ms <= MAX_SAFE_INTEGER => Ok(ms),
+            (None, Some(f)) if f >= 0.0 && f <= MAX_SAFE_INTEGER as f64 && f.fract() == 0.0 => {
+                Ok(f as u64)
+            }
+            _ => Err(bad(WHAT)),
+        },
         _ => Err(bad(WHAT)),
     }
 }
