@@ -152,7 +152,9 @@ fn parse_expiry(v: &Value) -> Result<u64, Error> {
         // Signed as an IEEE double (RFC 8785): only safe integers mean one exact instant.
         Value::Number(n) => match (n.as_u64(), n.as_f64()) {
             (Some(ms), _) if ms <= MAX_SAFE_INTEGER => Ok(ms),
-            (None, Some(f)) if f >= 0.0 && f <= MAX_SAFE_INTEGER as f64 && f.fract() == 0.0 => {
+            (None, Some(f))
+                if f >= 0.0 && f <= MAX_SAFE_INTEGER as f64 && (f as u64) as f64 == f =>
+            {
                 Ok(f as u64)
             }
             _ => Err(bad(WHAT)),
