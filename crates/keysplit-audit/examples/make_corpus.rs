@@ -234,6 +234,61 @@ fn main() {
         "type2-ethers-json-creation",
         br#"{"type":2,"to":null,"data":"0x6000","nonce":42,"gasLimit":"21000","gasPrice":null,"maxPriorityFeePerGas":"2000000000","maxFeePerGas":"30000000000","value":"115792089237316195423570985008687907853269984665640564039457584007913129639935","chainId":"137","sig":null,"accessList":[]}"#,
     );
+    // issue 15: authorization payloads, quorums and signatures.
+    let (keys, quorum) = keysplit_audit::fixture_authz();
+    let payload = br#"{"version":1,"method":"POST","url":"https://api.privy.io/v1/wallets/w1/rpc","body":{"method":"personal_sign","params":{"message":"hi","n":[1e21,-0,1e-7,333333333.33333329]}},"headers":{"privy-app-id":"app","privy-request-expiry":"1800000000000"}}"#;
+    let parsed = keysplit_wallet::authz::RequestPayload::from_json(payload).expect("payload");
+    let members: Vec<String> = quorum
+        .members()
+        .iter()
+        .map(|m| format!("\"{}\"", m.to_base64()))
+        .collect();
+    let quorum_json = format!(r#"{{"threshold":2,"members":[{}]}}"#, members.join(","));
+    let s0 = keys[0].sign(&parsed).to_base64();
+    let s1 = keys[1].sign(&parsed).to_base64();
+    let p1363 = keysplit_audit::base64_p1363(&keys[2].sign(&parsed));
+    write(
+        &root,
+        "decode_authz",
+        "quorum-met",
+        &join_items(&[
+            &payload[..],
+            quorum_json.as_bytes(),
+            s0.as_bytes(),
+            s1.as_bytes(),
+        ]),
+    );
+    let header = format!("{s0},{s1}, {p1363}");
+    write(
+        &root,
+        "decode_authz",
+        "header-with-p1363",
+        &join_items(&[&payload[..], quorum_json.as_bytes(), header.as_bytes()]),
+    );
+    write(
+        &root,
+        "decode_authz",
+        "duplicate-and-garbage",
+        &join_items(&[
+            &payload[..],
+            quorum_json.as_bytes(),
+            s0.as_bytes(),
+            s0.as_bytes(),
+            b"MAYCAQACAQA=",
+        ]),
+    );
+    write(
+        &root,
+        "decode_authz",
+        "rfc8785-sample",
+        &join_items(&[&br#"{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals":[null,true,false]}"#[..]]),
+    );
+    write(
+        &root,
+        "decode_authz",
+        "bad-quorum",
+        &join_items(&[&payload[..], br#"{"threshold":0,"members":[]}"#]),
+    );
 
     println!("corpora written under {}", root.display());
 }

@@ -27,12 +27,14 @@
 
 #![forbid(unsafe_code)]
 
+mod authz;
 mod ethereum_tx;
 mod policy;
 mod slip39;
 mod solana;
 mod typed_data;
 mod wallet;
+pub use authz::{base64_p1363, decode_authz, fixture_authz};
 pub use ethereum_tx::decode_ethereum_transaction;
 pub use policy::decode_policy;
 pub use slip39::decode_slip39;
@@ -64,6 +66,7 @@ pub const TARGETS: &[&str] = &[
     "decode_typed_data",
     "decode_ethereum_transaction",
     "decode_policy",
+    "decode_authz",
 ];
 
 /// Runs the named target on `data`; false if there is no such target.
@@ -85,6 +88,7 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
         "decode_typed_data" => decode_typed_data,
         "decode_ethereum_transaction" => decode_ethereum_transaction,
         "decode_policy" => decode_policy,
+        "decode_authz" => decode_authz,
         _ => return false,
     };
     f(data);

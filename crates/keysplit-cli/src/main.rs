@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod authz_cmd;
 mod core_cmd;
 mod demo;
 mod io;
@@ -39,6 +40,9 @@ enum Command {
     /// An embedded wallet held as device/auth/recovery 2-of-3 shares in a directory.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// P-256 authorization keys and key quorums (Privy-compatible request signing).
+    #[command(subcommand)]
+    Authz(authz_cmd::AuthzCommand),
 }
 
 /// An error for the user: one line, exit status 1.
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(),
         Command::Slip39(command) => slip39_cmd::run(command),
         Command::Wallet(command) => wallet::run(command),
+        Command::Authz(command) => authz_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -290,6 +290,46 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    // issue 15: authorization keys and key quorums
+    /// An authorization private key is not `wallet-auth:` + base64 PKCS#8 DER (nor bare
+    /// base64 PKCS#8 DER, nor PEM) of a P-256 key.
+    InvalidAuthorizationKey,
+    /// An authorization public key is not base64 SPKI DER (or PEM) of a P-256 key.
+    InvalidAuthorizationPublicKey,
+    /// An authorization signature is not base64 of a DER or 64-byte P1363 P-256 signature.
+    InvalidAuthorizationSignature,
+    /// More signatures than one request may carry.
+    TooManySignatures {
+        /// The most accepted.
+        max: usize,
+    },
+    /// A signed request payload is not `{version: 1, method, url, body, headers}`.
+    InvalidRequestPayload {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The request's `privy-request-expiry` has passed.
+    RequestExpired {
+        /// The deadline, Unix milliseconds.
+        expiry_ms: u64,
+        /// The time of the check, Unix milliseconds.
+        now_ms: u64,
+    },
+    /// A key quorum is not `{"threshold": m, "members": [...]}` with 1 <= m <= members
+    /// and distinct P-256 public keys.
+    InvalidKeyQuorum {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Fewer distinct quorum members signed the request than its threshold.
+    QuorumNotMet {
+        /// Distinct members needed.
+        threshold: usize,
+        /// Distinct members whose signature verified.
+        signed: usize,
+        /// The first signature that did not count (its position, and why), if any.
+        first_failure: Option<(usize, crate::authz::SignatureFailure)>,
+    },
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -391,6 +431,15 @@ impl Error {
             // issue 15: policy engine
             Error::PolicyInvalid { .. } => "POLICY_INVALID",
             Error::PolicyDenied { .. } => "POLICY_DENIED",
+            // issue 15: authorization keys and key quorums
+            Error::InvalidAuthorizationKey => "INVALID_AUTHORIZATION_KEY",
+            Error::InvalidAuthorizationPublicKey => "INVALID_AUTHORIZATION_PUBLIC_KEY",
+            Error::InvalidAuthorizationSignature => "INVALID_AUTHORIZATION_SIGNATURE",
+            Error::TooManySignatures { .. } => "TOO_MANY_SIGNATURES",
+            Error::InvalidRequestPayload { .. } => "INVALID_REQUEST_PAYLOAD",
+            Error::RequestExpired { .. } => "REQUEST_EXPIRED",
+            Error::InvalidKeyQuorum { .. } => "INVALID_KEY_QUORUM",
+            Error::QuorumNotMet { .. } => "QUORUM_NOT_MET",
         }
     }
 }
@@ -669,6 +718,44 @@ impl fmt::Display for Error {
             } => write!(f, "denied by policy rule \"{rule}\": {reason}"),
             Error::PolicyDenied { rule: None, reason } => {
                 write!(f, "denied by policy: {reason}")
+            }
+            // issue 15: authorization keys and key quorums
+            Error::InvalidAuthorizationKey => f.write_str(
+                "invalid authorization key: expected wallet-auth: followed by base64 PKCS#8 DER \
+                 of a P-256 private key",
+            ),
+            Error::InvalidAuthorizationPublicKey => f.write_str(
+                "invalid authorization public key: expected base64 SPKI DER of a P-256 public key",
+            ),
+            Error::InvalidAuthorizationSignature => f.write_str(
+                "invalid authorization signature: expected base64 of a DER or 64-byte r||s \
+                 P-256 ECDSA signature",
+            ),
+            Error::TooManySignatures { max } => {
+                write!(f, "too many authorization signatures (at most {max})")
+            }
+            Error::InvalidRequestPayload { reason } => {
+                write!(f, "invalid request payload: {reason}")
+            }
+            Error::RequestExpired { expiry_ms, now_ms } => write!(
+                f,
+                "the request expired: privy-request-expiry {expiry_ms} is before now ({now_ms}, \
+                 Unix milliseconds); sign a new request"
+            ),
+            Error::InvalidKeyQuorum { reason } => write!(f, "invalid key quorum: {reason}"),
+            Error::QuorumNotMet {
+                threshold,
+                signed,
+                first_failure,
+            } => {
+                write!(
+                    f,
+                    "key quorum not met: {signed} distinct member(s) signed, {threshold} needed"
+                )?;
+                if let Some((index, failure)) = first_failure {
+                    write!(f, " (signature #{}: {})", index + 1, failure.message())?;
+                }
+                Ok(())
             }
         }
     }

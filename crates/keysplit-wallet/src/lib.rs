@@ -69,6 +69,8 @@
 //! * [`SealedShare`]: XChaCha20-Poly1305 with the wallet id, role, epoch and format
 //!   version as associated data; [`Argon2Params`] for password-derived keys.
 //! * [`create`], [`import`], [`open`], [`rotate`], [`recover`] and [`Wallet`].
+//! * [`authz`]: P-256 authorization keys, RFC 8785 signed requests and key quorums,
+//!   compatible with Privy's request signing.
 //!
 //! # Features
 //! * `os-rng` (default): `keysplit::os_rng()` (getrandom 0.4). This crate never picks a
@@ -120,6 +122,7 @@ extern crate alloc;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod authz;
 pub mod bip32;
 mod error;
 pub mod ethereum;
