@@ -407,10 +407,13 @@ pub fn wallet_sign(
         SignRequest::Message(message) => wallet
             .sign_personal_message(index, message)
             .map(|s| to_js_bytes(&s)),
-        SignRequest::Digest(digest) => wallet.sign_digest(index, digest).map(|s| to_js_bytes(&s)),
-        SignRequest::TypedData(domain, hash) => wallet
-            .sign_typed_data(index, domain, hash)
-            .map(|s| to_js_bytes(&s)),
+        SignRequest::Digest(digest) => {
+            keysplit_wallet::hazmat::sign_digest(&wallet, index, digest).map(|s| to_js_bytes(&s))
+        }
+        SignRequest::TypedData(domain, hash) => {
+            keysplit_wallet::hazmat::sign_typed_data_hashes(&wallet, index, domain, hash)
+                .map(|s| to_js_bytes(&s))
+        }
         SignRequest::Solana(message) => wallet
             .sign_solana_message(index, message)
             .map(|s| to_js_bytes(&s)),

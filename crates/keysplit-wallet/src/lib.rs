@@ -126,6 +126,7 @@ pub mod authz;
 pub mod bip32;
 mod error;
 pub mod ethereum;
+pub mod hazmat;
 mod info;
 mod mnemonic;
 pub mod policy;

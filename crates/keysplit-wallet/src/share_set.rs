@@ -220,22 +220,11 @@ impl Wallet {
         self.sign_digest(index, &ethereum::personal_message_digest(message))
     }
 
-    /// Signs a 32-byte digest with account `index` (recoverable, RFC 6979, low s).
-    pub fn sign_digest(&self, index: u32, digest: &[u8; 32]) -> Result<[u8; 65], Error> {
+    /// Signs a 32-byte digest with account `index` (recoverable, RFC 6979, low s): the
+    /// one signing primitive of the crate. Public only as [`crate::hazmat::sign_digest`],
+    /// because nobody can see what a bare digest stands for.
+    pub(crate) fn sign_digest(&self, index: u32, digest: &[u8; 32]) -> Result<[u8; 65], Error> {
         ethereum::sign_digest(&self.ethereum_key(index)?, digest)
-    }
-
-    /// Signs EIP-712 typed data given its domain separator and struct hash.
-    pub fn sign_typed_data(
-        &self,
-        index: u32,
-        domain_separator: &[u8; 32],
-        struct_hash: &[u8; 32],
-    ) -> Result<[u8; 65], Error> {
-        self.sign_digest(
-            index,
-            &ethereum::typed_data_digest(domain_separator, struct_hash),
-        )
     }
 
     /// An ed25519 signature of `message` by Solana account `index`.

@@ -135,7 +135,8 @@ fn signatures_recover_to_the_wallet_address() {
         set.info.ethereum_address
     );
     // EIP-712 digest signing.
-    let typed = wallet.sign_typed_data(0, &[1u8; 32], &[2u8; 32]).unwrap();
+    let typed = keysplit_wallet::hazmat::sign_typed_data_hashes(&wallet, 0, &[1u8; 32], &[2u8; 32])
+        .unwrap();
     let typed_digest = ethereum::typed_data_digest(&[1u8; 32], &[2u8; 32]);
     assert_eq!(
         ethereum::recover_address(&typed_digest, &typed).unwrap(),
