@@ -8,6 +8,7 @@
 mod core_cmd;
 mod demo;
 mod io;
+mod serve_cmd;
 mod slip39_cmd;
 mod wallet;
 
@@ -39,6 +40,8 @@ enum Command {
     /// An embedded wallet held as device/auth/recovery 2-of-3 shares in a directory.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// Run the share custody server (keysplit-server) for embedded wallets.
+    Serve(serve_cmd::ServeArgs),
 }
 
 /// An error for the user: one line, exit status 1.
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(),
         Command::Slip39(command) => slip39_cmd::run(command),
         Command::Wallet(command) => wallet::run(command),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
