@@ -63,6 +63,16 @@ else
   skip "keysplit-server PostgreSQL tests: no PostgreSQL server binaries (install Debian's postgresql)"
 fi
 
+# The HPKE interop test (tests/hpke_interop.rs) opens and seals with npm's @hpke/core.
+node_dir=crates/keysplit-server/tests/node
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  if [ ! -d "$node_dir/node_modules/@hpke/core" ] || [ "$node_dir/package.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+    (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+else
+  skip "keysplit-server HPKE interop with @hpke/core: node/npm missing"
+fi
+
 cargo test -q -p keysplit-server
 
 # `keysplit serve` with no arguments: SQLite file and master key in the working folder.
