@@ -93,3 +93,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8787/v1/wallets/0
 [ -f "$work/run/keysplit-server.sqlite3" ] && [ -f "$work/run/keysplit-server.key" ]
 echo "keysplit serve (no arguments): /healthz $body; unauthenticated -> 401"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+# The dev issuer: dev-init writes a config, dev-token mints a token the server accepts.
+"$bin_keysplit" serve dev-init --dir "$work/dev" --alg es256 2>/dev/null
+token=$("$bin_keysplit" serve dev-token --dir "$work/dev" --sub alice --ttl 300)
+"$bin_keysplit" serve --config "$work/dev/config.toml" --listen 127.0.0.1:0 --db "sqlite://$work/dev/db.sqlite3" 2>"$work/dev/log" &
+server_pid=$!
+addr=""
+for _ in $(seq 1 100); do
+  addr=$(grep -o 'addr=127.0.0.1:[0-9]*' "$work/dev/log" | head -1 | cut -d= -f2 || true)
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+[ -n "$addr" ] || { echo "keysplit serve --config did not start:" >&2; cat "$work/dev/log" >&2; exit 1; }
+missing=http://$addr/v1/wallets/00112233445566778899aabbccddeeff
+with=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$missing")
+without=$(curl -s -o /dev/null -w '%{http_code}' "$missing")
+[ "$with" = 404 ] && [ "$without" = 401 ] || { echo "dev token: $with (want 404), none: $without (want 401)" >&2; exit 1; }
+if grep -qF "$token" "$work/dev/log"; then echo "the server logged an access token" >&2; exit 1; fi
+echo "keysplit serve dev-init/dev-token: a dev token is accepted (404 for a missing wallet), none gets 401"
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

@@ -312,3 +312,76 @@ impl Verifier {
         Err(refusal)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::{DevAlg, DevIssuer};
+
+    fn issuer(_dir: &Path, file: &str, alg: Option<&str>) -> IssuerConfig {
+        IssuerConfig {
+            iss: "https://id.example".into(),
+            audiences: vec!["keysplit".into()],
+            jwks_file: file.ends_with(".json").then(|| file.into()),
+            pem_file: file.ends_with(".pem").then(|| file.into()),
+            alg: alg.map(String::from),
+            kid: None,
+        }
+    }
+
+    #[test]
+    fn pem_keys_fix_the_algorithm() {
+        let dir = std::env::temp_dir().join(format!("keysplit-auth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (alg, name, other) in [
+            (DevAlg::EdDSA, "EdDSA", "ES256"),
+            (DevAlg::ES256, "ES256", "EdDSA"),
+        ] {
+            let dev = DevIssuer::generate(alg).unwrap();
+            // The public half as SPKI PEM, from the JWK via the key types.
+            let jwks: serde_json::Value = serde_json::from_str(&dev.jwks_json()).unwrap();
+            let jwk = &jwks["keys"][0];
+            let pem = match alg {
+                DevAlg::EdDSA => {
+                    use ed25519_dalek::pkcs8::EncodePublicKey as _;
+                    let x = b64_32(jwk["x"].as_str().unwrap()).unwrap();
+                    let key = ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap();
+                    key.to_public_key_pem(Default::default()).unwrap()
+                }
+                DevAlg::ES256 => {
+                    use p256::pkcs8::EncodePublicKey as _;
+                    let mut sec1 = vec![4u8];
+                    sec1.extend(b64_32(jwk["x"].as_str().unwrap()).unwrap());
+                    sec1.extend(b64_32(jwk["y"].as_str().unwrap()).unwrap());
+                    let key = p256::PublicKey::from_sec1_bytes(&sec1).unwrap();
+                    key.to_public_key_pem(Default::default()).unwrap()
+                }
+            };
+            std::fs::write(dir.join("key.pem"), pem).unwrap();
+            let verifier =
+                Verifier::from_config(&[issuer(&dir, "key.pem", Some(name))], &dir, 30).unwrap();
+            assert_eq!(verifier.key_count(), 1);
+            let exp = crate::db::now() + 60;
+            let claims = serde_json::json!({"iss": "https://id.example", "aud": "keysplit", "sub": "alice", "exp": exp});
+            let token = dev.sign_claims(&claims).unwrap();
+            let caller = verifier.verify(&token).unwrap();
+            assert_eq!(caller.subject, "alice");
+            // A configured alg that does not fit the key is a start-up error.
+            assert!(
+                Verifier::from_config(&[issuer(&dir, "key.pem", Some(other))], &dir, 30).is_err()
+            );
+            assert!(
+                Verifier::from_config(&[issuer(&dir, "key.pem", Some("HS256"))], &dir, 30).is_err()
+            );
+        }
+        std::fs::write(
+            dir.join("bad.json"),
+            r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}"#,
+        )
+        .unwrap();
+        assert!(Verifier::from_config(&[issuer(&dir, "bad.json", None)], &dir, 30).is_err());
+        std::fs::write(dir.join("empty.json"), r#"{"keys":[]}"#).unwrap();
+        assert!(Verifier::from_config(&[issuer(&dir, "empty.json", None)], &dir, 30).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

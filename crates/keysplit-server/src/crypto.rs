@@ -174,3 +174,42 @@ pub fn hpke_keypair() -> Result<
     let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
     Ok(HpkeKem::gen_keypair_with_rng(&mut rng))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_rest_binds_wallet_and_epoch() {
+        let master = MasterKey::from_bytes(&[1; 32]);
+        let key = [0x33u8; 32];
+        let sealed = seal_at_rest(&master, &[9; 16], 4, &key).unwrap();
+        assert_eq!(sealed.len(), 72);
+        assert!(!sealed.windows(32).any(|w| w == key));
+        assert_eq!(*open_at_rest(&master, &[9; 16], 4, &sealed).unwrap(), key);
+        // Another wallet, another epoch, another master key, a flipped bit: refused.
+        assert!(open_at_rest(&master, &[8; 16], 4, &sealed).is_err());
+        assert!(open_at_rest(&master, &[9; 16], 5, &sealed).is_err());
+        let other = MasterKey::from_bytes(&[2; 32]);
+        assert!(open_at_rest(&other, &[9; 16], 4, &sealed).is_err());
+        let mut flipped = sealed.clone();
+        flipped[40] ^= 1;
+        assert!(open_at_rest(&master, &[9; 16], 4, &flipped).is_err());
+        assert!(open_at_rest(&master, &[9; 16], 4, &sealed[..71]).is_err());
+    }
+
+    #[test]
+    fn hpke_public_key_is_checked() {
+        let (_, public) = hpke_keypair().unwrap();
+        let bytes = public.to_bytes();
+        assert!(hpke_public_key(&bytes).is_ok());
+        assert!(hpke_public_key(&bytes[..64]).is_err());
+        let mut compressed_tag = bytes.to_vec();
+        compressed_tag[0] = 2;
+        assert!(hpke_public_key(&compressed_tag).is_err());
+        let mut off_curve = bytes.to_vec();
+        off_curve[64] ^= 1;
+        assert!(hpke_public_key(&off_curve).is_err());
+        assert!(hpke_public_key(&[4u8; 65]).is_err());
+    }
+}
