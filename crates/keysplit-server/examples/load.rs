@@ -117,7 +117,15 @@ async fn main() {
                         let _ = resp.bytes().await;
                         latencies.push(t0.elapsed());
                     }
-                    _ => errors += 1,
+                    Ok(resp) => {
+                        errors += 1;
+                        let status = resp.status();
+                        eprintln!("release refused: {status} {}", resp.text().await.unwrap_or_default());
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        eprintln!("release failed: {e}");
+                    }
                 }
             }
             (latencies, errors)

@@ -187,14 +187,14 @@ impl Db {
             ));
         };
         let max = match backend {
-            // One writer at a time anyway; an in-memory database lives in one connection.
-            Backend::Sqlite if url.contains(":memory:") => 1,
-            Backend::Sqlite => 4,
+            // SQLite has one writer at a time anyway: one connection queues requests in the
+            // pool instead of in SQLite's busy handler (which gives up after 5 s).
+            Backend::Sqlite => 1,
             Backend::Postgres => 16,
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(std::time::Duration::from_secs(10))
+            .acquire_timeout(std::time::Duration::from_secs(30))
             .connect(&url)
             .await?;
         let db = Db { pool, backend };

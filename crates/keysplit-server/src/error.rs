@@ -68,6 +68,14 @@ impl std::error::Error for ApiError {}
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> ApiError {
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            tracing::warn!("database pool exhausted");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the server is overloaded; try again",
+            );
+        }
         tracing::error!(error = %e, "database error");
         ApiError::internal()
     }
