@@ -9,6 +9,7 @@ mod authz_cmd;
 mod core_cmd;
 mod demo;
 mod io;
+mod serve_cmd;
 mod slip39_cmd;
 mod wallet;
 
@@ -43,6 +44,8 @@ enum Command {
     /// P-256 authorization keys and key quorums (Privy-compatible request signing).
     #[command(subcommand)]
     Authz(authz_cmd::AuthzCommand),
+    /// Run the share custody server (keysplit-server) for embedded wallets.
+    Serve(serve_cmd::ServeArgs),
 }
 
 /// An error for the user: one line, exit status 1.
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Slip39(command) => slip39_cmd::run(command),
         Command::Wallet(command) => wallet::run(command),
         Command::Authz(command) => authz_cmd::run(command),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

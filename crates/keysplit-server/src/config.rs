@@ -1,0 +1,247 @@
+//! Settings: the command line (`--listen`, `--db`, `--config`) over a TOML file over
+//! defaults. Paths in the file are relative to the file's folder.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8787"
+//! db = "sqlite://keysplit-server.sqlite3"     # or "postgres://user@127.0.0.1:5432/db"
+//! master_key_file = "master.key"              # 64 hex digits; created when missing
+//! allowed_origins = ["https://wallet.example"]
+//! max_body_bytes = 65536
+//! release_per_minute = 30
+//! leeway_seconds = 30
+//!
+//! [[issuer]]
+//! iss = "https://id.example"
+//! audiences = ["keysplit"]
+//! jwks_file = "jwks.json"                     # or pem_file = "key.pem" (+ optional alg, kid)
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::auth::Verifier;
+
+/// The default listening address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// The default database: a SQLite file in the working directory, created when missing.
+pub const DEFAULT_DB: &str = "sqlite://keysplit-server.sqlite3";
+/// The default master key file, created when missing (see docs/server.md).
+pub const DEFAULT_MASTER_KEY_FILE: &str = "keysplit-server.key";
+/// The default request body limit.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// The default number of share releases (and recovery-share fetches) per subject and minute.
+pub const DEFAULT_RELEASE_PER_MINUTE: u32 = 30;
+/// The default clock skew allowed on `exp` and `nbf`.
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 30;
+
+/// What `keysplit serve` was given on its command line.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// `--listen ADDR`.
+    pub listen: Option<String>,
+    /// `--db URL`.
+    pub db: Option<String>,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+}
+
+/// A configuration error: one line for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Listening address.
+    pub listen: Option<String>,
+    /// Database URL.
+    pub db: Option<String>,
+    /// File holding the master key as 64 hex digits.
+    pub master_key_file: Option<PathBuf>,
+    /// Origins allowed by CORS (the wallet iframe's origin); none means no CORS headers.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: Option<usize>,
+    /// Releases per subject and minute.
+    pub release_per_minute: Option<u32>,
+    /// Clock skew allowed on `exp` and `nbf`, seconds.
+    pub leeway_seconds: Option<u64>,
+    /// Token issuers.
+    #[serde(default, rename = "issuer")]
+    pub issuers: Vec<IssuerConfig>,
+}
+
+/// One token issuer (identity provider).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// The exact `iss` claim.
+    pub iss: String,
+    /// Accepted `aud` values (at least one).
+    pub audiences: Vec<String>,
+    /// A JWKS file (Ed25519 `OKP` and P-256 `EC` keys).
+    pub jwks_file: Option<PathBuf>,
+    /// A PEM public key (SPKI), Ed25519 or P-256.
+    pub pem_file: Option<PathBuf>,
+    /// `EdDSA` or `ES256`; must agree with the key when given.
+    pub alg: Option<String>,
+    /// The key id of `pem_file`'s key, matched against the token's `kid`.
+    pub kid: Option<String>,
+}
+
+/// The key that encrypts every stored auth-share key (XChaCha20-Poly1305).
+#[derive(Clone)]
+pub struct MasterKey(pub(crate) Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    /// A key from 32 bytes.
+    pub fn from_bytes(bytes: &[u8; 32]) -> MasterKey {
+        MasterKey(Zeroizing::new(*bytes))
+    }
+
+    /// Reads 64 hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Option<MasterKey> {
+        let bytes = Zeroizing::new(hex::decode(text.trim()).ok()?);
+        let array: [u8; 32] = bytes.as_slice().try_into().ok()?;
+        let key = MasterKey::from_bytes(&array);
+        let mut array = array;
+        zeroize::Zeroize::zeroize(&mut array);
+        Some(key)
+    }
+
+    /// Reads the key file, or creates it with a fresh key (mode 0600) when it is missing.
+    pub fn load_or_create(path: &Path) -> Result<MasterKey, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let text = Zeroizing::new(text);
+                MasterKey::from_hex(&text).ok_or_else(|| {
+                    ConfigError(format!(
+                        "master key file {} does not hold 64 hex digits",
+                        path.display()
+                    ))
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut rng = keysplit::os_rng()
+                    .map_err(|_| ConfigError("no randomness from the OS".into()))?;
+                let mut bytes = Zeroizing::new([0u8; 32]);
+                rand_core::Rng::fill_bytes(&mut rng, &mut bytes[..]);
+                let text = Zeroizing::new(hex::encode(&bytes[..]) + "\n");
+                write_private(path, text.as_bytes())
+                    .map_err(|e| ConfigError(format!("cannot create {}: {e}", path.display())))?;
+                tracing::warn!(path = %path.display(), "created a new master key file; back it up, it opens every stored auth-share key");
+                Ok(MasterKey::from_bytes(&bytes))
+            }
+            Err(e) => Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+}
+
+/// Writes a new file readable by its owner only; refuses to overwrite.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Everything the server runs with, resolved and checked.
+#[derive(Debug)]
+pub struct Settings {
+    /// Listening address.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub db_url: String,
+    /// The master key.
+    pub master_key: MasterKey,
+    /// CORS origins.
+    pub allowed_origins: Vec<String>,
+    /// Body limit.
+    pub max_body_bytes: usize,
+    /// Release rate per subject and minute.
+    pub release_per_minute: u32,
+    /// Token verifier.
+    pub verifier: Verifier,
+}
+
+impl Settings {
+    /// Resolves the command line over the file over the defaults.
+    pub fn load(options: &ServeOptions) -> Result<Settings, ConfigError> {
+        let (file, base) = match &options.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+                let file: ConfigFile = toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?;
+                let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                (file, base)
+            }
+            None => (ConfigFile::default(), PathBuf::new()),
+        };
+        let listen_text = options
+            .listen
+            .clone()
+            .or(file.listen.clone())
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| ConfigError(format!("--listen {listen_text:?} is not an IP:port")))?;
+        let db_url = options
+            .db
+            .clone()
+            .or(file.db.clone())
+            .unwrap_or_else(|| DEFAULT_DB.into());
+        let master_key_path = match &file.master_key_file {
+            Some(path) => base.join(path),
+            None => PathBuf::from(DEFAULT_MASTER_KEY_FILE),
+        };
+        let master_key = MasterKey::load_or_create(&master_key_path)?;
+        let leeway = file.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
+        if leeway > 300 {
+            return Err(ConfigError("leeway_seconds is at most 300".into()));
+        }
+        let verifier = Verifier::from_config(&file.issuers, &base, leeway)?;
+        let release_per_minute = file
+            .release_per_minute
+            .unwrap_or(DEFAULT_RELEASE_PER_MINUTE);
+        if release_per_minute == 0 {
+            return Err(ConfigError("release_per_minute must be at least 1".into()));
+        }
+        Ok(Settings {
+            listen,
+            db_url,
+            master_key,
+            allowed_origins: file.allowed_origins,
+            max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            release_per_minute,
+            verifier,
+        })
+    }
+}

@@ -1,0 +1,215 @@
+//! The two encryption layers of the server.
+//!
+//! * At rest: each stored auth-share key is encrypted under the server's master key with
+//!   XChaCha20-Poly1305 (random 24-byte nonce), the wallet id and epoch in the associated
+//!   data, so a sealed key cannot be moved to another wallet or epoch, and a database dump
+//!   without the master key opens nothing.
+//! * In transit to the wallet iframe: RFC 9180 HPKE, base mode, suite
+//!   DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305, to an ephemeral public
+//!   key the iframe sent with the request; the request digest is the AEAD's associated
+//!   data, so the sealed share opens only for the request it was released for.
+
+use chacha20poly1305::aead::AeadInOut;
+use chacha20poly1305::{KeyInit, Tag, XChaCha20Poly1305, XNonce};
+use hpke::{Deserializable, Kem as _, Serializable};
+use zeroize::Zeroizing;
+
+use crate::config::MasterKey;
+
+/// The HPKE KEM.
+pub type HpkeKem = hpke::kem::DhP256HkdfSha256;
+/// The HPKE KDF.
+pub type HpkeKdf = hpke::kdf::HkdfSha256;
+/// The HPKE AEAD.
+pub type HpkeAead = hpke::aead::ChaCha20Poly1305;
+
+/// The label at the start of the HPKE `info` of a share release.
+pub const RELEASE_INFO_LABEL: &[u8] = b"keysplit-server/v1/auth-share-release";
+/// The label at the start of the associated data of a stored auth-share key.
+const AT_REST_LABEL: &[u8] = b"keysplit-server/v1/auth-key-at-rest";
+
+/// A failure of one of the layers (details stay out of responses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CryptoError {
+    /// No randomness from the OS.
+    Rng,
+    /// A stored key did not open under the master key (wrong master key or tampering).
+    AtRestOpen,
+    /// The HPKE public key is not a P-256 point.
+    BadPublicKey,
+    /// HPKE sealing failed.
+    Seal,
+}
+
+fn at_rest_aad(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AT_REST_LABEL.len() + 20);
+    aad.extend_from_slice(AT_REST_LABEL);
+    aad.extend_from_slice(wallet_id);
+    aad.extend_from_slice(&epoch.to_be_bytes());
+    aad
+}
+
+/// Encrypts an auth-share key for storage: nonce (24) || ciphertext (32) || tag (16).
+pub fn seal_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    key: &[u8; 32],
+) -> Result<Vec<u8>, CryptoError> {
+    let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
+    let mut nonce = [0u8; 24];
+    rand_core::Rng::fill_bytes(&mut rng, &mut nonce);
+    let cipher = XChaCha20Poly1305::new_from_slice(&master.0[..]).map_err(|_| CryptoError::Seal)?;
+    let mut buffer = Zeroizing::new(*key);
+    let tag = cipher
+        .encrypt_inout_detached(
+            &XNonce::from(nonce),
+            &at_rest_aad(wallet_id, epoch),
+            (&mut buffer[..]).into(),
+        )
+        .map_err(|_| CryptoError::Seal)?;
+    let mut out = Vec::with_capacity(72);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&buffer[..]);
+    out.extend_from_slice(&tag);
+    Ok(out)
+}
+
+/// Opens what [`seal_at_rest`] made for the same wallet id and epoch.
+pub fn open_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    sealed: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    if sealed.len() != 72 {
+        return Err(CryptoError::AtRestOpen);
+    }
+    let (nonce, rest) = sealed.split_at(24);
+    let (ciphertext, tag) = rest.split_at(32);
+    let nonce = XNonce::try_from(nonce).map_err(|_| CryptoError::AtRestOpen)?;
+    let tag = Tag::try_from(tag).map_err(|_| CryptoError::AtRestOpen)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(&master.0[..]).map_err(|_| CryptoError::AtRestOpen)?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(ciphertext);
+    cipher
+        .decrypt_inout_detached(
+            &nonce,
+            &at_rest_aad(wallet_id, epoch),
+            (&mut key[..]).into(),
+            &tag,
+        )
+        .map_err(|_| CryptoError::AtRestOpen)?;
+    Ok(key)
+}
+
+/// Reads an HPKE public key: an uncompressed SEC1 P-256 point (65 bytes).
+pub fn hpke_public_key(bytes: &[u8]) -> Result<<HpkeKem as hpke::Kem>::PublicKey, CryptoError> {
+    if bytes.len() != 65 || bytes.first() != Some(&4) {
+        return Err(CryptoError::BadPublicKey);
+    }
+    <HpkeKem as hpke::Kem>::PublicKey::from_bytes(bytes).map_err(|_| CryptoError::BadPublicKey)
+}
+
+/// The HPKE `info` of a release: label || wallet id (16) || epoch (4, big-endian).
+pub fn release_info(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
+    let mut info = Vec::with_capacity(RELEASE_INFO_LABEL.len() + 20);
+    info.extend_from_slice(RELEASE_INFO_LABEL);
+    info.extend_from_slice(wallet_id);
+    info.extend_from_slice(&epoch.to_be_bytes());
+    info
+}
+
+/// HPKE base-mode single-shot seal; returns (encapsulated key, ciphertext || tag).
+pub fn hpke_seal(
+    recipient: &<HpkeKem as hpke::Kem>::PublicKey,
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+    let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
+    let (enc, ciphertext) = hpke::single_shot_seal_with_rng::<HpkeAead, HpkeKdf, HpkeKem>(
+        &hpke::OpModeS::Base,
+        recipient,
+        info,
+        plaintext,
+        aad,
+        &mut rng,
+    )
+    .map_err(|_| CryptoError::Seal)?;
+    Ok((enc.to_bytes().to_vec(), ciphertext))
+}
+
+/// HPKE base-mode single-shot open (the client side; used by tests and examples).
+pub fn hpke_open(
+    secret: &<HpkeKem as hpke::Kem>::PrivateKey,
+    enc: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(enc)
+        .map_err(|_| CryptoError::BadPublicKey)?;
+    hpke::single_shot_open::<HpkeAead, HpkeKdf, HpkeKem>(
+        &hpke::OpModeR::Base,
+        secret,
+        &enc,
+        info,
+        ciphertext,
+        aad,
+    )
+    .map(Zeroizing::new)
+    .map_err(|_| CryptoError::Seal)
+}
+
+/// A fresh HPKE key pair (the client side; used by tests and examples).
+pub fn hpke_keypair() -> Result<
+    (
+        <HpkeKem as hpke::Kem>::PrivateKey,
+        <HpkeKem as hpke::Kem>::PublicKey,
+    ),
+    CryptoError,
+> {
+    let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
+    Ok(HpkeKem::gen_keypair_with_rng(&mut rng))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_rest_binds_wallet_and_epoch() {
+        let master = MasterKey::from_bytes(&[1; 32]);
+        let key = [0x33u8; 32];
+        let sealed = seal_at_rest(&master, &[9; 16], 4, &key).unwrap();
+        assert_eq!(sealed.len(), 72);
+        assert!(!sealed.windows(32).any(|w| w == key));
+        assert_eq!(*open_at_rest(&master, &[9; 16], 4, &sealed).unwrap(), key);
+        // Another wallet, another epoch, another master key, a flipped bit: refused.
+        assert!(open_at_rest(&master, &[8; 16], 4, &sealed).is_err());
+        assert!(open_at_rest(&master, &[9; 16], 5, &sealed).is_err());
+        let other = MasterKey::from_bytes(&[2; 32]);
+        assert!(open_at_rest(&other, &[9; 16], 4, &sealed).is_err());
+        let mut flipped = sealed.clone();
+        flipped[40] ^= 1;
+        assert!(open_at_rest(&master, &[9; 16], 4, &flipped).is_err());
+        assert!(open_at_rest(&master, &[9; 16], 4, &sealed[..71]).is_err());
+    }
+
+    #[test]
+    fn hpke_public_key_is_checked() {
+        let (_, public) = hpke_keypair().unwrap();
+        let bytes = public.to_bytes();
+        assert!(hpke_public_key(&bytes).is_ok());
+        assert!(hpke_public_key(&bytes[..64]).is_err());
+        let mut compressed_tag = bytes.to_vec();
+        compressed_tag[0] = 2;
+        assert!(hpke_public_key(&compressed_tag).is_err());
+        let mut off_curve = bytes.to_vec();
+        off_curve[64] ^= 1;
+        assert!(hpke_public_key(&off_curve).is_err());
+        assert!(hpke_public_key(&[4u8; 65]).is_err());
+    }
+}

@@ -1,0 +1,882 @@
+//! keysplit-server over real HTTP on a loopback port, against SQLite (always) and
+//! PostgreSQL (when `KEYSPLIT_TEST_POSTGRES` names a database; scripts/test.d/70-server.sh
+//! starts a throw-away cluster and sets it).
+//!
+//! The oracle for a release is keysplit-wallet itself: the share the server released,
+//! opened with the iframe's ephemeral HPKE key, must rebuild the wallet created here
+//! with the device share (`keysplit_wallet::open` checks the addresses).
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use keysplit_server::auth::Verifier;
+use keysplit_server::config::{IssuerConfig, MasterKey, Settings};
+use keysplit_server::crypto;
+use keysplit_server::{DevAlg, DevIssuer, RunningServer};
+use keysplit_wallet::{
+    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
+    Strength, Unlock,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PASSWORD: &[u8] = b"correct horse battery staple";
+const FAST: Argon2Params = Argon2Params {
+    memory_kib: 64,
+    iterations: 1,
+    parallelism: 1,
+};
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct Harness {
+    server: Option<RunningServer>,
+    base: String,
+    http: reqwest::Client,
+    issuer: DevIssuer,
+    _dir: tempfile::TempDir,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var("KEYSPLIT_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
+    std::fs::write(dir.join("jwks.json"), issuer.jwks_json()).unwrap();
+    let config = IssuerConfig {
+        iss: issuer.iss.clone(),
+        audiences: vec![issuer.aud.clone()],
+        jwks_file: Some("jwks.json".into()),
+        pem_file: None,
+        alg: None,
+        kid: None,
+    };
+    Verifier::from_config(&[config], dir, 30).unwrap()
+}
+
+/// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
+async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("db.sqlite3").display()),
+        Backend::Postgres => match postgres_url() {
+            Some(url) => url,
+            None => {
+                eprintln!("SKIPPED: PostgreSQL test: KEYSPLIT_TEST_POSTGRES is not set (scripts/test.d/70-server.sh sets it)");
+                return None;
+            }
+        },
+    };
+    let issuer = DevIssuer::generate(alg).unwrap();
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db_url,
+        master_key: MasterKey::from_bytes(&[7u8; 32]),
+        allowed_origins: vec!["https://wallet.example".into()],
+        max_body_bytes: 16 * 1024,
+        release_per_minute,
+        verifier: verifier_for(&issuer, dir.path()),
+    };
+    let server = keysplit_server::start(settings).await.unwrap();
+    let base = format!("http://{}", server.addr);
+    Some(Harness {
+        server: Some(server),
+        base,
+        http: reqwest::Client::new(),
+        issuer,
+        _dir: dir,
+    })
+}
+
+async fn harness(backend: Backend) -> Option<Harness> {
+    harness_with(backend, DevAlg::EdDSA, 1000).await
+}
+
+struct TestWallet {
+    set: ShareSet,
+    device_key: ShareKey,
+    auth_key: ShareKey,
+}
+
+fn new_wallet() -> TestWallet {
+    let mut rng = keysplit::os_rng().unwrap();
+    let device_key = ShareKey::generate(&mut rng);
+    let auth_key = ShareKey::generate(&mut rng);
+    let set = {
+        let protect = Protections {
+            device: Protection::Key(&device_key),
+            auth: Protection::Key(&auth_key),
+            recovery: Protection::InsecureFastPassword {
+                password: PASSWORD,
+                params: FAST,
+            },
+        };
+        keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap()
+    };
+    TestWallet {
+        set,
+        device_key,
+        auth_key,
+    }
+}
+
+/// Auth + recovery make a new set at epoch + 1 (a new device).
+fn recovered(w: &TestWallet) -> TestWallet {
+    let mut rng = keysplit::os_rng().unwrap();
+    let device_key = ShareKey::generate(&mut rng);
+    let auth_key = ShareKey::generate(&mut rng);
+    let set = {
+        let protect = Protections {
+            device: Protection::Key(&device_key),
+            auth: Protection::Key(&auth_key),
+            recovery: Protection::InsecureFastPassword {
+                password: PASSWORD,
+                params: FAST,
+            },
+        };
+        keysplit_wallet::recover(
+            &w.set.info,
+            ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
+            ShareInput::new(Role::Recovery, &w.set.recovery, Unlock::Password(PASSWORD)),
+            &protect,
+            &mut rng,
+        )
+        .unwrap()
+    };
+    TestWallet {
+        set,
+        device_key,
+        auth_key,
+    }
+}
+
+fn info_json(set: &ShareSet) -> Value {
+    let t = set.info.to_text();
+    json!({
+        "wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
+        "ethereum_address": t.ethereum_address, "solana_address": t.solana_address,
+    })
+}
+
+fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
+    let mut body = json!({
+        "wallet": info_json(&w.set),
+        "auth_share": w.set.auth.to_hex(),
+        "auth_key": hex::encode(w.auth_key.as_bytes()),
+        "recovery_share": w.set.recovery.to_hex(),
+    });
+    if let Some(e) = expected_epoch {
+        body["expected_epoch"] = json!(e);
+    }
+    body
+}
+
+fn fresh_nonce() -> String {
+    let mut n = [0u8; 16];
+    rand_core::Rng::fill_bytes(&mut keysplit::os_rng().unwrap(), &mut n);
+    hex::encode(n)
+}
+
+impl Harness {
+    fn token(&self, sub: &str) -> String {
+        self.issuer.mint(sub, 300).unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    async fn create(&self, token: &str, w: &TestWallet) -> (StatusCode, Value) {
+        self.send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(token),
+            Some(&shares_body(w, None)),
+        )
+        .await
+    }
+
+    async fn release(
+        &self,
+        token: &str,
+        wallet_id: &str,
+        digest: &[u8; 32],
+        nonce: &str,
+        public_key: &[u8],
+    ) -> (StatusCode, Value) {
+        let body = json!({
+            "request_digest": hex::encode(digest),
+            "nonce": nonce,
+            "hpke_public_key": hex::encode(public_key),
+        });
+        self.send(
+            reqwest::Method::POST,
+            &format!("/v1/wallets/{wallet_id}/release"),
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no code>")
+}
+
+/// Releases the auth share, opens it as the iframe would and rebuilds the wallet with
+/// the device share.
+async fn release_and_open(h: &Harness, token: &str, w: &TestWallet) {
+    use hpke::Serializable;
+    let id = w.set.info.wallet_id.to_string();
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let digest = [0x5au8; 32];
+    let (status, body) = h
+        .release(token, &id, &digest, &fresh_nonce(), &public.to_bytes())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
+    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
+    assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
+    // Bound to the request: another digest does not open it.
+    assert!(crypto::hpke_open(&secret, &enc, &info, &[0x5bu8; 32], &ciphertext).is_err());
+    let plaintext = crypto::hpke_open(&secret, &enc, &info, &digest, &ciphertext).unwrap();
+    assert!(plaintext.len() > 32);
+    let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
+    let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();
+    let wallet = keysplit_wallet::open(
+        &w.set.info,
+        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
+        ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
+    )
+    .unwrap();
+    assert_eq!(
+        wallet.ethereum_address(0).unwrap(),
+        w.set.info.ethereum_address
+    );
+}
+
+// ----------------------------------------------------------------------------------------
+// Scenarios, each run on both back ends
+
+async fn healthz(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let (status, body) = h.send(reqwest::Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    let name = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(body["db"], name);
+    h.stop().await;
+}
+
+async fn create_get_release_recover(backend: Backend, alg: DevAlg) {
+    let Some(h) = harness_with(backend, alg, 1000).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+
+    let (status, body) = h.create(&alice, &w).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["wallet"], info_json(&w.set));
+    // The same id again is refused.
+    let (status, body) = h.create(&alice, &w).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "WALLET_EXISTS")
+    );
+
+    let (status, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["wallet"], info_json(&w.set));
+
+    release_and_open(&h, &alice, &w).await;
+
+    // New device: fetch the recovery share, recover at epoch 1, upload by CAS.
+    let (status, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/recovery-share"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["recovery_share"].as_str().unwrap(),
+        w.set.recovery.to_hex()
+    );
+    let next = recovered(&w);
+    let (status, body) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/shares"),
+            Some(&alice),
+            Some(&shares_body(&next, Some(0))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["wallet"]["epoch"], 1);
+    release_and_open(&h, &alice, &next).await;
+
+    // The audit log has every change and release, in order, and no secrets.
+    let (status, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/audit"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<(String, String)> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("create", "ok"),
+        ("create", "WALLET_EXISTS"),
+        ("release", "ok"),
+        ("recovery_share", "ok"),
+        ("rotate", "ok"),
+        ("release", "ok"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(actions, expected);
+    let text = body.to_string();
+    assert!(!text.contains(&hex::encode(w.auth_key.as_bytes())));
+    assert!(!text.contains(&w.set.auth.to_hex()));
+    h.stop().await;
+}
+
+async fn token_refusals(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let path = format!("/v1/wallets/{id}");
+    let now = now();
+    let claims = |aud: &str, iat: i64, exp: i64| json!({"iss": h.issuer.iss, "aud": aud, "sub": "alice", "iat": iat, "nbf": iat, "exp": exp});
+    let expired = h
+        .issuer
+        .sign_claims(&claims(&h.issuer.aud, now - 600, now - 120))
+        .unwrap();
+    let wrong_aud = h
+        .issuer
+        .sign_claims(&claims("another-service", now, now + 300))
+        .unwrap();
+    let not_yet = h
+        .issuer
+        .sign_claims(&claims(&h.issuer.aud, now + 600, now + 900))
+        .unwrap();
+    let wrong_iss = h
+        .issuer
+        .sign_claims(
+            &json!({"iss": "someone-else", "aud": h.issuer.aud, "sub": "alice", "exp": now + 300}),
+        )
+        .unwrap();
+    let no_exp = h
+        .issuer
+        .sign_claims(&json!({"iss": h.issuer.iss, "aud": h.issuer.aud, "sub": "alice"}))
+        .unwrap();
+    // `alg: none`, and a token of another key (a second dev issuer with the same names).
+    let b64 = |v: &Value| {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        Base64UrlUnpadded::encode_string(v.to_string().as_bytes())
+    };
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims(&h.issuer.aud, now, now + 300))
+    );
+    let stranger = DevIssuer::generate(DevAlg::EdDSA)
+        .unwrap()
+        .mint("alice", 300)
+        .unwrap();
+    // The right key but the header claims ES256.
+    let valid = h.token("alice");
+    let mut parts: Vec<String> = valid.split('.').map(String::from).collect();
+    parts[0] = b64(&json!({"alg": "ES256", "typ": "JWT", "kid": h.issuer.kid}));
+    let alg_swapped = parts.join(".");
+    // A valid token with a flipped signature byte.
+    let mut tampered = valid.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+
+    let (status, body) = h.send(reqwest::Method::GET, &path, None, None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+    );
+    for (name, token) in [
+        ("expired", &expired),
+        ("wrong audience", &wrong_aud),
+        ("not yet valid", &not_yet),
+        ("wrong issuer", &wrong_iss),
+        ("no exp", &no_exp),
+        ("alg none", &none),
+        ("unknown key", &stranger),
+        ("alg swapped", &alg_swapped),
+        ("tampered", &tampered),
+        ("garbage", &"not.a.token".to_string()),
+    ] {
+        let (status, body) = h.send(reqwest::Method::GET, &path, Some(token), None).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+            "{name}: {body}"
+        );
+        let (status, _) = h
+            .send(
+                reqwest::Method::POST,
+                "/v1/wallets",
+                Some(token),
+                Some(&shares_body(&w, None)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name} (create)");
+    }
+    // Within the leeway: expired 10 s ago is still accepted (30 s skew).
+    let recent = h
+        .issuer
+        .sign_claims(&claims(&h.issuer.aud, now - 600, now - 10))
+        .unwrap();
+    let (status, body) = h.create(&recent, &w).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    h.stop().await;
+}
+
+async fn ownership_replay_and_limits(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let mallory = h.token("mallory");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let public = public.to_bytes();
+
+    // Another user's wallet: 404, as for a wallet that does not exist.
+    for (method, path) in [
+        (reqwest::Method::GET, format!("/v1/wallets/{id}")),
+        (
+            reqwest::Method::GET,
+            format!("/v1/wallets/{id}/recovery-share"),
+        ),
+        (reqwest::Method::GET, format!("/v1/wallets/{id}/audit")),
+    ] {
+        let (status, body) = h.send(method, &path, Some(&mallory), None).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            "{path}"
+        );
+    }
+    let (status, body) = h
+        .release(&mallory, &id, &[1; 32], &fresh_nonce(), &public)
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let next = recovered(&w);
+    let (status, body) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/shares"),
+            Some(&mallory),
+            Some(&shares_body(&next, Some(0))),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let missing = "00112233445566778899aabbccddeeff";
+    let (status, _) = h
+        .release(&alice, missing, &[1; 32], &fresh_nonce(), &public)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Replayed nonce.
+    let nonce = fresh_nonce();
+    let (status, body) = h.release(&alice, &id, &[1; 32], &nonce, &public).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = h.release(&alice, &id, &[2; 32], &nonce, &public).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
+    // The same nonce in upper case is the same nonce.
+    let (status, body) = h
+        .release(&alice, &id, &[2; 32], &nonce.to_uppercase(), &public)
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
+
+    // Malformed release requests.
+    for (digest, nonce, key) in [
+        ("00".repeat(31), fresh_nonce(), hex::encode(public)),
+        ("00".repeat(32), "00".repeat(8), hex::encode(public)),
+        (
+            "00".repeat(32),
+            fresh_nonce(),
+            "04".to_string() + &"00".repeat(64),
+        ),
+        ("zz".repeat(32), fresh_nonce(), hex::encode(public)),
+    ] {
+        let body = json!({"request_digest": digest, "nonce": nonce, "hpke_public_key": key});
+        let (status, body) = h
+            .send(
+                reqwest::Method::POST,
+                &format!("/v1/wallets/{id}/release"),
+                Some(&alice),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+            "{body}"
+        );
+    }
+
+    // Oversized body (the limit is 16 KiB here).
+    let big = json!({"request_digest": "00".repeat(32), "nonce": "ab".repeat(20_000), "hpke_public_key": ""});
+    let (status, body) = h
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/wallets/{id}/release"),
+            Some(&alice),
+            Some(&big),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
+    );
+
+    // Unknown fields and wrong auth keys are refused.
+    let mut body = shares_body(&new_wallet(), None);
+    body["extra"] = json!(1);
+    let (status, _) = h
+        .send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(&alice),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut body = shares_body(&new_wallet(), None);
+    body["auth_key"] = json!("11".repeat(32));
+    let (status, body) = h
+        .send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(&alice),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "AUTH_KEY_MISMATCH")
+    );
+    // Shares swapped between roles.
+    let other = new_wallet();
+    let mut body = shares_body(&other, None);
+    body["auth_share"] = json!(other.set.recovery.to_hex());
+    let (status, body) = h
+        .send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(&alice),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_SHARE")
+    );
+
+    // Refusals are in the audit log.
+    let (_, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/audit"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    let outcomes: Vec<&str> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "REPLAYED").count(), 2);
+    assert!(outcomes.iter().filter(|o| **o == "NOT_FOUND").count() == 5);
+
+    // CORS: the configured wallet origin only.
+    let preflight = |origin: &'static str| {
+        h.http
+            .request(reqwest::Method::OPTIONS, h.url("/v1/wallets"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+    };
+    let ok = preflight("https://wallet.example").await.unwrap();
+    assert_eq!(
+        ok.headers().get("access-control-allow-origin").unwrap(),
+        "https://wallet.example"
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    h.stop().await;
+}
+
+async fn rate_limit(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness_with(backend, DevAlg::EdDSA, 3).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    for _ in 0..3 {
+        let (status, _) = h
+            .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body) = h
+        .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
+    // Another user has a budget of their own.
+    let bob = h.token("bob");
+    let (status, _) = h
+        .release(&bob, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    h.stop().await;
+}
+
+async fn epoch_compare_and_swap(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let path = format!("/v1/wallets/{id}/shares");
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+
+    // Eight racing uploads of epoch 1 over epoch 0: exactly one wins.
+    let candidates: Vec<TestWallet> = (0..8).map(|_| recovered(&w)).collect();
+    let bodies: Vec<Value> = candidates.iter().map(|c| shares_body(c, Some(0))).collect();
+    let results = futures_join(
+        bodies
+            .iter()
+            .map(|b| h.send(reqwest::Method::PUT, &path, Some(&alice), Some(b)))
+            .collect(),
+    )
+    .await;
+    let winners: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, (s, _))| *s == StatusCode::OK)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for (status, body) in &results {
+        if *status != StatusCode::OK {
+            assert_eq!(
+                (*status, code(body)),
+                (StatusCode::CONFLICT, "EPOCH_CONFLICT")
+            );
+        }
+    }
+    let winner = &candidates[winners[0]];
+    // The stored set is the winner's, whole: its auth share opens with its device share.
+    release_and_open(&h, &alice, winner).await;
+
+    // Stale: epoch 0 again, and an equal epoch (1 over 1).
+    let (status, body) = h
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice),
+            Some(&shares_body(&candidates[(winners[0] + 1) % 8], Some(0))),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "EPOCH_CONFLICT")
+    );
+    let (status, body) = h
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice),
+            Some(&shares_body(winner, Some(1))),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "EPOCH_CONFLICT")
+    );
+    // Another wallet's shares cannot replace these (other addresses).
+    let mut stranger = recovered(&new_wallet());
+    stranger.set.info.wallet_id = w.set.info.wallet_id;
+    let (status, _) = h
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice),
+            Some(&shares_body(&stranger, Some(1))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST); // the sealed shares name their own wallet
+                                                 // The next epoch over the current one works.
+    let third = recovered(winner);
+    let (status, body) = h
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice),
+            Some(&shares_body(&third, Some(1))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["wallet"]["epoch"], 2);
+    h.stop().await;
+}
+
+async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut handles = Vec::new();
+    for f in futures {
+        handles.push(f);
+    }
+    // Poll all at once on this task.
+    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().map(Option::unwrap).collect()
+}
+
+macro_rules! on_both {
+    ($name:ident $(, $arg:expr)*) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite $(, $arg)*).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres $(, $arg)*).await
+            }
+        }
+    };
+}
+
+on_both!(healthz);
+on_both!(token_refusals);
+on_both!(ownership_replay_and_limits);
+on_both!(rate_limit);
+on_both!(epoch_compare_and_swap);
+
+mod create_get_release_recover {
+    use keysplit_server::DevAlg;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_eddsa() {
+        super::create_get_release_recover(super::Backend::Sqlite, DevAlg::EdDSA).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_es256() {
+        super::create_get_release_recover(super::Backend::Sqlite, DevAlg::ES256).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_es256() {
+        super::create_get_release_recover(super::Backend::Postgres, DevAlg::ES256).await
+    }
+}
