@@ -161,6 +161,14 @@ pub struct OpenArgs {
     password: PasswordArgs,
 }
 
+impl OpenArgs {
+    /// Opens the wallet of `--dir` with the two shares of `--using`.
+    fn open(&self) -> CliResult<Wallet> {
+        let password = PasswordSource::Args(&self.password);
+        open_dir(&self.dir.dir, self.using.using, password).map(|(wallet, _)| wallet)
+    }
+}
+
 /// Two roles from `--using A,B`.
 #[derive(Clone, Copy, Debug)]
 pub struct RolePair(Role, Role);
@@ -600,12 +608,7 @@ fn reshare_command(args: ReshareArgs, recovery: bool) -> CliResult {
 }
 
 fn export(args: ExportArgs) -> CliResult {
-    let open = &args.open;
-    let (wallet, _) = open_dir(
-        &open.dir.dir,
-        open.using.using,
-        PasswordSource::Args(&open.password),
-    )?;
+    let wallet = args.open.open()?;
     if args.slip39.slip39 || wallet.is_slip39() {
         return crate::slip39_cmd::wallet_export(wallet, &args.slip39);
     }

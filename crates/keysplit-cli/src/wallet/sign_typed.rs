@@ -8,8 +8,7 @@ use clap::Args;
 use keysplit_wallet::ethereum::typed_data::TypedData;
 use keysplit_wallet::RequestSummary;
 
-use super::password::PasswordSource;
-use super::{open_dir, print_line, wallet_error, OpenArgs};
+use super::{print_line, wallet_error, OpenArgs};
 use crate::io::read_stdin_request;
 use crate::CliResult;
 
@@ -39,11 +38,7 @@ pub fn sign_checked(
 ) -> CliResult {
     let input = read_stdin_request("typed-data JSON")?;
     let typed = TypedData::from_json(&input).map_err(wallet_error)?;
-    let (wallet, _) = open_dir(
-        &args.open.dir.dir,
-        args.open.using.using,
-        PasswordSource::Args(&args.open.password),
-    )?;
+    let wallet = args.open.open()?;
     let summary = wallet
         .typed_data_summary(args.index, &typed)
         .map_err(wallet_error)?;

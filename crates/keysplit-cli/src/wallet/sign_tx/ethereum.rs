@@ -8,8 +8,7 @@ use keysplit_wallet::RequestSummary;
 
 use super::policy::LoadedPolicy;
 use super::SignTransactionArgs;
-use crate::wallet::password::PasswordSource;
-use crate::wallet::{open_dir, print_line, wallet_error};
+use crate::wallet::{print_line, wallet_error};
 use crate::CliResult;
 
 pub fn sign(args: &SignTransactionArgs, policy: &LoadedPolicy, input: &[u8]) -> CliResult {
@@ -18,12 +17,7 @@ pub fn sign(args: &SignTransactionArgs, policy: &LoadedPolicy, input: &[u8]) -> 
     };
     // Decoded before any share is opened: a malformed transaction fails without a password.
     let request = EthereumTransactionRequest::from_json(input, &options).map_err(wallet_error)?;
-    let open = &args.open;
-    let (wallet, _) = open_dir(
-        &open.dir.dir,
-        open.using.using,
-        PasswordSource::Args(&open.password),
-    )?;
+    let wallet = args.open.open()?;
     let from = wallet.ethereum_address(args.index).map_err(wallet_error)?;
     let summary = request.summary(from).map_err(wallet_error)?;
     policy.check(&RequestSummary::EthereumTransaction(summary))?;

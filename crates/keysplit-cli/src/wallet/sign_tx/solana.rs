@@ -15,8 +15,7 @@ use keysplit_wallet::RequestSummary;
 
 use super::policy::LoadedPolicy;
 use super::SignTransactionArgs;
-use crate::wallet::password::PasswordSource;
-use crate::wallet::{open_dir, print_line, wallet_error};
+use crate::wallet::{print_line, wallet_error};
 use crate::{CliError, CliResult};
 
 /// The message bytes of the base64 text on stdin.
@@ -39,11 +38,7 @@ pub fn sign(args: &SignTransactionArgs, policy: &LoadedPolicy, input: &[u8]) -> 
     let message = decode_base64(input)?;
     // Refuse a malformed message before any share is read.
     SolanaMessage::decode(&message).map_err(wallet_error)?;
-    let (wallet, _) = open_dir(
-        &args.open.dir.dir,
-        args.open.using.using,
-        PasswordSource::Args(&args.open.password),
-    )?;
+    let wallet = args.open.open()?;
     let summary = wallet
         .solana_transaction_summary(args.index, &message)
         .map_err(wallet_error)?;
