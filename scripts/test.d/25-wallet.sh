@@ -27,4 +27,5 @@ if ! rustup target list --installed | grep -qx "$target"; then
   rustup target add "$target"
 fi
 cargo build -q -p keysplit-wallet --no-default-features --features unicode --target "$target"
-echo "keysplit-wallet builds for $target"
+cargo build -q -p keysplit-wallet --no-default-features --features unicode,requests --target "$target"
+echo "keysplit-wallet builds for $target, with and without requests"

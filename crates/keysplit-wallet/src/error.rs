@@ -1,10 +1,13 @@
 //! The one error type of keysplit-wallet.
 
+#[cfg(feature = "requests")]
 use alloc::string::String;
 use core::fmt;
 
+#[cfg(feature = "requests")]
 use crate::ethereum::EthereumAddress;
 use crate::role::Role;
+#[cfg(feature = "requests")]
 use crate::summary::U256;
 
 /// What was wrong with a mnemonic phrase.
@@ -183,9 +186,10 @@ pub enum Error {
     EpochExhausted,
     /// The random number generator failed.
     Rng,
-    // issue 15: Solana transactions
+    // feature `requests`: Solana transactions
     /// A Solana transaction message does not decode: malformed, truncated, trailing
     /// bytes, an index out of range, or a header the runtime would refuse.
+    #[cfg(feature = "requests")]
     InvalidSolanaMessage {
         /// Byte offset in the message where decoding stopped.
         offset: usize,
@@ -193,46 +197,55 @@ pub enum Error {
         reason: &'static str,
     },
     /// A versioned Solana message of a version other than 0.
+    #[cfg(feature = "requests")]
     UnsupportedSolanaVersion {
         /// The version number (the prefix byte without its top bit).
         version: u8,
     },
     /// The wallet's Solana account is not among the message's required signers, so its
     /// signature would be useless (or the wrong account was chosen); nothing was signed.
+    #[cfg(feature = "requests")]
     NotSolanaSigner {
         /// The wallet's account.
         account: crate::solana::SolanaAddress,
     },
-    // issue 15: EIP-712 typed data from JSON
+    // feature `requests`: EIP-712 typed data from JSON
     /// EIP-712 typed data (`eth_signTypedData_v4` JSON) was refused; the inner error
     /// says where and why.
+    #[cfg(feature = "requests")]
     TypedData(crate::ethereum::typed_data::TypedDataError),
-    // issue 15: ethereum transactions
+    // feature `requests`: ethereum transactions
     /// An Ethereum transaction is not JSON, or not one JSON object of the expected shape.
+    #[cfg(feature = "requests")]
     TransactionJson {
         /// What the JSON parser found (with line and column).
         reason: String,
     },
     /// An Ethereum transaction has a field keysplit does not know (so cannot show or
     /// police).
+    #[cfg(feature = "requests")]
     UnknownTransactionField {
         /// The field's name (cut to 64 bytes).
         field: String,
     },
     /// An Ethereum transaction names a field twice.
+    #[cfg(feature = "requests")]
     DuplicateTransactionField {
         /// The field's name.
         field: &'static str,
     },
     /// An Ethereum transaction lacks a field its type needs.
+    #[cfg(feature = "requests")]
     MissingTransactionField {
         /// The field's name (ethers v6 spelling).
         field: &'static str,
     },
     /// An Ethereum transaction has no `chainId`, or chain id 0: it could be replayed on
     /// every chain.
+    #[cfg(feature = "requests")]
     MissingChainId,
     /// A field of an Ethereum transaction is malformed.
+    #[cfg(feature = "requests")]
     InvalidTransactionField {
         /// The field's name.
         field: &'static str,
@@ -240,6 +253,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// A quantity of an Ethereum transaction is larger than its field holds.
+    #[cfg(feature = "requests")]
     TransactionValueOverflow {
         /// The field's name.
         field: &'static str,
@@ -248,18 +262,22 @@ pub enum Error {
     },
     /// An Ethereum transaction has no `to` (it would create a contract) and contract
     /// creation was not allowed.
+    #[cfg(feature = "requests")]
     ContractCreationNotAllowed,
     /// An Ethereum transaction's fields contradict its type.
+    #[cfg(feature = "requests")]
     TransactionTypeConflict {
         /// Which fields and why.
         reason: &'static str,
     },
     /// An Ethereum transaction type other than 0, 1 or 2.
+    #[cfg(feature = "requests")]
     UnsupportedTransactionType {
         /// The type given.
         found: U256,
     },
     /// A part of an Ethereum transaction is over keysplit's limit.
+    #[cfg(feature = "requests")]
     TransactionTooLarge {
         /// The field: `data` (bytes) or `accessList` (entries or storage keys).
         field: &'static str,
@@ -267,16 +285,18 @@ pub enum Error {
         limit: usize,
     },
     /// The transaction's `from` is not the signing account.
+    #[cfg(feature = "requests")]
     TransactionFromMismatch {
         /// The account that would sign.
         signer: EthereumAddress,
         /// The `from` the transaction names.
         declared: EthereumAddress,
     },
-    // issue 15: policy engine
+    // feature `requests`: policy engine
     /// A policy (Privy's policy JSON) cannot be loaded: it is malformed, uses a field
     /// source, field or operator keysplit does not know, or a value of the wrong type.
     /// Nothing is ever allowed by a policy that failed to load.
+    #[cfg(feature = "requests")]
     PolicyInvalid {
         /// Where in the policy: `policy`, `rules[2]`, `rules[2].conditions[0]`, ...
         location: String,
@@ -284,31 +304,38 @@ pub enum Error {
         reason: String,
     },
     /// A policy denied the request.
+    #[cfg(feature = "requests")]
     PolicyDenied {
         /// The name of the deciding rule; `None` when no rule allowed the request.
         rule: Option<String>,
         /// Why.
         reason: String,
     },
-    // issue 15: authorization keys and key quorums
+    // feature `requests`: authorization keys and key quorums
     /// An authorization private key is not `wallet-auth:` + base64 PKCS#8 DER (nor bare
     /// base64 PKCS#8 DER, nor PEM) of a P-256 key.
+    #[cfg(feature = "requests")]
     InvalidAuthorizationKey,
     /// An authorization public key is not base64 SPKI DER (or PEM) of a P-256 key.
+    #[cfg(feature = "requests")]
     InvalidAuthorizationPublicKey,
     /// An authorization signature is not base64 of a DER or 64-byte P1363 P-256 signature.
+    #[cfg(feature = "requests")]
     InvalidAuthorizationSignature,
     /// More signatures than one request may carry.
+    #[cfg(feature = "requests")]
     TooManySignatures {
         /// The most accepted.
         max: usize,
     },
     /// A signed request payload is not `{version: 1, method, url, body, headers}`.
+    #[cfg(feature = "requests")]
     InvalidRequestPayload {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The request's `privy-request-expiry` has passed.
+    #[cfg(feature = "requests")]
     RequestExpired {
         /// The deadline, Unix milliseconds.
         expiry_ms: u64,
@@ -317,11 +344,13 @@ pub enum Error {
     },
     /// A key quorum is not `{"threshold": m, "members": [...]}` with 1 <= m <= members
     /// and distinct P-256 public keys.
+    #[cfg(feature = "requests")]
     InvalidKeyQuorum {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// Fewer distinct quorum members signed the request than its threshold.
+    #[cfg(feature = "requests")]
     QuorumNotMet {
         /// Distinct members needed.
         threshold: usize,
@@ -409,36 +438,62 @@ impl Error {
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
             Error::Rng => "RNG_FAILURE",
-            // issue 15: Solana transactions
+            // feature `requests`: Solana transactions
+            #[cfg(feature = "requests")]
             Error::InvalidSolanaMessage { .. } => "INVALID_SOLANA_MESSAGE",
+            #[cfg(feature = "requests")]
             Error::UnsupportedSolanaVersion { .. } => "UNSUPPORTED_SOLANA_VERSION",
+            #[cfg(feature = "requests")]
             Error::NotSolanaSigner { .. } => "NOT_SOLANA_SIGNER",
-            // issue 15: EIP-712 typed data from JSON
+            // feature `requests`: EIP-712 typed data from JSON
+            #[cfg(feature = "requests")]
             Error::TypedData(inner) => inner.code(),
-            // issue 15: ethereum transactions
+            // feature `requests`: ethereum transactions
+            #[cfg(feature = "requests")]
             Error::TransactionJson { .. } => "TRANSACTION_JSON",
+            #[cfg(feature = "requests")]
             Error::UnknownTransactionField { .. } => "UNKNOWN_TRANSACTION_FIELD",
+            #[cfg(feature = "requests")]
             Error::DuplicateTransactionField { .. } => "DUPLICATE_TRANSACTION_FIELD",
+            #[cfg(feature = "requests")]
             Error::MissingTransactionField { .. } => "MISSING_TRANSACTION_FIELD",
+            #[cfg(feature = "requests")]
             Error::MissingChainId => "MISSING_CHAIN_ID",
+            #[cfg(feature = "requests")]
             Error::InvalidTransactionField { .. } => "INVALID_TRANSACTION_FIELD",
+            #[cfg(feature = "requests")]
             Error::TransactionValueOverflow { .. } => "VALUE_OVERFLOW",
+            #[cfg(feature = "requests")]
             Error::ContractCreationNotAllowed => "CONTRACT_CREATION_NOT_ALLOWED",
+            #[cfg(feature = "requests")]
             Error::TransactionTypeConflict { .. } => "TRANSACTION_TYPE_CONFLICT",
+            #[cfg(feature = "requests")]
             Error::UnsupportedTransactionType { .. } => "UNSUPPORTED_TRANSACTION_TYPE",
+            #[cfg(feature = "requests")]
             Error::TransactionTooLarge { .. } => "TRANSACTION_TOO_LARGE",
+            #[cfg(feature = "requests")]
             Error::TransactionFromMismatch { .. } => "TRANSACTION_FROM_MISMATCH",
-            // issue 15: policy engine
+            // feature `requests`: policy engine
+            #[cfg(feature = "requests")]
             Error::PolicyInvalid { .. } => "POLICY_INVALID",
+            #[cfg(feature = "requests")]
             Error::PolicyDenied { .. } => "POLICY_DENIED",
-            // issue 15: authorization keys and key quorums
+            // feature `requests`: authorization keys and key quorums
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationKey => "INVALID_AUTHORIZATION_KEY",
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationPublicKey => "INVALID_AUTHORIZATION_PUBLIC_KEY",
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationSignature => "INVALID_AUTHORIZATION_SIGNATURE",
+            #[cfg(feature = "requests")]
             Error::TooManySignatures { .. } => "TOO_MANY_SIGNATURES",
+            #[cfg(feature = "requests")]
             Error::InvalidRequestPayload { .. } => "INVALID_REQUEST_PAYLOAD",
+            #[cfg(feature = "requests")]
             Error::RequestExpired { .. } => "REQUEST_EXPIRED",
+            #[cfg(feature = "requests")]
             Error::InvalidKeyQuorum { .. } => "INVALID_KEY_QUORUM",
+            #[cfg(feature = "requests")]
             Error::QuorumNotMet { .. } => "QUORUM_NOT_MET",
         }
     }
@@ -635,26 +690,32 @@ impl fmt::Display for Error {
             }
             Error::EpochExhausted => f.write_str("the wallet's epoch counter is exhausted"),
             Error::Rng => f.write_str("the random number generator failed"),
-            // issue 15: Solana transactions
+            // feature `requests`: Solana transactions
+            #[cfg(feature = "requests")]
             Error::InvalidSolanaMessage { offset, reason } => write!(
                 f,
                 "not a valid Solana transaction message (at byte {offset}: {reason}); \
                  give the serialized message, not the whole transaction"
             ),
+            #[cfg(feature = "requests")]
             Error::UnsupportedSolanaVersion { version } => write!(
                 f,
                 "Solana message version {version} is not supported (legacy and v0 are)"
             ),
+            #[cfg(feature = "requests")]
             Error::NotSolanaSigner { account } => write!(
                 f,
                 "the wallet's Solana account {account} is not a required signer of this message"
             ),
-            // issue 15: EIP-712 typed data from JSON
+            // feature `requests`: EIP-712 typed data from JSON
+            #[cfg(feature = "requests")]
             Error::TypedData(inner) => fmt::Display::fmt(inner, f),
-            // issue 15: ethereum transactions
+            // feature `requests`: ethereum transactions
+            #[cfg(feature = "requests")]
             Error::TransactionJson { reason } => {
                 write!(f, "the transaction is not a JSON object of transaction fields: {reason}")
             }
+            #[cfg(feature = "requests")]
             Error::UnknownTransactionField { field } => {
                 write!(f, "the transaction has an unknown field {field:?}")?;
                 match field.as_str() {
@@ -667,34 +728,43 @@ impl fmt::Display for Error {
                     ),
                 }
             }
+            #[cfg(feature = "requests")]
             Error::DuplicateTransactionField { field } => {
                 write!(f, "the transaction gives the field {field} twice")
             }
+            #[cfg(feature = "requests")]
             Error::MissingTransactionField { field } => {
                 write!(f, "the transaction has no {field}")
             }
+            #[cfg(feature = "requests")]
             Error::MissingChainId => f.write_str(
                 "the transaction has no chainId (or chainId 0); EIP-155 replay protection \
                  needs the id of the chain it is for (1 for Ethereum mainnet)",
             ),
+            #[cfg(feature = "requests")]
             Error::InvalidTransactionField { field, reason } => {
                 write!(f, "the transaction's {field} {reason}")
             }
+            #[cfg(feature = "requests")]
             Error::TransactionValueOverflow { field, bits } => write!(
                 f,
                 "the transaction's {field} is larger than {bits} bits hold (at most 2^{bits}-1)"
             ),
+            #[cfg(feature = "requests")]
             Error::ContractCreationNotAllowed => f.write_str(
                 "the transaction has no `to`, so it would create a contract; allow contract \
                  creation explicitly (--allow-contract-creation) if that is meant",
             ),
+            #[cfg(feature = "requests")]
             Error::TransactionTypeConflict { reason } => {
                 write!(f, "the transaction's fields contradict its type: {reason}")
             }
+            #[cfg(feature = "requests")]
             Error::UnsupportedTransactionType { found } => write!(
                 f,
                 "transaction type {found} is not supported (0 legacy, 1 EIP-2930, 2 EIP-1559)"
             ),
+            #[cfg(feature = "requests")]
             Error::TransactionTooLarge { field, limit } => {
                 let unit = if *field == "data" {
                     "bytes"
@@ -703,46 +773,58 @@ impl fmt::Display for Error {
                 };
                 write!(f, "the transaction's {field} is over keysplit's limit of {limit} {unit}")
             }
+            #[cfg(feature = "requests")]
             Error::TransactionFromMismatch { signer, declared } => write!(
                 f,
                 "the transaction's from is {declared} but the signing account is {signer}; \
                  the signer is chosen by the account index"
             ),
-            // issue 15: policy engine
+            // feature `requests`: policy engine
+            #[cfg(feature = "requests")]
             Error::PolicyInvalid { location, reason } => {
                 write!(f, "invalid policy: {location}: {reason}")
             }
+            #[cfg(feature = "requests")]
             Error::PolicyDenied {
                 rule: Some(rule),
                 reason,
             } => write!(f, "denied by policy rule \"{rule}\": {reason}"),
+            #[cfg(feature = "requests")]
             Error::PolicyDenied { rule: None, reason } => {
                 write!(f, "denied by policy: {reason}")
             }
-            // issue 15: authorization keys and key quorums
+            // feature `requests`: authorization keys and key quorums
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationKey => f.write_str(
                 "invalid authorization key: expected wallet-auth: followed by base64 PKCS#8 DER \
                  of a P-256 private key",
             ),
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationPublicKey => f.write_str(
                 "invalid authorization public key: expected base64 SPKI DER of a P-256 public key",
             ),
+            #[cfg(feature = "requests")]
             Error::InvalidAuthorizationSignature => f.write_str(
                 "invalid authorization signature: expected base64 of a DER or 64-byte r||s \
                  P-256 ECDSA signature",
             ),
+            #[cfg(feature = "requests")]
             Error::TooManySignatures { max } => {
                 write!(f, "too many authorization signatures (at most {max})")
             }
+            #[cfg(feature = "requests")]
             Error::InvalidRequestPayload { reason } => {
                 write!(f, "invalid request payload: {reason}")
             }
+            #[cfg(feature = "requests")]
             Error::RequestExpired { expiry_ms, now_ms } => write!(
                 f,
                 "the request expired: privy-request-expiry {expiry_ms} is before now ({now_ms}, \
                  Unix milliseconds); sign a new request"
             ),
+            #[cfg(feature = "requests")]
             Error::InvalidKeyQuorum { reason } => write!(f, "invalid key quorum: {reason}"),
+            #[cfg(feature = "requests")]
             Error::QuorumNotMet {
                 threshold,
                 signed,

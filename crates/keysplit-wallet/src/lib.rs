@@ -122,6 +122,8 @@ extern crate alloc;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+#[cfg(feature = "requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod authz;
 pub mod bip32;
 mod error;
@@ -129,6 +131,8 @@ pub mod ethereum;
 pub mod hazmat;
 mod info;
 mod mnemonic;
+#[cfg(feature = "requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod policy;
 mod role;
 mod seal;

@@ -1,6 +1,8 @@
 //! Ethereum: addresses with the EIP-55 checksum, EIP-191 `personal_sign`, EIP-712 digests,
 //! and recoverable ECDSA signatures (`r || s || v`, low-s, RFC 6979 nonces).
 
+#[cfg(feature = "requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod typed_data;
 
 use alloc::string::String;
@@ -13,6 +15,8 @@ use sha3::{Digest, Keccak256};
 use crate::bip32::{ExtendedPrivateKey, ExtendedPublicKey};
 use crate::error::Error;
 
+#[cfg(feature = "requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod transaction;
 
 /// Keccak-256.

@@ -1,5 +1,7 @@
 //! Solana: SLIP-0010 ed25519 derivation, base58 addresses, ed25519 message signatures.
 
+#[cfg(feature = "requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod transaction;
 
 use alloc::string::String;
