@@ -456,6 +456,14 @@ export interface QuorumReport {
   }[];
 }
 
+/** A WebCrypto `CryptoKey` (structurally, so the types need no DOM library). */
+export interface WebCryptoKey {
+  readonly type: string;
+  readonly algorithm: unknown;
+  readonly extractable: boolean;
+  readonly usages: readonly string[];
+}
+
 /** P-256 authorization keys and key quorums, byte-compatible with Privy's request signing. */
 export const authz: {
   readonly supported: boolean;
@@ -467,7 +475,7 @@ export const authz: {
    * Signs the payload's canonical form (ECDSA P-256, SHA-256) with a `wallet-auth:` key or
    * a WebCrypto P-256 private `CryptoKey`: base64 DER, Privy's form. Always a Promise.
    */
-  sign(options: { payload: RequestPayload; key: string | CryptoKey }): Promise<string>;
+  sign(options: { payload: RequestPayload; key: string | WebCryptoKey }): Promise<string>;
   /**
    * Checks signatures (base64 DER or P1363; an array, or one comma-separated
    * `privy-authorization-signature` value) against `quorum`
