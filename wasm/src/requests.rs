@@ -267,6 +267,9 @@ pub fn request_sign(
     allow_contract_creation: bool,
 ) -> Result<Object, JsValue> {
     let index = index(index_)?;
+    if !matches!(kind, "transaction" | "typedData" | "solanaTransaction") {
+        return Err(invalid("unknown request kind"));
+    }
     let request = read_request(kind, input, allow_contract_creation)?;
     let wallet = open(info, first, second)?;
     match &request {
