@@ -3,7 +3,8 @@
 # Debian chromium + chromedriver) when missing, builds wasm/pkg, then runs
 #   - clippy of the bindings for wasm32,
 #   - the wasm-bindgen-test suite in Node and in headless Chromium,
-#   - the node tests (Privy interop, inputs, wallet vs ethers, size budget, SLIP-39 build),
+#   - the node tests (Privy interop, inputs, wallet vs ethers, size budget, SLIP-39 build,
+#     requests build vs ethers / node:crypto / canonicalize),
 #   - the end-to-end iframe tests in Chromium (playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ step "setup (skips what is installed)"
 bash wasm/scripts/setup.sh --browser
 
 step "clippy for wasm32 (with the timing probes of bench/breakdown.mjs, so they keep building)"
-cargo clippy -q -p keysplit-wasm --no-deps --target "$WASM_TARGET" --all-targets --features bench-internals,slip39 -- -D warnings
+cargo clippy -q -p keysplit-wasm --no-deps --target "$WASM_TARGET" --all-targets --features bench-internals,slip39,requests -- -D warnings
 
 step "wasm-bindgen-test in Node"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
@@ -27,9 +28,10 @@ WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$WASM_DIR/webdriver.json" \
   cargo test -p keysplit-wasm --target "$WASM_TARGET"
 
-step "build wasm/pkg, and wasm/pkg-slip39 (the build with SLIP-39)"
+step "build wasm/pkg, wasm/pkg-slip39 (the build with SLIP-39) and wasm/pkg-requests (transactions, authz, policies)"
 bash wasm/scripts/build.sh
 bash wasm/scripts/build.sh --slip39
+bash wasm/scripts/build.sh --requests
 
 step "node tests"
 node --test wasm/test/

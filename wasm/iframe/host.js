@@ -226,7 +226,7 @@ const methods = {
   async signDigest(params) {
     const digest = fromHex(params.digest, 'digest');
     const opened = await deviceAndAuth(params);
-    return { signature: toHex(wallet.signDigest({ ...opened, digest, index: index(params) })) };
+    return { signature: toHex(wallet.hazmat.signDigest({ ...opened, digest, index: index(params) })) };
   },
 
   /** EIP-712. params: { auth, domainSeparator: hex, structHash: hex, index? } */
@@ -234,7 +234,7 @@ const methods = {
     const domainSeparator = fromHex(params.domainSeparator, 'domainSeparator');
     const structHash = fromHex(params.structHash, 'structHash');
     const opened = await deviceAndAuth(params);
-    const signature = wallet.signTypedData({ ...opened, domainSeparator, structHash, index: index(params) });
+    const signature = wallet.hazmat.signTypedDataHashes({ ...opened, domainSeparator, structHash, index: index(params) });
     return { signature: toHex(signature) };
   },
 

@@ -20,4 +20,7 @@ export const {
   backendName,
   version,
   wallet,
+  authz,
+  policy,
+  features,
 } = api;

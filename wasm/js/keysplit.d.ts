@@ -62,6 +62,32 @@ export type KeysplitErrorCode =
   | 'EPOCH_EXHAUSTED'
   // SLIP-39 (keysplit-wasm-slip39 only; UNSUPPORTED in the default build)
   | 'UNSUPPORTED'
+  // requests, authz, policy (keysplit-wasm-requests only; UNSUPPORTED in the default build)
+  | 'INVALID_SOLANA_MESSAGE'
+  | 'UNSUPPORTED_SOLANA_VERSION'
+  | 'NOT_SOLANA_SIGNER'
+  | 'TRANSACTION_JSON'
+  | 'UNKNOWN_TRANSACTION_FIELD'
+  | 'DUPLICATE_TRANSACTION_FIELD'
+  | 'MISSING_TRANSACTION_FIELD'
+  | 'MISSING_CHAIN_ID'
+  | 'INVALID_TRANSACTION_FIELD'
+  | 'VALUE_OVERFLOW'
+  | 'CONTRACT_CREATION_NOT_ALLOWED'
+  | 'TRANSACTION_TYPE_CONFLICT'
+  | 'UNSUPPORTED_TRANSACTION_TYPE'
+  | 'TRANSACTION_TOO_LARGE'
+  | 'TRANSACTION_FROM_MISMATCH'
+  | `TYPED_DATA_${string}`
+  | 'POLICY_INVALID'
+  | 'POLICY_DENIED'
+  | 'INVALID_AUTHORIZATION_KEY'
+  | 'INVALID_AUTHORIZATION_PUBLIC_KEY'
+  | 'INVALID_AUTHORIZATION_SIGNATURE'
+  | 'TOO_MANY_SIGNATURES'
+  | 'INVALID_REQUEST_PAYLOAD'
+  | 'REQUEST_EXPIRED'
+  | 'INVALID_KEY_QUORUM'
   | `SLIP39_${string}`
   | (string & {});
 
@@ -271,12 +297,6 @@ export const wallet: {
   address(options: WithShares & { chain?: 'ethereum' | 'solana'; index?: number }): string;
   /** EIP-191 personal_sign: 65 bytes r || s || v (v = 27/28). Strings are signed as UTF-8. */
   signMessage(options: WithShares & { message: string | BytesLike; index?: number }): Uint8Array;
-  /** Recoverable ECDSA over a 32-byte digest (RFC 6979, low s): 65 bytes. */
-  signDigest(options: WithShares & { digest: BytesLike; index?: number }): Uint8Array;
-  /** EIP-712: signs keccak256(0x1901 || domainSeparator || structHash). */
-  signTypedData(
-    options: WithShares & { domainSeparator: BytesLike; structHash: BytesLike; index?: number },
-  ): Uint8Array;
   /** ed25519 signature (64 bytes) by the Solana account. */
   signSolanaMessage(options: WithShares & { message: string | BytesLike; index?: number }): Uint8Array;
   /** The 12/24-word mnemonic. Reveals the wallet: only on an explicit user request. */
@@ -298,4 +318,195 @@ export const wallet: {
   /** The EIP-55 address that made an EIP-191 signature of `message`. */
   recoverMessageSigner(message: string | BytesLike, signature: BytesLike): string;
   verifySolanaSignature(address: string, message: string | BytesLike, signature: BytesLike): boolean;
+
+  // ---- keysplit-wasm-requests only (UNSUPPORTED in the default build; see `features`) ----
+
+  /**
+   * Signs an Ethereum transaction (legacy with EIP-155, EIP-2930, EIP-1559) given in the
+   * JSON form ethers v6 uses (`type, chainId, nonce, to, value, data, gasLimit, gasPrice,
+   * maxFeePerGas, maxPriorityFeePerGas, accessList`; quantities as decimal strings, `0x`
+   * hex or safe integers). A transaction without `to` needs `allowContractCreation: true`.
+   */
+  signTransaction(
+    options: WithShares & { transaction: JsonInput; index?: number; allowContractCreation?: boolean },
+  ): SignedTransaction;
+  /** Signs `eth_signTypedData_v4` JSON (EIP-712): 65 bytes r || s || v, and what was signed. */
+  signTypedData(
+    options: WithShares & { typedData: JsonInput; index?: number },
+  ): { signature: Uint8Array; summary: TypedDataSummary };
+  /** Signs a serialized Solana transaction message (legacy or v0): 64 bytes ed25519. */
+  signSolanaTransaction(
+    options: WithShares & { message: BytesLike; index?: number },
+  ): { signature: Uint8Array; summary: SolanaTransactionSummary };
+  /** What `signTransaction` would sign for account `from`, without any share. */
+  summarizeTransaction(options: {
+    from: string;
+    transaction: JsonInput;
+    allowContractCreation?: boolean;
+  }): TransactionSummary;
+  summarizeTypedData(options: { from: string; typedData: JsonInput }): TypedDataSummary;
+  summarizeSolanaTransaction(options: { from: string; message: BytesLike }): SolanaTransactionSummary;
+
+  /** Blind signing of hashes: nothing can show the user or a policy what they mean. */
+  hazmat: {
+    /** Recoverable ECDSA over a 32-byte digest (RFC 6979, low s): 65 bytes. */
+    signDigest(options: WithShares & { digest: BytesLike; index?: number }): Uint8Array;
+    /** EIP-712 from precomputed hashes: signs keccak256(0x1901 || domainSeparator || structHash). */
+    signTypedDataHashes(
+      options: WithShares & { domainSeparator: BytesLike; structHash: BytesLike; index?: number },
+    ): Uint8Array;
+  };
+};
+
+/** What this build's module holds. */
+export const features: { readonly requests: boolean; readonly slip39: boolean };
+
+/**
+ * JSON given as text (used as it is) or as a plain object (turned into text with
+ * JSON.stringify). Refused rather than changed: bigints (give decimal strings), NaN and
+ * Infinity, functions, symbols, and objects that are not plain (Map, Date, class instances).
+ */
+export type JsonInput = string | { [key: string]: unknown };
+
+/** Every integer is a decimal string: exact at any size and safe in JSON. */
+interface SummaryHead {
+  method: string;
+  chainType: 'ethereum' | 'solana';
+  /** The signing account's address (EIP-55, or base58). */
+  from: string;
+}
+
+export interface TransactionSummary extends SummaryHead {
+  method: 'eth_signTransaction';
+  type: 0 | 1 | 2;
+  chainId: string;
+  nonce: string;
+  /** null for a contract creation. */
+  to: string | null;
+  value: string;
+  /** `0x` hex. */
+  data: string;
+  /** The first 4 bytes of `data` as `0x` hex, or null. */
+  selector: string | null;
+  gasLimit: string;
+  /** `gasPrice` for types 0 and 1. */
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string | null;
+}
+
+export interface TypedDataSummary extends SummaryHead {
+  method: 'eth_signTypedData_v4';
+  domain: {
+    name: string | null;
+    version: string | null;
+    chainId: string | null;
+    verifyingContract: string | null;
+    salt: string | null;
+  };
+  primaryType: string;
+  /** The EIP-712 digest that is signed, `0x` hex. */
+  digest: string;
+}
+
+export interface SolanaTransactionSummary extends SummaryHead {
+  method: 'signTransaction';
+  versioned: boolean;
+  feePayer: string;
+  recentBlockhash: string;
+  instructions: {
+    programId: string;
+    /** A System Program transfer read in full, else null. */
+    transfer: { from: string; to: string; lamports: string } | null;
+    /** A transfer keysplit cannot read in full (accounts from a lookup table). */
+    opaque: boolean;
+  }[];
+  unresolvedLookups: number;
+}
+
+export interface MessageSummary extends SummaryHead {
+  method: 'personal_sign' | 'signMessage';
+  message: Uint8Array;
+}
+
+export type RequestSummary = TransactionSummary | TypedDataSummary | SolanaTransactionSummary | MessageSummary;
+
+export interface SignedTransaction {
+  /** The signed serialized transaction, `0x` hex (what eth_sendRawTransaction takes). */
+  signedTransaction: string;
+  /** Its hash, `0x` hex. */
+  hash: string;
+  summary: TransactionSummary;
+}
+
+/** Privy's request payload: `{ version: 1, method, url, body?, headers? }`. */
+export type RequestPayload = JsonInput;
+
+export interface QuorumReport {
+  /** Whether at least `threshold` distinct members signed. */
+  met: boolean;
+  threshold: number;
+  /** Positions in `quorum.members` of the distinct members whose signature verified. */
+  signers: number[];
+  /** Signatures that did not count: position in the list given, why, and for a duplicate the member. */
+  failures: {
+    index: number;
+    code: 'INVALID_AUTHORIZATION_SIGNATURE' | 'SIGNATURE_NOT_FROM_MEMBER' | 'DUPLICATE_SIGNER';
+    message: string;
+    member: number | null;
+  }[];
+}
+
+/** A WebCrypto `CryptoKey` (structurally, so the types need no DOM library). */
+export interface WebCryptoKey {
+  readonly type: string;
+  readonly algorithm: unknown;
+  readonly extractable: boolean;
+  readonly usages: readonly string[];
+}
+
+/** P-256 authorization keys and key quorums, byte-compatible with Privy's request signing. */
+export const authz: {
+  readonly supported: boolean;
+  /** `{ privateKey: 'wallet-auth:' + base64 PKCS#8, publicKey: base64 SPKI DER }`. */
+  generateKey(): { privateKey: string; publicKey: string };
+  /** The RFC 8785 canonical form of a payload: the text signatures cover. */
+  canonicalize(payload: RequestPayload): string;
+  /**
+   * Signs the payload's canonical form (ECDSA P-256, SHA-256) with a `wallet-auth:` key or
+   * a WebCrypto P-256 private `CryptoKey`: base64 DER, Privy's form. Always a Promise.
+   */
+  sign(options: { payload: RequestPayload; key: string | WebCryptoKey }): Promise<string>;
+  /**
+   * Checks signatures (base64 DER or P1363; an array, or one comma-separated
+   * `privy-authorization-signature` value) against `quorum`
+   * (`{ threshold, members: [base64 SPKI, ...] }`). Throws REQUEST_EXPIRED when the
+   * payload's `privy-request-expiry` is before `now` (Unix ms; default Date.now()).
+   */
+  verify(options: {
+    payload: RequestPayload;
+    signatures: string[] | string;
+    quorum: JsonInput;
+    now?: number;
+  }): QuorumReport;
+};
+
+/** The request `policy.evaluate` judges: exactly one of these, signed by `from`. */
+export type PolicyRequest =
+  | { transaction: JsonInput; allowContractCreation?: boolean }
+  | { typedData: JsonInput }
+  | { solanaTransaction: BytesLike }
+  | { message: string | BytesLike }
+  | { solanaMessage: string | BytesLike };
+
+/** Privy's policies (`{ version: '1.0', name, chain_type, rules }`). */
+export const policy: {
+  readonly supported: boolean;
+  /**
+   * Decodes the request (as `wallet.summarize*` does) and judges it at `now` (Unix ms;
+   * default Date.now()). `message` is a personal_sign, `solanaMessage` a Solana
+   * signMessage. DENY wins; nothing matching denies.
+   */
+  evaluate(
+    options: { policy: JsonInput; from: string; now?: number } & PolicyRequest,
+  ): { allowed: boolean; rule: string | null; reason: string; summary: RequestSummary };
 };

@@ -6,6 +6,7 @@
 // reads a caller's object, getter or buffer itself.
 import { KeysplitError } from './errors.js';
 import { readFields, toBytes, toCount, toText, toTextOrBytes } from './inputs.js';
+import { bindRequests } from './requests.js';
 
 const present = (value) => value !== undefined && value !== null;
 
@@ -65,10 +66,48 @@ function pair(shares) {
 
 const index = (value) => (value === undefined ? 0 : toCount(value, 'index'));
 
+/** Hazmat: blind signing of 32-byte hashes, which nothing can show the user or police. */
+function bindHazmat(b, run) {
+  return Object.freeze({
+    signDigest: (opts) =>
+      run(() => {
+        const o = readFields(opts, 'wallet.hazmat.signDigest', ['info', 'shares', 'digest', 'index']);
+        const [first, second] = pair(o.shares);
+        return b.walletSign('digest', info(o.info), first, second, index(o.index), toBytes(o.digest, 'digest'));
+      }),
+    signTypedDataHashes: (opts) =>
+      run(() => {
+        const o = readFields(opts, 'wallet.hazmat.signTypedDataHashes', [
+          'info',
+          'shares',
+          'domainSeparator',
+          'structHash',
+          'index',
+        ]);
+        const [first, second] = pair(o.shares);
+        return b.walletSign(
+          'typedData',
+          info(o.info),
+          first,
+          second,
+          index(o.index),
+          toBytes(o.domainSeparator, 'domainSeparator'),
+          toBytes(o.structHash, 'structHash'),
+        );
+      }),
+  });
+}
+
 export function bindWallet(b, run) {
   // Every call converts its arguments inside `run`, so a bad one is a KeysplitError.
+  const requests = bindRequests(b, run, pair, info, index);
   return {
+    features: Object.freeze({ requests: requests.supported, slip39: typeof b.slip39Split === 'function' }),
+    authz: requests.authz,
+    policy: requests.policy,
     wallet: Object.freeze({
+      ...requests.wallet,
+      hazmat: bindHazmat(b, run),
       generateKey: () => run(() => b.generateShareKey()),
       create: (opts) =>
         run(() => {
@@ -91,26 +130,6 @@ export function bindWallet(b, run) {
           const o = readFields(opts, 'wallet.signMessage', ['info', 'shares', 'message', 'index']);
           const [first, second] = pair(o.shares);
           return b.walletSign('message', info(o.info), first, second, index(o.index), toTextOrBytes(o.message, 'message'));
-        }),
-      signDigest: (opts) =>
-        run(() => {
-          const o = readFields(opts, 'wallet.signDigest', ['info', 'shares', 'digest', 'index']);
-          const [first, second] = pair(o.shares);
-          return b.walletSign('digest', info(o.info), first, second, index(o.index), toBytes(o.digest, 'digest'));
-        }),
-      signTypedData: (opts) =>
-        run(() => {
-          const o = readFields(opts, 'wallet.signTypedData', ['info', 'shares', 'domainSeparator', 'structHash', 'index']);
-          const [first, second] = pair(o.shares);
-          return b.walletSign(
-            'typedData',
-            info(o.info),
-            first,
-            second,
-            index(o.index),
-            toBytes(o.domainSeparator, 'domainSeparator'),
-            toBytes(o.structHash, 'structHash'),
-          );
         }),
       signSolanaMessage: (opts) =>
         run(() => {

@@ -14,6 +14,10 @@
 #   build.sh --slip39   the package with SLIP-39 (`slip39.split`/`combine`), in wasm/pkg-slip39,
 #                       named keysplit-wasm-slip39: ~14 KB gzipped more than the default
 #                       module's budget allows, so it is a build of its own
+#   build.sh --requests the package with transactions, typed data as JSON, authorization
+#                       keys and quorums, and policies (`wallet.signTransaction`, `authz`,
+#                       `policy`), in wasm/pkg-requests, named keysplit-wasm-requests: P-256,
+#                       serde_json and RLP do not fit the default module's budget either
 #   build.sh --probes   a Node build with the timing probes of bench/breakdown.mjs (the
 #                       `bench-internals` feature), in wasm/pkg-probes; never published
 set -euo pipefail
@@ -45,6 +49,12 @@ out="$WASM_DIR/pkg"
 if [ "${1:-}" = "--slip39" ]; then
   features=(--features slip39)
   out="$WASM_DIR/pkg-slip39"
+elif [ "${1:-}" = "--requests" ]; then
+  features=(--features requests)
+  out="$WASM_DIR/pkg-requests"
+elif [ -n "${1:-}" ]; then
+  echo "unknown option: $1 (expected --slip39, --requests or --probes)" >&2
+  exit 1
 fi
 cargo build -q -p keysplit-wasm --target "$WASM_TARGET" --release "${features[@]}" "${WASM_CARGO_CONFIG[@]}"
 module="$CARGO_TARGET_DIR/$WASM_TARGET/release/keysplit_wasm.wasm"
@@ -87,6 +97,11 @@ if [ "${1:-}" = "--slip39" ]; then
   node -e 'const fs = require("fs"); const f = process.argv[1]; const p = JSON.parse(fs.readFileSync(f));
     p.name = "keysplit-wasm-slip39";
     p.description += ", with SLIP-39 mnemonic shares (Trezor Shamir backup)";
+    fs.writeFileSync(f, JSON.stringify(p, null, 2) + "\n");' "$out/package.json"
+elif [ "${1:-}" = "--requests" ]; then
+  node -e 'const fs = require("fs"); const f = process.argv[1]; const p = JSON.parse(fs.readFileSync(f));
+    p.name = "keysplit-wasm-requests";
+    p.description += ", with transaction signing, authorization key quorums and policies";
     fs.writeFileSync(f, JSON.stringify(p, null, 2) + "\n");' "$out/package.json"
 fi
 

@@ -33,6 +33,8 @@ extern crate alloc;
 mod bench_internals;
 mod convert;
 mod engine;
+#[cfg(feature = "requests")]
+mod requests;
 mod shares;
 #[cfg(feature = "slip39")]
 mod slip39;

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::convert::{bytes, count, invalid, js_error, object, to_js_bytes};
 
-fn wallet_error(error: kw::Error) -> JsValue {
+pub(crate) fn wallet_error(error: kw::Error) -> JsValue {
     js_error(error.code(), &format!("{error}"))
 }
 
@@ -61,7 +61,7 @@ fn password_bytes(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsV
 }
 
 /// Bytes or a string (UTF-8), for messages and passwords.
-fn bytes_or_text(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
+pub(crate) fn bytes_or_text(value: &JsValue, what: &str) -> Result<Zeroizing<Vec<u8>>, JsValue> {
     match value.dyn_ref::<js_sys::JsString>() {
         Some(text) => {
             crate::convert::well_formed(text, what)?;
@@ -104,7 +104,7 @@ fn role(value: &JsValue, what: &str) -> Result<kw::Role, JsValue> {
         })
 }
 
-fn index(value: f64) -> Result<u32, JsValue> {
+pub(crate) fn index(value: f64) -> Result<u32, JsValue> {
     u32::try_from(count(value, "index")?)
         .ok()
         .filter(|i| *i < 0x8000_0000)
@@ -296,7 +296,11 @@ impl Input {
     }
 }
 
-fn open(info: &JsValue, first: &JsValue, second: &JsValue) -> Result<kw::Wallet, JsValue> {
+pub(crate) fn open(
+    info: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+) -> Result<kw::Wallet, JsValue> {
     let info = info_from_js(info)?;
     let first = Input::read(first, "first")?;
     let second = Input::read(second, "second")?;

@@ -64,17 +64,17 @@ test('20,000 detached or throwing inputs leave the instance working and no key b
   const w = newWallet();
   const { info } = w.set;
   const digest = new Uint8Array(32).fill(7);
-  const reference = wallet.signDigest({ info, shares: [w.device, w.auth], digest });
+  const reference = wallet.hazmat.signDigest({ info, shares: [w.device, w.auth], digest });
   for (let i = 0; i < 5000; i++) {
-    assert.throws(() => wallet.signDigest({ info, shares: [w.device, w.auth], digest: detached() }), isCode('INVALID_INPUT'));
+    assert.throws(() => wallet.hazmat.signDigest({ info, shares: [w.device, w.auth], digest: detached() }), isCode('INVALID_INPUT'));
     assert.throws(() => wallet.unseal({ sealed: detached(200), unlock: { key: w.deviceKey } }), isCode('INVALID_INPUT'));
     // The second share's buffer detached: the first share's key must not stay behind.
     const gone = { ...w.auth, share: detached(200) };
-    assert.throws(() => wallet.signDigest({ info, shares: [w.device, gone], digest }), isCode('INVALID_INPUT'));
+    assert.throws(() => wallet.hazmat.signDigest({ info, shares: [w.device, gone], digest }), isCode('INVALID_INPUT'));
     // A buffer getter that throws is ignored: the engine's own slots give the bytes, so
     // this is the real 32-byte digest and signs like it.
     if (i % 500 === 0) {
-      const sig = wallet.signDigest({ info, shares: [w.device, w.auth], digest: Object.assign(throwingBuffer(32), digest) });
+      const sig = wallet.hazmat.signDigest({ info, shares: [w.device, w.auth], digest: Object.assign(throwingBuffer(32), digest) });
       assert.equal(hex(sig), hex(reference));
     } else {
       assert.throws(() => wallet.unseal({ sealed: throwingBuffer(8), unlock: { key: w.deviceKey } }), (e) => e.code !== 'INTERNAL');
@@ -83,7 +83,7 @@ test('20,000 detached or throwing inputs leave the instance working and no key b
   // The instance still works...
   const secret = new TextEncoder().encode('still working');
   assert.equal(new TextDecoder().decode(keysplit.combine(keysplit.split(secret, 2, 3).slice(1))), 'still working');
-  assert.equal(hex(wallet.signDigest({ info, shares: [w.device, w.auth], digest })), hex(reference));
+  assert.equal(hex(wallet.hazmat.signDigest({ info, shares: [w.device, w.auth], digest })), hex(reference));
   // ...and neither share key was left in its memory.
   assert.ok(!inMemory(w.deviceKey), 'device key left in wasm memory');
   assert.ok(!inMemory(w.authKey), 'auth key left in wasm memory');
@@ -137,7 +137,7 @@ test('objects that only claim to be ArrayBuffers are refused', () => {
   assert.throws(() => keysplit.raw.split(fake, 2, 3), isCode('INVALID_INPUT'));
   const w = newWallet();
   assert.throws(
-    () => wallet.signDigest({ info: w.set.info, shares: [w.device, w.auth], digest: fake }),
+    () => wallet.hazmat.signDigest({ info: w.set.info, shares: [w.device, w.auth], digest: fake }),
     isCode('INVALID_INPUT'),
   );
   const fakeView = Object.create(Uint8Array.prototype);

@@ -24,3 +24,16 @@ test('the package ships one .wasm file, and the inline entry embeds that same mo
   const module = readFileSync(new URL('../pkg/keysplit_wasm_bg.wasm', import.meta.url));
   assert.ok(Buffer.from(base64[1], 'base64').equals(module));
 });
+
+// The keysplit-wasm-requests build (scripts/build.sh --requests) adds P-256, serde_json,
+// RLP, EIP-712 and the policy engine: ~303 KB gzipped when it was added (the default
+// module: ~140 KB). Its own ceiling keeps it from growing unnoticed.
+const REQUESTS_BUDGET_GZIPPED = 320 * 1024;
+
+test('the requests build fits its own size ceiling (320 KiB gzipped)', (t) => {
+  const module = readFileSync(new URL('../pkg-requests/keysplit_wasm_bg.wasm', import.meta.url));
+  const gzipped = gzipSync(module, { level: 9 }).length;
+  t.diagnostic(`keysplit-wasm-requests: ${module.length} bytes raw, ${gzipped} bytes gzipped`);
+  assert.ok(WebAssembly.validate(module));
+  assert.ok(gzipped <= REQUESTS_BUDGET_GZIPPED, `${gzipped} bytes gzipped, over ${REQUESTS_BUDGET_GZIPPED}`);
+});

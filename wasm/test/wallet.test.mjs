@@ -76,7 +76,7 @@ test('random mnemonics: ethers derives the same addresses and verifies every sig
       assert.equal(wallet.recoverMessageSigner(message, signature), reference.address);
 
       const digest = ethers.getBytes(ethers.keccak256(ethers.toUtf8Bytes(`digest ${round}/${index}`)));
-      const digestSignature = wallet.signDigest({ info: set.info, shares, index, digest });
+      const digestSignature = wallet.hazmat.signDigest({ info: set.info, shares, index, digest });
       assert.equal(ethers.recoverAddress(digest, hex(digestSignature)), reference.address);
       assert.equal(hex(digestSignature), reference.signingKey.sign(digest).serialized);
     }
@@ -93,7 +93,7 @@ test('EIP-712 typed data signatures verify in ethers', () => {
   const value = { to: '0x' + '22'.repeat(20), contents: 'hello typed data' };
   const domainSeparator = ethers.getBytes(ethers.TypedDataEncoder.hashDomain(domain));
   const structHash = ethers.getBytes(ethers.TypedDataEncoder.from(types).hash(value));
-  const signature = wallet.signTypedData({ info: set.info, shares: [device, recovery], domainSeparator, structHash });
+  const signature = wallet.hazmat.signTypedDataHashes({ info: set.info, shares: [device, recovery], domainSeparator, structHash });
   assert.equal(ethers.verifyTypedData(domain, types, value, hex(signature)), set.info.ethereumAddress);
 });
 
