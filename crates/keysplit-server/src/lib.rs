@@ -24,6 +24,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authorization;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -33,7 +34,7 @@ pub mod error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use api::{authorize_release, Refusal};
+pub use authorization::{authorize_owner, authorize_release};
 pub use auth::{Caller, Verifier};
 pub use config::{ConfigError, MasterKey, ServeOptions, Settings};
 pub use dev::{DevAlg, DevIssuer};
