@@ -181,7 +181,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
                 }
             })?;
         let value = keysplit_wallet::authz::jcs::parse_strict(&bytes).map_err(|_| {
-            ApiError::bad_request("request body is not JSON, or an object in it names a member twice")
+            ApiError::bad_request(
+                "request body is not JSON, or an object in it names a member twice",
+            )
         })?;
         serde_json::from_value(value)
             .map(StrictJson)
@@ -469,6 +471,22 @@ async fn refuse(
     error
 }
 
+/// A refusal found before the transaction: audited when it is a 403 (a signed request
+/// presented for another endpoint or wallet), returned as it is otherwise.
+async fn audit_forbidden(
+    state: &AppState,
+    wallet_id: &str,
+    caller: &Caller,
+    action: &'static str,
+    error: ApiError,
+) -> ApiError {
+    if error.status == StatusCode::FORBIDDEN {
+        refuse(state, wallet_id, caller, action, error, -1).await
+    } else {
+        error
+    }
+}
+
 async fn create_wallet(
     State(state): State<Shared>,
     caller: Caller,
@@ -516,7 +534,11 @@ async fn create_wallet(
             detail: format!(
                 "share set {}; owner {}",
                 record.share_set_id,
-                if owner_quorum.is_some() { "key quorum" } else { "user" }
+                if owner_quorum.is_some() {
+                    "key quorum"
+                } else {
+                    "user"
+                }
             ),
         },
     )
@@ -719,7 +741,10 @@ fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>
                 &format!("/v1/wallets/{id}/release"),
             )?;
             if let Some(digest) = client_digest {
-                if !bool::from(subtle::ConstantTimeEq::ct_eq(&digest[..], &signed.digest[..])) {
+                if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                    &digest[..],
+                    &signed.digest[..],
+                )) {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "DIGEST_MISMATCH",
@@ -746,7 +771,10 @@ async fn release(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let (request, recipient) = parse_release(&id, body)?;
+    let (request, recipient) = match parse_release(&id, body) {
+        Ok(parsed) => parsed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
+    };
     let recipient = crypto::hpke_public_key(&recipient)
         .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
@@ -887,7 +915,11 @@ where
     F: for<'c> FnOnce(
         &'c mut sqlx::AnyConnection,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Result<String, ApiError>, sqlx::Error>> + Send + 'c>,
+        Box<
+            dyn std::future::Future<Output = Result<Result<String, ApiError>, sqlx::Error>>
+                + Send
+                + 'c,
+        >,
     >,
 {
     let mut tx = state.db.pool.begin().await?;
@@ -899,14 +931,16 @@ where
     let epoch = row.as_ref().map_or(-1, |r| r.epoch);
     let decision = match &row {
         None => Err(ApiError::not_found()),
-        Some(row) => match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
-            Ok(_) if !fresh => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "REPLAYED",
-                "this idempotency key was used before",
-            )),
-            other => other,
-        },
+        Some(row) => {
+            match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
+                Ok(_) if !fresh => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "REPLAYED",
+                    "this idempotency key was used before",
+                )),
+                other => other,
+            }
+        }
     };
     let (row, how) = match (row, decision) {
         (Some(row), Ok(how)) => (row, how),
@@ -977,30 +1011,47 @@ async fn add_signer(
     StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     let id = path_wallet_id(&id)?;
-    let (change, signed) = split_change(body, "POST", &format!("/v1/wallets/{id}/signers"))?;
+    let (change, signed) = match split_change(body, "POST", &format!("/v1/wallets/{id}/signers")) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "add_signer", e).await),
+    };
     let change: AddSigner = change_of(change)?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
     let policy = authorization::check_policy(&change.policy)?;
     let (key, wallet) = (public_key.clone(), id.clone());
-    owner_change(&state, &id, &caller, "add_signer", signed.as_ref(), None, move |conn| {
-        Box::pin(async move {
-            if db::signers_in(conn, &wallet).await?.len() >= authorization::MAX_SIGNERS {
-                return Ok(Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "TOO_MANY_SIGNERS",
-                    format!("a wallet has at most {} signers", authorization::MAX_SIGNERS),
-                )));
-            }
-            if !db::insert_signer(conn, &wallet, &key, &policy).await? {
-                return Ok(Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "SIGNER_EXISTS",
-                    "this key is a signer of the wallet already; remove it first",
-                )));
-            }
-            Ok(Ok(format!("signer {} added", authorization::short_key(&key))))
-        })
-    })
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "add_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if db::signers_in(conn, &wallet).await?.len() >= authorization::MAX_SIGNERS {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "TOO_MANY_SIGNERS",
+                        format!(
+                            "a wallet has at most {} signers",
+                            authorization::MAX_SIGNERS
+                        ),
+                    )));
+                }
+                if !db::insert_signer(conn, &wallet, &key, &policy).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "SIGNER_EXISTS",
+                        "this key is a signer of the wallet already; remove it first",
+                    )));
+                }
+                Ok(Ok(format!(
+                    "signer {} added",
+                    authorization::short_key(&key)
+                )))
+            })
+        },
+    )
     .await?;
     Ok((
         StatusCode::CREATED,
@@ -1017,24 +1068,40 @@ async fn remove_signer(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     let (change, signed) =
-        split_change(body, "POST", &format!("/v1/wallets/{id}/signers/remove"))?;
+        match split_change(body, "POST", &format!("/v1/wallets/{id}/signers/remove")) {
+            Ok(split) => split,
+            Err(e) => return Err(audit_forbidden(&state, &id, &caller, "remove_signer", e).await),
+        };
     let change: RemoveSigner = change_of(change)?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
     let (key, wallet) = (public_key.clone(), id.clone());
-    owner_change(&state, &id, &caller, "remove_signer", signed.as_ref(), None, move |conn| {
-        Box::pin(async move {
-            if !db::delete_signer(conn, &wallet, &key).await? {
-                return Ok(Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "UNKNOWN_SIGNER",
-                    "this key is not a signer of the wallet",
-                )));
-            }
-            Ok(Ok(format!("signer {} removed", authorization::short_key(&key))))
-        })
-    })
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "remove_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if !db::delete_signer(conn, &wallet, &key).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "UNKNOWN_SIGNER",
+                        "this key is not a signer of the wallet",
+                    )));
+                }
+                Ok(Ok(format!(
+                    "signer {} removed",
+                    authorization::short_key(&key)
+                )))
+            })
+        },
+    )
     .await?;
-    Ok(Json(serde_json::json!({ "removed": {"public_key": public_key} })))
+    Ok(Json(
+        serde_json::json!({ "removed": {"public_key": public_key} }),
+    ))
 }
 
 async fn list_signers(
@@ -1068,7 +1135,10 @@ async fn change_owner(
     StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
-    let (change, signed) = split_change(body, "PUT", &format!("/v1/wallets/{id}/owner"))?;
+    let (change, signed) = match split_change(body, "PUT", &format!("/v1/wallets/{id}/owner")) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "change_owner", e).await),
+    };
     let change: ChangeOwner = change_of(change)?;
     let new_owner = authorization::parse_owner(&change.owner)?;
     let note = match &new_owner {
@@ -1139,7 +1209,10 @@ pub fn router(
         .route("/v1/wallets/{id}/shares", put(put_shares))
         .route("/v1/wallets/{id}/recovery-share", get(get_recovery_share))
         .route("/v1/wallets/{id}/release", post(release))
-        .route("/v1/wallets/{id}/signers", post(add_signer).get(list_signers))
+        .route(
+            "/v1/wallets/{id}/signers",
+            post(add_signer).get(list_signers),
+        )
         .route("/v1/wallets/{id}/signers/remove", post(remove_signer))
         .route("/v1/wallets/{id}/owner", put(change_owner))
         .route("/v1/wallets/{id}/audit", get(get_audit))

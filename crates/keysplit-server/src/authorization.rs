@@ -5,7 +5,9 @@
 use axum::http::StatusCode;
 use base64ct::Encoding;
 use keysplit_wallet::authz::{AuthorizationPublicKey, KeyQuorum, RequestPayload};
-use keysplit_wallet::ethereum::transaction::{EthereumTransactionOptions, EthereumTransactionRequest};
+use keysplit_wallet::ethereum::transaction::{
+    EthereumTransactionOptions, EthereumTransactionRequest,
+};
 use keysplit_wallet::ethereum::typed_data::TypedData;
 use keysplit_wallet::policy::Policy;
 use keysplit_wallet::summary::{EthereumMessageSummary, RequestSummary};
@@ -66,9 +68,8 @@ pub fn parse_owner(value: &Value) -> Result<Option<String>, ApiError> {
                 ApiError::bad_request("owner is \"user\" or {\"key_quorum\": {...}}")
             })?;
             let text = serde_json::to_vec(inner).map_err(|_| ApiError::internal())?;
-            let quorum = KeyQuorum::from_json(&text).map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
-            })?;
+            let quorum = KeyQuorum::from_json(&text)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
             Ok(Some(quorum_json(&quorum)))
         }
         _ => Err(ApiError::bad_request(
@@ -300,7 +301,8 @@ pub fn authorize_release(
             .iter()
             .find(|s| s.public_key == signer)
             .ok_or_else(|| forbidden("UNKNOWN_SIGNER", "this key is not a signer of the wallet"))?;
-        let key = AuthorizationPublicKey::from_text(&row.public_key).map_err(|_| ApiError::internal())?;
+        let key =
+            AuthorizationPublicKey::from_text(&row.public_key).map_err(|_| ApiError::internal())?;
         let quorum = KeyQuorum::new(1, vec![key]).map_err(|_| ApiError::internal())?;
         require_quorum(&quorum, request, now_ms)?;
         let policy = Policy::from_json(row.policy.as_bytes()).map_err(|e| {
@@ -433,13 +435,15 @@ pub fn summarize(body: &Value, info: &WalletInfo) -> Result<RequestSummary, ApiE
             })?;
             let message = match params.get("encoding").and_then(Value::as_str) {
                 None | Some("utf-8") | Some("utf8") => text.as_bytes().to_vec(),
-                Some("hex") => hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(|_| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "INVALID_SIGNING_REQUEST",
-                        "params.message is not hex",
-                    )
-                })?,
+                Some("hex") => {
+                    hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(|_| {
+                        ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "INVALID_SIGNING_REQUEST",
+                            "params.message is not hex",
+                        )
+                    })?
+                }
                 Some(_) => {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -462,11 +466,9 @@ pub fn summarize(body: &Value, info: &WalletInfo) -> Result<RequestSummary, ApiE
                     "params.message is not base64",
                 )
             })?;
-            let summary = keysplit_wallet::solana::transaction::summarize(
-                &message,
-                info.solana_address,
-            )
-            .map_err(invalid_signing_request)?;
+            let summary =
+                keysplit_wallet::solana::transaction::summarize(&message, info.solana_address)
+                    .map_err(invalid_signing_request)?;
             Ok(RequestSummary::SolanaTransaction(summary))
         }
         other => Err(unsupported(format!(

@@ -34,8 +34,8 @@ pub mod error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use authorization::{authorize_owner, authorize_release};
 pub use auth::{Caller, Verifier};
+pub use authorization::{authorize_owner, authorize_release};
 pub use config::{ConfigError, MasterKey, ServeOptions, Settings};
 pub use dev::{DevAlg, DevIssuer};
 pub use error::ApiError;
