@@ -329,9 +329,16 @@ pub fn authorize_release(
         });
     }
     match (stored_quorum(wallet)?, signed) {
-        (None, _) => Ok(Authorized {
+        (None, None) => Ok(Authorized {
             detail: "owner: user token".into(),
         }),
+        (None, Some(request)) => {
+            // The token authorizes; a signed request sent anyway must still be in time.
+            request.payload.check_expiry(now_ms).map_err(authz_error)?;
+            Ok(Authorized {
+                detail: "owner: user token (signed request)".into(),
+            })
+        }
         (Some(_), None) => Err(forbidden(
             "SIGNED_REQUEST_REQUIRED",
             "this wallet is owned by a key quorum: send the signed request and its signatures",

@@ -1478,6 +1478,28 @@ async fn signers_and_policies(backend: Backend) {
         "{b}"
     );
 
+    // The owner (a user) with a signed request: the token authorizes, the expiry holds.
+    let old = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "1")),
+        now_ms() - 1000,
+    );
+    let (status, b) = h.signed_release(&alice, &id, &old, None, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
+        "{b}"
+    );
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(BAD_TO, "1")),
+        later,
+    );
+    let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+
     // Removed: refused.
     let remove = json!({"public_key": signer.public_key().to_base64()});
     let (status, b) = h
