@@ -214,6 +214,11 @@ impl Db {
 
     /// Creates the tables (idempotent) and records the schema version.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        self.migrate_to(SCHEMA_VERSION).await
+    }
+
+    /// Runs the migrations up to `target` (tests start from an older schema with it).
+    async fn migrate_to(&self, target: i64) -> Result<(), sqlx::Error> {
         let (serial, blob) = match self.backend {
             Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
             Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
@@ -239,7 +244,7 @@ impl Db {
             ));
         }
         for &(version, schema) in MIGRATIONS {
-            if version <= current {
+            if version <= current || version > target {
                 continue;
             }
             let text = schema
@@ -533,4 +538,58 @@ pub async fn swap_owner(
     }
     let result = query.execute(&mut *conn).await?;
     Ok(result.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by a version-1 server keeps its wallets through migration 2:
+    /// they are owned by their user and have no signers.
+    #[tokio::test]
+    async fn migrates_version_1_to_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("v1.sqlite3").display());
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("{url}?mode=rwc"))
+            .await
+            .unwrap();
+        let old = Db {
+            pool,
+            backend: Backend::Sqlite,
+        };
+        old.migrate_to(1).await.unwrap();
+        sqlx::query(
+            "INSERT INTO wallets (wallet_id, owner_iss, owner_sub, epoch, share_set_id, \
+             ethereum_address, solana_address, auth_share, auth_key_sealed, recovery_share, \
+             created_at, updated_at) VALUES ('00', 'iss', 'alice', 3, 's', 'e', 'o', $1, $1, $1, 1, 1)",
+        )
+        .bind(&b"x"[..])
+        .execute(&old.pool)
+        .await
+        .unwrap();
+        old.pool.close().await;
+
+        let db = Db::connect(&url).await.unwrap();
+        let version: i64 = sqlx::query("SELECT MAX(version) AS v FROM schema_version")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("v")
+            .unwrap();
+        assert_eq!(version, 2);
+        let row = db.wallet("00").await.unwrap().unwrap();
+        assert_eq!((row.owner.subject.as_str(), row.epoch), ("alice", 3));
+        assert_eq!(row.owner_quorum, None);
+        let mut conn = db.pool.acquire().await.unwrap();
+        assert!(signers_in(&mut conn, "00").await.unwrap().is_empty());
+        assert!(insert_signer(&mut conn, "00", "k", "{}").await.unwrap());
+        assert!(!insert_signer(&mut conn, "00", "k", "{}").await.unwrap());
+        // Running the migrations again changes nothing.
+        drop(conn);
+        db.migrate().await.unwrap();
+        assert_eq!(db.wallet("00").await.unwrap().unwrap().epoch, 3);
+    }
 }
