@@ -1567,6 +1567,7 @@ async fn signers_and_policies(backend: Backend) {
 }
 
 async fn quorum_owner_changes(backend: Backend) {
+    use hpke::Serializable;
     let Some(h) = harness(backend).await else {
         return;
     };
@@ -1674,6 +1675,82 @@ async fn quorum_owner_changes(backend: Backend) {
         (StatusCode::CONFLICT, "REPLAYED"),
         "{b}"
     );
+    // On the quorum-owned wallet the signer releases within its policy, without the
+    // quorum, and only within it.
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let release_path = format!("/v1/wallets/{id}/release");
+    let ok = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &ok,
+            Some(&sign(&signer, &ok)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let bad = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(BAD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &bad,
+            Some(&sign(&signer, &bad)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
+        "{b}"
+    );
+    // The signer's signature is no owner's: without `signer` it does not count.
+    let ok = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(&alice, &id, &ok, Some(&sign(&signer, &ok)), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // A body naming a member twice is refused before anything is read from it.
+    let raw = format!(
+        r#"{{"hpke_public_key":"{}","request":{},"request":{}}}"#,
+        hex::encode(pk),
+        ok,
+        bad
+    );
+    let response = h
+        .http
+        .post(h.url(&release_path))
+        .bearer_auth(&alice)
+        .header("content-type", "application/json")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
     // A change signed for the signers endpoint does not change the owner.
     let p_owner = payload("PUT", &owner_path, json!({"owner": "user"}), later);
     let (status, b) = h
