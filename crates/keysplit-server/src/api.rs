@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::auth::{Caller, Verifier};
+use crate::authorization::{self, SignedRequest};
 use crate::config::MasterKey;
 use crate::crypto;
 use crate::db::{self, AuditEntry, Db, SharesRecord, WalletRow};
@@ -141,6 +142,55 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON body read strictly (RFC 8785's I-JSON: an object naming a member twice is
+/// refused, so the server and a signer cannot read one text two ways), for endpoints
+/// that take signed requests.
+pub struct StrictJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PAYLOAD_TOO_LARGE",
+                        "request body too large",
+                    )
+                } else {
+                    ApiError::bad_request("cannot read the request body")
+                }
+            })?;
+        let value = keysplit_wallet::authz::jcs::parse_strict(&bytes).map_err(|_| {
+            ApiError::bad_request(
+                "request body is not JSON, or an object in it names a member twice",
+            )
+        })?;
+        serde_json::from_value(value)
+            .map(StrictJson)
+            .map_err(|_| ApiError::bad_request("request body is not the JSON this endpoint takes"))
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Wire types
 
@@ -215,27 +265,47 @@ pub struct SharesBody {
     /// Rotation/recovery only: the epoch the caller replaces.
     #[serde(default)]
     pub expected_epoch: Option<u32>,
+    /// Create only: `"user"` (default) or `{"key_quorum": {"threshold", "members"}}`.
+    #[serde(default)]
+    pub owner: Option<serde_json::Value>,
 }
 
 /// A release request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseBody {
-    /// SHA-256 (or other 32-byte) digest of the canonical request, 64 hex digits.
-    pub request_digest: String,
-    /// A fresh nonce, 32 to 128 hex digits; each is accepted once per wallet.
-    pub nonce: String,
+    /// SHA-256 of the canonical request, 64 hex digits. Required without `request`; with
+    /// it, optional and checked against the digest the server computes.
+    #[serde(default)]
+    pub request_digest: Option<String>,
+    /// Without `request`: a fresh nonce, 32 to 128 hex digits, accepted once per wallet.
+    /// With it the idempotency key is the nonce and this must be absent.
+    #[serde(default)]
+    pub nonce: Option<String>,
     /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
     pub hpke_public_key: String,
+    /// The signed request payload `{version: 1, method, url, body, headers}`.
+    #[serde(default)]
+    pub request: Option<serde_json::Value>,
+    /// The `privy-authorization-signature` value: comma-separated base64 signatures.
+    #[serde(default)]
+    pub authorization_signature: Option<String>,
+    /// The additional signer acting (base64 SPKI); absent: the owner acts.
+    #[serde(default)]
+    pub signer: Option<String>,
 }
 
 /// What a release request names, checked.
 #[derive(Debug)]
 pub struct ReleaseRequest {
-    /// The request digest.
+    /// The request digest: the HPKE associated data.
     pub request_digest: [u8; 32],
-    /// The nonce, lower-case hex.
+    /// The single-use value: a hex nonce, or `idem:` + the idempotency key.
     pub nonce: String,
+    /// The signed request, if any.
+    pub signed: Option<SignedRequest>,
+    /// The signer acting (normalized base64 SPKI), if any.
+    pub signer: Option<String>,
 }
 
 fn wallet_json(row: &WalletRow) -> serde_json::Value {
@@ -354,53 +424,6 @@ fn path_wallet_id(id: &str) -> Result<String, ApiError> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The authorization decision
-
-/// Why a release is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// The caller does not own the wallet (answered as 404, like a missing wallet).
-    NotOwner,
-}
-
-impl Refusal {
-    fn code(&self) -> &'static str {
-        match self {
-            Refusal::NotOwner => "NOT_FOUND",
-        }
-    }
-
-    fn into_api(self) -> ApiError {
-        match self {
-            Refusal::NotOwner => ApiError::not_found(),
-        }
-    }
-}
-
-/// THE decision whether `caller` may have `wallet`'s auth share for `request`.
-///
-/// Today: the caller must be the wallet's owner (token issuer and subject).
-///
-/// After issue 15 (authorization keys, key quorums, policies, request summaries) lands,
-/// this is where the rest plugs in, in this order: (1) owner is a key quorum -> at least
-/// `threshold` distinct member signatures over the RFC 8785 canonical request whose
-/// SHA-256 is `request.request_digest`; (2) the caller acts as an additional signer -> its
-/// authorization signature and its policy evaluated on the request's summary (DENY wins,
-/// nothing matched is DENY); (3) the signed request's expiry. Nonce single use is checked
-/// by the caller of this function in the same transaction as the audit entry.
-pub fn authorize_release(
-    wallet: &WalletRow,
-    caller: &Caller,
-    request: &ReleaseRequest,
-) -> Result<(), Refusal> {
-    let _ = request;
-    if wallet.owner != *caller {
-        return Err(Refusal::NotOwner);
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
 // Handlers
 
 async fn healthz(State(state): State<Shared>) -> Response {
@@ -448,6 +471,22 @@ async fn refuse(
     error
 }
 
+/// A refusal found before the transaction: audited when it is a 403 (a signed request
+/// presented for another endpoint or wallet), returned as it is otherwise.
+async fn audit_forbidden(
+    state: &AppState,
+    wallet_id: &str,
+    caller: &Caller,
+    action: &'static str,
+    error: ApiError,
+) -> ApiError {
+    if error.status == StatusCode::FORBIDDEN {
+        refuse(state, wallet_id, caller, action, error, -1).await
+    } else {
+        error
+    }
+}
+
 async fn create_wallet(
     State(state): State<Shared>,
     caller: Caller,
@@ -458,10 +497,16 @@ async fn create_wallet(
             "expected_epoch belongs to rotation (PUT .../shares)",
         ));
     }
+    let owner_quorum = body
+        .owner
+        .as_ref()
+        .map(authorization::parse_owner)
+        .transpose()?
+        .flatten();
     let checked = check_shares(&body, &state.master_key)?;
     let record = checked.record();
     let mut tx = state.db.pool.begin().await?;
-    if !db::insert_wallet(&mut tx, &caller, &record).await? {
+    if !db::insert_wallet(&mut tx, &caller, owner_quorum.as_deref(), &record).await? {
         drop(tx);
         let error = ApiError::new(
             StatusCode::CONFLICT,
@@ -486,7 +531,15 @@ async fn create_wallet(
             action: "create",
             outcome: "ok",
             epoch: record.epoch,
-            detail: format!("share set {}", record.share_set_id),
+            detail: format!(
+                "share set {}; owner {}",
+                record.share_set_id,
+                if owner_quorum.is_some() {
+                    "key quorum"
+                } else {
+                    "user"
+                }
+            ),
         },
     )
     .await?;
@@ -499,7 +552,10 @@ async fn create_wallet(
         .ok_or_else(ApiError::internal)?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "wallet": wallet_json(&row) })),
+        Json(serde_json::json!({
+            "wallet": wallet_json(&row),
+            "owner": authorization::owner_json(&row),
+        })),
     )
         .into_response())
 }
@@ -524,6 +580,7 @@ async fn get_wallet(
     };
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
+        "owner": authorization::owner_json(&row),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     })))
@@ -567,6 +624,11 @@ async fn put_shares(
     let expected = body
         .expected_epoch
         .ok_or_else(|| ApiError::bad_request("expected_epoch is required"))?;
+    if body.owner.is_some() {
+        return Err(ApiError::bad_request(
+            "owner belongs to create; change it with PUT .../owner",
+        ));
+    }
     let checked = check_shares(&body, &state.master_key)?;
     let record = checked.record();
     if record.wallet_id != id {
@@ -625,58 +687,132 @@ async fn put_shares(
     Err(refuse(&state, &id, &caller, "rotate", error, record.epoch).await)
 }
 
+fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
+    let client_digest = body
+        .request_digest
+        .as_deref()
+        .map(|d| -> Result<[u8; 32], ApiError> {
+            hex_bytes(d, "request_digest")?
+                .try_into()
+                .map_err(|_| ApiError::bad_request("request_digest is not 32 bytes"))
+        })
+        .transpose()?;
+    let recipient = hex_bytes(&body.hpke_public_key, "hpke_public_key")?;
+    let signer = body
+        .signer
+        .as_deref()
+        .map(authorization::normalize_public_key)
+        .transpose()?;
+    let request = match body.request {
+        None => {
+            if body.authorization_signature.is_some() || signer.is_some() {
+                return Err(ApiError::bad_request(
+                    "authorization_signature and signer need the signed request",
+                ));
+            }
+            let digest = client_digest
+                .ok_or_else(|| ApiError::bad_request("request_digest or request is required"))?;
+            let nonce = hex_bytes(
+                body.nonce
+                    .as_deref()
+                    .ok_or_else(|| ApiError::bad_request("nonce is required without request"))?,
+                "nonce",
+            )?;
+            if !(16..=64).contains(&nonce.len()) {
+                return Err(ApiError::bad_request("nonce must be 16 to 64 bytes"));
+            }
+            ReleaseRequest {
+                request_digest: digest,
+                nonce: hex::encode(&nonce),
+                signed: None,
+                signer: None,
+            }
+        }
+        Some(payload) => {
+            if body.nonce.is_some() {
+                return Err(ApiError::bad_request(
+                    "with a signed request the privy-idempotency-key is the nonce: send no nonce",
+                ));
+            }
+            let signed = authorization::parse_signed(
+                payload,
+                body.authorization_signature,
+                "POST",
+                &format!("/v1/wallets/{id}/release"),
+            )?;
+            if let Some(digest) = client_digest {
+                if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                    &digest[..],
+                    &signed.digest[..],
+                )) {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "DIGEST_MISMATCH",
+                        "request_digest is not SHA-256 of the RFC 8785 form of request",
+                    ));
+                }
+            }
+            ReleaseRequest {
+                request_digest: signed.digest,
+                nonce: signed.nonce.clone(),
+                signed: Some(signed),
+                signer,
+            }
+        }
+    };
+    Ok((request, recipient))
+}
+
 async fn release(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReleaseBody>,
+    StrictJson(body): StrictJson<ReleaseBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let digest: [u8; 32] = hex_bytes(&body.request_digest, "request_digest")?
-        .try_into()
-        .map_err(|_| ApiError::bad_request("request_digest is not 32 bytes"))?;
-    let nonce = hex_bytes(&body.nonce, "nonce")?;
-    if !(16..=64).contains(&nonce.len()) {
-        return Err(ApiError::bad_request("nonce must be 16 to 64 bytes"));
-    }
-    let recipient = crypto::hpke_public_key(&hex_bytes(&body.hpke_public_key, "hpke_public_key")?)
-        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
-    let request = ReleaseRequest {
-        request_digest: digest,
-        nonce: hex::encode(&nonce),
+    let (request, recipient) = match parse_release(&id, body) {
+        Ok(parsed) => parsed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
     };
+    let recipient = crypto::hpke_public_key(&recipient)
+        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
     let mut tx = state.db.pool.begin().await?;
     // Write first (SQLite takes the write lock here), then read under it.
     let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
     let row = db::wallet_in(&mut tx, &id).await?;
+    let signers = match (&row, &request.signer) {
+        (Some(_), Some(_)) => db::signers_in(&mut tx, &id).await?,
+        _ => Vec::new(),
+    };
     let decision = match &row {
         None => Err(ApiError::not_found()),
-        Some(row) => match authorize_release(row, &caller, &request) {
-            Err(refusal) => {
-                tracing::debug!(
-                    code = refusal.code(),
-                    "release refused by authorize_release"
-                );
-                Err(refusal.into_api())
-            }
-            Ok(()) if !fresh => Err(ApiError::new(
+        Some(row) => match authorization::authorize_release(
+            row,
+            &signers,
+            &caller,
+            request.signed.as_ref(),
+            request.signer.as_deref(),
+            authorization::now_ms(),
+        ) {
+            Err(refusal) => Err(refusal),
+            Ok(_) if !fresh => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "REPLAYED",
-                "this nonce was used before",
+                "this nonce (or idempotency key) was used before",
             )),
-            Ok(()) => Ok(()),
+            Ok(authorized) => Ok(authorized),
         },
     };
     let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let (row, ()) = match (row, decision) {
-        (Some(row), Ok(())) => (row, ()),
+    let (row, authorized) = match (row, decision) {
+        (Some(row), Ok(authorized)) => (row, authorized),
         (_, Err(error)) => {
             tx.rollback().await?;
             return Err(refuse(&state, &id, &caller, "release", error, epoch).await);
         }
-        (None, Ok(())) => return Err(ApiError::internal()),
+        (None, Ok(_)) => return Err(ApiError::internal()),
     };
 
     let wallet_id =
@@ -703,7 +839,11 @@ async fn release(
             action: "release",
             outcome: "ok",
             epoch: row.epoch,
-            detail: format!("request {}", hex::encode(request.request_digest)),
+            detail: format!(
+                "request {}; {}",
+                hex::encode(request.request_digest),
+                authorized.detail
+            ),
         },
     )
     .await?;
@@ -712,10 +852,312 @@ async fn release(
     tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "auth share released");
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
+        "request_digest": hex::encode(request.request_digest),
         "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
         "info": hex::encode(&info),
         "enc": hex::encode(&enc),
         "ciphertext": hex::encode(&ciphertext),
+    })))
+}
+
+// ---------------------------------------------------------------------------------------
+// Owner-authorized changes
+
+/// A change body: the change itself (user owner), or `{request, authorization_signature}`
+/// whose signed `request.body` is the change (key-quorum owner).
+fn split_change(
+    body: serde_json::Value,
+    method: &str,
+    path: &str,
+) -> Result<(serde_json::Value, Option<SignedRequest>), ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Envelope {
+        request: serde_json::Value,
+        #[serde(default)]
+        authorization_signature: Option<String>,
+    }
+    if body.get("request").is_none() {
+        return Ok((body, None));
+    }
+    let envelope: Envelope = serde_json::from_value(body).map_err(|_| {
+        ApiError::bad_request("a signed change is {request, authorization_signature}")
+    })?;
+    let signed = authorization::parse_signed(
+        envelope.request,
+        envelope.authorization_signature,
+        method,
+        path,
+    )?;
+    Ok((signed.body().clone(), Some(signed)))
+}
+
+fn change_of<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|_| ApiError::bad_request("the change is not the JSON this endpoint takes"))
+}
+
+/// One owner-authorized change, in one transaction: the signed request's idempotency key
+/// is used first (write lock on SQLite), the owner's authorization is checked on the row
+/// read under it, the owner is compared-and-swapped (or only locked) so a concurrent owner
+/// change cannot slip between check and write, then `apply` runs and the audit entry is
+/// written. Refusals are audited after a rollback.
+async fn owner_change<F>(
+    state: &AppState,
+    id: &str,
+    caller: &Caller,
+    action: &'static str,
+    signed: Option<&SignedRequest>,
+    new_owner: Option<Option<&str>>,
+    apply: F,
+) -> Result<WalletRow, ApiError>
+where
+    F: for<'c> FnOnce(
+        &'c mut sqlx::AnyConnection,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Result<String, ApiError>, sqlx::Error>>
+                + Send
+                + 'c,
+        >,
+    >,
+{
+    let mut tx = state.db.pool.begin().await?;
+    let fresh = match signed {
+        Some(request) => db::use_nonce(&mut tx, id, &request.nonce).await?,
+        None => true,
+    };
+    let row = db::wallet_in(&mut tx, id).await?;
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => {
+            match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
+                Ok(_) if !fresh => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "REPLAYED",
+                    "this idempotency key was used before",
+                )),
+                other => other,
+            }
+        }
+    };
+    let (row, how) = match (row, decision) {
+        (Some(row), Ok(how)) => (row, how),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(state, id, caller, action, error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+    let old = row.owner_quorum.as_deref();
+    let new = new_owner.unwrap_or(old);
+    if !db::swap_owner(&mut tx, id, caller, old, new).await? {
+        tx.rollback().await?;
+        let error = ApiError::new(
+            StatusCode::CONFLICT,
+            "OWNER_CHANGED",
+            "the wallet's owner changed meanwhile; authorize again",
+        );
+        return Err(refuse(state, id, caller, action, error, epoch).await);
+    }
+    let detail = match apply(&mut tx).await? {
+        Ok(detail) => detail,
+        Err(error) => {
+            tx.rollback().await?;
+            return Err(refuse(state, id, caller, action, error, epoch).await);
+        }
+    };
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.to_string(),
+            actor: caller.clone(),
+            action,
+            outcome: "ok",
+            epoch,
+            detail: format!("{detail}; {how}"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(wallet = %id, subject = %caller.subject, action, "owner-authorized change");
+    state.db.wallet(id).await?.ok_or_else(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddSigner {
+    public_key: String,
+    policy: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemoveSigner {
+    public_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeOwner {
+    owner: serde_json::Value,
+}
+
+async fn add_signer(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let (change, signed) = match split_change(body, "POST", &format!("/v1/wallets/{id}/signers")) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "add_signer", e).await),
+    };
+    let change: AddSigner = change_of(change)?;
+    let public_key = authorization::normalize_public_key(&change.public_key)?;
+    let policy = authorization::check_policy(&change.policy)?;
+    let (key, wallet) = (public_key.clone(), id.clone());
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "add_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if db::signers_in(conn, &wallet).await?.len() >= authorization::MAX_SIGNERS {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "TOO_MANY_SIGNERS",
+                        format!(
+                            "a wallet has at most {} signers",
+                            authorization::MAX_SIGNERS
+                        ),
+                    )));
+                }
+                if !db::insert_signer(conn, &wallet, &key, &policy).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "SIGNER_EXISTS",
+                        "this key is a signer of the wallet already; remove it first",
+                    )));
+                }
+                Ok(Ok(format!(
+                    "signer {} added",
+                    authorization::short_key(&key)
+                )))
+            })
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "signer": {"public_key": public_key} })),
+    )
+        .into_response())
+}
+
+async fn remove_signer(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let (change, signed) =
+        match split_change(body, "POST", &format!("/v1/wallets/{id}/signers/remove")) {
+            Ok(split) => split,
+            Err(e) => return Err(audit_forbidden(&state, &id, &caller, "remove_signer", e).await),
+        };
+    let change: RemoveSigner = change_of(change)?;
+    let public_key = authorization::normalize_public_key(&change.public_key)?;
+    let (key, wallet) = (public_key.clone(), id.clone());
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "remove_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if !db::delete_signer(conn, &wallet, &key).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "UNKNOWN_SIGNER",
+                        "this key is not a signer of the wallet",
+                    )));
+                }
+                Ok(Ok(format!(
+                    "signer {} removed",
+                    authorization::short_key(&key)
+                )))
+            })
+        },
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "removed": {"public_key": public_key} }),
+    ))
+}
+
+async fn list_signers(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    if let Err(e) = owned_wallet(&state, &id, &caller).await {
+        return Err(refuse(&state, &id, &caller, "signers", e, -1).await);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let signers = db::signers_in(&mut conn, &id).await?;
+    let list: Vec<serde_json::Value> = signers
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "public_key": s.public_key,
+                "policy": serde_json::from_str::<serde_json::Value>(&s.policy).unwrap_or(serde_json::Value::Null),
+                "created_at": s.created_at,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "signers": list })))
+}
+
+async fn change_owner(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let (change, signed) = match split_change(body, "PUT", &format!("/v1/wallets/{id}/owner")) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "change_owner", e).await),
+    };
+    let change: ChangeOwner = change_of(change)?;
+    let new_owner = authorization::parse_owner(&change.owner)?;
+    let note = match &new_owner {
+        Some(_) => "owner set to a key quorum".to_string(),
+        None => "owner set to the user".to_string(),
+    };
+    let row = owner_change(
+        &state,
+        &id,
+        &caller,
+        "change_owner",
+        signed.as_ref(),
+        Some(new_owner.as_deref()),
+        move |_| Box::pin(async move { Ok(Ok(note)) }),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "owner": authorization::owner_json(&row),
     })))
 }
 
@@ -767,6 +1209,12 @@ pub fn router(
         .route("/v1/wallets/{id}/shares", put(put_shares))
         .route("/v1/wallets/{id}/recovery-share", get(get_recovery_share))
         .route("/v1/wallets/{id}/release", post(release))
+        .route(
+            "/v1/wallets/{id}/signers",
+            post(add_signer).get(list_signers),
+        )
+        .route("/v1/wallets/{id}/signers/remove", post(remove_signer))
+        .route("/v1/wallets/{id}/owner", put(change_owner))
         .route("/v1/wallets/{id}/audit", get(get_audit))
         .fallback(not_found)
         .with_state(state)

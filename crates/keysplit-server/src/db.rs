@@ -10,8 +10,13 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::auth::Caller;
 
-const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i64 = 1;
+/// The migrations, in order: each text runs once, in the transaction that records its
+/// version.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("migration_2.sql")),
+];
+const SCHEMA_VERSION: i64 = 2;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +65,12 @@ pub fn now() -> i64 {
 pub struct WalletRow {
     /// 32 hex digits.
     pub wallet_id: String,
-    /// The owner.
+    /// The wallet's user (the creating token subject): every request on the wallet needs
+    /// this user's token. The owner too, unless `owner_quorum` is set.
     pub owner: Caller,
+    /// The key quorum that owns the wallet (normalized JSON), or `None` when the user
+    /// owns it.
+    pub owner_quorum: Option<String>,
     /// The current epoch.
     pub epoch: i64,
     /// 32 hex digits.
@@ -100,6 +109,7 @@ fn wallet_from_row(row: &AnyRow) -> Result<WalletRow, sqlx::Error> {
             issuer: row.try_get("owner_iss")?,
             subject: row.try_get("owner_sub")?,
         },
+        owner_quorum: row.try_get("owner_quorum")?,
         epoch: row.try_get("epoch")?,
         share_set_id: row.try_get("share_set_id")?,
         ethereum_address: row.try_get("ethereum_address")?,
@@ -204,6 +214,11 @@ impl Db {
 
     /// Creates the tables (idempotent) and records the schema version.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        self.migrate_to(SCHEMA_VERSION).await
+    }
+
+    /// Runs the migrations up to `target` (tests start from an older schema with it).
+    async fn migrate_to(&self, target: i64) -> Result<(), sqlx::Error> {
         let (serial, blob) = match self.backend {
             Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
             Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
@@ -228,8 +243,11 @@ impl Db {
                 format!("the database schema is version {current}, newer than this server ({SCHEMA_VERSION})").into(),
             ));
         }
-        if current < SCHEMA_VERSION {
-            let text = SCHEMA
+        for &(version, schema) in MIGRATIONS {
+            if version <= current || version > target {
+                continue;
+            }
+            let text = schema
                 .replace("{{serial}}", serial)
                 .replace("{{blob}}", blob);
             for statement in text.split(";\n") {
@@ -246,7 +264,7 @@ impl Db {
             sqlx::query(
                 "INSERT INTO schema_version (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
             )
-            .bind(SCHEMA_VERSION)
+            .bind(version)
             .execute(&mut *tx)
             .await?;
         }
@@ -309,7 +327,7 @@ pub async fn wallet_in(
     wallet_id: &str,
 ) -> Result<Option<WalletRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT wallet_id, owner_iss, owner_sub, epoch, share_set_id, ethereum_address, \
+        "SELECT wallet_id, owner_iss, owner_sub, owner_quorum, epoch, share_set_id, ethereum_address, \
          solana_address, auth_share, auth_key_sealed, recovery_share, created_at, updated_at \
          FROM wallets WHERE wallet_id = $1",
     )
@@ -342,13 +360,15 @@ pub async fn audit_in(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<()
 pub async fn insert_wallet(
     conn: &mut AnyConnection,
     owner: &Caller,
+    owner_quorum: Option<&str>,
     record: &SharesRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
     let now = now();
     let result = sqlx::query(
         "INSERT INTO wallets (wallet_id, owner_iss, owner_sub, epoch, share_set_id, \
          ethereum_address, solana_address, auth_share, auth_key_sealed, recovery_share, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         created_at, updated_at, owner_quorum) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
          ON CONFLICT (wallet_id) DO NOTHING",
     )
     .bind(record.wallet_id)
@@ -362,6 +382,7 @@ pub async fn insert_wallet(
     .bind(record.auth_key_sealed)
     .bind(record.recovery_share)
     .bind(now)
+    .bind(owner_quorum)
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -415,4 +436,160 @@ pub async fn use_nonce(
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// An additional signer of a wallet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignerRow {
+    /// Base64 SPKI DER (normalized).
+    pub public_key: String,
+    /// The policy JSON as uploaded.
+    pub policy: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// The signers of a wallet, oldest first.
+pub async fn signers_in(
+    conn: &mut AnyConnection,
+    wallet_id: &str,
+) -> Result<Vec<SignerRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT public_key, policy, created_at FROM wallet_signers WHERE wallet_id = $1 \
+         ORDER BY created_at, public_key",
+    )
+    .bind(wallet_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SignerRow {
+                public_key: row.try_get("public_key")?,
+                policy: row.try_get("policy")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Adds a signer; `false` when this key is a signer of the wallet already.
+pub async fn insert_signer(
+    conn: &mut AnyConnection,
+    wallet_id: &str,
+    public_key: &str,
+    policy: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO wallet_signers (wallet_id, public_key, policy, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (wallet_id, public_key) DO NOTHING",
+    )
+    .bind(wallet_id)
+    .bind(public_key)
+    .bind(policy)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Removes a signer; `false` when the key was not a signer of the wallet.
+pub async fn delete_signer(
+    conn: &mut AnyConnection,
+    wallet_id: &str,
+    public_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM wallet_signers WHERE wallet_id = $1 AND public_key = $2")
+        .bind(wallet_id)
+        .bind(public_key)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Compare-and-swap on the owner: sets `owner_quorum` to `new` (and touches
+/// `updated_at`) only if the wallet's user is `user` and its owner is still `old`. With
+/// `new == old` it only locks the row against a concurrent owner change. `false` when
+/// nothing matched.
+pub async fn swap_owner(
+    conn: &mut AnyConnection,
+    wallet_id: &str,
+    user: &Caller,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let sql = match old {
+        None => {
+            "UPDATE wallets SET owner_quorum = $1, updated_at = $2 WHERE wallet_id = $3 \
+             AND owner_iss = $4 AND owner_sub = $5 AND owner_quorum IS NULL"
+        }
+        Some(_) => {
+            "UPDATE wallets SET owner_quorum = $1, updated_at = $2 WHERE wallet_id = $3 \
+             AND owner_iss = $4 AND owner_sub = $5 AND owner_quorum = $6"
+        }
+    };
+    let mut query = sqlx::query(sql)
+        .bind(new)
+        .bind(now())
+        .bind(wallet_id)
+        .bind(user.issuer.as_str())
+        .bind(user.subject.as_str());
+    if let Some(old) = old {
+        query = query.bind(old);
+    }
+    let result = query.execute(&mut *conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by a version-1 server keeps its wallets through migration 2:
+    /// they are owned by their user and have no signers.
+    #[tokio::test]
+    async fn migrates_version_1_to_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("v1.sqlite3").display());
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("{url}?mode=rwc"))
+            .await
+            .unwrap();
+        let old = Db {
+            pool,
+            backend: Backend::Sqlite,
+        };
+        old.migrate_to(1).await.unwrap();
+        sqlx::query(
+            "INSERT INTO wallets (wallet_id, owner_iss, owner_sub, epoch, share_set_id, \
+             ethereum_address, solana_address, auth_share, auth_key_sealed, recovery_share, \
+             created_at, updated_at) VALUES ('00', 'iss', 'alice', 3, 's', 'e', 'o', $1, $1, $1, 1, 1)",
+        )
+        .bind(&b"x"[..])
+        .execute(&old.pool)
+        .await
+        .unwrap();
+        old.pool.close().await;
+
+        let db = Db::connect(&url).await.unwrap();
+        let version: i64 = sqlx::query("SELECT MAX(version) AS v FROM schema_version")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("v")
+            .unwrap();
+        assert_eq!(version, 2);
+        let row = db.wallet("00").await.unwrap().unwrap();
+        assert_eq!((row.owner.subject.as_str(), row.epoch), ("alice", 3));
+        assert_eq!(row.owner_quorum, None);
+        let mut conn = db.pool.acquire().await.unwrap();
+        assert!(signers_in(&mut conn, "00").await.unwrap().is_empty());
+        assert!(insert_signer(&mut conn, "00", "k", "{}").await.unwrap());
+        assert!(!insert_signer(&mut conn, "00", "k", "{}").await.unwrap());
+        // Running the migrations again changes nothing.
+        drop(conn);
+        db.migrate().await.unwrap();
+        assert_eq!(db.wallet("00").await.unwrap().unwrap().epoch, 3);
+    }
 }

@@ -3,9 +3,10 @@
 //! It stores, per wallet, the public info, the sealed auth share with its key (the key
 //! encrypted at rest under the server's master key) and the password-sealed recovery
 //! share; it authenticates users by access tokens (JWT, EdDSA or ES256) from the app's
-//! identity provider, and releases the auth share only to the wallet's owner, for one
-//! request (digest + single-use nonce), encrypted with HPKE to an ephemeral key of the
-//! wallet iframe. Rotation and recovery replace a share set by compare-and-swap on the
+//! identity provider, and releases the auth share only for one authorized request (the
+//! wallet's user; plus a key quorum's signatures when a quorum owns the wallet, or a
+//! signer's signature and policy), single use, encrypted with HPKE to an ephemeral key of
+//! the wallet iframe with the request digest bound in. Rotation and recovery replace a share set by compare-and-swap on the
 //! epoch. Every release, refusal and change is appended to an audit log.
 //!
 //! Started as `keysplit serve`; see `docs/server.md` for the API and the threat model.
@@ -24,6 +25,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authorization;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -33,8 +35,8 @@ pub mod error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use api::{authorize_release, Refusal};
 pub use auth::{Caller, Verifier};
+pub use authorization::{authorize_owner, authorize_release};
 pub use config::{ConfigError, MasterKey, ServeOptions, Settings};
 pub use dev::{DevAlg, DevIssuer};
 pub use error::ApiError;

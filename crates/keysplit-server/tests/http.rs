@@ -880,3 +880,908 @@ mod create_get_release_recover {
         super::create_get_release_recover(super::Backend::Postgres, DevAlg::ES256).await
     }
 }
+
+// ----------------------------------------------------------------------------------------
+// Key-quorum owners, signed requests, additional signers and policies
+
+use keysplit_wallet::authz::{AuthorizationKey, RequestPayload};
+use sha2::Digest as _;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn auth_key() -> AuthorizationKey {
+    AuthorizationKey::generate(&mut keysplit::os_rng().unwrap())
+}
+
+fn quorum_owner(threshold: usize, keys: &[&AuthorizationKey]) -> Value {
+    let members: Vec<String> = keys.iter().map(|k| k.public_key().to_base64()).collect();
+    json!({"key_quorum": {"threshold": threshold, "members": members}})
+}
+
+/// A signed request payload in Privy's shape.
+fn payload(method: &str, path: &str, body: Value, expiry_ms: u64) -> Value {
+    json!({
+        "version": 1,
+        "method": method,
+        "url": format!("https://keysplit.example{path}"),
+        "body": body,
+        "headers": {
+            "privy-request-expiry": expiry_ms.to_string(),
+            "privy-idempotency-key": fresh_nonce(),
+        },
+    })
+}
+
+fn sign(key: &AuthorizationKey, payload: &Value) -> String {
+    key.sign(&RequestPayload::from_value(payload.clone()).unwrap())
+        .to_base64()
+}
+
+fn sign_all(keys: &[&AuthorizationKey], payload: &Value) -> String {
+    keys.iter()
+        .map(|k| sign(k, payload))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn sign_request(tx: Value) -> Value {
+    json!({"method": "eth_signTransaction", "params": {"transaction": tx}})
+}
+
+fn eth_tx(to: &str, value: &str) -> Value {
+    json!({"type": 2, "chainId": "1", "nonce": 0, "gasLimit": "21000",
+           "maxFeePerGas": "30000000000", "maxPriorityFeePerGas": "1000000000",
+           "to": to, "value": value})
+}
+
+const GOOD_TO: &str = "0x3535353535353535353535353535353535353535";
+const BAD_TO: &str = "0x000000000000000000000000000000000000dead";
+
+fn payout_policy() -> Value {
+    json!({"version": "1.0", "name": "Payouts", "chain_type": "ethereum", "rules": [
+        {"name": "Known bad recipient", "method": "eth_signTransaction", "action": "DENY",
+         "conditions": [{"field_source": "ethereum_transaction", "field": "to",
+                         "operator": "eq", "value": BAD_TO}]},
+        {"name": "Small payouts on mainnet", "method": "eth_signTransaction", "action": "ALLOW",
+         "conditions": [
+            {"field_source": "ethereum_transaction", "field": "chain_id", "operator": "eq", "value": "1"},
+            {"field_source": "ethereum_transaction", "field": "value", "operator": "lte",
+             "value": "1000000000000000000"}]}
+    ]})
+}
+
+impl Harness {
+    async fn create_owned(
+        &self,
+        token: &str,
+        w: &TestWallet,
+        owner: &Value,
+    ) -> (StatusCode, Value) {
+        let mut body = shares_body(w, None);
+        body["owner"] = owner.clone();
+        self.send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn signed_release(
+        &self,
+        token: &str,
+        id: &str,
+        request: &Value,
+        signatures: Option<&str>,
+        signer: Option<&AuthorizationKey>,
+        public_key: &[u8],
+    ) -> (StatusCode, Value) {
+        let mut body = json!({"request": request, "hpke_public_key": hex::encode(public_key)});
+        if let Some(s) = signatures {
+            body["authorization_signature"] = json!(s);
+        }
+        if let Some(k) = signer {
+            body["signer"] = json!(k.public_key().to_base64());
+        }
+        self.send(
+            reqwest::Method::POST,
+            &format!("/v1/wallets/{id}/release"),
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn audit(&self, token: &str, id: &str) -> Vec<Value> {
+        let (status, body) = self
+            .send(
+                reqwest::Method::GET,
+                &format!("/v1/wallets/{id}/audit"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["entries"].as_array().unwrap().clone()
+    }
+}
+
+/// Opens a release answer with the iframe's key and `digest`, and rebuilds the wallet.
+fn open_release(
+    w: &TestWallet,
+    secret: &<crypto::HpkeKem as hpke::Kem>::PrivateKey,
+    digest: &[u8; 32],
+    body: &Value,
+) {
+    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
+    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
+    let plaintext = crypto::hpke_open(secret, &enc, &info, digest, &ciphertext).unwrap();
+    let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
+    let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();
+    let wallet = keysplit_wallet::open(
+        &w.set.info,
+        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
+        ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
+    )
+    .unwrap();
+    assert_eq!(
+        wallet.ethereum_address(0).unwrap(),
+        w.set.info.ethereum_address
+    );
+}
+
+async fn quorum_owned_release(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let (k1, k2, outsider) = (auth_key(), auth_key(), auth_key());
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let path = format!("/v1/wallets/{id}/release");
+    let (status, body) = h
+        .create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["owner"], quorum_owner(2, &[&k1, &k2]));
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let later = now_ms() + 120_000;
+    let body = sign_request(eth_tx(GOOD_TO, "1"));
+
+    // The stage-1 form (token, digest, nonce) is not enough for a quorum-owned wallet.
+    let (status, b) = h
+        .release(&alice, &id, &[1u8; 32], &fresh_nonce(), &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+
+    let p = payload("POST", &path, body.clone(), later);
+    // Missing signature.
+    let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // One of two.
+    let (status, b) = h
+        .signed_release(&alice, &id, &p, Some(&sign(&k1, &p)), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // The same signature twice counts once.
+    let s1 = sign(&k1, &p);
+    let (status, b) = h
+        .signed_release(&alice, &id, &p, Some(&format!("{s1},{s1}")), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already counted"),
+        "{b}"
+    );
+    // A non-member's signature does not count.
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign_all(&[&k1, &outsider], &p)),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // Tampered payload: signatures over p, another transaction sent.
+    let mut tampered = p.clone();
+    tampered["body"] = sign_request(eth_tx(BAD_TO, "1"));
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &tampered,
+            Some(&sign_all(&[&k1, &k2], &p)),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // Expired, with both signatures.
+    let old = payload("POST", &path, body.clone(), now_ms() - 60_000);
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &old,
+            Some(&sign_all(&[&k1, &k2], &old)),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
+        "{b}"
+    );
+    // Signed for another endpoint.
+    let other = payload(
+        "POST",
+        &format!("/v1/wallets/{id}/signers"),
+        body.clone(),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &other,
+            Some(&sign_all(&[&k1, &k2], &other)),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    // Another user's token with a valid quorum: as a missing wallet.
+    let sigs = sign_all(&[&k2, &k1], &p);
+    let (status, b) = h
+        .signed_release(&h.token("mallory"), &id, &p, Some(&sigs), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        "{b}"
+    );
+
+    // Met. The digest oracle: SHA-256 of the RFC 8785 text written out by hand here
+    // (members sorted, no whitespace), not computed by the server's code.
+    let key = fresh_nonce();
+    let canonical = format!(
+        r#"{{"body":{{"method":"personal_sign","params":{{"message":"hi"}}}},"headers":{{"privy-idempotency-key":"{key}","privy-request-expiry":"{later}"}},"method":"POST","url":"https://keysplit.example{path}","version":1}}"#
+    );
+    let digest: [u8; 32] = sha2::Sha256::digest(canonical.as_bytes()).into();
+    let p: Value = serde_json::from_str(&canonical).unwrap();
+    let sigs = sign_all(&[&k2, &k1], &p);
+    // A wrong client digest is refused before anything else.
+    let mut with_digest = json!({"request": p, "authorization_signature": sigs,
+        "hpke_public_key": hex::encode(pk), "request_digest": hex::encode([0u8; 32])});
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(&alice),
+            Some(&with_digest),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
+        "{b}"
+    );
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    with_digest["request_digest"] = json!(hex::encode(digest));
+    with_digest["hpke_public_key"] = json!(hex::encode(public.to_bytes()));
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(&alice),
+            Some(&with_digest),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["request_digest"], hex::encode(digest));
+    open_release(&w, &secret, &digest, &b);
+    // Replayed idempotency key.
+    let (status, b) = h
+        .signed_release(&alice, &id, &p, Some(&sigs), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "REPLAYED"),
+        "{b}"
+    );
+
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "SIGNED_REQUEST_REQUIRED",
+            "QUORUM_NOT_MET",
+            "QUORUM_NOT_MET",
+            "QUORUM_NOT_MET",
+            "QUORUM_NOT_MET",
+            "QUORUM_NOT_MET",
+            "REQUEST_EXPIRED",
+            "REQUEST_MISMATCH",
+            "NOT_FOUND",
+            "ok",
+            "REPLAYED"
+        ]
+    );
+    h.stop().await;
+}
+
+async fn signers_and_policies(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let bob = h.token("bob");
+    let signer = auth_key();
+    let stranger = auth_key();
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let release_path = format!("/v1/wallets/{id}/release");
+    let signers_path = format!("/v1/wallets/{id}/signers");
+    let (status, b) = h.create(&alice, &w).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(b["owner"], "user");
+    let add = json!({"public_key": signer.public_key().to_base64(), "policy": payout_policy()});
+
+    // Not the owner.
+    let (status, b) = h
+        .send(reqwest::Method::POST, &signers_path, Some(&bob), Some(&add))
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        "{b}"
+    );
+    // A policy the library cannot evaluate.
+    let mut bad = add.clone();
+    bad["policy"]["rules"][0]["action"] = json!("MAYBE");
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&bad),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "POLICY_INVALID"),
+        "{b}"
+    );
+    // Added; twice is refused.
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&add),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&add),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "SIGNER_EXISTS"),
+        "{b}"
+    );
+    let (status, b) = h
+        .send(reqwest::Method::GET, &signers_path, Some(&alice), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        b["signers"][0]["public_key"],
+        signer.public_key().to_base64()
+    );
+    assert_eq!(b["signers"][0]["policy"], payout_policy());
+
+    let later = now_ms() + 120_000;
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+
+    // Allowed by the policy: released and opens.
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "100000000000000000")),
+        later,
+    );
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&signer, &p)),
+            Some(&signer),
+            &public.to_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let digest: [u8; 32] = hex::decode(b["request_digest"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    open_release(&w, &secret, &digest, &b);
+
+    // Denied by the DENY rule, named.
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(BAD_TO, "1")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&signer, &p)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
+        "{b}"
+    );
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Known bad recipient"),
+        "{b}"
+    );
+    // Above the cap: nothing allows it.
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "2000000000000000000")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&signer, &p)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
+        "{b}"
+    );
+    // Signed by another key than the named signer.
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "1")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&stranger, &p)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // A key that is no signer.
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&stranger, &p)),
+            Some(&stranger),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "UNKNOWN_SIGNER"),
+        "{b}"
+    );
+    // A method the server cannot decode for a policy.
+    let p = payload(
+        "POST",
+        &release_path,
+        json!({"method": "eth_sendTransaction", "params": {}}),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&signer, &p)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "UNSUPPORTED_METHOD"),
+        "{b}"
+    );
+
+    // The owner (a user) with a signed request: the token authorizes, the expiry holds.
+    let old = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "1")),
+        now_ms() - 1000,
+    );
+    let (status, b) = h.signed_release(&alice, &id, &old, None, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
+        "{b}"
+    );
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(BAD_TO, "1")),
+        later,
+    );
+    let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+
+    // Removed: refused.
+    let remove = json!({"public_key": signer.public_key().to_base64()});
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &format!("{signers_path}/remove"),
+            Some(&bob),
+            Some(&remove),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        "{b}"
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &format!("{signers_path}/remove"),
+            Some(&alice),
+            Some(&remove),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let p = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "1")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &p,
+            Some(&sign(&signer, &p)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "UNKNOWN_SIGNER"),
+        "{b}"
+    );
+
+    // The denial is audited with the rule's name.
+    let entries = h.audit(&alice, &id).await;
+    assert!(
+        entries.iter().any(|e| e["action"] == "release"
+            && e["outcome"] == "POLICY_DENIED"
+            && e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Known bad recipient")),
+        "{entries:?}"
+    );
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "add_signer" && e["outcome"] == "ok"));
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "remove_signer" && e["outcome"] == "ok"));
+    h.stop().await;
+}
+
+async fn quorum_owner_changes(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let (k1, k2, signer) = (auth_key(), auth_key(), auth_key());
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let signers_path = format!("/v1/wallets/{id}/signers");
+    let owner_path = format!("/v1/wallets/{id}/owner");
+    // A user-owned wallet becomes quorum-owned with the user's token.
+    let (status, b) = h.create(&alice, &w).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&h.token("bob")),
+            Some(&json!({"owner": quorum_owner(2, &[&k1, &k2])})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        "{b}"
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&json!({"owner": quorum_owner(2, &[&k1, &k2])})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["owner"], quorum_owner(2, &[&k1, &k2]));
+
+    let add = json!({"public_key": signer.public_key().to_base64(), "policy": payout_policy()});
+    // The token alone no longer changes anything.
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&add),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&json!({"owner": "user"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let later = now_ms() + 120_000;
+    let p = payload("POST", &signers_path, add.clone(), later);
+    // One member; a signer (non-member) trying to add a signer.
+    for sigs in [sign(&k1, &p), sign_all(&[&k1, &signer], &p)] {
+        let envelope = json!({"request": p, "authorization_signature": sigs});
+        let (status, b) = h
+            .send(
+                reqwest::Method::POST,
+                &signers_path,
+                Some(&alice),
+                Some(&envelope),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+            "{b}"
+        );
+    }
+    // The quorum's signatures: added; the same request again is a replay.
+    let envelope = json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)});
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&envelope),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &signers_path,
+            Some(&alice),
+            Some(&envelope),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "REPLAYED"),
+        "{b}"
+    );
+    // On the quorum-owned wallet the signer releases within its policy, without the
+    // quorum, and only within it.
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let release_path = format!("/v1/wallets/{id}/release");
+    let ok = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &ok,
+            Some(&sign(&signer, &ok)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let bad = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(BAD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &bad,
+            Some(&sign(&signer, &bad)),
+            Some(&signer),
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
+        "{b}"
+    );
+    // The signer's signature is no owner's: without `signer` it does not count.
+    let ok = payload(
+        "POST",
+        &release_path,
+        sign_request(eth_tx(GOOD_TO, "5")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(&alice, &id, &ok, Some(&sign(&signer, &ok)), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // A body naming a member twice is refused before anything is read from it.
+    let raw = format!(
+        r#"{{"hpke_public_key":"{}","request":{},"request":{}}}"#,
+        hex::encode(pk),
+        ok,
+        bad
+    );
+    let response = h
+        .http
+        .post(h.url(&release_path))
+        .bearer_auth(&alice)
+        .header("content-type", "application/json")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // A change signed for the signers endpoint does not change the owner.
+    let p_owner = payload("PUT", &owner_path, json!({"owner": "user"}), later);
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    // The owner back to the user, by the quorum.
+    let envelope =
+        json!({"request": p_owner, "authorization_signature": sign_all(&[&k2, &k1], &p_owner)});
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&envelope),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["owner"], "user");
+    h.stop().await;
+}
+
+on_both!(quorum_owned_release);
+on_both!(signers_and_policies);
+on_both!(quorum_owner_changes);

@@ -1,0 +1,495 @@
+//! Owners, signed requests, key quorums, additional signers and their policies: every
+//! check is a `keysplit_wallet::authz` / `keysplit_wallet::policy` call; this module only
+//! decides which check applies and maps the outcome to API errors.
+
+use axum::http::StatusCode;
+use base64ct::Encoding;
+use keysplit_wallet::authz::{AuthorizationPublicKey, KeyQuorum, RequestPayload};
+use keysplit_wallet::ethereum::transaction::{
+    EthereumTransactionOptions, EthereumTransactionRequest,
+};
+use keysplit_wallet::ethereum::typed_data::TypedData;
+use keysplit_wallet::policy::Policy;
+use keysplit_wallet::summary::{EthereumMessageSummary, RequestSummary};
+use keysplit_wallet::WalletInfo;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Caller;
+use crate::db::{SignerRow, WalletRow};
+use crate::error::ApiError;
+
+/// The header of a signed request that makes it single-use.
+pub const IDEMPOTENCY_HEADER: &str = "privy-idempotency-key";
+
+/// Most signers a wallet may have.
+pub const MAX_SIGNERS: usize = 16;
+
+/// Longest idempotency key accepted.
+const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// The milliseconds since the Unix epoch on the server's clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, code, message)
+}
+
+fn invalid_payload(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD", message)
+}
+
+/// A library error as an API error: expired requests and unmet quorums are 403, the rest
+/// (malformed signatures, too many of them) 400.
+fn authz_error(e: keysplit_wallet::Error) -> ApiError {
+    let status = match e.code() {
+        "REQUEST_EXPIRED" | "QUORUM_NOT_MET" => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// Owners
+
+/// Parses an owner as the API takes it: `"user"` (the wallet's user, the token subject)
+/// or `{"key_quorum": {"threshold": m, "members": [...]}}`. Returns the normalized quorum
+/// JSON to store, or `None` for the user.
+pub fn parse_owner(value: &Value) -> Result<Option<String>, ApiError> {
+    match value {
+        Value::String(s) if s == "user" => Ok(None),
+        Value::Object(map) if map.len() == 1 => {
+            let inner = map.get("key_quorum").ok_or_else(|| {
+                ApiError::bad_request("owner is \"user\" or {\"key_quorum\": {...}}")
+            })?;
+            let text = serde_json::to_vec(inner).map_err(|_| ApiError::internal())?;
+            let quorum = KeyQuorum::from_json(&text)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+            Ok(Some(quorum_json(&quorum)))
+        }
+        _ => Err(ApiError::bad_request(
+            "owner is \"user\" or {\"key_quorum\": {...}}",
+        )),
+    }
+}
+
+/// The stored (normalized) form of a quorum: members as base64 SPKI DER.
+pub fn quorum_json(quorum: &KeyQuorum) -> String {
+    let members: Vec<String> = quorum
+        .members()
+        .iter()
+        .map(AuthorizationPublicKey::to_base64)
+        .collect();
+    serde_json::json!({"threshold": quorum.threshold(), "members": members}).to_string()
+}
+
+/// The owner as the API shows it.
+pub fn owner_json(row: &WalletRow) -> Value {
+    match row
+        .owner_quorum
+        .as_deref()
+        .and_then(|q| serde_json::from_str::<Value>(q).ok())
+    {
+        Some(quorum) => serde_json::json!({ "key_quorum": quorum }),
+        None => Value::from("user"),
+    }
+}
+
+fn stored_quorum(row: &WalletRow) -> Result<Option<KeyQuorum>, ApiError> {
+    row.owner_quorum
+        .as_deref()
+        .map(|text| {
+            KeyQuorum::from_json(text.as_bytes()).map_err(|e| {
+                tracing::error!(wallet = %row.wallet_id, error = %e, "stored key quorum does not load");
+                ApiError::internal()
+            })
+        })
+        .transpose()
+}
+
+/// A normalized authorization public key (base64 SPKI DER) from any form the library
+/// reads.
+pub fn normalize_public_key(text: &str) -> Result<String, ApiError> {
+    AuthorizationPublicKey::from_text(text)
+        .map(|k| k.to_base64())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Signed requests
+
+/// A signed request, checked for shape and for naming this endpoint; its signatures are
+/// checked later, against the wallet's owner or signer.
+#[derive(Debug)]
+pub struct SignedRequest {
+    /// The payload with its RFC 8785 bytes.
+    pub payload: RequestPayload,
+    /// The `privy-authorization-signature` value (comma-separated), if sent.
+    pub signatures: Option<String>,
+    /// SHA-256 of the canonical payload: the request digest.
+    pub digest: [u8; 32],
+    /// The single-use key under which the request is recorded (`idem:` + the
+    /// idempotency key; never equal to a hex release nonce).
+    pub nonce: String,
+}
+
+impl SignedRequest {
+    /// The payload's `body` (`null` when absent).
+    pub fn body(&self) -> &Value {
+        self.payload.value().get("body").unwrap_or(&Value::Null)
+    }
+}
+
+/// Checks a payload (`{version: 1, method, url, body, headers}`) sent for `method` and
+/// `path` (e.g. `POST`, `/v1/wallets/<id>/release`): shape (library), the method, the
+/// path of the url (any `http(s)` origin: the server does not know the name it is
+/// reached by behind a proxy), a `privy-request-expiry` and a `privy-idempotency-key`.
+/// The expiry itself is checked with the signatures.
+pub fn parse_signed(
+    payload: Value,
+    signatures: Option<String>,
+    method: &str,
+    path: &str,
+) -> Result<SignedRequest, ApiError> {
+    let payload = RequestPayload::from_value(payload)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+    let value = payload.value();
+    let signed_method = value.get("method").and_then(Value::as_str).unwrap_or("");
+    let url = value.get("url").and_then(Value::as_str).unwrap_or("");
+    let url_path = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    if signed_method != method || url_path != Some(path) {
+        return Err(forbidden(
+            "REQUEST_MISMATCH",
+            format!("the signed request is not for {method} {path}"),
+        ));
+    }
+    if payload.expiry_ms().is_none() {
+        return Err(invalid_payload(
+            "the signed request has no privy-request-expiry header",
+        ));
+    }
+    let key = value
+        .get("headers")
+        .and_then(|h| h.get(IDEMPOTENCY_HEADER))
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_payload("the signed request has no privy-idempotency-key header"))?;
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    {
+        return Err(invalid_payload(
+            "privy-idempotency-key must be 1 to 128 printable ASCII characters",
+        ));
+    }
+    let digest: [u8; 32] = Sha256::digest(payload.canonical_bytes()).into();
+    Ok(SignedRequest {
+        nonce: format!("idem:{key}"),
+        payload,
+        signatures,
+        digest,
+    })
+}
+
+fn require_quorum(
+    quorum: &KeyQuorum,
+    request: &SignedRequest,
+    now_ms: u64,
+) -> Result<usize, ApiError> {
+    let header = request.signatures.as_deref().unwrap_or("").trim();
+    if header.is_empty() {
+        // Expiry first, so an expired request says so whatever else is missing.
+        request.payload.check_expiry(now_ms).map_err(authz_error)?;
+        return Err(forbidden(
+            "QUORUM_NOT_MET",
+            format!(
+                "no authorization signature; {} of the owner's keys must sign",
+                quorum.threshold()
+            ),
+        ));
+    }
+    quorum
+        .verify_header(&request.payload, header, now_ms)
+        .map(|report| report.signed())
+        .map_err(authz_error)
+}
+
+// ---------------------------------------------------------------------------------------
+// Decisions
+
+/// Whether the caller, with `signed` (if any), may change `wallet` as its owner: the
+/// wallet's user (a token for the wallet's user is required in every case; another
+/// user's wallet is 404), and for a key-quorum owner at least `threshold` distinct
+/// member signatures over the signed change request, in time. Returns a note for the
+/// audit log.
+pub fn authorize_owner(
+    wallet: &WalletRow,
+    caller: &Caller,
+    signed: Option<&SignedRequest>,
+    now_ms: u64,
+) -> Result<String, ApiError> {
+    if wallet.owner != *caller {
+        return Err(ApiError::not_found());
+    }
+    match (stored_quorum(wallet)?, signed) {
+        (None, None) => Ok("owner: user token".into()),
+        (None, Some(_)) => Err(ApiError::bad_request(
+            "this wallet is owned by its user: send the change itself, not a signed request",
+        )),
+        (Some(_), None) => Err(forbidden(
+            "SIGNED_REQUEST_REQUIRED",
+            "this wallet is owned by a key quorum: send {request, authorization_signature}",
+        )),
+        (Some(quorum), Some(request)) => {
+            let signed = require_quorum(&quorum, request, now_ms)?;
+            Ok(format!(
+                "owner: key quorum, {signed} of {} signed (threshold {})",
+                quorum.members().len(),
+                quorum.threshold()
+            ))
+        }
+    }
+}
+
+/// What a release was authorized by, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    /// A note for the audit log (owner kind, signer, policy rule).
+    pub detail: String,
+}
+
+/// THE decision whether `caller` may have `wallet`'s auth share for one request.
+///
+/// * The caller's token must be the wallet's user's (otherwise 404, as a missing
+///   wallet).
+/// * `signer` named: the request must be signed, the key must be one of `signers`, its
+///   signature must verify over the payload in time, and its policy must ALLOW the
+///   summary of the payload's body (the request the iframe will sign), decoded with the
+///   library decoders for the wallet's index-0 addresses. Denied: 403 `POLICY_DENIED`
+///   naming the rule.
+/// * Otherwise the owner: a user owner needs nothing more; a key-quorum owner needs the
+///   signed request with at least `threshold` distinct member signatures, in time.
+///
+/// Single use of the nonce / idempotency key is checked by the caller of this function,
+/// in the same transaction as the audit entry.
+pub fn authorize_release(
+    wallet: &WalletRow,
+    signers: &[SignerRow],
+    caller: &Caller,
+    signed: Option<&SignedRequest>,
+    signer: Option<&str>,
+    now_ms: u64,
+) -> Result<Authorized, ApiError> {
+    if wallet.owner != *caller {
+        return Err(ApiError::not_found());
+    }
+    if let Some(signer) = signer {
+        let request = signed.ok_or_else(|| {
+            forbidden(
+                "SIGNED_REQUEST_REQUIRED",
+                "a release by a signer needs the signed request",
+            )
+        })?;
+        let row = signers
+            .iter()
+            .find(|s| s.public_key == signer)
+            .ok_or_else(|| forbidden("UNKNOWN_SIGNER", "this key is not a signer of the wallet"))?;
+        let key =
+            AuthorizationPublicKey::from_text(&row.public_key).map_err(|_| ApiError::internal())?;
+        let quorum = KeyQuorum::new(1, vec![key]).map_err(|_| ApiError::internal())?;
+        require_quorum(&quorum, request, now_ms)?;
+        let policy = Policy::from_json(row.policy.as_bytes()).map_err(|e| {
+            tracing::error!(wallet = %wallet.wallet_id, error = %e, "stored policy does not load");
+            ApiError::internal()
+        })?;
+        let info = wallet_info(wallet)?;
+        let summary = summarize(request.body(), &info)?;
+        let decision = policy.evaluate(&summary, now_ms / 1000);
+        let rule = decision.rule.clone().unwrap_or_default();
+        if !decision.allowed {
+            let message = match &decision.rule {
+                Some(rule) => format!("denied by policy rule {rule:?}: {}", decision.reason),
+                None => format!("denied by policy: {}", decision.reason),
+            };
+            return Err(forbidden("POLICY_DENIED", message));
+        }
+        return Ok(Authorized {
+            detail: format!(
+                "signer {} {} allowed by rule {rule:?}",
+                short_key(&row.public_key),
+                summary.method()
+            ),
+        });
+    }
+    match (stored_quorum(wallet)?, signed) {
+        (None, None) => Ok(Authorized {
+            detail: "owner: user token".into(),
+        }),
+        (None, Some(request)) => {
+            // The token authorizes; a signed request sent anyway must still be in time.
+            request.payload.check_expiry(now_ms).map_err(authz_error)?;
+            Ok(Authorized {
+                detail: "owner: user token (signed request)".into(),
+            })
+        }
+        (Some(_), None) => Err(forbidden(
+            "SIGNED_REQUEST_REQUIRED",
+            "this wallet is owned by a key quorum: send the signed request and its signatures",
+        )),
+        (Some(quorum), Some(request)) => {
+            let signed = require_quorum(&quorum, request, now_ms)?;
+            Ok(Authorized {
+                detail: format!(
+                    "owner: key quorum, {signed} of {} signed (threshold {})",
+                    quorum.members().len(),
+                    quorum.threshold()
+                ),
+            })
+        }
+    }
+}
+
+/// The first 16 characters of the key's base64 after the common SPKI prefix, to tell
+/// signers apart in the audit log.
+pub fn short_key(key: &str) -> &str {
+    key.get(36..52).unwrap_or(key)
+}
+
+fn wallet_info(row: &WalletRow) -> Result<WalletInfo, ApiError> {
+    let epoch = u32::try_from(row.epoch).map_err(|_| ApiError::internal())?;
+    WalletInfo::from_text(&keysplit_wallet::WalletInfoText {
+        wallet_id: row.wallet_id.clone(),
+        epoch,
+        share_set_id: row.share_set_id.clone(),
+        ethereum_address: row.ethereum_address.clone(),
+        solana_address: row.solana_address.clone(),
+    })
+    .map_err(|_| ApiError::internal())
+}
+
+fn unsupported(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "UNSUPPORTED_METHOD", message)
+}
+
+fn invalid_signing_request(e: keysplit_wallet::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_SIGNING_REQUEST",
+        format!("{} [{}]", e, e.code()),
+    )
+}
+
+fn param<'a>(params: &'a Value, name: &str) -> Result<&'a Value, ApiError> {
+    params.get(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_SIGNING_REQUEST",
+            format!("params.{name} is missing"),
+        )
+    })
+}
+
+/// Decodes the request a signer authorizes — `{"method": ..., "params": {...}}` in the
+/// payload's body — into the summary its policy is evaluated on, for the wallet's
+/// index-0 accounts (the addresses in its public info):
+///
+/// * `eth_signTransaction`: `params.transaction`, ethers-style JSON;
+/// * `eth_signTypedData_v4`: `params.typed_data`, EIP-712 JSON;
+/// * `personal_sign`: `params.message`, with `params.encoding` `"utf-8"` (default) or
+///   `"hex"` (`0x` optional);
+/// * `signTransaction` (Solana): `params.message`, the serialized message in base64.
+///
+/// Anything else is refused (`UNSUPPORTED_METHOD`).
+pub fn summarize(body: &Value, info: &WalletInfo) -> Result<RequestSummary, ApiError> {
+    let method = body
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| unsupported("the signed request's body has no method"))?;
+    let params = body.get("params").unwrap_or(&Value::Null);
+    let bytes = |v: &Value| serde_json::to_vec(v).map_err(|_| ApiError::internal());
+    match method {
+        "eth_signTransaction" => {
+            let tx = bytes(param(params, "transaction")?)?;
+            let request =
+                EthereumTransactionRequest::from_json(&tx, &EthereumTransactionOptions::default())
+                    .map_err(invalid_signing_request)?;
+            let summary = request
+                .summary(info.ethereum_address)
+                .map_err(invalid_signing_request)?;
+            Ok(RequestSummary::EthereumTransaction(summary))
+        }
+        "eth_signTypedData_v4" => {
+            let typed = TypedData::from_json(&bytes(param(params, "typed_data")?)?)
+                .map_err(invalid_signing_request)?;
+            Ok(RequestSummary::EthereumTypedData(
+                typed.summary(info.ethereum_address),
+            ))
+        }
+        "personal_sign" => {
+            let text = param(params, "message")?.as_str().ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_SIGNING_REQUEST",
+                    "params.message is not a string",
+                )
+            })?;
+            let message = match params.get("encoding").and_then(Value::as_str) {
+                None | Some("utf-8") | Some("utf8") => text.as_bytes().to_vec(),
+                Some("hex") => {
+                    hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(|_| {
+                        ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "INVALID_SIGNING_REQUEST",
+                            "params.message is not hex",
+                        )
+                    })?
+                }
+                Some(_) => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_SIGNING_REQUEST",
+                        "params.encoding is utf-8 or hex",
+                    ))
+                }
+            };
+            Ok(RequestSummary::EthereumMessage(EthereumMessageSummary {
+                from: info.ethereum_address,
+                message,
+            }))
+        }
+        "signTransaction" => {
+            let text = param(params, "message")?.as_str().unwrap_or("");
+            let message = base64ct::Base64::decode_vec(text).map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_SIGNING_REQUEST",
+                    "params.message is not base64",
+                )
+            })?;
+            let summary =
+                keysplit_wallet::solana::transaction::summarize(&message, info.solana_address)
+                    .map_err(invalid_signing_request)?;
+            Ok(RequestSummary::SolanaTransaction(summary))
+        }
+        other => Err(unsupported(format!(
+            "the server cannot decode {other:?} for a policy (eth_signTransaction, \
+             eth_signTypedData_v4, personal_sign, signTransaction)"
+        ))),
+    }
+}
+
+/// Loads a policy at upload: `POLICY_INVALID` (400) when the library cannot evaluate it
+/// exactly as written. Returns the text to store.
+pub fn check_policy(policy: &Value) -> Result<String, ApiError> {
+    let text = serde_json::to_string(policy).map_err(|_| ApiError::internal())?;
+    Policy::from_json(text.as_bytes())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+    Ok(text)
+}
