@@ -48,9 +48,24 @@ fn split_change(
     Ok((signed.body().clone(), Some(signed)))
 }
 
-fn change_of<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value)
-        .map_err(|_| ApiError::bad_request("the change is not the JSON this endpoint takes"))
+/// Reads the change `T` sent to `method path` for `action`, and the signed request that
+/// carries it if any. A request presented for another endpoint or wallet (403) is audited.
+async fn read_change<T: DeserializeOwned>(
+    state: &AppState,
+    id: &str,
+    caller: &Caller,
+    action: &'static str,
+    body: serde_json::Value,
+    method: &str,
+    path: &str,
+) -> Result<(T, Option<SignedRequest>), ApiError> {
+    let (change, signed) = match split_change(body, method, path) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(state, id, caller, action, e).await),
+    };
+    let change = serde_json::from_value(change)
+        .map_err(|_| ApiError::bad_request("the change is not the JSON this endpoint takes"))?;
+    Ok((change, signed))
 }
 
 /// One owner-authorized change, in one transaction: the signed request's idempotency key
@@ -167,13 +182,12 @@ pub(super) async fn add_signer(
     StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     let id = path_wallet_id(&id)?;
-    let (change, signed) = match split_change(body, "POST", &format!("/v1/wallets/{id}/signers")) {
-        Ok(split) => split,
-        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "add_signer", e).await),
-    };
-    let change: AddSigner = change_of(change)?;
+    let path = format!("/v1/wallets/{id}/signers");
+    let (change, signed): (AddSigner, _) =
+        read_change(&state, &id, &caller, "add_signer", body, "POST", &path).await?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
     let policy = authorization::check_policy(&change.policy)?;
+    let detail = format!("signer {} added", authorization::short_key(&public_key));
     let (key, wallet) = (public_key.clone(), id.clone());
     owner_change(
         &state,
@@ -201,10 +215,7 @@ pub(super) async fn add_signer(
                         "this key is a signer of the wallet already; remove it first",
                     )));
                 }
-                Ok(Ok(format!(
-                    "signer {} added",
-                    authorization::short_key(&key)
-                )))
+                Ok(Ok(detail))
             })
         },
     )
@@ -223,13 +234,11 @@ pub(super) async fn remove_signer(
     StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
-    let (change, signed) =
-        match split_change(body, "POST", &format!("/v1/wallets/{id}/signers/remove")) {
-            Ok(split) => split,
-            Err(e) => return Err(audit_forbidden(&state, &id, &caller, "remove_signer", e).await),
-        };
-    let change: RemoveSigner = change_of(change)?;
+    let path = format!("/v1/wallets/{id}/signers/remove");
+    let (change, signed): (RemoveSigner, _) =
+        read_change(&state, &id, &caller, "remove_signer", body, "POST", &path).await?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
+    let detail = format!("signer {} removed", authorization::short_key(&public_key));
     let (key, wallet) = (public_key.clone(), id.clone());
     owner_change(
         &state,
@@ -247,10 +256,7 @@ pub(super) async fn remove_signer(
                         "this key is not a signer of the wallet",
                     )));
                 }
-                Ok(Ok(format!(
-                    "signer {} removed",
-                    authorization::short_key(&key)
-                )))
+                Ok(Ok(detail))
             })
         },
     )
@@ -291,11 +297,9 @@ pub(super) async fn change_owner(
     StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
-    let (change, signed) = match split_change(body, "PUT", &format!("/v1/wallets/{id}/owner")) {
-        Ok(split) => split,
-        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "change_owner", e).await),
-    };
-    let change: ChangeOwner = change_of(change)?;
+    let path = format!("/v1/wallets/{id}/owner");
+    let (change, signed): (ChangeOwner, _) =
+        read_change(&state, &id, &caller, "change_owner", body, "PUT", &path).await?;
     let new_owner = authorization::parse_owner(&change.owner)?;
     let note = match &new_owner {
         Some(_) => "owner set to a key quorum".to_string(),
