@@ -1,0 +1,322 @@
+//! Owner-authorized changes: add, list and remove signers; change the owner.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::{
+    audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, AppState, Shared,
+    StrictJson,
+};
+use crate::auth::Caller;
+use crate::authorization::{self, SignedRequest};
+use crate::db::{self, AuditEntry, WalletRow};
+use crate::error::ApiError;
+
+// ---------------------------------------------------------------------------------------
+// Owner-authorized changes
+
+/// A change body: the change itself (user owner), or `{request, authorization_signature}`
+/// whose signed `request.body` is the change (key-quorum owner).
+fn split_change(
+    body: serde_json::Value,
+    method: &str,
+    path: &str,
+) -> Result<(serde_json::Value, Option<SignedRequest>), ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Envelope {
+        request: serde_json::Value,
+        #[serde(default)]
+        authorization_signature: Option<String>,
+    }
+    if body.get("request").is_none() {
+        return Ok((body, None));
+    }
+    let envelope: Envelope = serde_json::from_value(body).map_err(|_| {
+        ApiError::bad_request("a signed change is {request, authorization_signature}")
+    })?;
+    let signed = authorization::parse_signed(
+        envelope.request,
+        envelope.authorization_signature,
+        method,
+        path,
+    )?;
+    Ok((signed.body().clone(), Some(signed)))
+}
+
+/// Reads the change `T` sent to `method path` for `action`, and the signed request that
+/// carries it if any. A request presented for another endpoint or wallet (403) is audited.
+async fn read_change<T: DeserializeOwned>(
+    state: &AppState,
+    id: &str,
+    caller: &Caller,
+    action: &'static str,
+    body: serde_json::Value,
+    method: &str,
+    path: &str,
+) -> Result<(T, Option<SignedRequest>), ApiError> {
+    let (change, signed) = match split_change(body, method, path) {
+        Ok(split) => split,
+        Err(e) => return Err(audit_forbidden(state, id, caller, action, e).await),
+    };
+    let change = serde_json::from_value(change)
+        .map_err(|_| ApiError::bad_request("the change is not the JSON this endpoint takes"))?;
+    Ok((change, signed))
+}
+
+/// One owner-authorized change, in one transaction: the signed request's idempotency key
+/// is used first (write lock on SQLite), the owner's authorization is checked on the row
+/// read under it, the owner is compared-and-swapped (or only locked) so a concurrent owner
+/// change cannot slip between check and write, then `apply` runs and the audit entry is
+/// written. Refusals are audited after a rollback.
+async fn owner_change<F>(
+    state: &AppState,
+    id: &str,
+    caller: &Caller,
+    action: &'static str,
+    signed: Option<&SignedRequest>,
+    new_owner: Option<Option<&str>>,
+    apply: F,
+) -> Result<WalletRow, ApiError>
+where
+    F: for<'c> FnOnce(
+        &'c mut sqlx::AnyConnection,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Result<String, ApiError>, sqlx::Error>>
+                + Send
+                + 'c,
+        >,
+    >,
+{
+    let mut tx = state.db.pool.begin().await?;
+    let fresh = match signed {
+        Some(request) => db::use_nonce(&mut tx, id, &request.nonce).await?,
+        None => true,
+    };
+    let row = db::wallet_in(&mut tx, id).await?;
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => {
+            match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
+                Ok(_) if !fresh => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "REPLAYED",
+                    "this idempotency key was used before",
+                )),
+                other => other,
+            }
+        }
+    };
+    let (row, how) = match (row, decision) {
+        (Some(row), Ok(how)) => (row, how),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(state, id, caller, action, error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+    let old = row.owner_quorum.as_deref();
+    let new = new_owner.unwrap_or(old);
+    if !db::swap_owner(&mut tx, id, caller, old, new).await? {
+        tx.rollback().await?;
+        let error = ApiError::new(
+            StatusCode::CONFLICT,
+            "OWNER_CHANGED",
+            "the wallet's owner changed meanwhile; authorize again",
+        );
+        return Err(refuse(state, id, caller, action, error, epoch).await);
+    }
+    let detail = match apply(&mut tx).await? {
+        Ok(detail) => detail,
+        Err(error) => {
+            tx.rollback().await?;
+            return Err(refuse(state, id, caller, action, error, epoch).await);
+        }
+    };
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.to_string(),
+            actor: caller.clone(),
+            action,
+            outcome: "ok",
+            epoch,
+            detail: format!("{detail}; {how}"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(wallet = %id, subject = %caller.subject, action, "owner-authorized change");
+    state.db.wallet(id).await?.ok_or_else(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddSigner {
+    public_key: String,
+    policy: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemoveSigner {
+    public_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeOwner {
+    owner: serde_json::Value,
+}
+
+pub(super) async fn add_signer(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let path = format!("/v1/wallets/{id}/signers");
+    let (change, signed): (AddSigner, _) =
+        read_change(&state, &id, &caller, "add_signer", body, "POST", &path).await?;
+    let public_key = authorization::normalize_public_key(&change.public_key)?;
+    let policy = authorization::check_policy(&change.policy)?;
+    let detail = format!("signer {} added", authorization::short_key(&public_key));
+    let (key, wallet) = (public_key.clone(), id.clone());
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "add_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if db::signers_in(conn, &wallet).await?.len() >= authorization::MAX_SIGNERS {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "TOO_MANY_SIGNERS",
+                        format!(
+                            "a wallet has at most {} signers",
+                            authorization::MAX_SIGNERS
+                        ),
+                    )));
+                }
+                if !db::insert_signer(conn, &wallet, &key, &policy).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "SIGNER_EXISTS",
+                        "this key is a signer of the wallet already; remove it first",
+                    )));
+                }
+                Ok(Ok(detail))
+            })
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "signer": {"public_key": public_key} })),
+    )
+        .into_response())
+}
+
+pub(super) async fn remove_signer(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let path = format!("/v1/wallets/{id}/signers/remove");
+    let (change, signed): (RemoveSigner, _) =
+        read_change(&state, &id, &caller, "remove_signer", body, "POST", &path).await?;
+    let public_key = authorization::normalize_public_key(&change.public_key)?;
+    let detail = format!("signer {} removed", authorization::short_key(&public_key));
+    let (key, wallet) = (public_key.clone(), id.clone());
+    owner_change(
+        &state,
+        &id,
+        &caller,
+        "remove_signer",
+        signed.as_ref(),
+        None,
+        move |conn| {
+            Box::pin(async move {
+                if !db::delete_signer(conn, &wallet, &key).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "UNKNOWN_SIGNER",
+                        "this key is not a signer of the wallet",
+                    )));
+                }
+                Ok(Ok(detail))
+            })
+        },
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "removed": {"public_key": public_key} }),
+    ))
+}
+
+pub(super) async fn list_signers(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    if let Err(e) = owned_wallet(&state, &id, &caller).await {
+        return Err(refuse(&state, &id, &caller, "signers", e, -1).await);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let signers = db::signers_in(&mut conn, &id).await?;
+    let list: Vec<serde_json::Value> = signers
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "public_key": s.public_key,
+                "policy": serde_json::from_str::<serde_json::Value>(&s.policy).unwrap_or(serde_json::Value::Null),
+                "created_at": s.created_at,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "signers": list })))
+}
+
+pub(super) async fn change_owner(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let path = format!("/v1/wallets/{id}/owner");
+    let (change, signed): (ChangeOwner, _) =
+        read_change(&state, &id, &caller, "change_owner", body, "PUT", &path).await?;
+    let new_owner = authorization::parse_owner(&change.owner)?;
+    let note = match &new_owner {
+        Some(_) => "owner set to a key quorum".to_string(),
+        None => "owner set to the user".to_string(),
+    };
+    let row = owner_change(
+        &state,
+        &id,
+        &caller,
+        "change_owner",
+        signed.as_ref(),
+        Some(new_owner.as_deref()),
+        move |_| Box::pin(async move { Ok(Ok(note)) }),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "owner": authorization::owner_json(&row),
+    })))
+}

@@ -1,0 +1,225 @@
+//! The release handler: the auth share and its key, HPKE-sealed to the caller once authorized.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::{audit_forbidden, hex_bytes, path_wallet_id, refuse, wallet_json, Shared, StrictJson};
+use crate::auth::Caller;
+use crate::authorization::{self, SignedRequest};
+use crate::crypto;
+use crate::db::{self, AuditEntry};
+use crate::error::ApiError;
+
+/// A release request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBody {
+    /// SHA-256 of the canonical request, 64 hex digits. Required without `request`; with
+    /// it, optional and checked against the digest the server computes.
+    #[serde(default)]
+    pub request_digest: Option<String>,
+    /// Without `request`: a fresh nonce, 32 to 128 hex digits, accepted once per wallet.
+    /// With it the idempotency key is the nonce and this must be absent.
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
+    pub hpke_public_key: String,
+    /// The signed request payload `{version: 1, method, url, body, headers}`.
+    #[serde(default)]
+    pub request: Option<serde_json::Value>,
+    /// The `privy-authorization-signature` value: comma-separated base64 signatures.
+    #[serde(default)]
+    pub authorization_signature: Option<String>,
+    /// The additional signer acting (base64 SPKI); absent: the owner acts.
+    #[serde(default)]
+    pub signer: Option<String>,
+}
+
+/// What a release request names, checked.
+#[derive(Debug)]
+pub struct ReleaseRequest {
+    /// The request digest: the HPKE associated data.
+    pub request_digest: [u8; 32],
+    /// The single-use value: a hex nonce, or `idem:` + the idempotency key.
+    pub nonce: String,
+    /// The signed request, if any.
+    pub signed: Option<SignedRequest>,
+    /// The signer acting (normalized base64 SPKI), if any.
+    pub signer: Option<String>,
+}
+
+fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
+    let client_digest = body
+        .request_digest
+        .as_deref()
+        .map(|d| -> Result<[u8; 32], ApiError> {
+            hex_bytes(d, "request_digest")?
+                .try_into()
+                .map_err(|_| ApiError::bad_request("request_digest is not 32 bytes"))
+        })
+        .transpose()?;
+    let recipient = hex_bytes(&body.hpke_public_key, "hpke_public_key")?;
+    let signer = body
+        .signer
+        .as_deref()
+        .map(authorization::normalize_public_key)
+        .transpose()?;
+    let request = match body.request {
+        None => {
+            if body.authorization_signature.is_some() || signer.is_some() {
+                return Err(ApiError::bad_request(
+                    "authorization_signature and signer need the signed request",
+                ));
+            }
+            let digest = client_digest
+                .ok_or_else(|| ApiError::bad_request("request_digest or request is required"))?;
+            let nonce = hex_bytes(
+                body.nonce
+                    .as_deref()
+                    .ok_or_else(|| ApiError::bad_request("nonce is required without request"))?,
+                "nonce",
+            )?;
+            if !(16..=64).contains(&nonce.len()) {
+                return Err(ApiError::bad_request("nonce must be 16 to 64 bytes"));
+            }
+            ReleaseRequest {
+                request_digest: digest,
+                nonce: hex::encode(&nonce),
+                signed: None,
+                signer: None,
+            }
+        }
+        Some(payload) => {
+            if body.nonce.is_some() {
+                return Err(ApiError::bad_request(
+                    "with a signed request the privy-idempotency-key is the nonce: send no nonce",
+                ));
+            }
+            let signed = authorization::parse_signed(
+                payload,
+                body.authorization_signature,
+                "POST",
+                &format!("/v1/wallets/{id}/release"),
+            )?;
+            if let Some(digest) = client_digest {
+                if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                    &digest[..],
+                    &signed.digest[..],
+                )) {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "DIGEST_MISMATCH",
+                        "request_digest is not SHA-256 of the RFC 8785 form of request",
+                    ));
+                }
+            }
+            ReleaseRequest {
+                request_digest: signed.digest,
+                nonce: signed.nonce.clone(),
+                signed: Some(signed),
+                signer,
+            }
+        }
+    };
+    Ok((request, recipient))
+}
+
+pub(super) async fn release(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<ReleaseBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    state.limiter.check(&caller)?;
+    let (request, recipient) = match parse_release(&id, body) {
+        Ok(parsed) => parsed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
+    };
+    let recipient = crypto::hpke_public_key(&recipient)
+        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
+
+    let mut tx = state.db.pool.begin().await?;
+    // Write first (SQLite takes the write lock here), then read under it.
+    let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+    let row = db::wallet_in(&mut tx, &id).await?;
+    let signers = match (&row, &request.signer) {
+        (Some(_), Some(_)) => db::signers_in(&mut tx, &id).await?,
+        _ => Vec::new(),
+    };
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => match authorization::authorize_release(
+            row,
+            &signers,
+            &caller,
+            request.signed.as_ref(),
+            request.signer.as_deref(),
+            authorization::now_ms(),
+        ) {
+            Err(refusal) => Err(refusal),
+            Ok(_) if !fresh => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "REPLAYED",
+                "this nonce (or idempotency key) was used before",
+            )),
+            Ok(authorized) => Ok(authorized),
+        },
+    };
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let (row, authorized) = match (row, decision) {
+        (Some(row), Ok(authorized)) => (row, authorized),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(&state, &id, &caller, "release", error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+
+    let wallet_id =
+        keysplit_wallet::WalletId::from_hex(&row.wallet_id).ok_or_else(ApiError::internal)?;
+    let epoch32 = u32::try_from(row.epoch).map_err(|_| ApiError::internal())?;
+    let key = crypto::open_at_rest(&state.master_key, &wallet_id.0, epoch32, &row.auth_key_sealed).map_err(|e| {
+        tracing::error!(wallet = %id, error = ?e, "stored auth key does not open under the master key");
+        ApiError::internal()
+    })?;
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(32 + row.auth_share.len()));
+    plaintext.extend_from_slice(&key[..]);
+    plaintext.extend_from_slice(&row.auth_share);
+    drop(key);
+    let info = crypto::release_info(&wallet_id.0, epoch32);
+    let (enc, ciphertext) =
+        crypto::hpke_seal(&recipient, &info, &request.request_digest, &plaintext)
+            .map_err(|_| ApiError::internal())?;
+    drop(plaintext);
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.clone(),
+            actor: caller.clone(),
+            action: "release",
+            outcome: "ok",
+            epoch: row.epoch,
+            detail: format!(
+                "request {}; {}",
+                hex::encode(request.request_digest),
+                authorized.detail
+            ),
+        },
+    )
+    .await?;
+    // Nothing leaves before the nonce and the audit entry are committed.
+    tx.commit().await?;
+    tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "auth share released");
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "request_digest": hex::encode(request.request_digest),
+        "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
+        "info": hex::encode(&info),
+        "enc": hex::encode(&enc),
+        "ciphertext": hex::encode(&ciphertext),
+    })))
+}

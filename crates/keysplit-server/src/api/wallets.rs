@@ -1,0 +1,404 @@
+//! Wallet handlers: create, read (wallet, recovery share, audit) and rotate shares.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use keysplit_wallet::{Role, SealedShare, ShareKey, Unlock, WalletInfo, WalletInfoText};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{hex_bytes, owned_wallet, path_wallet_id, refuse, wallet_json, JsonBody, Shared};
+use crate::auth::Caller;
+use crate::authorization;
+use crate::config::MasterKey;
+use crate::crypto;
+use crate::db::{self, AuditEntry, SharesRecord};
+use crate::error::ApiError;
+
+// ---------------------------------------------------------------------------------------
+// Wire types
+
+/// A wallet's public info (`keysplit_wallet::WalletInfoText` as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalletJson {
+    /// 32 hex digits.
+    pub wallet_id: String,
+    /// Epoch.
+    pub epoch: u32,
+    /// 32 hex digits.
+    pub share_set_id: String,
+    /// EIP-55.
+    pub ethereum_address: String,
+    /// Base58.
+    pub solana_address: String,
+}
+
+impl From<WalletInfoText> for WalletJson {
+    fn from(t: WalletInfoText) -> WalletJson {
+        WalletJson {
+            wallet_id: t.wallet_id,
+            epoch: t.epoch,
+            share_set_id: t.share_set_id,
+            ethereum_address: t.ethereum_address,
+            solana_address: t.solana_address,
+        }
+    }
+}
+
+impl WalletJson {
+    fn info(&self) -> Result<WalletInfo, ApiError> {
+        WalletInfo::from_text(&WalletInfoText {
+            wallet_id: self.wallet_id.clone(),
+            epoch: self.epoch,
+            share_set_id: self.share_set_id.clone(),
+            ethereum_address: self.ethereum_address.clone(),
+            solana_address: self.solana_address.clone(),
+        })
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_WALLET", e.to_string()))
+    }
+}
+
+/// Text holding a secret (an auth key in hex): wiped on drop, redacted in `Debug`.
+pub struct SecretText(pub Zeroizing<String>);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SecretText, D::Error> {
+        String::deserialize(d).map(|s| SecretText(Zeroizing::new(s)))
+    }
+}
+
+/// The share set of a new wallet, a rotation or a recovery.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharesBody {
+    /// Public info of the new share set.
+    pub wallet: WalletJson,
+    /// The sealed auth share, hex.
+    pub auth_share: String,
+    /// The key that opens it, 64 hex digits.
+    pub auth_key: SecretText,
+    /// The sealed recovery share, hex.
+    pub recovery_share: String,
+    /// Rotation/recovery only: the epoch the caller replaces.
+    #[serde(default)]
+    pub expected_epoch: Option<u32>,
+    /// Create only: `"user"` (default) or `{"key_quorum": {"threshold", "members"}}`.
+    #[serde(default)]
+    pub owner: Option<serde_json::Value>,
+}
+
+fn invalid_share(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_SHARE", message)
+}
+
+/// A checked share set, ready to store.
+struct CheckedShares {
+    info: WalletInfo,
+    wallet_id_hex: String,
+    share_set_hex: String,
+    ethereum_address: String,
+    solana_address: String,
+    auth_share: Vec<u8>,
+    auth_key_sealed: Vec<u8>,
+    recovery_share: Vec<u8>,
+}
+
+impl CheckedShares {
+    fn record(&self) -> SharesRecord<'_> {
+        SharesRecord {
+            wallet_id: &self.wallet_id_hex,
+            epoch: i64::from(self.info.epoch),
+            share_set_id: &self.share_set_hex,
+            ethereum_address: &self.ethereum_address,
+            solana_address: &self.solana_address,
+            auth_share: &self.auth_share,
+            auth_key_sealed: &self.auth_key_sealed,
+            recovery_share: &self.recovery_share,
+        }
+    }
+}
+
+/// Checks an uploaded share set: public info well formed; both shares of this wallet and
+/// epoch in the right roles; the auth key opens the auth share and the share belongs to
+/// the named share set. Then seals the auth key under the master key.
+fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, ApiError> {
+    let info = body.wallet.info()?;
+    let auth = SealedShare::from_bytes(&hex_bytes(&body.auth_share, "auth_share")?)
+        .map_err(|e| invalid_share(format!("auth_share: {e}")))?;
+    let recovery = SealedShare::from_bytes(&hex_bytes(&body.recovery_share, "recovery_share")?)
+        .map_err(|e| invalid_share(format!("recovery_share: {e}")))?;
+    for (share, role, name) in [
+        (&auth, Role::Auth, "auth_share"),
+        (&recovery, Role::Recovery, "recovery_share"),
+    ] {
+        if share.role() != role {
+            return Err(invalid_share(format!("{name} is not a {role:?} share")));
+        }
+        if share.wallet_id() != info.wallet_id || share.epoch() != info.epoch {
+            return Err(invalid_share(format!(
+                "{name} is of another wallet or epoch"
+            )));
+        }
+    }
+    if auth.is_password_sealed() {
+        return Err(invalid_share(
+            "auth_share must be sealed under a key, not a password",
+        ));
+    }
+    let key_bytes = Zeroizing::new(
+        hex::decode(body.auth_key.0.trim())
+            .map_err(|_| ApiError::bad_request("auth_key is not hex"))?,
+    );
+    let key_array: Zeroizing<[u8; 32]> = Zeroizing::new(
+        key_bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| ApiError::bad_request("auth_key is not 32 bytes"))?,
+    );
+    let key = ShareKey::from_bytes(&key_array);
+    let share = auth.open(Unlock::Key(&key)).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "AUTH_KEY_MISMATCH",
+            "auth_key does not open auth_share",
+        )
+    })?;
+    if share.set_id() != info.share_set_id {
+        return Err(invalid_share("auth_share is not of the named share set"));
+    }
+    drop(share);
+    let auth_key_sealed = crypto::seal_at_rest(master, &info.wallet_id.0, info.epoch, &key_array)
+        .map_err(|_| ApiError::internal())?;
+    let text = info.to_text();
+    Ok(CheckedShares {
+        wallet_id_hex: text.wallet_id,
+        share_set_hex: text.share_set_id,
+        ethereum_address: text.ethereum_address,
+        solana_address: text.solana_address,
+        info,
+        auth_share: auth.as_bytes().to_vec(),
+        auth_key_sealed,
+        recovery_share: recovery.as_bytes().to_vec(),
+    })
+}
+
+pub(super) async fn create_wallet(
+    State(state): State<Shared>,
+    caller: Caller,
+    JsonBody(body): JsonBody<SharesBody>,
+) -> Result<Response, ApiError> {
+    if body.expected_epoch.is_some() {
+        return Err(ApiError::bad_request(
+            "expected_epoch belongs to rotation (PUT .../shares)",
+        ));
+    }
+    let owner_quorum = body
+        .owner
+        .as_ref()
+        .map(authorization::parse_owner)
+        .transpose()?
+        .flatten();
+    let checked = check_shares(&body, &state.master_key)?;
+    let record = checked.record();
+    let mut tx = state.db.pool.begin().await?;
+    if !db::insert_wallet(&mut tx, &caller, owner_quorum.as_deref(), &record).await? {
+        drop(tx);
+        let error = ApiError::new(
+            StatusCode::CONFLICT,
+            "WALLET_EXISTS",
+            "a wallet with this id exists",
+        );
+        return Err(refuse(
+            &state,
+            record.wallet_id,
+            &caller,
+            "create",
+            error,
+            record.epoch,
+        )
+        .await);
+    }
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: record.wallet_id.to_string(),
+            actor: caller.clone(),
+            action: "create",
+            outcome: "ok",
+            epoch: record.epoch,
+            detail: format!(
+                "share set {}; owner {}",
+                record.share_set_id,
+                if owner_quorum.is_some() {
+                    "key quorum"
+                } else {
+                    "user"
+                }
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(wallet = record.wallet_id, subject = %caller.subject, epoch = record.epoch, "wallet created");
+    let row = state
+        .db
+        .wallet(record.wallet_id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "wallet": wallet_json(&row),
+            "owner": authorization::owner_json(&row),
+        })),
+    )
+        .into_response())
+}
+
+pub(super) async fn get_wallet(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let row = match owned_wallet(&state, &id, &caller).await {
+        Ok(row) => row,
+        Err(e) => return Err(refuse(&state, &id, &caller, "get", e, -1).await),
+    };
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "owner": authorization::owner_json(&row),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    })))
+}
+
+pub(super) async fn get_recovery_share(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    state.limiter.check(&caller)?;
+    let row = match owned_wallet(&state, &id, &caller).await {
+        Ok(row) => row,
+        Err(e) => return Err(refuse(&state, &id, &caller, "recovery_share", e, -1).await),
+    };
+    state
+        .db
+        .audit(&AuditEntry {
+            wallet_id: id.clone(),
+            actor: caller.clone(),
+            action: "recovery_share",
+            outcome: "ok",
+            epoch: row.epoch,
+            detail: String::new(),
+        })
+        .await?;
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "recovery_share": hex::encode(&row.recovery_share),
+    })))
+}
+
+pub(super) async fn put_shares(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SharesBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    let expected = body
+        .expected_epoch
+        .ok_or_else(|| ApiError::bad_request("expected_epoch is required"))?;
+    if body.owner.is_some() {
+        return Err(ApiError::bad_request(
+            "owner belongs to create; change it with PUT .../owner",
+        ));
+    }
+    let checked = check_shares(&body, &state.master_key)?;
+    let record = checked.record();
+    if record.wallet_id != id {
+        return Err(ApiError::bad_request(
+            "the body names another wallet than the path",
+        ));
+    }
+    let mut tx = state.db.pool.begin().await?;
+    // The UPDATE is the first statement: on SQLite it takes the write lock at once.
+    if db::swap_shares(&mut tx, &caller, i64::from(expected), &record).await? {
+        db::audit_in(
+            &mut tx,
+            &AuditEntry {
+                wallet_id: id.clone(),
+                actor: caller.clone(),
+                action: "rotate",
+                outcome: "ok",
+                epoch: record.epoch,
+                detail: format!(
+                    "epoch {expected} -> {}, share set {}",
+                    record.epoch, record.share_set_id
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(wallet = %id, subject = %caller.subject, from = expected, to = record.epoch, "shares rotated");
+        let row = state.db.wallet(&id).await?.ok_or_else(ApiError::internal)?;
+        return Ok(Json(serde_json::json!({ "wallet": wallet_json(&row) })));
+    }
+    tx.rollback().await?;
+    // Nothing matched: say why (without revealing other users' wallets).
+    let error = match state.db.wallet(&id).await? {
+        Some(row) if row.owner == caller => {
+            if row.ethereum_address != record.ethereum_address
+                || row.solana_address != record.solana_address
+            {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "ADDRESS_MISMATCH",
+                    "the new share set has other addresses",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "EPOCH_CONFLICT",
+                    format!(
+                        "the wallet is at epoch {}; expected_epoch must equal it and the new epoch be higher",
+                        row.epoch
+                    ),
+                )
+            }
+        }
+        _ => ApiError::not_found(),
+    };
+    Err(refuse(&state, &id, &caller, "rotate", error, record.epoch).await)
+}
+
+#[derive(Deserialize)]
+pub(super) struct AuditQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub(super) async fn get_audit(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    if let Err(e) = owned_wallet(&state, &id, &caller).await {
+        return Err(refuse(&state, &id, &caller, "audit", e, -1).await);
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state.db.audit_entries(&id, limit).await?;
+    Ok(Json(serde_json::json!({ "entries": entries })))
+}
