@@ -19,40 +19,28 @@ impl EthereumTransactionRequest {
         let data: &[u8] = &self.data;
         let access_list = &self.access_list;
         match (self.fees, signature) {
-            (Fees::Legacy { gas_price }, None) => {
-                // EIP-155: the chain id and two empty values stand where v, r, s will be.
-                encode_list(
-                    &[
-                        &self.nonce,
-                        &gas_price,
-                        &self.gas_limit,
-                        &to,
-                        &self.value,
-                        &data,
-                        &self.chain_id,
-                        &0u8,
-                        &0u8,
-                    ],
-                    out,
-                );
-            }
-            (Fees::Legacy { gas_price }, Some(sig)) => {
-                // v = chain id * 2 + 35 + y parity; u128 holds it for any 64-bit chain id.
-                let v = u128::from(self.chain_id) * 2 + 35 + u128::from(sig.y_parity);
-                encode_list(
-                    &[
-                        &self.nonce,
-                        &gas_price,
-                        &self.gas_limit,
-                        &to,
-                        &self.value,
-                        &data,
-                        &v,
-                        &sig.r,
-                        &sig.s,
-                    ],
-                    out,
-                );
+            (Fees::Legacy { gas_price }, signature) => {
+                let v;
+                let mut fields: Vec<&dyn Encodable> = Vec::with_capacity(9);
+                fields.extend_from_slice(&[
+                    &self.nonce,
+                    &gas_price,
+                    &self.gas_limit,
+                    &to,
+                    &self.value,
+                    &data,
+                ]);
+                match signature {
+                    // EIP-155: the chain id and two empty values stand where v, r, s will be.
+                    None => fields.extend_from_slice(&[&self.chain_id, &0u8, &0u8]),
+                    Some(sig) => {
+                        // v = chain id * 2 + 35 + y parity; u128 holds it for any 64-bit
+                        // chain id.
+                        v = u128::from(self.chain_id) * 2 + 35 + u128::from(sig.y_parity);
+                        fields.extend_from_slice(&[&v, &sig.r, &sig.s]);
+                    }
+                }
+                encode_list(&fields, out);
             }
             (Fees::Eip2930 { gas_price }, signature) => {
                 out.push(1);
