@@ -84,7 +84,7 @@ function randomQuantity(max) {
     () => randomBig(32) % (max + 1n),
     () => randomBig(64) % (max + 1n),
   ])();
-  return n < 0n ? 0n : n;
+  return n < 0n ? 0n : n > max ? max : n; // 1n exceeds a max of 0
 }
 
 // A quantity in one of the JSON forms keysplit takes.
