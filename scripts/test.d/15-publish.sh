@@ -8,6 +8,11 @@
 # --allow-dirty: this checks the packaging, not whether the work tree is committed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Cargo unpacks the overlay registry's crates into $CARGO_HOME/registry/src/-<hash of its
+# path>/ and reuses an unpacked crate of the same name and version without looking inside:
+# a clone at a path used before would be verified against old sources. Those directories
+# (names starting with "-", never crates.io's) are dropped first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/keysplit*
 cargo publish --workspace --dry-run --allow-dirty --quiet
 echo "cargo publish --dry-run passes for: $(cargo metadata --no-deps --format-version 1 |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).packages.filter(p=>p.publish===null).map(p=>p.name).join(", ")))')"
