@@ -28,4 +28,5 @@ if ! rustup target list --installed | grep -qx "$target"; then
 fi
 cargo build -q -p keysplit-wallet --no-default-features --features unicode --target "$target"
 cargo build -q -p keysplit-wallet --no-default-features --features unicode,requests --target "$target"
-echo "keysplit-wallet builds for $target, with and without requests"
+cargo build -q -p keysplit-wallet --no-default-features --features unicode,custody --target "$target"
+echo "keysplit-wallet builds for $target, with and without requests and custody"

@@ -13,7 +13,6 @@ use keysplit_wallet::policy::Policy;
 use keysplit_wallet::summary::{EthereumMessageSummary, RequestSummary};
 use keysplit_wallet::WalletInfo;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
 use crate::db::{SignerRow, WalletRow};
@@ -189,7 +188,7 @@ pub fn parse_signed(
             "privy-idempotency-key must be 1 to 128 printable ASCII characters",
         ));
     }
-    let digest: [u8; 32] = Sha256::digest(payload.canonical_bytes()).into();
+    let digest = keysplit_wallet::custody::request_digest(&payload);
     Ok(SignedRequest {
         nonce: format!("idem:{key}"),
         payload,

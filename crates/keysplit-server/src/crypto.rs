@@ -7,24 +7,20 @@
 //! * In transit to the wallet iframe: RFC 9180 HPKE, base mode, suite
 //!   DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305, to an ephemeral public
 //!   key the iframe sent with the request; the request digest is the AEAD's associated
-//!   data, so the sealed share opens only for the request it was released for.
+//!   data, so the sealed share opens only for the request it was released for. That
+//!   channel lives in `keysplit_wallet::custody` (one implementation for the server and
+//!   its clients); the HPKE functions here are thin wrappers kept for this crate's tests.
 
 use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{KeyInit, Tag, XChaCha20Poly1305, XNonce};
-use hpke::{Deserializable, Kem as _, Serializable};
+use hpke::Kem as _;
+use keysplit_wallet::custody;
+use keysplit_wallet::WalletId;
 use zeroize::Zeroizing;
 
 use crate::config::MasterKey;
 
-/// The HPKE KEM.
-pub type HpkeKem = hpke::kem::DhP256HkdfSha256;
-/// The HPKE KDF.
-pub type HpkeKdf = hpke::kdf::HkdfSha256;
-/// The HPKE AEAD.
-pub type HpkeAead = hpke::aead::ChaCha20Poly1305;
-
-/// The label at the start of the HPKE `info` of a share release.
-pub const RELEASE_INFO_LABEL: &[u8] = b"keysplit-server/v1/auth-share-release";
+pub use keysplit_wallet::custody::{HpkeAead, HpkeKdf, HpkeKem, RELEASE_INFO_LABEL};
 /// The label at the start of the associated data of a stored auth-share key.
 const AT_REST_LABEL: &[u8] = b"keysplit-server/v1/auth-key-at-rest";
 
@@ -106,19 +102,39 @@ pub fn open_at_rest(
 
 /// Reads an HPKE public key: an uncompressed SEC1 P-256 point (65 bytes).
 pub fn hpke_public_key(bytes: &[u8]) -> Result<<HpkeKem as hpke::Kem>::PublicKey, CryptoError> {
-    if bytes.len() != 65 || bytes.first() != Some(&4) {
-        return Err(CryptoError::BadPublicKey);
-    }
-    <HpkeKem as hpke::Kem>::PublicKey::from_bytes(bytes).map_err(|_| CryptoError::BadPublicKey)
+    custody::HpkePublicKey::from_bytes(bytes)
+        .map(custody::HpkePublicKey::into_hpke)
+        .map_err(|_| CryptoError::BadPublicKey)
 }
 
 /// The HPKE `info` of a release: label || wallet id (16) || epoch (4, big-endian).
 pub fn release_info(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
-    let mut info = Vec::with_capacity(RELEASE_INFO_LABEL.len() + 20);
-    info.extend_from_slice(RELEASE_INFO_LABEL);
-    info.extend_from_slice(wallet_id);
-    info.extend_from_slice(&epoch.to_be_bytes());
-    info
+    custody::release_info(&WalletId(*wallet_id), epoch)
+}
+
+/// Seals a release (`auth_key || sealed auth share`) to `recipient` for the wallet, epoch
+/// and request digest: `keysplit_wallet::custody::seal_release` with the OS generator.
+/// Returns (encapsulated key, ciphertext || tag).
+pub fn seal_release(
+    recipient: &custody::HpkePublicKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    request_digest: &[u8; 32],
+    auth_key: &[u8; 32],
+    sealed_auth_share: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+    let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
+    let sealed = custody::seal_release(
+        recipient,
+        &WalletId(*wallet_id),
+        epoch,
+        request_digest,
+        auth_key,
+        sealed_auth_share,
+        &mut rng,
+    )
+    .map_err(|_| CryptoError::Seal)?;
+    Ok((sealed.enc.to_vec(), sealed.ciphertext))
 }
 
 /// HPKE base-mode single-shot seal; returns (encapsulated key, ciphertext || tag).
@@ -129,16 +145,9 @@ pub fn hpke_seal(
     plaintext: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
     let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
-    let (enc, ciphertext) = hpke::single_shot_seal_with_rng::<HpkeAead, HpkeKdf, HpkeKem>(
-        &hpke::OpModeS::Base,
-        recipient,
-        info,
-        plaintext,
-        aad,
-        &mut rng,
-    )
-    .map_err(|_| CryptoError::Seal)?;
-    Ok((enc.to_bytes().to_vec(), ciphertext))
+    let sealed = custody::hpke_seal(recipient, info, aad, plaintext, &mut rng)
+        .map_err(|_| CryptoError::Seal)?;
+    Ok((sealed.enc.to_vec(), sealed.ciphertext))
 }
 
 /// HPKE base-mode single-shot open (the client side; used by tests and examples).
@@ -149,18 +158,7 @@ pub fn hpke_open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(enc)
-        .map_err(|_| CryptoError::BadPublicKey)?;
-    hpke::single_shot_open::<HpkeAead, HpkeKdf, HpkeKem>(
-        &hpke::OpModeR::Base,
-        secret,
-        &enc,
-        info,
-        ciphertext,
-        aad,
-    )
-    .map(Zeroizing::new)
-    .map_err(|_| CryptoError::Seal)
+    custody::hpke_open(secret, enc, info, aad, ciphertext).ok_or(CryptoError::Seal)
 }
 
 /// A fresh HPKE key pair (the client side; used by tests and examples).
@@ -201,7 +199,7 @@ mod tests {
     #[test]
     fn hpke_public_key_is_checked() {
         let (_, public) = hpke_keypair().unwrap();
-        let bytes = public.to_bytes();
+        let bytes = hpke::Serializable::to_bytes(&public);
         assert!(hpke_public_key(&bytes).is_ok());
         assert!(hpke_public_key(&bytes[..64]).is_err());
         let mut compressed_tag = bytes.to_vec();

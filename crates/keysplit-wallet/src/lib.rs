@@ -71,6 +71,8 @@
 //! * [`create`], [`import`], [`open`], [`rotate`], [`recover`] and [`Wallet`].
 //! * [`authz`]: P-256 authorization keys, RFC 8785 signed requests and key quorums,
 //!   compatible with Privy's request signing.
+//! * [`custody`]: the HPKE share-release channel between keysplit-server and a wallet
+//!   client, and encrypted mnemonic exports.
 //!
 //! # Features
 //! * `os-rng` (default): `keysplit::os_rng()` (getrandom 0.4). This crate never picks a
@@ -81,6 +83,10 @@
 //!   ASCII is its own NFKD form, and non-ASCII input is refused with
 //!   [`Error::NonAsciiNeedsUnicode`] rather than silently giving a different seed.
 //! * `all-languages`: every BIP-39 word list of the `bip39` crate.
+//! * `requests` (default): transactions and typed data from JSON, Solana messages,
+//!   [`authz`] and [`policy`].
+//! * `custody` (default; implies `requests`): [`custody`], RFC 9180 HPKE with the `hpke`
+//!   crate.
 //!
 //! # Security
 //! * Entropy, seeds, private keys, chain codes, share keys, decrypted shares and
@@ -126,6 +132,9 @@ pub struct ReadmeDoctests;
 #[cfg_attr(docsrs, doc(cfg(feature = "requests")))]
 pub mod authz;
 pub mod bip32;
+#[cfg(feature = "custody")]
+#[cfg_attr(docsrs, doc(cfg(feature = "custody")))]
+pub mod custody;
 mod error;
 pub mod ethereum;
 pub mod hazmat;

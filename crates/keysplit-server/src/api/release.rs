@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use zeroize::Zeroizing;
 
 use super::{audit_forbidden, hex_bytes, path_wallet_id, refuse, wallet_json, Shared, StrictJson};
 use crate::auth::Caller;
@@ -139,7 +138,7 @@ pub(super) async fn release(
         Ok(parsed) => parsed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
     };
-    let recipient = crypto::hpke_public_key(&recipient)
+    let recipient = keysplit_wallet::custody::HpkePublicKey::from_bytes(&recipient)
         .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
     let mut tx = state.db.pool.begin().await?;
@@ -186,15 +185,17 @@ pub(super) async fn release(
         tracing::error!(wallet = %id, error = ?e, "stored auth key does not open under the master key");
         ApiError::internal()
     })?;
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(32 + row.auth_share.len()));
-    plaintext.extend_from_slice(&key[..]);
-    plaintext.extend_from_slice(&row.auth_share);
-    drop(key);
     let info = crypto::release_info(&wallet_id.0, epoch32);
-    let (enc, ciphertext) =
-        crypto::hpke_seal(&recipient, &info, &request.request_digest, &plaintext)
-            .map_err(|_| ApiError::internal())?;
-    drop(plaintext);
+    let (enc, ciphertext) = crypto::seal_release(
+        &recipient,
+        &wallet_id.0,
+        epoch32,
+        &request.request_digest,
+        &key,
+        &row.auth_share,
+    )
+    .map_err(|_| ApiError::internal())?;
+    drop(key);
     db::audit_in(
         &mut tx,
         &AuditEntry {

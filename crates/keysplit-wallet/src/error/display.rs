@@ -337,6 +337,20 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            // feature `custody`: the HPKE share-release channel
+            #[cfg(feature = "custody")]
+            Error::InvalidHpkePublicKey => f.write_str(
+                "invalid HPKE public key: expected an uncompressed P-256 point (65 bytes, 0x04 \
+                 || x || y)",
+            ),
+            #[cfg(feature = "custody")]
+            Error::ReleaseRejected { reason } => {
+                write!(f, "the share release was rejected: {reason}")
+            }
+            #[cfg(feature = "custody")]
+            Error::ExportRejected => f.write_str(
+                "the encrypted export does not open with this key for this wallet",
+            ),
         }
     }
 }

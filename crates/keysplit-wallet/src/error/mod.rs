@@ -360,6 +360,22 @@ pub enum Error {
         /// The first signature that did not count (its position, and why), if any.
         first_failure: Option<(usize, crate::authz::SignatureFailure)>,
     },
+    // feature `custody`: the HPKE share-release channel
+    /// An HPKE public key is not an uncompressed SEC1 P-256 point (65 bytes, `0x04 || x ||
+    /// y`, on the curve).
+    #[cfg(feature = "custody")]
+    InvalidHpkePublicKey,
+    /// A share release did not open with this client's key for its own request digest,
+    /// wallet and epoch, or its plaintext is not `auth_key (32) || sealed auth share` of
+    /// that wallet and epoch: nothing from it may be used.
+    #[cfg(feature = "custody")]
+    ReleaseRejected {
+        /// Why.
+        reason: &'static str,
+    },
+    /// An encrypted export did not open with this key for this wallet.
+    #[cfg(feature = "custody")]
+    ExportRejected,
 }
 
 /// What was wrong with an `xprv`/`xpub` string.
@@ -476,6 +492,13 @@ impl Error {
             Error::InvalidKeyQuorum { .. } => "INVALID_KEY_QUORUM",
             #[cfg(feature = "requests")]
             Error::QuorumNotMet { .. } => "QUORUM_NOT_MET",
+            // feature `custody`: the HPKE share-release channel
+            #[cfg(feature = "custody")]
+            Error::InvalidHpkePublicKey => "INVALID_HPKE_PUBLIC_KEY",
+            #[cfg(feature = "custody")]
+            Error::ReleaseRejected { .. } => "RELEASE_REJECTED",
+            #[cfg(feature = "custody")]
+            Error::ExportRejected => "EXPORT_REJECTED",
         }
     }
 }
