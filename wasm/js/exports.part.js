@@ -22,5 +22,6 @@ export const {
   wallet,
   authz,
   policy,
+  custody,
   features,
 } = api;

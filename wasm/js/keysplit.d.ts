@@ -89,6 +89,10 @@ export type KeysplitErrorCode =
   | 'INVALID_REQUEST_PAYLOAD'
   | 'REQUEST_EXPIRED'
   | 'INVALID_KEY_QUORUM'
+  // custody (keysplit-wasm-requests only)
+  | 'INVALID_HPKE_PUBLIC_KEY'
+  | 'RELEASE_REJECTED'
+  | 'RELEASE_KEY_USED'
   | `SLIP39_${string}`
   | (string & {});
 
@@ -510,4 +514,53 @@ export const policy: {
   evaluate(
     options: { policy: JsonInput; from: string; now?: number } & PolicyRequest,
   ): { allowed: boolean; rule: string | null; reason: string; summary: RequestSummary };
+};
+
+/** An HPKE key for one share release; its private key stays inside the wasm module. */
+export interface ReleaseKey {
+  /** The public key to send as `hpke_public_key`: an uncompressed P-256 point (65 bytes). */
+  readonly publicKey: Uint8Array;
+  /**
+   * Opens keysplit-server's release answer (`enc`, `ciphertext`) with the caller's OWN
+   * wallet id (32 hex digits), epoch and request digest, never the answer's. Throws
+   * RELEASE_REJECTED when it does not open or is not `auth key || this wallet's auth share
+   * of this epoch`. The key is wiped by the first call, whatever its outcome
+   * (RELEASE_KEY_USED after).
+   */
+  open(options: {
+    walletId: string;
+    epoch: number;
+    requestDigest: BytesLike;
+    enc: BytesLike;
+    ciphertext: BytesLike;
+  }): { authKey: Uint8Array; authShare: Uint8Array };
+  /** Wipes the private key (idempotent). */
+  free(): void;
+}
+
+/**
+ * keysplit-server's share-release channel (RFC 9180 HPKE, DHKEM(P-256, HKDF-SHA256) /
+ * HKDF-SHA256 / ChaCha20-Poly1305) and the wallet iframe's other custody helpers.
+ */
+export const custody: {
+  readonly supported: boolean;
+  /** A fresh key for one release. */
+  generateReleaseKey(): ReleaseKey;
+  /** SHA-256 of the RFC 8785 form of a request payload: the release's associated data. */
+  requestDigest(payload: RequestPayload): Uint8Array;
+  /** The text the wallet's index-0 Ethereum key signs (EIP-191) to prove a share upload. */
+  uploadStatement(info: WalletInfo): string;
+  /**
+   * Seals `plaintext` (a mnemonic's bytes) to a recipient's uncompressed P-256 public key
+   * for an encrypted export: HPKE info `keysplit/v1/mnemonic-export` || wallet id, empty aad.
+   */
+  sealToRecipient(options: {
+    recipientPublicKey: BytesLike;
+    walletId: string;
+    plaintext: BytesLike;
+  }): {
+    enc: Uint8Array;
+    ciphertext: Uint8Array;
+    suite: { kem: 'DHKEM(P-256, HKDF-SHA256)'; kdf: 'HKDF-SHA256'; aead: 'ChaCha20-Poly1305' };
+  };
 };

@@ -1,6 +1,7 @@
 // Requests that can be shown and policed: `wallet.signTransaction`, `wallet.signTypedData`
 // (EIP-712 JSON), `wallet.signSolanaTransaction`, `wallet.summarize*`, `authz` (P-256
-// authorization keys and key quorums, Privy-compatible) and `policy` (Privy's policy JSON).
+// authorization keys and key quorums, Privy-compatible), `policy` (Privy's policy JSON) and
+// `custody` (custody.js: HPKE release keys, request digests, upload statements).
 // Only the keysplit-wasm-requests build (`scripts/build.sh --requests`) has them in its
 // module: P-256, serde_json and RLP do not fit the default module's 140 KiB budget. In the
 // default build every one of them throws UNSUPPORTED (`features.requests` is false).
@@ -11,6 +12,7 @@
 // (a bigint, NaN, a function, a Map or class instance) is refused instead. Summaries only
 // come out of the module; nothing takes a summary back in.
 
+import { bindCustody } from './custody.js';
 import { KeysplitError } from './errors.js';
 import { describe, readFields, toBytes, toCount, toList, toText, toTextOrBytes } from './inputs.js';
 
@@ -223,5 +225,7 @@ export function bindRequests(b, run, pair, info, index) {
       }),
   });
 
-  return { supported, wallet, authz, policy };
+  const custody = bindCustody(b, supported, call, run, info, toJsonText);
+
+  return { supported, wallet, authz, policy, custody };
 }

@@ -105,6 +105,7 @@ export function bindWallet(b, run) {
     features: Object.freeze({ requests: requests.supported, slip39: typeof b.slip39Split === 'function' }),
     authz: requests.authz,
     policy: requests.policy,
+    custody: requests.custody,
     wallet: Object.freeze({
       ...requests.wallet,
       hazmat: bindHazmat(b, run),

@@ -32,6 +32,8 @@ extern crate alloc;
 #[cfg(feature = "bench-internals")]
 mod bench_internals;
 mod convert;
+#[cfg(feature = "requests")]
+mod custody;
 mod engine;
 #[cfg(feature = "requests")]
 mod requests;

@@ -126,7 +126,7 @@ fn info_to_js(info: &kw::WalletInfo) -> Object {
     ])
 }
 
-fn info_from_js(value: &JsValue) -> Result<kw::WalletInfo, JsValue> {
+pub(crate) fn info_from_js(value: &JsValue) -> Result<kw::WalletInfo, JsValue> {
     const WHAT: &str = "info";
     let epoch = field(value, "epoch", WHAT)?
         .as_f64()

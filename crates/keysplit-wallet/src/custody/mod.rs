@@ -53,6 +53,10 @@ use crate::info::WalletId;
 use crate::role::Role;
 use crate::seal::SealedShare;
 
+/// The text whose EIP-191 signature by the wallet's index-0 Ethereum key proves an upload
+/// of the share set `info` describes ([`crate::upload_proof::statement`]).
+pub use crate::upload_proof::statement as upload_statement;
+
 /// The HPKE KEM: DHKEM(P-256, HKDF-SHA256) (the `hpke` crate's type).
 pub type HpkeKem = hpke::kem::DhP256HkdfSha256;
 /// The HPKE KDF: HKDF-SHA256.
