@@ -171,7 +171,7 @@ function freshProtections(password) {
 }
 
 /** Confirmation for a signature: ALLOW by the stored headless policy, else the overlay. */
-async function approveSignature({ info, kind, policyInput, summary, title }) {
+async function approveSignature({ info, kind, policyInput, summary, details, title }) {
   const stored = device.storedPolicy(info.walletId);
   if (stored !== null) {
     let decision = null;
@@ -182,19 +182,19 @@ async function approveSignature({ info, kind, policyInput, summary, title }) {
     }
     if (decision && decision.allowed === true) return 'policy';
   }
-  await confirmAction({ title, rows: summaryRows(kind, summary), approveLabel: 'Sign' });
+  await confirmAction({ title, rows: summaryRows(kind, summary), details, approveLabel: 'Sign' });
   return 'user';
 }
 
 // ---- methods -----------------------------------------------------------------------
 
-async function signWith(p, { kind, body, policyInput, summary, title, sign }) {
+async function signWith(p, { kind, body, policyInput, summary, details, title, sign }) {
   const client = server();
   const d = await device.requireDevice();
   try {
     const authorization = p.authorization === undefined ? undefined : params.authorization(p.authorization);
     if (authorization) checkAuthorization(authorization, d.info.walletId, body, canonicalBody);
-    await approveSignature({ info: d.info, kind, policyInput, summary: summary(d.info), title });
+    await approveSignature({ info: d.info, kind, policyInput, summary: summary(d.info), details, title });
     return await withAuthShare(
       { client, walletId: d.info.walletId, epoch: d.info.epoch, body, authorization },
       (auth) => sign({ info: d.info, shares: [deviceInput(d), auth] }),
@@ -306,6 +306,7 @@ const methods = {
       body: { method: 'eth_signTypedData_v4', params: { typed_data: typedData } },
       policyInput: (info) => ({ from: info.ethereumAddress, typedData }),
       summary: (info) => decoding('params.typedData', () => wallet.summarizeTypedData({ from: info.ethereumAddress, typedData })),
+      details: JSON.stringify({ domain: typedData.domain, primaryType: typedData.primaryType, message: typedData.message }, null, 2),
       title: 'Sign typed data',
       sign: (opened) => ({ signature: toHex(wallet.signTypedData({ ...opened, typedData }).signature) }),
     });
@@ -343,7 +344,7 @@ const methods = {
     device.refuseRollback(walletId, info.epoch, 'the server\'s wallet');
     const password = await askPassword({
       title: 'Recover your wallet',
-      rows: summaryRows('recover', { walletId, address: info.ethereumAddress, epoch: info.epoch }),
+      rows: summaryRows('recover', { walletId, wallet: info }),
       repeat: false,
       approveLabel: 'Recover',
     });
@@ -381,7 +382,7 @@ const methods = {
       if (authorization) checkAuthorization(authorization, d.info.walletId, body, canonicalBody);
       const password = await askPassword({
         title: 'Rotate your wallet\'s shares',
-        rows: summaryRows('rotate', { walletId: d.info.walletId, address: d.info.ethereumAddress, epoch: d.info.epoch }),
+        rows: summaryRows('rotate', { wallet: d.info }),
         repeat: true,
         approveLabel: 'Rotate',
       });
@@ -433,11 +434,7 @@ const methods = {
       }
       await confirmAction({
         title: recipient ? 'Export your recovery phrase, encrypted' : 'Show your recovery phrase',
-        rows: summaryRows('export', {
-          walletId,
-          address: d.info.ethereumAddress,
-          recipientPublicKey: recipient ? `0x${recipient.hex}` : null,
-        }),
+        rows: summaryRows('export', { wallet: d.info, recipientPublicKey: recipient ? `0x${recipient.hex}` : undefined }),
         approveLabel: recipient ? 'Export' : 'Show',
       });
       return await withAuthShare({ client, walletId, epoch, body, authorization }, async (auth) => {
@@ -469,7 +466,7 @@ const methods = {
     if (!info) throw new ProtocolError('NO_DEVICE_SHARE', 'this device holds no wallet share');
     await confirmAction({
       title: 'Forget this device\'s share',
-      rows: summaryRows('forget', { walletId: info.walletId, address: info.ethereumAddress, epoch: info.epoch }),
+      rows: summaryRows('forget', { wallet: info }),
       approveLabel: 'Forget',
     });
     device.forgetDevice();
@@ -484,10 +481,14 @@ const methods = {
     if (!info) throw new ProtocolError('NO_DEVICE_SHARE', 'this device holds no wallet share');
     const text = JSON.stringify(policyJson);
     // Loads the policy the way every later decision will (a probe request that it judges).
-    decoding('params.policy', () => policy.evaluate({ policy: text, from: info.ethereumAddress, message: 'keysplit policy check' }));
+    const probe =
+      policyJson.chain_type === 'solana'
+        ? { from: info.solanaAddress, solanaMessage: 'keysplit policy check' }
+        : { from: info.ethereumAddress, message: 'keysplit policy check' };
+    decoding('params.policy', () => policy.evaluate({ policy: text, ...probe }));
     await confirmAction({
       title: 'Allow signing without asking',
-      rows: summaryRows('policy', { policy: policyJson, walletId: info.walletId, address: info.ethereumAddress }),
+      rows: summaryRows('policy', { policy: policyJson }),
       details: JSON.stringify(policyJson, null, 2),
       approveLabel: 'Allow',
     });
