@@ -675,21 +675,115 @@ async fn ownership_replay_and_limits(backend: Backend) {
     assert_eq!(outcomes.iter().filter(|o| **o == "REPLAYED").count(), 2);
     assert!(outcomes.iter().filter(|o| **o == "NOT_FOUND").count() == 5);
 
-    // CORS: the configured wallet origin only.
-    let preflight = |origin: &'static str| {
+    h.stop().await;
+}
+
+/// The header's comma-separated items, lower-cased and sorted.
+fn header_items(response: &reqwest::Response, name: &str) -> Vec<String> {
+    let mut items: Vec<String> = response
+        .headers()
+        .get_all(name)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap().split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    items.sort();
+    items
+}
+
+/// CORS as the wallet iframe's `fetch` needs it: the preflight of a `PUT` with
+/// `Authorization` and `Content-Type: application/json` from the configured origin gets
+/// exactly GET/POST/PUT and those two headers; any other origin gets no CORS header.
+async fn cors(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let preflight = |origin: &'static str, method: &'static str| {
         h.http
-            .request(reqwest::Method::OPTIONS, h.url("/v1/wallets"))
+            .request(
+                reqwest::Method::OPTIONS,
+                h.url(&format!("/v1/wallets/{id}/shares")),
+            )
             .header("Origin", origin)
-            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Method", method)
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            )
             .send()
     };
-    let ok = preflight("https://wallet.example").await.unwrap();
+    let ok = preflight("https://wallet.example", "PUT").await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
     assert_eq!(
         ok.headers().get("access-control-allow-origin").unwrap(),
         "https://wallet.example"
     );
-    let other = preflight("https://evil.example").await.unwrap();
+    assert_eq!(
+        header_items(&ok, "access-control-allow-methods"),
+        ["get", "post", "put"]
+    );
+    assert_eq!(
+        header_items(&ok, "access-control-allow-headers"),
+        ["authorization", "content-type"]
+    );
+    assert!(ok
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    assert!(header_items(&ok, "vary").contains(&"origin".to_string()));
+    // Another origin, a look-alike and no origin at all: no CORS header whatsoever.
+    for origin in [
+        "https://evil.example",
+        "https://wallet.example.evil.example",
+        "http://wallet.example",
+        "null",
+    ] {
+        let other = preflight(origin, "PUT").await.unwrap();
+        assert!(!other.status().is_success(), "{origin}: {}", other.status());
+        let cors_headers: Vec<_> = other
+            .headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .collect();
+        assert!(cors_headers.is_empty(), "{origin}: {cors_headers:?}");
+    }
+    // The actual request from the wallet origin carries the origin; from another it does not.
+    let get = |origin: &'static str| {
+        h.http
+            .get(h.url(&format!("/v1/wallets/{id}")))
+            .bearer_auth(&alice)
+            .header("Origin", origin)
+            .send()
+    };
+    let ok = get("https://wallet.example").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(
+        ok.headers().get("access-control-allow-origin").unwrap(),
+        "https://wallet.example"
+    );
+    let other = get("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Errors reach the wallet origin's script too (it needs the error code).
+    let refused = h
+        .http
+        .get(h.url(&format!("/v1/wallets/{id}")))
+        .header("Origin", "https://wallet.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://wallet.example"
+    );
     h.stop().await;
 }
 
@@ -863,6 +957,7 @@ on_both!(healthz);
 on_both!(token_refusals);
 on_both!(ownership_replay_and_limits);
 on_both!(rate_limit);
+on_both!(cors);
 on_both!(epoch_compare_and_swap);
 
 mod create_get_release_recover {
