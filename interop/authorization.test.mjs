@@ -13,30 +13,17 @@
 // Run by scripts/test.d/20-interop.sh with KEYSPLIT_BIN set to the built CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 
-const BIN = process.env.KEYSPLIT_BIN;
-if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
+import { keysplitCli } from './cli.mjs';
 
-function keysplit(args, input = '') {
-  const r = spawnSync(BIN, args, { input, maxBuffer: 1 << 20 });
-  // keysplit may refuse (a bad quorum file) before reading stdin: EPIPE is fine then.
-  if (r.error && !(r.error.code === 'EPIPE' && r.status !== null)) {
-    throw new Error(`cannot run ${BIN}: ${r.error.message}`);
-  }
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-function ok(args, input) {
-  const r = keysplit(args, input);
-  assert.equal(r.status, 0, `keysplit ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const cli = keysplitCli();
+const keysplit = cli.run;
+const ok = (args, input) => cli.ok(args, input).stdout.trim();
 
 function refused(r, code) {
   assert.equal(r.status, 1, r.stdout);

@@ -8,14 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { split as privySplit, combine as privyCombine } from 'shamir-secret-sharing';
 
-const BIN = process.env.KEYSPLIT_BIN;
-if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
+import { BIN, keysplitCli } from './cli.mjs';
 
-function keysplit(args, input) {
-  const r = spawnSync(BIN, args, { input, maxBuffer: 64 << 20 });
-  if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
+const { run: keysplit } = keysplitCli();
 
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
 const unhex = (s) => new Uint8Array(Buffer.from(s, 'hex'));

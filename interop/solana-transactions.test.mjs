@@ -16,7 +16,6 @@
 // Run by scripts/test.d/20-interop.sh with KEYSPLIT_BIN set to the built CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,27 +33,9 @@ import {
   VersionedTransaction,
 } from '@solana/web3.js';
 
-const BIN = process.env.KEYSPLIT_BIN;
-if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
+import { KDF, keysplitCli, randomPassword } from './cli.mjs';
 
-const PASSWORD = 'interop password ' + randomBytes(8).toString('hex');
-const KDF = ['--argon2-memory-kib', '64', '--argon2-iterations', '1', '--insecure-fast-kdf'];
-
-function keysplit(args, { input } = {}) {
-  const r = spawnSync(BIN, args, {
-    input,
-    env: { ...process.env, KEYSPLIT_RECOVERY_PASSWORD: PASSWORD },
-    maxBuffer: 16 << 20,
-  });
-  if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-function ok(args, options) {
-  const r = keysplit(args, options);
-  assert.equal(r.status, 0, `keysplit ${args.join(' ')} failed: ${r.stderr}`);
-  return r;
-}
+const { run: keysplit, ok } = keysplitCli({ password: randomPassword() });
 
 let root;
 let dir;

@@ -13,7 +13,6 @@
 // Run by scripts/test.d/20-interop.sh with KEYSPLIT_BIN set to the built CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,21 +27,9 @@ import {
   concat,
 } from 'ethers';
 
-const BIN = process.env.KEYSPLIT_BIN;
-if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
+import { KDF, keysplitCli, randomPassword } from './cli.mjs';
 
-const KDF = ['--argon2-memory-kib', '64', '--argon2-iterations', '1', '--insecure-fast-kdf'];
-const PASSWORD = 'typed data ' + randomBytes(8).toString('hex');
-
-function keysplit(args, input) {
-  const r = spawnSync(BIN, args, {
-    input,
-    env: { ...process.env, KEYSPLIT_RECOVERY_PASSWORD: PASSWORD },
-    maxBuffer: 16 << 20,
-  });
-  if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
+const { run: keysplit } = keysplitCli({ password: randomPassword('typed data') });
 
 const root = mkdtempSync(join(tmpdir(), 'keysplit-typed-'));
 const dir = join(root, 'w');

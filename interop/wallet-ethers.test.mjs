@@ -12,36 +12,16 @@
 // Run by scripts/test.d/20-interop.sh with KEYSPLIT_BIN set to the built CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdtempSync, rmSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HDNodeWallet, Mnemonic, verifyMessage, decodeBase58, toBeArray, getBytes } from 'ethers';
 
-const BIN = process.env.KEYSPLIT_BIN;
-if (!BIN) throw new Error('set KEYSPLIT_BIN to the keysplit binary');
+import { KDF, keysplitCli, randomPassword } from './cli.mjs';
 
-const PASSWORD = 'interop password ' + randomBytes(8).toString('hex');
-// Small Argon2id costs keep the debug binary fast (below the floor, hence the test-only
-// flag); the defaults are tested in Rust.
-const KDF = ['--argon2-memory-kib', '64', '--argon2-iterations', '1', '--insecure-fast-kdf'];
-
-function keysplit(args, { input, env } = {}) {
-  const r = spawnSync(BIN, args, {
-    input,
-    env: { ...process.env, KEYSPLIT_RECOVERY_PASSWORD: PASSWORD, ...env },
-    maxBuffer: 16 << 20,
-  });
-  if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-function ok(args, options) {
-  const r = keysplit(args, options);
-  assert.equal(r.status, 0, `keysplit ${args.join(' ')} failed: ${r.stderr}`);
-  return r;
-}
+const PASSWORD = randomPassword();
+const { run: keysplit, ok } = keysplitCli({ password: PASSWORD });
 
 function tempDir() {
   return mkdtempSync(join(tmpdir(), 'keysplit-wallet-'));

@@ -58,6 +58,7 @@ export type KeysplitErrorCode =
   | 'DUPLICATE_ROLE'
   | 'SHARE_SET_MISMATCH'
   | 'ADDRESS_MISMATCH'
+  | 'INVALID_PROOF'
   | 'RECOVER_NEEDS_AUTH_AND_RECOVERY'
   | 'EPOCH_EXHAUSTED'
   // SLIP-39 (keysplit-wasm-slip39 only; UNSUPPORTED in the default build)

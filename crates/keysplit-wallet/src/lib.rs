@@ -139,6 +139,7 @@ mod seal;
 mod share_set;
 pub mod solana;
 pub mod summary;
+pub mod upload_proof;
 
 pub use bip32::{ChildNumber, DerivationPath, ExtendedPrivateKey, ExtendedPublicKey};
 pub use error::{Error, ExtendedKeyError, MnemonicError, SealedShareFormatError};

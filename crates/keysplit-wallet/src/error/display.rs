@@ -183,6 +183,10 @@ impl fmt::Display for Error {
             Error::AddressMismatch => f.write_str(
                 "the rebuilt wallet does not match the stored addresses; refusing to use it",
             ),
+            Error::InvalidUploadProof => f.write_str(
+                "the upload proof is not a signature of this share set's statement by the wallet's \
+                 Ethereum address: the uploader did not rebuild this wallet",
+            ),
             Error::RecoverNeedsAuthAndRecovery => {
                 f.write_str("recovery uses the auth share and the recovery share")
             }

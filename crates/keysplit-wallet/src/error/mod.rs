@@ -181,6 +181,9 @@ pub enum Error {
     /// The rebuilt wallet's addresses differ from the wallet metadata: the shares or the
     /// metadata are not what they claim, and nothing was signed.
     AddressMismatch,
+    /// An upload proof ([`crate::upload_proof`]) is not a signature of the upload's
+    /// statement by the wallet's index-0 Ethereum address.
+    InvalidUploadProof,
     /// Recovery needs the auth share and the recovery share.
     RecoverNeedsAuthAndRecovery,
     /// The epoch counter is at its maximum and cannot be advanced.
@@ -416,6 +419,7 @@ impl Error {
             Error::ShareSetMismatch { .. } => "SHARE_SET_MISMATCH",
             Error::InvalidWalletInfo { .. } => "INVALID_WALLET_INFO",
             Error::AddressMismatch => "ADDRESS_MISMATCH",
+            Error::InvalidUploadProof => "INVALID_PROOF",
             Error::RecoverNeedsAuthAndRecovery => "RECOVER_NEEDS_AUTH_AND_RECOVERY",
             Error::EpochExhausted => "EPOCH_EXHAUSTED",
             Error::Rng => "RNG_FAILURE",

@@ -17,7 +17,6 @@ impl EthereumTransactionRequest {
             None => &[],
         };
         let data: &[u8] = &self.data;
-        let access_list = &self.access_list;
         match (self.fees, signature) {
             (Fees::Legacy { gas_price }, signature) => {
                 let v;
@@ -43,20 +42,7 @@ impl EthereumTransactionRequest {
                 encode_list(&fields, out);
             }
             (Fees::Eip2930 { gas_price }, signature) => {
-                out.push(1);
-                let mut fields: Vec<&dyn Encodable> = Vec::with_capacity(11);
-                fields.extend_from_slice(&[
-                    &self.chain_id,
-                    &self.nonce,
-                    &gas_price,
-                    &self.gas_limit,
-                    &to,
-                    &self.value,
-                    &data,
-                    access_list,
-                ]);
-                push_signature(&mut fields, signature);
-                encode_list(&fields, out);
+                self.encode_typed(1, &[&gas_price], to, data, signature, out);
             }
             (
                 Fees::Eip1559 {
@@ -65,23 +51,30 @@ impl EthereumTransactionRequest {
                 },
                 signature,
             ) => {
-                out.push(2);
-                let mut fields: Vec<&dyn Encodable> = Vec::with_capacity(12);
-                fields.extend_from_slice(&[
-                    &self.chain_id,
-                    &self.nonce,
-                    &max_priority_fee,
-                    &max_fee,
-                    &self.gas_limit,
-                    &to,
-                    &self.value,
-                    &data,
-                    access_list,
-                ]);
-                push_signature(&mut fields, signature);
-                encode_list(&fields, out);
+                self.encode_typed(2, &[&max_priority_fee, &max_fee], to, data, signature, out);
             }
         }
+    }
+
+    /// `type || rlp([chainId, nonce, <fees>, gasLimit, to, value, data, accessList,
+    /// (yParity, r, s)])`: EIP-2930 (type 1, fees = gasPrice) and EIP-1559 (type 2, fees =
+    /// maxPriorityFeePerGas, maxFeePerGas) differ only in the type and the fee fields.
+    fn encode_typed(
+        &self,
+        transaction_type: u8,
+        fees: &[&dyn Encodable],
+        to: &[u8],
+        data: &[u8],
+        signature: Option<&SignatureFields>,
+        out: &mut Vec<u8>,
+    ) {
+        out.push(transaction_type);
+        let mut fields: Vec<&dyn Encodable> = Vec::with_capacity(12);
+        fields.extend_from_slice(&[&self.chain_id, &self.nonce]);
+        fields.extend_from_slice(fees);
+        fields.extend_from_slice(&[&self.gas_limit, &to, &self.value, &data, &self.access_list]);
+        push_signature(&mut fields, signature);
+        encode_list(&fields, out);
     }
 
     /// The bytes whose Keccak-256 is signed: `rlp([nonce, gasPrice, gasLimit, to, value,
