@@ -171,6 +171,25 @@ fn info_json(set: &ShareSet) -> Value {
     })
 }
 
+/// The upload proof as a client makes it: the wallet rebuilt from the device and auth
+/// shares signs `upload_proof::statement` (EIP-191), `0x` + 130 hex digits.
+/// `None` when the shares do not rebuild a wallet of `w.set.info` (tests that send such
+/// sets expect a refusal before the proof is looked at).
+fn try_proof(w: &TestWallet) -> Option<String> {
+    let wallet = keysplit_wallet::open(
+        &w.set.info,
+        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
+        ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
+    )
+    .ok()?;
+    let signature = keysplit_wallet::upload_proof::sign(&wallet, &w.set.info).ok()?;
+    Some(format!("0x{}", hex::encode(signature)))
+}
+
+fn proof(w: &TestWallet) -> String {
+    try_proof(w).expect("the test wallet rebuilds")
+}
+
 fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
     let mut body = json!({
         "wallet": info_json(&w.set),
@@ -178,6 +197,9 @@ fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
         "auth_key": hex::encode(w.auth_key.as_bytes()),
         "recovery_share": w.set.recovery.to_hex(),
     });
+    if let Some(proof) = try_proof(w) {
+        body["proof"] = json!(proof);
+    }
     if let Some(e) = expected_epoch {
         body["expected_epoch"] = json!(e);
     }
@@ -910,6 +932,150 @@ async fn epoch_compare_and_swap(backend: Backend) {
     h.stop().await;
 }
 
+/// The upload proof: without it, a token holder could replace a wallet's shares with a
+/// share set of another secret that claims the wallet's addresses (everything else about
+/// such an upload checks out: shares of this wallet id and epoch, an auth key that opens
+/// the auth share, the same addresses for the compare-and-swap).
+async fn upload_proofs(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let path = format!("/v1/wallets/{id}/shares");
+    let post = |body: Value| {
+        let h = &h;
+        let alice = alice.clone();
+        async move {
+            h.send(
+                reqwest::Method::POST,
+                "/v1/wallets",
+                Some(&alice),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // Create: no proof, a short one, one for another upload (another wallet's) — refused.
+    let mut body = shares_body(&w, None);
+    body.as_object_mut().unwrap().remove("proof");
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(format!("0x{}", "00".repeat(64)));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!("0xzz".to_string() + &"00".repeat(64));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(proof(&new_wallet()));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // Plain hex (no 0x) is accepted.
+    body["proof"] = json!(proof(&w).trim_start_matches("0x"));
+    let (status, answer) = post(body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // The attack: another secret, split for this wallet id at epoch 1, claiming this
+    // wallet's addresses, its auth key included, signed by the attacker's own key.
+    let mut rng = keysplit::os_rng().unwrap();
+    let attacker = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
+    let device_key = ShareKey::generate(&mut rng);
+    let auth_key = ShareKey::generate(&mut rng);
+    let protect = Protections {
+        device: Protection::Key(&device_key),
+        auth: Protection::Key(&auth_key),
+        recovery: Protection::InsecureFastPassword {
+            password: PASSWORD,
+            params: FAST,
+        },
+    };
+    let mut forged = attacker
+        .split(w.set.info.wallet_id, 1, &protect, &mut rng)
+        .unwrap();
+    forged.info.ethereum_address = w.set.info.ethereum_address;
+    forged.info.solana_address = w.set.info.solana_address;
+    let forged = TestWallet {
+        set: forged,
+        device_key,
+        auth_key,
+    };
+    let forged_proof = attacker
+        .sign_personal_message(
+            0,
+            keysplit_wallet::upload_proof::statement(&forged.set.info).as_bytes(),
+        )
+        .unwrap();
+    let mut body = shares_body(&forged, Some(0));
+    assert!(
+        body.get("proof").is_none(),
+        "the forged set does not rebuild these addresses"
+    );
+    let put = |body: Value| {
+        let (h, path, alice) = (&h, path.clone(), alice.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    let (status, answer) = put(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(hex::encode(forged_proof));
+    let (status, answer) = put(body).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // The wallet's own proof of epoch 0 does not carry over to an epoch-1 upload.
+    let next = recovered(&w);
+    let mut body = shares_body(&next, Some(0));
+    body["proof"] = json!(proof(&w));
+    let (status, answer) = put(body).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // Nothing changed: the epoch-0 set still opens; then the real rotation goes through.
+    release_and_open(&h, &alice, &w).await;
+    let (status, answer) = put(shares_body(&next, Some(0))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    release_and_open(&h, &alice, &next).await;
+    let refusals: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "rotate")
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap().to_string(),
+                e["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let outcomes: Vec<&str> = refusals.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["INVALID_PROOF", "INVALID_PROOF", "INVALID_PROOF", "ok"]
+    );
+    h.stop().await;
+}
+
 async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut handles = Vec::new();
     for f in futures {
@@ -958,6 +1124,7 @@ on_both!(token_refusals);
 on_both!(ownership_replay_and_limits);
 on_both!(rate_limit);
 on_both!(cors);
+on_both!(upload_proofs);
 on_both!(epoch_compare_and_swap);
 
 mod create_get_release_recover {

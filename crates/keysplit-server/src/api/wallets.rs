@@ -93,6 +93,41 @@ pub struct SharesBody {
     /// Create only: `"user"` (default) or `{"key_quorum": {"threshold", "members"}}`.
     #[serde(default)]
     pub owner: Option<serde_json::Value>,
+    /// The upload proof: EIP-191 signature `r || s || v` (65 bytes, hex, `0x` optional)
+    /// by the wallet's index-0 Ethereum key over
+    /// `keysplit_wallet::upload_proof::statement(&wallet)`. Required.
+    #[serde(default)]
+    pub proof: Option<String>,
+}
+
+fn invalid_proof(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_PROOF", message)
+}
+
+/// Checks the upload proof against the uploaded info: `keysplit_wallet::upload_proof::verify`
+/// (the recovered signer must be the info's `ethereum_address`). `400 INVALID_PROOF` when
+/// it is missing, malformed or signed by another key or for another upload.
+fn check_proof(proof: Option<&str>, info: &WalletInfo) -> Result<(), ApiError> {
+    let text = proof.ok_or_else(|| {
+        invalid_proof(
+            "proof is required: the EIP-191 signature of the upload statement by the wallet's \
+             index-0 Ethereum key",
+        )
+    })?;
+    let text = text.trim();
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    let bytes: [u8; 65] = hex::decode(digits)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| invalid_proof("proof is not 65 bytes (r || s || v) in hex"))?;
+    keysplit_wallet::upload_proof::verify(info, &bytes).map_err(|_| {
+        invalid_proof(
+            "proof is not a signature of this upload's statement by the wallet's Ethereum address",
+        )
+    })
 }
 
 fn invalid_share(message: impl Into<String>) -> ApiError {
@@ -175,6 +210,7 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         return Err(invalid_share("auth_share is not of the named share set"));
     }
     drop(share);
+    check_proof(body.proof.as_deref(), &info)?;
     let auth_key_sealed = crypto::seal_at_rest(master, &info.wallet_id.0, info.epoch, &key_array)
         .map_err(|_| ApiError::internal())?;
     let text = info.to_text();
@@ -324,7 +360,14 @@ pub(super) async fn put_shares(
             "owner belongs to create; change it with PUT .../owner",
         ));
     }
-    let checked = check_shares(&body, &state.master_key)?;
+    let checked = match check_shares(&body, &state.master_key) {
+        Ok(checked) => checked,
+        // A token holder trying to replace the shares without the wallet's key: audited.
+        Err(e) if e.code == "INVALID_PROOF" => {
+            return Err(refuse(&state, &id, &caller, "rotate", e, -1).await)
+        }
+        Err(e) => return Err(e),
+    };
     let record = checked.record();
     if record.wallet_id != id {
         return Err(ApiError::bad_request(
