@@ -2047,3 +2047,336 @@ async fn quorum_owner_changes(backend: Backend) {
 on_both!(quorum_owned_release);
 on_both!(signers_and_policies);
 on_both!(quorum_owner_changes);
+
+// ----------------------------------------------------------------------------------------
+// Rotation and recovery-share fetch of quorum-owned wallets
+
+/// The signed form of an upload: `request.body` names the upload by its public parts and
+/// the SHA-256 of each sealed share; the shares and the auth key travel beside it.
+fn signed_upload_payload(w: &TestWallet, id: &str, expected: u32, expiry_ms: u64) -> Value {
+    let sha = |bytes: &[u8]| hex::encode(sha2::Sha256::digest(bytes));
+    payload(
+        "PUT",
+        &format!("/v1/wallets/{id}/shares"),
+        json!({
+            "expected_epoch": expected,
+            "wallet": info_json(&w.set),
+            "proof": proof(w),
+            "auth_share_sha256": sha(w.set.auth.as_bytes()),
+            "recovery_share_sha256": sha(w.set.recovery.as_bytes()),
+        }),
+        expiry_ms,
+    )
+}
+
+fn signed_upload(w: &TestWallet, request: &Value, signatures: Option<&str>) -> Value {
+    let mut body = json!({
+        "request": request,
+        "auth_share": w.set.auth.to_hex(),
+        "auth_key": hex::encode(w.auth_key.as_bytes()),
+        "recovery_share": w.set.recovery.to_hex(),
+    });
+    if let Some(s) = signatures {
+        body["authorization_signature"] = json!(s);
+    }
+    body
+}
+
+fn envelope(request: &Value, signatures: Option<&str>) -> Value {
+    let mut body = json!({ "request": request });
+    if let Some(s) = signatures {
+        body["authorization_signature"] = json!(s);
+    }
+    body
+}
+
+async fn quorum_rotation_and_recovery_share(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let mallory = h.token("mallory");
+    let (k1, k2) = (auth_key(), auth_key());
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let (status, b) = h
+        .create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let later = now_ms() + 120_000;
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let post_share = |token: &str, body: Value| {
+        let (h, path, token) = (&h, share_path.clone(), token.to_string());
+        async move {
+            h.send(reqwest::Method::POST, &path, Some(&token), Some(&body))
+                .await
+        }
+    };
+
+    // Recovery share: the token alone (GET, or POST without signatures) gets nothing.
+    let (status, b) = h
+        .send(reqwest::Method::GET, &share_path, Some(&alice), None)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let p = payload("POST", &share_path, json!({}), later);
+    let (status, b) = post_share(&alice, envelope(&p, None)).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign(&k1, &p)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    // Signed by both, but for the release endpoint, or expired.
+    let release_p = payload(
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        json!({}),
+        later,
+    );
+    let (status, b) = post_share(
+        &alice,
+        envelope(&release_p, Some(&sign_all(&[&k1, &k2], &release_p))),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
+    );
+    let old = payload("POST", &share_path, json!({}), now_ms() - 60_000);
+    let (status, b) = post_share(&alice, envelope(&old, Some(&sign_all(&[&k1, &k2], &old)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    // Another user with the quorum's signatures: 404.
+    let (status, b) = post_share(&mallory, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    // The quorum: the recovery share; once.
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["recovery_share"].as_str().unwrap(),
+        w.set.recovery.to_hex()
+    );
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+
+    // Rotation: the token with a valid upload proof is not enough.
+    let next = recovered(&w);
+    let shares_path = format!("/v1/wallets/{id}/shares");
+    let put = |body: Value| {
+        let (h, path, alice) = (&h, shares_path.clone(), alice.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    let (status, b) = put(shares_body(&next, Some(0))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let up = signed_upload_payload(&next, &id, 0, later);
+    let (status, b) = put(signed_upload(&next, &up, None)).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    let (status, b) = put(signed_upload(&next, &up, Some(&sign(&k2, &up)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // The quorum signed this upload; other shares sent with it are refused.
+    let both = sign_all(&[&k1, &k2], &up);
+    let other = recovered(&w);
+    let mut swapped = signed_upload(&next, &up, Some(&both));
+    swapped["auth_share"] = json!(other.set.auth.to_hex());
+    swapped["auth_key"] = json!(hex::encode(other.auth_key.as_bytes()));
+    let (status, b) = put(swapped).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
+        "{b}"
+    );
+    let mut swapped = signed_upload(&next, &up, Some(&both));
+    swapped["recovery_share"] = json!(other.set.recovery.to_hex());
+    let (status, b) = put(swapped).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
+        "{b}"
+    );
+    // The signed body names no share material, and the whole body is checked strictly.
+    assert!(!up
+        .to_string()
+        .contains(&hex::encode(next.auth_key.as_bytes())));
+    assert!(!up.to_string().contains(&next.set.auth.to_hex()));
+    assert!(!up.to_string().contains(&next.set.recovery.to_hex()));
+    let mut extra = signed_upload(&next, &up, Some(&both));
+    extra["expected_epoch"] = json!(0);
+    let (status, _) = put(extra).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Signed for the owner endpoint: REQUEST_MISMATCH.
+    let mut wrong = up.clone();
+    wrong["url"] = json!(format!("https://keysplit.example/v1/wallets/{id}/owner"));
+    let (status, b) = put(signed_upload(
+        &next,
+        &wrong,
+        Some(&sign_all(&[&k1, &k2], &wrong)),
+    ))
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    // The quorum: epoch 1; the same authorization again is a replay.
+    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["wallet"]["epoch"], 1);
+    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "REPLAYED"),
+        "{b}"
+    );
+    // The new set is stored whole: a quorum-signed release opens with its device share.
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let rp = payload(
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        sign_request(eth_tx(GOOD_TO, "1")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &rp,
+            Some(&sign_all(&[&k1, &k2], &rp)),
+            None,
+            &public.to_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let digest: [u8; 32] = sha2::Sha256::digest(
+        RequestPayload::from_value(rp.clone())
+            .unwrap()
+            .canonical_bytes(),
+    )
+    .into();
+    open_release(&next, &secret, &digest, &b);
+
+    let outcomes: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "rotate" || e["action"] == "recovery_share")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("recovery_share", "SIGNED_REQUEST_REQUIRED"),
+        ("recovery_share", "QUORUM_NOT_MET"),
+        ("recovery_share", "QUORUM_NOT_MET"),
+        ("recovery_share", "REQUEST_MISMATCH"),
+        ("recovery_share", "REQUEST_EXPIRED"),
+        ("recovery_share", "NOT_FOUND"),
+        ("recovery_share", "ok"),
+        ("recovery_share", "REPLAYED"),
+        ("rotate", "SIGNED_REQUEST_REQUIRED"),
+        ("rotate", "QUORUM_NOT_MET"),
+        ("rotate", "QUORUM_NOT_MET"),
+        ("rotate", "REQUEST_MISMATCH"),
+        ("rotate", "ok"),
+        ("rotate", "REPLAYED"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(outcomes, expected);
+    h.stop().await;
+}
+
+/// A user-owned wallet takes the same signed forms without signatures: the token
+/// authorizes, the payload must name the endpoint and be in time, its key is used once.
+async fn user_owned_signed_forms(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["recovery_share"].as_str().unwrap(),
+        w.set.recovery.to_hex()
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    let old = payload("POST", &share_path, json!({}), now_ms() - 1_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&old, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    // The signed upload form works for a user owner too (no signature needed).
+    let next = recovered(&w);
+    let up = signed_upload_payload(&next, &id, 0, now_ms() + 60_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/shares"),
+            Some(&alice),
+            Some(&signed_upload(&next, &up, None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    release_and_open(&h, &alice, &next).await;
+    h.stop().await;
+}
+
+on_both!(quorum_rotation_and_recovery_share);
+on_both!(user_owned_signed_forms);

@@ -9,7 +9,9 @@ pub use wallets::{SecretText, SharesBody, WalletJson};
 
 use owner::{add_signer, change_owner, list_signers, remove_signer};
 use release::release;
-use wallets::{create_wallet, get_audit, get_recovery_share, get_wallet, put_shares};
+use wallets::{
+    create_wallet, get_audit, get_recovery_share, get_wallet, post_recovery_share, put_shares,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -383,7 +385,10 @@ pub fn router(
         .route("/v1/wallets", post(create_wallet))
         .route("/v1/wallets/{id}", get(get_wallet))
         .route("/v1/wallets/{id}/shares", put(put_shares))
-        .route("/v1/wallets/{id}/recovery-share", get(get_recovery_share))
+        .route(
+            "/v1/wallets/{id}/recovery-share",
+            get(get_recovery_share).post(post_recovery_share),
+        )
         .route("/v1/wallets/{id}/release", post(release))
         .route(
             "/v1/wallets/{id}/signers",
