@@ -122,7 +122,12 @@ function readJson(id, what) {
 let client = null;
 let state = { signedIn: false, hasDeviceShare: false, wallet: null };
 
+// Methods the wallet asks the user to confirm in its frame: the frame is scrolled into view
+// first (the wallet enables Approve only while its panel is on screen).
+const CONFIRMED = new Set(['createWallet', 'recover', 'rotate', 'exportMnemonic', 'forgetDevice', 'signMessage', 'signTransaction', 'signTypedData']);
+
 async function call(method, params) {
+  if (CONFIRMED.has(method)) $('wallet').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   try {
     const result = params === undefined ? await client.call(method) : await client.call(method, params);
     window.walletReplies.push({ method, ok: true, result });

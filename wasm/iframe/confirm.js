@@ -15,15 +15,19 @@
 // - only clicks with event.isTrusted count (a script's synthetic click does nothing);
 // - Approve is enabled only once the overlay has been on screen for 500 ms, and the
 //   press must start after it was enabled (no click carried over from an earlier press);
-// - where IntersectionObserver v2 exists (Chromium), "on screen" means the browser reports
-//   the overlay `isVisible`: not covered by the parent page, not transparent, not
-//   transformed; losing visibility disables Approve and restarts the 500 ms;
-// - elsewhere, the overlay must intersect the viewport and the tab must be visible.
+// - "on screen" means at least 90% of the overlay is inside the top-level viewport (so a
+//   parent cannot clip the frame down to its buttons) and the tab is visible; where
+//   IntersectionObserver v2 exists (Chromium), the browser must also report the overlay
+//   `isVisible`: not covered by the parent page, not transparent, not transformed. Losing
+//   that disables Approve and restarts the 500 ms, and a hint says why.
 // Escape and Reject reject with USER_REJECTED. One overlay at a time.
 
 import { ProtocolError } from './errors.js';
 
 const MIN_VISIBLE_MS = 500;
+/** The share of the overlay that must be inside the viewport for Approve. */
+const MIN_RATIO = 0.9;
+const THRESHOLDS = [0, 0.25, 0.5, 0.75, 0.85, MIN_RATIO, 0.95, 1];
 const MIN_PASSWORD_LENGTH = 8;
 
 let active = false;
@@ -104,6 +108,13 @@ function open({ title, rows, details, approveLabel, fill, approve: wantApprove =
     content.append(error);
     panel.append(content);
 
+    const hint = el('p', {
+      id: 'ks-visibility',
+      className: 'ks-visibility',
+      text: 'Approve unlocks once this whole wallet panel is on screen and nothing covers it.',
+    });
+    hint.hidden = true;
+    panel.append(hint);
     const actions = el('div', { className: 'ks-actions' });
     let rejectButton = null;
     if (!extra.noReject) {
@@ -164,22 +175,18 @@ function open({ title, rows, details, approveLabel, fill, approve: wantApprove =
       typeof IntersectionObserver === 'function' &&
       typeof IntersectionObserverEntry === 'function' &&
       'isVisible' in IntersectionObserverEntry.prototype;
-    if (hasV2) {
+    const observed = (entries) => {
+      for (const entry of entries) {
+        visible = entry.isIntersecting && entry.intersectionRatio >= MIN_RATIO && (!hasV2 || entry.isVisible === true);
+      }
+      // Say why Approve stays off (a real user may just have to scroll to the wallet).
+      if (approveButton) hint.hidden = visible;
+      update();
+    };
+    if (typeof IntersectionObserver === 'function') {
       observer = new IntersectionObserver(
-        (entries) => {
-          for (const entry of entries) visible = entry.isVisible === true;
-          update();
-        },
-        { trackVisibility: true, delay: 100, threshold: [0, 1] },
-      );
-      observer.observe(overlay);
-    } else if (typeof IntersectionObserver === 'function') {
-      observer = new IntersectionObserver(
-        (entries) => {
-          for (const entry of entries) visible = entry.isIntersecting;
-          update();
-        },
-        { threshold: [0, 1] },
+        observed,
+        hasV2 ? { trackVisibility: true, delay: 100, threshold: THRESHOLDS } : { threshold: THRESHOLDS },
       );
       observer.observe(overlay);
     } else {
