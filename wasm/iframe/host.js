@@ -440,7 +440,7 @@ const methods = {
     const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
     const client = server();
     const info = currentInfo();
-    const { walletId, epoch } = info;
+    const { walletId } = info;
     const body = { method: 'keysplit_export', params: recipient ? { recipient_public_key: recipient.hex } : {} };
     if (authorization) {
       checkAuthorization(authorization, walletId, body, canonicalBody);
