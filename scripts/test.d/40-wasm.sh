@@ -5,7 +5,7 @@
 #   - the wasm-bindgen-test suite in Node and in headless Chromium,
 #   - the node tests (Privy interop, inputs, wallet vs ethers, size budget, SLIP-39 build,
 #     requests build vs ethers / node:crypto / canonicalize),
-#   - the end-to-end iframe tests in Chromium (playwright-core).
+#   - the end-to-end wallet tests in Chromium (playwright-core) against `keysplit serve`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source wasm/scripts/env.sh
@@ -37,8 +37,12 @@ step "node tests"
 node --test wasm/test/
 
 if [ -d wasm/e2e ]; then
-  step "end-to-end in Chromium"
-  node --test wasm/e2e/
+  step "end-to-end in Chromium (wallet protocol v2: app, wallet and third origins + keysplit serve)"
+  # The wallet page loads wasm/pkg-requests (built above; again here only if missing), and
+  # serve.mjs runs `keysplit serve` from the CLI binary built here.
+  [ -f wasm/pkg-requests/inline.js ] || bash wasm/scripts/build.sh --requests
+  cargo build -q -p keysplit-cli
+  KEYSPLIT_BIN="$CARGO_TARGET_DIR/debug/keysplit" node --test --test-concurrency=1 wasm/e2e/
 else
   skip "end-to-end iframe tests not run: wasm/e2e/ is missing"
 fi

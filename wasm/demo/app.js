@@ -1,136 +1,267 @@
-// The demo app: embeds the wallet iframe and plays the app's backend with this origin's
-// localStorage (a real app keeps the auth share and its key on its server and releases
-// them to the wallet after the user signs in).
+// The demo app for wallet iframe protocol v2 (wasm/iframe/PROTOCOL.md). It signs the user in
+// (a development token from its own origin's /dev/token), passes the token to the wallet
+// frame and sends requests. Everything secret happens in the frame: passwords are typed
+// there, shares are fetched there from keysplit-server, and the recovery phrase is shown
+// there. This page only ever sees addresses, signatures, signed transactions and errors.
+//
+// Element ids (stable; the end-to-end tests use them):
+//   iframe      #wallet
+//   buttons     #sign-in #create #forget #recover #rotate #export
+//               #sign-message #sign-transaction #sign-typed-data
+//   inputs      #message (text) #transaction (JSON) #typed-data (JSON)
+//   outputs     #status #user #address #solana #wallet-id #epoch
+//               #message-signature #transaction-hash #transaction-signed
+//               #typed-data-signature #error ("CODE: message") #result (last result JSON) #log
+//   body        data-state = connecting | signed-out | no-wallet | needs-recovery | ready | error
+//               data-busy while a call runs (absent when idle)
+// URL: ?user=NAME signs in as NAME instead of "demo-user".
+// window.walletReplies lists every reply (tests check that no secret ever arrives here);
+// window.walletClient is the connected client, for experiments in the console.
 import { connectWallet } from '/keysplit-client.js';
 
 const walletOrigin = document.querySelector('meta[name="keysplit-wallet-origin"]').content;
 const $ = (id) => document.getElementById(id);
-const BACKEND_KEY = 'demo.backend.v1';
+const user = new URLSearchParams(location.search).get('user') || 'demo-user';
+// The app remembers each user's wallet id (public) to offer recovery on a new device.
+const WALLETS_KEY = 'keysplit-demo.wallets';
 
-// Everything the wallet sends back, kept for inspection (the end-to-end test checks that
-// no secret ever arrives here).
-window.walletReplies = [];
-
-const backend = {
-  load: () => JSON.parse(localStorage.getItem(BACKEND_KEY) ?? 'null'),
-  save: (record) => localStorage.setItem(BACKEND_KEY, JSON.stringify(record)),
+const EXAMPLE_TRANSACTION = {
+  type: 2,
+  chainId: 1,
+  nonce: 0,
+  to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  value: '10000000000000000',
+  gasLimit: '21000',
+  maxFeePerGas: '30000000000',
+  maxPriorityFeePerGas: '1000000000',
 };
 
-function randomHex(bytes) {
-  const data = crypto.getRandomValues(new Uint8Array(bytes));
-  return '0x' + Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+const EXAMPLE_TYPED_DATA = {
+  types: {
+    EIP712Domain: [
+      { name: 'name', type: 'string' },
+      { name: 'version', type: 'string' },
+      { name: 'chainId', type: 'uint256' },
+      { name: 'verifyingContract', type: 'address' },
+    ],
+    Person: [
+      { name: 'name', type: 'string' },
+      { name: 'wallet', type: 'address' },
+    ],
+    Mail: [
+      { name: 'from', type: 'Person' },
+      { name: 'to', type: 'Person' },
+      { name: 'contents', type: 'string' },
+    ],
+  },
+  primaryType: 'Mail',
+  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+  message: {
+    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+    contents: 'Hello, Bob!',
+  },
+};
+
+window.walletReplies = [];
+
+// ---- small helpers -------------------------------------------------------------------
+
+const wallets = {
+  get: () => {
+    try {
+      return JSON.parse(localStorage.getItem(WALLETS_KEY) ?? '{}') ?? {};
+    } catch {
+      return {};
+    }
+  },
+  idFor: (name) => wallets.get()[name] ?? null,
+  remember(name, walletId) {
+    const all = wallets.get();
+    all[name] = walletId;
+    localStorage.setItem(WALLETS_KEY, JSON.stringify(all));
+  },
+};
+
+function hex(bytes) {
+  return '0x' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function log(text, isError = false) {
+/** JSON for display: byte arrays as 0x-hex. */
+function pretty(value) {
+  return JSON.stringify(value, (key, v) => (v instanceof Uint8Array ? hex(v) : v), 2);
+}
+
+const text = (value) => (value instanceof Uint8Array ? hex(value) : value === undefined || value === null ? '–' : String(value));
+
+function log(message, isError = false) {
   const item = document.createElement('li');
-  item.textContent = text;
+  item.textContent = `${new Date().toLocaleTimeString()}  ${message}`;
   if (isError) item.className = 'error';
   $('log').prepend(item);
 }
 
-let client;
+function showError(error) {
+  const code = error?.code ?? 'APP_ERROR';
+  $('error').textContent = `${code}: ${error?.message ?? String(error)}`;
+  log(`${code}: ${error?.message ?? String(error)}`, true);
+}
+
+function readJson(id, what) {
+  try {
+    return JSON.parse($(id).value);
+  } catch (error) {
+    const problem = new Error(`the ${what} is not valid JSON (${error.message})`);
+    problem.code = 'APP_INVALID_JSON';
+    throw problem;
+  }
+}
+
+// ---- wallet calls --------------------------------------------------------------------
+
+let client = null;
+let state = { signedIn: false, hasDeviceShare: false, wallet: null };
+
+// Methods the wallet asks the user to confirm in its frame: the frame is scrolled into view
+// first (the wallet enables Approve only while its panel is on screen).
+const CONFIRMED = new Set(['createWallet', 'recover', 'rotate', 'exportMnemonic', 'forgetDevice', 'signMessage', 'signTransaction', 'signTypedData']);
 
 async function call(method, params) {
+  if (CONFIRMED.has(method)) $('wallet').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   try {
-    const result = await client.call(method, params);
+    const result = params === undefined ? await client.call(method) : await client.call(method, params);
     window.walletReplies.push({ method, ok: true, result });
+    $('result').textContent = `${method} →\n${pretty(result)}`;
     return result;
   } catch (error) {
     window.walletReplies.push({ method, ok: false, error: { code: error.code, message: error.message } });
-    log(`${method}: ${error.code}: ${error.message}`, true);
     throw error;
   }
 }
 
-function authFromBackend() {
-  const record = backend.load();
-  if (!record) throw new Error('the backend has no wallet for this user');
-  return { share: record.authShare, key: record.authKey };
-}
-
-function storeSet(result, authKey) {
-  backend.save({ info: result.info, authKey, authShare: result.authShare, recoveryShare: result.recoveryShare });
+function showWallet(info) {
+  $('address').textContent = text(info?.ethereumAddress);
+  $('solana').textContent = text(info?.solanaAddress);
+  $('wallet-id').textContent = text(info?.walletId ?? wallets.idFor(user));
+  $('epoch').textContent = text(info?.epoch);
+  if (info?.walletId) wallets.remember(user, String(info.walletId));
 }
 
 async function refresh() {
-  const status = await call('status');
-  const record = backend.load();
-  const info = status.info ?? record?.info ?? null;
-  $('status').textContent = status.hasDeviceShare
-    ? `ready (epoch ${status.info.epoch})`
-    : record
-      ? 'this device has no share: recover with your password'
-      : 'no wallet yet';
-  $('address').textContent = info?.ethereumAddress ?? '–';
-  $('solana').textContent = info?.solanaAddress ?? '–';
-  $('create').disabled = Boolean(record);
-  $('sign').disabled = !status.hasDeviceShare;
-  $('clear').disabled = !status.hasDeviceShare;
-  $('recover').disabled = status.hasDeviceShare || !record;
-  document.body.dataset.state = status.hasDeviceShare ? 'ready' : record ? 'needs-recovery' : 'empty';
-}
+  state = await call('status');
+  showWallet(state.wallet ?? null);
+  const knownId = wallets.idFor(user);
+  let name;
+  if (!state.signedIn) name = 'signed-out';
+  else if (state.hasDeviceShare) name = 'ready';
+  else if (knownId) name = 'needs-recovery';
+  else name = 'no-wallet';
+  document.body.dataset.state = name;
+  $('status').textContent = {
+    'signed-out': 'not signed in',
+    'no-wallet': 'signed in; no wallet on this device yet: create one',
+    'needs-recovery': 'signed in; this device holds no share of your wallet: recover it',
+    ready: `ready (epoch ${state.wallet?.epoch ?? '?'})`,
+  }[name];
+  $('user').textContent = state.signedIn ? user : '–';
 
-function password() {
-  const value = $('password').value;
-  if (value.length < 8) {
-    log('choose a recovery password of at least 8 characters', true);
-    throw new Error('password too short');
-  }
-  return value;
+  const ready = state.signedIn && state.hasDeviceShare;
+  $('create').disabled = !state.signedIn || state.hasDeviceShare;
+  $('recover').disabled = !state.signedIn || state.hasDeviceShare || !knownId;
+  $('forget').disabled = !state.hasDeviceShare;
+  for (const id of ['rotate', 'export', 'sign-message', 'sign-transaction', 'sign-typed-data']) $(id).disabled = !ready;
 }
 
 const actions = {
+  async 'sign-in'() {
+    const response = await fetch(`/dev/token?sub=${encodeURIComponent(user)}`);
+    const body = await response.json().catch(() => null);
+    if (!response.ok || typeof body?.token !== 'string') {
+      const problem = new Error(body?.error?.message ?? `the token endpoint answered ${response.status}`);
+      problem.code = body?.error?.code ?? 'APP_SIGN_IN_FAILED';
+      throw problem;
+    }
+    await call('signIn', { accessToken: body.token });
+    log(`signed in as ${user}`);
+  },
   async create() {
-    const authKey = randomHex(32);
-    const result = await call('createWallet', { authKey, recoveryPassword: password() });
-    storeSet(result, authKey);
-    log(`created wallet ${result.info.ethereumAddress}`);
+    const { wallet } = await call('createWallet', {});
+    log(`created wallet ${wallet.ethereumAddress}`);
   },
-  async sign() {
-    const message = $('message').value;
-    const { signature, address } = await call('signMessage', { auth: authFromBackend(), message });
-    $('signature').textContent = signature;
-    log(`signed "${message}" as ${address}`);
-  },
-  async clear() {
-    await call('clearDeviceShare');
-    $('signature').textContent = '–';
-    log('device share cleared (as on a new device)');
+  async forget() {
+    await call('forgetDevice');
+    log('this device forgot its share (as if the device were lost)');
   },
   async recover() {
-    const record = backend.load();
-    const result = await call('recover', {
-      info: record.info,
-      auth: { share: record.authShare, key: record.authKey },
-      recoveryShare: record.recoveryShare,
-      recoveryPassword: password(),
-    });
-    storeSet(result, record.authKey);
-    log(`recovered ${result.info.ethereumAddress}: new shares at epoch ${result.info.epoch}`);
+    const walletId = wallets.idFor(user);
+    const { wallet } = await call('recover', { walletId });
+    log(`recovered ${wallet.ethereumAddress}: new shares at epoch ${wallet.epoch}`);
+  },
+  async rotate() {
+    const { wallet } = await call('rotate', {});
+    log(`rotated: new shares at epoch ${wallet.epoch}`);
+  },
+  async export() {
+    await call('exportMnemonic', {});
+    log('the recovery phrase was shown in the wallet frame');
+  },
+  async 'sign-message'() {
+    const message = $('message').value;
+    const { signature, address } = await call('signMessage', { text: message });
+    $('message-signature').textContent = text(signature);
+    log(`signed the message as ${address}`);
+  },
+  async 'sign-transaction'() {
+    const transaction = readJson('transaction', 'transaction');
+    const result = await call('signTransaction', { transaction });
+    $('transaction-signed').textContent = text(result.signedTransaction);
+    $('transaction-hash').textContent = text(result.hash);
+    log(`signed transaction ${text(result.hash)}`);
+  },
+  async 'sign-typed-data'() {
+    const typedData = readJson('typed-data', 'typed data');
+    const { signature } = await call('signTypedData', { typedData });
+    $('typed-data-signature').textContent = text(signature);
+    log('signed the typed data');
   },
 };
 
-for (const [name, action] of Object.entries(actions)) {
-  $(name).addEventListener('click', async () => {
+for (const [id, action] of Object.entries(actions)) {
+  $(id).addEventListener('click', async () => {
+    if (document.body.dataset.busy) return;
     document.body.dataset.busy = 'true';
+    $('error').textContent = '–';
     try {
       await action();
     } catch (error) {
-      if (!error.code) log(error.message, true);
+      showError(error);
     } finally {
-      await refresh().catch(() => {});
+      await refresh().catch(showError);
       delete document.body.dataset.busy;
     }
   });
 }
 
+// ---- start ---------------------------------------------------------------------------
+
 $('app-origin').textContent = location.origin;
 $('wallet-origin').textContent = walletOrigin;
+$('wallet-origin-caption').textContent = walletOrigin;
+$('transaction').value = JSON.stringify(EXAMPLE_TRANSACTION, null, 2);
+$('typed-data').value = JSON.stringify(EXAMPLE_TYPED_DATA, null, 2);
+for (const button of document.querySelectorAll('button')) button.disabled = true;
+
 const frame = $('wallet');
 const connecting = connectWallet(frame, walletOrigin);
 frame.src = `${walletOrigin}/`;
-client = await connecting;
-// For experiments in the developer console (and the end-to-end tests).
-window.walletClient = client;
-await refresh();
-log('connected to the wallet');
+try {
+  client = await connecting;
+  window.walletClient = client;
+  $('sign-in').disabled = false;
+  await refresh();
+  log('connected to the wallet');
+} catch (error) {
+  document.body.dataset.state = 'error';
+  $('status').textContent = 'could not connect to the wallet';
+  showError(error);
+}

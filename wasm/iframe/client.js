@@ -2,7 +2,11 @@
 //
 //   import { connectWallet } from './keysplit-client.js';
 //   const walletFrame = await connectWallet(iframeElement, 'https://wallet.example');
-//   const { signature } = await walletFrame.call('signMessage', { auth, message: 'hi' });
+//   await walletFrame.call('signIn', { accessToken });
+//   const { signature } = await walletFrame.call('signMessage', { text: 'hi' });
+//
+// The app never sends or receives a share, a key, a password or a mnemonic: the wallet
+// fetches what it needs from keysplit-server itself and asks the user in its own frame.
 
 /** Error of a wallet call, with the wallet's stable `code`. */
 export class WalletError extends Error {
@@ -18,6 +22,8 @@ export class WalletError extends Error {
  * iframe's window, addressed to `walletOrigin` only (the browser drops it if the frame
  * navigated elsewhere), and resolves once the wallet answers on that port.
  */
+export const PROTOCOL_VERSION = 2;
+
 export function connectWallet(iframe, walletOrigin, { timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
     const channels = [];
@@ -78,9 +84,13 @@ export function connectWallet(iframe, walletOrigin, { timeoutMs = 15000 } = {}) 
       const channel = new MessageChannel();
       channels.push(channel);
       channel.port1.onmessage = (event) => {
-        if (event.data && event.data.type === 'keysplit:ready') finish(null, channel.port1);
+        const type = event.data && event.data.type;
+        if (type === 'keysplit:ready' && event.data.version === PROTOCOL_VERSION) finish(null, channel.port1);
+        else if (type === 'keysplit:ready' || type === 'keysplit:unsupported') {
+          finish(new WalletError('UNSUPPORTED_VERSION', `the wallet at ${walletOrigin} does not speak protocol version ${PROTOCOL_VERSION}`));
+        }
       };
-      iframe.contentWindow.postMessage({ type: 'keysplit:hello', version: 1 }, walletOrigin, [channel.port2]);
+      iframe.contentWindow.postMessage({ type: 'keysplit:hello', version: PROTOCOL_VERSION }, walletOrigin, [channel.port2]);
     };
 
     const onLoaded = (event) => {

@@ -1,0 +1,520 @@
+// End-to-end, wallet protocol v2: app origin A, wallet origin W, keysplit-server S (a child
+// process with a development token issuer) and an untrusted origin T, in real headless
+// Chromium (Debian's /usr/bin/chromium through playwright-core; no browser download).
+// The app page calls the wallet through the parent-side client (wasm/e2e/pages/app.js);
+// passwords and approvals are typed and clicked by playwright inside the wallet frame,
+// which are trusted input events as a person's would be.
+// Oracles: ethers v6 verifies every signature, signed transaction and typed-data signature
+// against the wallet's address and derives the address from the exported phrase; the
+// browser's same-origin policy, CSP and CORS are what keep the app out of the wallet.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { ethers } from 'ethers';
+import { startServers } from '../serve.mjs';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a different recovery password';
+const RECIPIENT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+
+const TRANSACTION = {
+  type: 2,
+  chainId: 1,
+  nonce: 7,
+  to: RECIPIENT,
+  value: '10000000000000000',
+  gasLimit: '21000',
+  maxFeePerGas: '30000000000',
+  maxPriorityFeePerGas: '1000000000',
+};
+
+const TYPED_DATA = {
+  types: {
+    EIP712Domain: [
+      { name: 'name', type: 'string' },
+      { name: 'version', type: 'string' },
+      { name: 'chainId', type: 'uint256' },
+      { name: 'verifyingContract', type: 'address' },
+    ],
+    Person: [
+      { name: 'name', type: 'string' },
+      { name: 'wallet', type: 'address' },
+    ],
+    Mail: [
+      { name: 'from', type: 'Person' },
+      { name: 'to', type: 'Person' },
+      { name: 'contents', type: 'string' },
+    ],
+  },
+  primaryType: 'Mail',
+  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+  message: {
+    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+    contents: 'Hello, Bob!',
+  },
+};
+
+let servers;
+let browser;
+let context;
+let page;
+const requests = [];
+const consoleErrors = [];
+// What the flow learns, shared by the tests below (they run in order).
+const state = { address: null, walletId: null, deviceShares: new Set(), wrappedKeys: new Set(), mnemonic: null };
+
+before(async () => {
+  servers = await startServers({ walletPort: 0, appPort: 0, serverPort: 0, thirdPort: 0, frameThird: true });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 480, height: 720 } });
+  context.on('request', (request) => {
+    requests.push({ url: request.url(), frame: safeFrameUrl(request), method: request.method(), body: request.postData() ?? '' });
+  });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  await page.goto(`${servers.appOrigin}/e2e/app.html`);
+  await page.waitForSelector('body[data-ready]', { timeout: 30000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await servers?.close();
+});
+
+function safeFrameUrl(request) {
+  try {
+    return request.frame().url();
+  } catch {
+    return '';
+  }
+}
+
+const call = (method, params) => page.evaluate(([m, p]) => window.wallet.call(m, p), [method, params]);
+const walletFrameLocator = () => page.frameLocator('#wallet');
+
+function walletFrame() {
+  const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith(servers.walletOrigin));
+  assert.ok(frame, 'the wallet frame is loaded');
+  return frame;
+}
+
+/** `pending` must wait for the overlay: fills passwords, clicks Approve (or Reject). */
+async function confirm(pending, { password, repeat = false, reject = false } = {}) {
+  const frame = walletFrameLocator();
+  const shown = frame
+    .locator('#ks-overlay')
+    .waitFor({ state: 'visible', timeout: 30000 })
+    .then(() => 'overlay');
+  shown.catch(() => {});
+  const first = await Promise.race([shown, pending.then((reply) => ({ early: reply }))]);
+  assert.equal(first, 'overlay', `an overlay asks first (the call answered ${JSON.stringify(first.early)})`);
+  if (password !== undefined) {
+    await frame.locator('#ks-password').fill(password);
+    if (repeat) await frame.locator('#ks-password-repeat').fill(password);
+  }
+  await frame.locator(reject ? '#ks-reject' : '#ks-approve').click();
+  return pending;
+}
+
+function ok(reply) {
+  assert.equal(reply.ok, true, `the call succeeded: ${JSON.stringify(reply)}`);
+  return reply.result;
+}
+
+function refused(reply, code) {
+  assert.equal(reply.ok, false, `the call was refused: ${JSON.stringify(reply)}`);
+  assert.equal(reply.code, code, reply.message);
+}
+
+async function deviceRecord() {
+  const text = await walletFrame().evaluate(() => localStorage.getItem('keysplit.wallet.v1'));
+  return text === null ? null : JSON.parse(text);
+}
+
+/** Remembers the stored device share and wrapped key (checked against all traffic at the end). */
+async function noteDevice() {
+  const record = await deviceRecord();
+  assert.ok(record, 'a device record is stored');
+  state.deviceShares.add(record.share.replace(/^0x/, ''));
+  state.wrappedKeys.add(record.key.wrapped.replace(/^0x/, ''));
+  return record;
+}
+
+async function signText(text) {
+  const result = ok(await confirm(call('signMessage', { text })));
+  assert.equal(result.address, state.address);
+  assert.equal(ethers.verifyMessage(text, result.signature), state.address, 'ethers recovers the wallet address');
+  return result;
+}
+
+// ---- before sign-in -----------------------------------------------------------------
+
+test('wallet origin: CSP header and meta tags name the server and the parents', async () => {
+  const response = await fetch(`${servers.walletOrigin}/`);
+  const csp = response.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.ok(csp.split('; ').includes(`connect-src ${servers.serverOrigin}`), csp);
+  assert.ok(csp.split('; ').includes(`frame-ancestors ${servers.appOrigin} ${servers.thirdOrigin}`), csp);
+  const html = await response.text();
+  assert.ok(html.includes(`<meta name="keysplit-server" content="${servers.serverOrigin}">`));
+  assert.ok(html.includes(`<meta name="keysplit-allowed-parents" content="${servers.appOrigin}">`));
+  assert.ok(html.includes(`connect-src ${servers.serverOrigin};`), 'the meta CSP names the server too');
+
+  // In the browser: the wallet frame cannot fetch anything but the server, and the app
+  // page cannot call the server (its CORS answers the wallet origin only).
+  const fromWallet = await walletFrame().evaluate(
+    (url) => fetch(url).then(() => 'fetched', (error) => error.name),
+    `${servers.appOrigin}/dev/token?sub=x`,
+  );
+  assert.equal(fromWallet, 'TypeError', 'CSP connect-src blocks the wallet from other origins');
+  const fromApp = await page.evaluate(
+    (url) => fetch(url, { headers: { authorization: 'Bearer x' } }).then(() => 'fetched', (error) => error.name),
+    `${servers.serverOrigin}/v1/wallets/00112233445566778899aabbccddeeff`,
+  );
+  assert.equal(fromApp, 'TypeError', 'the server refuses CORS to the app origin');
+});
+
+test('status before sign-in, malformed requests, strict params', async () => {
+  assert.deepEqual(ok(await call('status')), { version: 2, signedIn: false, hasDeviceShare: false, wallet: null });
+  refused(await call('createWallet', {}), 'NOT_SIGNED_IN');
+  refused(await call('stealKeys', {}), 'UNKNOWN_METHOD');
+  refused(await call('signDigest', { digest: `0x${'11'.repeat(32)}` }), 'UNKNOWN_METHOD');
+  const malformed = await page.evaluate(() => window.wallet.send('not a request'));
+  assert.deepEqual({ id: malformed.id, ok: malformed.ok, code: malformed.error.code }, { id: null, ok: false, code: 'MALFORMED_REQUEST' });
+  const extra = await page.evaluate(() => window.wallet.send({ id: 'x1', method: 'status', params: {}, auth: {} }));
+  assert.deepEqual({ id: extra.id, code: extra.error.code }, { id: 'x1', code: 'MALFORMED_REQUEST' });
+  refused(await call('status', { verbose: true }), 'INVALID_PARAMS');
+  refused(await call('signIn', { accessToken: 'not a jwt' }), 'INVALID_PARAMS');
+  refused(await call('signIn', { accessToken: 'a.b.c', extra: 1 }), 'INVALID_PARAMS');
+  refused(await call('createWallet', { argon2: { memoryKib: 8, iterations: 1, parallelism: 1 } }), 'INVALID_PARAMS');
+  refused(await call('createWallet', { recoveryPassword: PASSWORD }), 'INVALID_PARAMS');
+  refused(await call('signMessage', 42), 'INVALID_PARAMS');
+});
+
+// ---- the flow -------------------------------------------------------------------------
+
+test('sign in with a development token and create a wallet (password typed in the frame)', async () => {
+  const token = await page.evaluate(() => window.wallet.token('alice'));
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.deepEqual(ok(await call('signIn', { accessToken: token })), { signedIn: true });
+
+  // A rejected creation stores nothing.
+  refused(await confirm(call('createWallet', {}), { reject: true }), 'USER_REJECTED');
+  assert.equal(await deviceRecord(), null);
+
+  const { wallet } = ok(await confirm(call('createWallet', {}), { password: PASSWORD, repeat: true }));
+  assert.match(wallet.walletId, /^[0-9a-f]{32}$/);
+  assert.equal(wallet.epoch, 0);
+  assert.equal(ethers.getAddress(wallet.ethereumAddress), wallet.ethereumAddress, 'EIP-55 checksummed');
+  state.address = wallet.ethereumAddress;
+  state.walletId = wallet.walletId;
+  assert.deepEqual(ok(await call('status')), { version: 2, signedIn: true, hasDeviceShare: true, wallet });
+  assert.deepEqual(ok(await call('getAddress', {})), { address: wallet.ethereumAddress });
+  assert.deepEqual(ok(await call('getAddress', { chain: 'solana' })), { address: wallet.solanaAddress });
+
+  // The server holds the wallet at epoch 0 under alice.
+  const token2 = await servers.mintToken('alice');
+  const stored = await (
+    await fetch(`${servers.serverOrigin}/v1/wallets/${wallet.walletId}`, { headers: { authorization: `Bearer ${token2}` } })
+  ).json();
+  assert.equal(stored.wallet.ethereum_address, wallet.ethereumAddress);
+  assert.equal(stored.wallet.epoch, 0);
+
+  // The device key is stored wrapped under a non-extractable WebCrypto key.
+  const record = await noteDevice();
+  assert.match(record.key.wrapped, /^0x[0-9a-f]{96}$/, '32-byte key + 16-byte tag');
+  const wrappingKey = await walletFrame().evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('keysplit-wallet', 1);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('keys').objectStore('keys').get('device-wrapping-key');
+          get.onsuccess = () => resolve({ type: get.result.type, extractable: get.result.extractable, algorithm: get.result.algorithm.name });
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+  assert.deepEqual(wrappingKey, { type: 'secret', extractable: false, algorithm: 'AES-GCM' });
+});
+
+test('create is refused while a device share exists (no overlay)', async () => {
+  refused(await call('createWallet', {}), 'DEVICE_SHARE_EXISTS');
+});
+
+test('signMessage {text} and {hex}, verified by ethers; a rejection gets nothing', async () => {
+  await signText('hello from keysplit');
+  const bytes = Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]);
+  const hexResult = ok(await confirm(call('signMessage', { hex: ethers.hexlify(bytes) })));
+  assert.equal(ethers.verifyMessage(bytes, hexResult.signature), state.address);
+  refused(await confirm(call('signMessage', { text: 'no' }), { reject: true }), 'USER_REJECTED');
+});
+
+test('strict message and chain params: INVALID_PARAMS', async () => {
+  refused(await call('signMessage', { text: 'a', hex: '0x00' }), 'INVALID_PARAMS');
+  refused(await call('signMessage', {}), 'INVALID_PARAMS');
+  refused(await call('signMessage', { text: 'a', index: 1 }), 'INVALID_PARAMS');
+  refused(await call('signMessage', { message: 'v1 style' }), 'INVALID_PARAMS');
+  refused(await call('signMessage', { hex: '0xabc' }), 'INVALID_PARAMS');
+  refused(await call('getAddress', { chain: 'bitcoin' }), 'INVALID_PARAMS');
+  refused(await call('signTransaction', { transaction: TRANSACTION, chain: 'ethereum' }), 'INVALID_PARAMS');
+  refused(await call('signTransaction', { transaction: { ...TRANSACTION, chainId: undefined } }), 'INVALID_PARAMS');
+  refused(await call('signTypedData', { domainSeparator: `0x${'00'.repeat(32)}`, structHash: `0x${'00'.repeat(32)}` }), 'INVALID_PARAMS');
+  refused(await call('exportMnemonic', { confirm: 'export' }), 'INVALID_PARAMS');
+  // An authorization for another request is refused before anything is asked.
+  const foreign = {
+    request: {
+      version: 1,
+      method: 'POST',
+      url: `${servers.serverOrigin}/v1/wallets/${state.walletId}/release`,
+      body: { method: 'personal_sign', params: { message: 'something else', encoding: 'utf-8' } },
+      headers: { 'privy-request-expiry': String(Date.now() + 60000), 'privy-idempotency-key': 'k1' },
+    },
+    signature: 'MEUCIQ==',
+  };
+  refused(await call('signMessage', { text: 'this', authorization: foreign }), 'AUTHORIZATION_MISMATCH');
+});
+
+test('signTransaction (type 2, chain 1): ethers recovers the wallet as sender', async () => {
+  const result = ok(await confirm(call('signTransaction', { transaction: TRANSACTION })));
+  const tx = ethers.Transaction.from(result.signedTransaction);
+  assert.equal(tx.from, state.address);
+  assert.equal(tx.type, 2);
+  assert.equal(tx.chainId, 1n);
+  assert.equal(tx.nonce, 7);
+  assert.equal(tx.to, RECIPIENT);
+  assert.equal(tx.value, 10n ** 16n);
+  assert.equal(result.hash, tx.hash);
+});
+
+test('signTypedData (EIP-712 JSON): ethers verifyTypedData gives the wallet', async () => {
+  const result = ok(await confirm(call('signTypedData', { typedData: TYPED_DATA })));
+  const types = { ...TYPED_DATA.types };
+  delete types.EIP712Domain;
+  assert.equal(ethers.verifyTypedData(TYPED_DATA.domain, types, TYPED_DATA.message, result.signature), state.address);
+});
+
+test('the sign-in token lives in memory only: a reloaded frame is signed out', async () => {
+  await page.evaluate(() => window.wallet.reconnect());
+  const status = ok(await call('status'));
+  assert.equal(status.signedIn, false);
+  assert.equal(status.hasDeviceShare, true);
+  refused(await call('signMessage', { text: 'x' }), 'NOT_SIGNED_IN');
+  const token = await page.evaluate(() => window.wallet.token('alice'));
+  ok(await call('signIn', { accessToken: token }));
+  await signText('after reload');
+  assert.deepEqual(ok(await call('signOut')), { signedIn: false });
+  refused(await call('signMessage', { text: 'x' }), 'NOT_SIGNED_IN');
+  ok(await call('signIn', { accessToken: token }));
+});
+
+test('forgetDevice (confirmed), then recover with the password', async () => {
+  refused(await confirm(call('forgetDevice'), { reject: true }), 'USER_REJECTED');
+  assert.notEqual(await deviceRecord(), null, 'a rejected forget keeps the share');
+  assert.deepEqual(ok(await confirm(call('forgetDevice'))), { forgotten: true });
+  assert.equal(await deviceRecord(), null);
+  assert.equal(ok(await call('status')).hasDeviceShare, false);
+  refused(await call('signMessage', { text: 'x' }), 'NO_DEVICE_SHARE');
+
+  refused(await confirm(call('recover', { walletId: state.walletId }), { password: 'not the password' }), 'WRONG_PASSWORD');
+  assert.equal(await deviceRecord(), null, 'nothing stored after a failed recovery');
+
+  const { wallet } = ok(await confirm(call('recover', { walletId: state.walletId }), { password: PASSWORD }));
+  assert.equal(wallet.walletId, state.walletId);
+  assert.equal(wallet.ethereumAddress, state.address, 'same wallet after recovery');
+  assert.equal(wallet.epoch, 1);
+  await noteDevice();
+  await signText('after recovery');
+  refused(await call('createWallet', {}), 'DEVICE_SHARE_EXISTS');
+});
+
+test('rotate: a new share set at epoch + 1 with a new password', async () => {
+  const { wallet } = ok(await confirm(call('rotate', {}), { password: NEW_PASSWORD, repeat: true }));
+  assert.equal(wallet.epoch, 2);
+  assert.equal(wallet.ethereumAddress, state.address);
+  await noteDevice();
+  await signText('after rotation');
+  const token = await servers.mintToken('alice');
+  const stored = await (
+    await fetch(`${servers.serverOrigin}/v1/wallets/${state.walletId}`, { headers: { authorization: `Bearer ${token}` } })
+  ).json();
+  assert.equal(stored.wallet.epoch, 2, 'the server holds epoch 2');
+});
+
+test('exportMnemonic shows the phrase in the frame only; ethers derives the same address', async () => {
+  const pending = call('exportMnemonic', {});
+  const frame = walletFrameLocator();
+  await frame.locator('#ks-overlay').waitFor({ state: 'visible', timeout: 30000 });
+  await frame.locator('#ks-approve').click();
+  await frame.locator('#ks-mnemonic').waitFor({ state: 'visible', timeout: 30000 });
+  const words = await frame.locator('#ks-mnemonic .ks-word').allTextContents();
+  assert.ok(words.length === 12 || words.length === 24, `${words.length} words`);
+  state.mnemonic = words.join(' ');
+  assert.equal(ethers.Wallet.fromPhrase(state.mnemonic).address, state.address);
+  await frame.locator('#ks-close').click();
+  assert.deepEqual(ok(await pending), { shown: true });
+  assert.equal(await frame.locator('#ks-mnemonic').count(), 0, 'the phrase is gone from the frame once closed');
+});
+
+test('headless policy: confirmed in the frame, then ALLOWed requests sign without asking', async () => {
+  const policy = {
+    version: '1.0',
+    name: 'Small transfers to the test recipient',
+    chain_type: 'ethereum',
+    rules: [
+      {
+        name: 'Recipient on mainnet',
+        method: 'eth_signTransaction',
+        action: 'ALLOW',
+        conditions: [
+          { field_source: 'ethereum_transaction', field: 'to', operator: 'eq', value: RECIPIENT },
+          { field_source: 'ethereum_transaction', field: 'chain_id', operator: 'eq', value: '1' },
+        ],
+      },
+    ],
+  };
+  refused(await call('setHeadlessPolicy', { policy: { ...policy, rules: 'all' } }), 'INVALID_PARAMS');
+  refused(await confirm(call('setHeadlessPolicy', { policy }), { reject: true }), 'USER_REJECTED');
+  assert.deepEqual(ok(await confirm(call('setHeadlessPolicy', { policy }))), { stored: true });
+
+  // ALLOWed: answered with no overlay at all.
+  const result = ok(await call('signTransaction', { transaction: { ...TRANSACTION, nonce: 8 } }));
+  assert.equal(ethers.Transaction.from(result.signedTransaction).from, state.address);
+  // Not matched (another recipient): the user is asked.
+  const other = { ...TRANSACTION, to: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' };
+  refused(await confirm(call('signTransaction', { transaction: other }), { reject: true }), 'USER_REJECTED');
+  // Messages are not in the policy: asked.
+  refused(await confirm(call('signMessage', { text: 'not covered' }), { reject: true }), 'USER_REJECTED');
+
+  assert.deepEqual(ok(await call('clearHeadlessPolicy')), { cleared: true });
+  refused(await confirm(call('signTransaction', { transaction: TRANSACTION }), { reject: true }), 'USER_REJECTED');
+});
+
+test('nothing secret reached the app page or any network request', async () => {
+  assert.ok(state.deviceShares.size >= 3 && state.mnemonic, 'the flow ran');
+  const appSide = await page.evaluate(() =>
+    JSON.stringify({
+      replies: window.walletReplies,
+      local: { ...localStorage },
+      session: { ...sessionStorage },
+      html: document.documentElement.outerHTML,
+    }),
+  );
+  const secrets = [...state.deviceShares, ...state.wrappedKeys];
+  for (const secret of secrets) assert.ok(!appSide.includes(secret), 'no device share or wrapped key in the app page');
+  assert.ok(!appSide.includes(state.mnemonic), 'the phrase never reached the app page');
+  // Single words could occur by chance in other text; the first three in order cannot.
+  assert.ok(!appSide.includes(state.mnemonic.split(' ').slice(0, 3).join(' ')), 'not even the start of the phrase');
+  for (const reply of await page.evaluate(() => window.walletReplies)) {
+    const text = JSON.stringify(reply);
+    assert.ok(!/"(entropy|seed|privateKey|mnemonic|share|authShare|deviceShare|deviceKey|authKey|key|password)"/.test(text), `no secret field in ${text.slice(0, 200)}`);
+  }
+
+  // Network: the device share, its key and the phrase never left the wallet, not even to
+  // the server; only the wallet frame talked to the server.
+  assert.ok(requests.some((r) => r.url.startsWith(servers.serverOrigin) && r.method === 'POST'), 'server traffic was recorded');
+  for (const request of requests) {
+    const text = `${request.url}\n${request.body}`;
+    for (const secret of secrets) assert.ok(!text.includes(secret), `no device share or key in ${request.method} ${request.url}`);
+    assert.ok(!text.includes(state.mnemonic), `no phrase in ${request.url}`);
+    if (request.url.startsWith(servers.serverOrigin)) {
+      assert.ok(request.frame.startsWith(servers.walletOrigin), `${request.url} came from the wallet frame, not ${request.frame}`);
+    }
+  }
+
+  // The app page's script cannot reach into the wallet's storage or document.
+  const probe = await page.evaluate(() => {
+    const frame = document.getElementById('wallet');
+    const outcome = {};
+    try {
+      outcome.localStorage = String(frame.contentWindow.localStorage.length);
+    } catch (error) {
+      outcome.localStorage = error.name;
+    }
+    try {
+      outcome.indexedDB = String(typeof frame.contentWindow.indexedDB.open);
+    } catch (error) {
+      outcome.indexedDB = error.name;
+    }
+    outcome.contentDocument = frame.contentDocument === null ? 'null' : 'readable';
+    return outcome;
+  });
+  assert.deepEqual(probe, { localStorage: 'SecurityError', indexedDB: 'SecurityError', contentDocument: 'null' });
+  assert.deepEqual(consoleErrors.filter((text) => !/Failed to load resource|CORS|Content Security Policy|net::ERR/.test(text)), [], 'no unexpected console errors');
+});
+
+// ---- other parents ----------------------------------------------------------------------
+
+test('a hello with version 1 gets no ready', async () => {
+  const answer = await page.evaluate(
+    (walletOrigin) =>
+      new Promise((resolve) => {
+        const frame = document.createElement('iframe');
+        frame.width = '10';
+        frame.height = '10';
+        const timer = setTimeout(() => resolve('no answer'), 8000);
+        window.addEventListener('message', (event) => {
+          if (event.source !== frame.contentWindow || event.data?.type !== 'keysplit:loaded') return;
+          const channel = new MessageChannel();
+          channel.port1.onmessage = (reply) => {
+            clearTimeout(timer);
+            resolve(reply.data);
+          };
+          frame.contentWindow.postMessage({ type: 'keysplit:hello', version: 1 }, walletOrigin, [channel.port2]);
+        });
+        frame.src = `${walletOrigin}/`;
+        document.body.append(frame);
+      }),
+    servers.walletOrigin,
+  );
+  assert.deepEqual(answer, { type: 'keysplit:unsupported', versions: [2] });
+});
+
+test('a third origin that is not on the allowlist gets no answer', async () => {
+  const other = await browser.newContext();
+  try {
+    const thirdPage = await other.newPage();
+    await thirdPage.goto(`${servers.thirdOrigin}/?wallet=${encodeURIComponent(servers.walletOrigin)}`);
+    await thirdPage.waitForSelector('body[data-result]', { timeout: 20000 });
+    assert.equal(await thirdPage.getAttribute('body', 'data-result'), 'no-answer');
+    // The wallet did load there (this server lets the third origin frame it), so it was
+    // the wallet's own origin check that stayed silent.
+    const frame = thirdPage.frames().find((f) => f !== thirdPage.mainFrame() && f.url().startsWith(servers.walletOrigin));
+    assert.ok(frame);
+    assert.match(await frame.evaluate(() => document.getElementById('status').textContent), /keysplit wallet: /);
+  } finally {
+    await other.close();
+  }
+});
+
+test('frame-ancestors keeps the wallet out of frames on other origins', async () => {
+  const strict = await startServers({ walletPort: 0, appPort: 0, serverPort: 0, thirdPort: 0, frameThird: false });
+  const other = await browser.newContext();
+  try {
+    const thirdPage = await other.newPage();
+    await thirdPage.goto(`${strict.thirdOrigin}/?wallet=${encodeURIComponent(strict.walletOrigin)}`);
+    await thirdPage.waitForSelector('body[data-result]', { timeout: 20000 });
+    assert.equal(await thirdPage.getAttribute('body', 'data-result'), 'no-answer');
+    const frame = thirdPage.frames().find((f) => f !== thirdPage.mainFrame() && f.url().startsWith(strict.walletOrigin));
+    if (frame) {
+      const content = await frame.evaluate(() => document.getElementById('status')?.textContent ?? null).catch(() => null);
+      assert.equal(content, null, 'the blocked frame shows no wallet page');
+    }
+  } finally {
+    await other.close();
+    await strict.close();
+  }
+});
