@@ -44,6 +44,7 @@ fn split_change(
         envelope.authorization_signature,
         method,
         path,
+        authorization::now_ms(),
     )?;
     Ok((signed.body().clone(), Some(signed)))
 }
@@ -95,7 +96,16 @@ where
 {
     let mut tx = state.db.pool.begin().await?;
     let fresh = match signed {
-        Some(request) => db::use_nonce(&mut tx, id, &request.nonce).await?,
+        Some(request) => {
+            db::use_nonce(
+                &mut tx,
+                state.db.backend,
+                id,
+                &request.nonce,
+                request.expiry_ms,
+            )
+            .await?
+        }
         None => true,
     };
     let row = db::wallet_in(&mut tx, id).await?;

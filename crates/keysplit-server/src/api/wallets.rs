@@ -371,12 +371,20 @@ pub(super) async fn post_recovery_share(
         body.authorization_signature,
         "POST",
         &path,
+        authorization::now_ms(),
     ) {
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
     };
     let mut tx = state.db.pool.begin().await?;
-    let fresh = db::use_nonce(&mut tx, &id, &signed.nonce).await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &signed.nonce,
+        signed.expiry_ms,
+    )
+    .await?;
     let row = db::wallet_in(&mut tx, &id).await?;
     let epoch = row.as_ref().map_or(-1, |r| r.epoch);
     let decision = match &row {
@@ -494,8 +502,13 @@ fn read_upload(
              recovery_share}",
         )
     })?;
-    let signed =
-        authorization::parse_signed(upload.request, upload.authorization_signature, "PUT", path)?;
+    let signed = authorization::parse_signed(
+        upload.request,
+        upload.authorization_signature,
+        "PUT",
+        path,
+        authorization::now_ms(),
+    )?;
     let inner: SignedUploadBody = serde_json::from_value(signed.body().clone()).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -566,7 +579,14 @@ pub(super) async fn put_shares(
     let (expected_quorum, how) = match &signed {
         None => (None, "owner: user token".to_string()),
         Some(request) => {
-            let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+            let fresh = db::use_nonce(
+                &mut tx,
+                state.db.backend,
+                &id,
+                &request.nonce,
+                request.expiry_ms,
+            )
+            .await?;
             let row = db::wallet_in(&mut tx, &id).await?;
             let decision = match &row {
                 None => Err(ApiError::not_found()),
