@@ -46,6 +46,7 @@ async fn main() {
         db_url: db.clone(),
         master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec![],
+        public_url: None,
         max_body_bytes: 64 * 1024,
         release_per_minute: u32::MAX,
         verifier: Verifier::from_config(&[config], dir.path(), 30).expect("verifier"),

@@ -154,8 +154,9 @@ impl SignedRequest {
 
 /// Checks a payload (`{version: 1, method, url, body, headers}`) sent for `method` and
 /// `path` (e.g. `POST`, `/v1/wallets/<id>/release`): shape (library), the method, the
-/// path of the url (any `http(s)` origin: the server does not know the name it is
-/// reached by behind a proxy), a `privy-request-expiry` at most
+/// `url` — exactly `public_url` followed by `path` when the server has a public URL
+/// configured, otherwise any `http(s)` origin followed by `path` (behind a proxy the
+/// server does not know the name it is reached by) — a `privy-request-expiry` at most
 /// [`MAX_EXPIRY_AHEAD_MS`] after `now_ms` and a `privy-idempotency-key`. Whether the
 /// expiry has passed is checked with the signatures (a 403 there is audited).
 pub fn parse_signed(
@@ -163,6 +164,7 @@ pub fn parse_signed(
     signatures: Option<String>,
     method: &str,
     path: &str,
+    public_url: Option<&str>,
     now_ms: u64,
 ) -> Result<SignedRequest, ApiError> {
     let payload = RequestPayload::from_value(payload)
@@ -170,14 +172,20 @@ pub fn parse_signed(
     let value = payload.value();
     let signed_method = value.get("method").and_then(Value::as_str).unwrap_or("");
     let url = value.get("url").and_then(Value::as_str).unwrap_or("");
-    let url_path = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    let url_path = match public_url {
+        Some(origin) => url.strip_prefix(origin),
+        None => url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .and_then(|rest| rest.find('/').map(|i| &rest[i..])),
+    };
     if signed_method != method || url_path != Some(path) {
         return Err(forbidden(
             "REQUEST_MISMATCH",
-            format!("the signed request is not for {method} {path}"),
+            format!(
+                "the signed request is not for {method} {}{path}",
+                public_url.unwrap_or("")
+            ),
         ));
     }
     let expiry_ms = payload

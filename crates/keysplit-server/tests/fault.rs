@@ -58,6 +58,7 @@ fn fault_child_server() {
             db_url: db,
             master_key: MasterKey::from_bytes(&[7u8; 32]),
             allowed_origins: vec![],
+            public_url: None,
             max_body_bytes: 64 * 1024,
             release_per_minute: 10_000,
             verifier: Verifier::from_config(&[issuer], &dir, 30).unwrap(),

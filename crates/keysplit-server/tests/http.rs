@@ -69,6 +69,16 @@ fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
 
 /// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
 async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
+    harness_at(backend, alg, release_per_minute, None).await
+}
+
+/// With `public_url` configured (signed requests must name it).
+async fn harness_at(
+    backend: Backend,
+    alg: DevAlg,
+    release_per_minute: u32,
+    public_url: Option<&str>,
+) -> Option<Harness> {
     let dir = tempfile::tempdir().unwrap();
     let db_url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("db.sqlite3").display()),
@@ -86,6 +96,7 @@ async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) ->
         db_url,
         master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec!["https://wallet.example".into()],
+        public_url: public_url.map(String::from),
         max_body_bytes: 16 * 1024,
         release_per_minute,
         verifier: verifier_for(&issuer, dir.path()),
@@ -2511,3 +2522,109 @@ async fn request_expiry(backend: Backend) {
 }
 
 on_both!(request_expiry);
+
+// ----------------------------------------------------------------------------------------
+// Host binding
+
+/// With `public_url` set, a payload must name exactly that origin; without it, any
+/// `http(s)` origin is taken (only the path is checked).
+async fn host_binding(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness_at(
+        backend,
+        DevAlg::EdDSA,
+        1000,
+        Some("https://keysplit.example"),
+    )
+    .await
+    else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let path = format!("/v1/wallets/{id}/release");
+    let at = |origin: &str| {
+        let mut p = user_request(&id);
+        p["url"] = json!(format!("{origin}{path}"));
+        p
+    };
+    for origin in [
+        "https://evil.example",
+        "https://keysplit.example.evil.example",
+        "http://keysplit.example",
+        "https://keysplit.example:443",
+        "https://KEYSPLIT.example",
+        "https://keysplit.example/prefix",
+    ] {
+        let (status, b) = h.release(&alice, &id, &at(origin), &pk).await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+            "{origin}: {b}"
+        );
+    }
+    // The same binding on the other endpoints that take payloads.
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let mut p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
+    p["url"] = json!(format!("https://evil.example{share_path}"));
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    let (status, b) = h
+        .release(&alice, &id, &at("https://keysplit.example"), &pk)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release" || e["action"] == "recovery_share")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 8);
+    assert!(
+        outcomes[..7].iter().all(|o| o == "REQUEST_MISMATCH"),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[7], "ok");
+    h.stop().await;
+
+    // No public_url: the origin is not checked, the path still is.
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/release"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/signers"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    h.stop().await;
+}
+
+on_both!(host_binding);

@@ -49,7 +49,11 @@ pub struct ReleaseRequest {
     pub signer: Option<String>,
 }
 
-fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
+fn parse_release(
+    id: &str,
+    body: ReleaseBody,
+    public_url: Option<&str>,
+) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
     let client_digest = body
         .request_digest
         .as_deref()
@@ -76,6 +80,7 @@ fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>
         body.authorization_signature,
         "POST",
         &format!("/v1/wallets/{id}/release"),
+        public_url,
         authorization::now_ms(),
     )?;
     if let Some(digest) = client_digest {
@@ -108,7 +113,7 @@ pub(super) async fn release(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let (request, recipient) = match parse_release(&id, body) {
+    let (request, recipient) = match parse_release(&id, body, state.public_url.as_deref()) {
         Ok(parsed) => parsed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
     };

@@ -366,11 +366,13 @@ pub(super) async fn post_recovery_share(
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
     let path = format!("/v1/wallets/{id}/recovery-share");
+    let public_url = state.public_url.as_deref();
     let signed = match authorization::parse_signed(
         body.request,
         body.authorization_signature,
         "POST",
         &path,
+        public_url,
         authorization::now_ms(),
     ) {
         Ok(signed) => signed,
@@ -491,6 +493,7 @@ fn check_sha256(hex_text: &str, digest_hex: &str, name: &str) -> Result<(), ApiE
 fn read_upload(
     body: serde_json::Value,
     path: &str,
+    public_url: Option<&str>,
 ) -> Result<(SharesBody, Option<SignedRequest>), ApiError> {
     let shape = || ApiError::bad_request("request body is not the JSON this endpoint takes");
     if body.get("request").is_none() {
@@ -507,6 +510,7 @@ fn read_upload(
         upload.authorization_signature,
         "PUT",
         path,
+        public_url,
         authorization::now_ms(),
     )?;
     let inner: SignedUploadBody = serde_json::from_value(signed.body().clone()).map_err(|_| {
@@ -545,7 +549,7 @@ pub(super) async fn put_shares(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/shares");
-    let (body, signed) = match read_upload(body, &path) {
+    let (body, signed) = match read_upload(body, &path, state.public_url.as_deref()) {
         Ok(read) => read,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "rotate", e).await),
     };
