@@ -69,6 +69,16 @@ fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
 
 /// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
 async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
+    harness_at(backend, alg, release_per_minute, None).await
+}
+
+/// With `public_url` configured (signed requests must name it).
+async fn harness_at(
+    backend: Backend,
+    alg: DevAlg,
+    release_per_minute: u32,
+    public_url: Option<&str>,
+) -> Option<Harness> {
     let dir = tempfile::tempdir().unwrap();
     let db_url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("db.sqlite3").display()),
@@ -86,6 +96,7 @@ async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) ->
         db_url,
         master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec!["https://wallet.example".into()],
+        public_url: public_url.map(String::from),
         max_body_bytes: 16 * 1024,
         release_per_minute,
         verifier: verifier_for(&issuer, dir.path()),
@@ -206,6 +217,27 @@ fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
     body
 }
 
+/// The payload the iframe builds for a user-owned wallet's release (no signature): a
+/// personal_sign request, in time for a minute, with a fresh idempotency key.
+fn user_request(wallet_id: &str) -> Value {
+    payload(
+        "POST",
+        &format!("/v1/wallets/{wallet_id}/release"),
+        json!({"method": "personal_sign", "params": {"message": "hello", "encoding": "utf-8"}}),
+        now_ms() + 60_000,
+    )
+}
+
+/// SHA-256 of the RFC 8785 form of a payload (the iframe's `custody.requestDigest`).
+fn digest_of(payload: &Value) -> [u8; 32] {
+    sha2::Sha256::digest(
+        RequestPayload::from_value(payload.clone())
+            .unwrap()
+            .canonical_bytes(),
+    )
+    .into()
+}
+
 fn fresh_nonce() -> String {
     let mut n = [0u8; 16];
     rand_core::Rng::fill_bytes(&mut keysplit::os_rng().unwrap(), &mut n);
@@ -252,17 +284,16 @@ impl Harness {
         .await
     }
 
+    /// A release with the payload `request` (unsigned: the user owner's form).
     async fn release(
         &self,
         token: &str,
         wallet_id: &str,
-        digest: &[u8; 32],
-        nonce: &str,
+        request: &Value,
         public_key: &[u8],
     ) -> (StatusCode, Value) {
         let body = json!({
-            "request_digest": hex::encode(digest),
-            "nonce": nonce,
+            "request": request,
             "hpke_public_key": hex::encode(public_key),
         });
         self.send(
@@ -291,17 +322,22 @@ async fn release_and_open(h: &Harness, token: &str, w: &TestWallet) {
     use hpke::Serializable;
     let id = w.set.info.wallet_id.to_string();
     let (secret, public) = crypto::hpke_keypair().unwrap();
-    let digest = [0x5au8; 32];
-    let (status, body) = h
-        .release(token, &id, &digest, &fresh_nonce(), &public.to_bytes())
-        .await;
+    let request = user_request(&id);
+    let digest = digest_of(&request);
+    let (status, body) = h.release(token, &id, &request, &public.to_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["request_digest"].as_str().unwrap(),
+        hex::encode(digest)
+    );
     let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
     let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
     let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
     assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
     // Bound to the request: another digest does not open it.
-    assert!(crypto::hpke_open(&secret, &enc, &info, &[0x5bu8; 32], &ciphertext).is_err());
+    let mut other = digest;
+    other[0] ^= 1;
+    assert!(crypto::hpke_open(&secret, &enc, &info, &other, &ciphertext).is_err());
     let plaintext = crypto::hpke_open(&secret, &enc, &info, &digest, &ciphertext).unwrap();
     assert!(plaintext.len() > 32);
     let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
@@ -562,9 +598,7 @@ async fn ownership_replay_and_limits(backend: Backend) {
             "{path}"
         );
     }
-    let (status, body) = h
-        .release(&mallory, &id, &[1; 32], &fresh_nonce(), &public)
-        .await;
+    let (status, body) = h.release(&mallory, &id, &user_request(&id), &public).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     let next = recovered(&w);
     let (status, body) = h
@@ -578,35 +612,36 @@ async fn ownership_replay_and_limits(backend: Backend) {
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     let missing = "00112233445566778899aabbccddeeff";
     let (status, _) = h
-        .release(&alice, missing, &[1; 32], &fresh_nonce(), &public)
+        .release(&alice, missing, &user_request(missing), &public)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Replayed nonce.
-    let nonce = fresh_nonce();
-    let (status, body) = h.release(&alice, &id, &[1; 32], &nonce, &public).await;
+    // Replayed idempotency key: the same payload, and the key in another payload.
+    let request = user_request(&id);
+    let (status, body) = h.release(&alice, &id, &request, &public).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = h.release(&alice, &id, &[2; 32], &nonce, &public).await;
+    let (status, body) = h.release(&alice, &id, &request, &public).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
-    // The same nonce in upper case is the same nonce.
-    let (status, body) = h
-        .release(&alice, &id, &[2; 32], &nonce.to_uppercase(), &public)
-        .await;
+    let mut reused = user_request(&id);
+    reused["headers"]["privy-idempotency-key"] =
+        request["headers"]["privy-idempotency-key"].clone();
+    let (status, body) = h.release(&alice, &id, &reused, &public).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
 
-    // Malformed release requests.
-    for (digest, nonce, key) in [
-        ("00".repeat(31), fresh_nonce(), hex::encode(public)),
-        ("00".repeat(32), "00".repeat(8), hex::encode(public)),
-        (
-            "00".repeat(32),
-            fresh_nonce(),
-            "04".to_string() + &"00".repeat(64),
-        ),
-        ("zz".repeat(32), fresh_nonce(), hex::encode(public)),
+    // Malformed release requests: a short or non-hex digest, the removed stage-1 form
+    // (digest and nonce, with or without a payload), no payload, a bad HPKE key.
+    let key = hex::encode(public);
+    let bad_point = "04".to_string() + &"00".repeat(64);
+    for body in [
+        json!({"request": user_request(&id), "request_digest": "00".repeat(31), "hpke_public_key": key}),
+        json!({"request": user_request(&id), "request_digest": "zz".repeat(32), "hpke_public_key": key}),
+        json!({"request_digest": "00".repeat(32), "nonce": fresh_nonce(), "hpke_public_key": key}),
+        json!({"request": user_request(&id), "nonce": fresh_nonce(), "hpke_public_key": key}),
+        json!({"hpke_public_key": key}),
+        json!({"request": user_request(&id), "hpke_public_key": bad_point}),
+        json!({"request": user_request(&id), "hpke_public_key": key[..128]}),
     ] {
-        let body = json!({"request_digest": digest, "nonce": nonce, "hpke_public_key": key});
-        let (status, body) = h
+        let (status, answer) = h
             .send(
                 reqwest::Method::POST,
                 &format!("/v1/wallets/{id}/release"),
@@ -615,9 +650,9 @@ async fn ownership_replay_and_limits(backend: Backend) {
             )
             .await;
         assert_eq!(
-            (status, code(&body)),
+            (status, code(&answer)),
             (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-            "{body}"
+            "{body}: {answer}"
         );
     }
 
@@ -821,12 +856,12 @@ async fn rate_limit(backend: Backend) {
     let (_, public) = crypto::hpke_keypair().unwrap();
     for _ in 0..3 {
         let (status, _) = h
-            .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+            .release(&alice, &id, &user_request(&id), &public.to_bytes())
             .await;
         assert_eq!(status, StatusCode::OK);
     }
     let (status, body) = h
-        .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .release(&alice, &id, &user_request(&id), &public.to_bytes())
         .await;
     assert_eq!(
         (status, code(&body)),
@@ -835,7 +870,7 @@ async fn rate_limit(backend: Backend) {
     // Another user has a budget of their own.
     let bob = h.token("bob");
     let (status, _) = h
-        .release(&bob, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .release(&bob, &id, &user_request(&id), &public.to_bytes())
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     h.stop().await;
@@ -1319,16 +1354,6 @@ async fn quorum_owned_release(backend: Backend) {
     let later = now_ms() + 120_000;
     let body = sign_request(eth_tx(GOOD_TO, "1"));
 
-    // The stage-1 form (token, digest, nonce) is not enough for a quorum-owned wallet.
-    let (status, b) = h
-        .release(&alice, &id, &[1u8; 32], &fresh_nonce(), &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
-
     let p = payload("POST", &path, body.clone(), later);
     // Missing signature.
     let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
@@ -1507,7 +1532,6 @@ async fn quorum_owned_release(backend: Backend) {
     assert_eq!(
         outcomes,
         [
-            "SIGNED_REQUEST_REQUIRED",
             "QUORUM_NOT_MET",
             "QUORUM_NOT_MET",
             "QUORUM_NOT_MET",
@@ -2380,3 +2404,227 @@ async fn user_owned_signed_forms(backend: Backend) {
 
 on_both!(quorum_rotation_and_recovery_share);
 on_both!(user_owned_signed_forms);
+
+// ----------------------------------------------------------------------------------------
+// Expiry of request payloads
+
+/// The iframe's unsigned payload (user owner) has its expiry checked like a signed one,
+/// and no payload may be valid for more than an hour (its key is kept until then).
+async fn request_expiry(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let path = format!("/v1/wallets/{id}/release");
+    let body = json!({"method": "personal_sign", "params": {"message": "hi"}});
+    let at = |expiry: u64| payload("POST", &path, body.clone(), expiry);
+
+    let (status, b) = h.release(&alice, &id, &at(now_ms() - 1_000), &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
+        "{b}"
+    );
+    let (status, b) = h
+        .release(&alice, &id, &at(now_ms() + 2 * 3_600_000), &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("too far"),
+        "{b}"
+    );
+    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_610_000), &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let mut no_expiry = at(now_ms() + 60_000);
+    no_expiry["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("privy-request-expiry");
+    let (status, b) = h.release(&alice, &id, &no_expiry, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    // Within the hour: accepted.
+    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_500_000), &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    // The same cap on every signed request: a recovery-share payload, an owner change.
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let far = payload("POST", &share_path, json!({}), now_ms() + 2 * 3_600_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&far, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let k = auth_key();
+    let (status, _) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/owner"),
+            Some(&alice),
+            Some(&json!({"owner": quorum_owner(1, &[&k])})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let owner_path = format!("/v1/wallets/{id}/owner");
+    let far = payload(
+        "PUT",
+        &owner_path,
+        json!({"owner": "user"}),
+        now_ms() + 2 * 3_600_000,
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&envelope(&far, Some(&sign(&k, &far)))),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes, ["REQUEST_EXPIRED", "ok"]);
+    h.stop().await;
+}
+
+on_both!(request_expiry);
+
+// ----------------------------------------------------------------------------------------
+// Host binding
+
+/// With `public_url` set, a payload must name exactly that origin; without it, any
+/// `http(s)` origin is taken (only the path is checked).
+async fn host_binding(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness_at(
+        backend,
+        DevAlg::EdDSA,
+        1000,
+        Some("https://keysplit.example"),
+    )
+    .await
+    else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let path = format!("/v1/wallets/{id}/release");
+    let at = |origin: &str| {
+        let mut p = user_request(&id);
+        p["url"] = json!(format!("{origin}{path}"));
+        p
+    };
+    for origin in [
+        "https://evil.example",
+        "https://keysplit.example.evil.example",
+        "http://keysplit.example",
+        "https://keysplit.example:443",
+        "https://KEYSPLIT.example",
+        "https://keysplit.example/prefix",
+    ] {
+        let (status, b) = h.release(&alice, &id, &at(origin), &pk).await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+            "{origin}: {b}"
+        );
+    }
+    // The same binding on the other endpoints that take payloads.
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let mut p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
+    p["url"] = json!(format!("https://evil.example{share_path}"));
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    let (status, b) = h
+        .release(&alice, &id, &at("https://keysplit.example"), &pk)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release" || e["action"] == "recovery_share")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 8);
+    assert!(
+        outcomes[..7].iter().all(|o| o == "REQUEST_MISMATCH"),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[7], "ok");
+    h.stop().await;
+
+    // No public_url: the origin is not checked, the path still is.
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/release"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/signers"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    h.stop().await;
+}
+
+on_both!(host_binding);

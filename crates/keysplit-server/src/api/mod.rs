@@ -40,6 +40,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     /// Per-subject limit on release endpoints.
     pub limiter: RateLimiter,
+    /// The origin signed requests must name, if configured.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for AppState {

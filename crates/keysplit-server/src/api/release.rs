@@ -12,21 +12,15 @@ use crate::crypto;
 use crate::db::{self, AuditEntry};
 use crate::error::ApiError;
 
-/// A release request.
+/// A release request: the request payload (signed, or for a user owner possibly not),
+/// and the ephemeral key to seal the answer to.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseBody {
-    /// SHA-256 of the canonical request, 64 hex digits. Required without `request`; with
-    /// it, optional and checked against the digest the server computes.
-    #[serde(default)]
-    pub request_digest: Option<String>,
-    /// Without `request`: a fresh nonce, 32 to 128 hex digits, accepted once per wallet.
-    /// With it the idempotency key is the nonce and this must be absent.
-    #[serde(default)]
-    pub nonce: Option<String>,
-    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
-    pub hpke_public_key: String,
-    /// The signed request payload `{version: 1, method, url, body, headers}`.
+    /// The request payload `{version: 1, method, url, body, headers}` for
+    /// `POST /v1/wallets/<id>/release`, with `privy-request-expiry` and
+    /// `privy-idempotency-key`. Required (the stage-1 form `{request_digest, nonce}` is
+    /// gone).
     #[serde(default)]
     pub request: Option<serde_json::Value>,
     /// The `privy-authorization-signature` value: comma-separated base64 signatures.
@@ -35,6 +29,12 @@ pub struct ReleaseBody {
     /// The additional signer acting (base64 SPKI); absent: the owner acts.
     #[serde(default)]
     pub signer: Option<String>,
+    /// Optional: SHA-256 of the RFC 8785 form of `request`, 64 hex digits, checked
+    /// against the digest the server computes.
+    #[serde(default)]
+    pub request_digest: Option<String>,
+    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
+    pub hpke_public_key: String,
 }
 
 /// What a release request names, checked.
@@ -42,15 +42,17 @@ pub struct ReleaseBody {
 pub struct ReleaseRequest {
     /// The request digest: the HPKE associated data.
     pub request_digest: [u8; 32],
-    /// The single-use value: a hex nonce, or `idem:` + the idempotency key.
-    pub nonce: String,
-    /// The signed request, if any.
-    pub signed: Option<SignedRequest>,
+    /// The signed request.
+    pub signed: SignedRequest,
     /// The signer acting (normalized base64 SPKI), if any.
     pub signer: Option<String>,
 }
 
-fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
+fn parse_release(
+    id: &str,
+    body: ReleaseBody,
+    public_url: Option<&str>,
+) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
     let client_digest = body
         .request_digest
         .as_deref()
@@ -66,64 +68,40 @@ fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>
         .as_deref()
         .map(authorization::normalize_public_key)
         .transpose()?;
-    let request = match body.request {
-        None => {
-            if body.authorization_signature.is_some() || signer.is_some() {
-                return Err(ApiError::bad_request(
-                    "authorization_signature and signer need the signed request",
-                ));
-            }
-            let digest = client_digest
-                .ok_or_else(|| ApiError::bad_request("request_digest or request is required"))?;
-            let nonce = hex_bytes(
-                body.nonce
-                    .as_deref()
-                    .ok_or_else(|| ApiError::bad_request("nonce is required without request"))?,
-                "nonce",
-            )?;
-            if !(16..=64).contains(&nonce.len()) {
-                return Err(ApiError::bad_request("nonce must be 16 to 64 bytes"));
-            }
-            ReleaseRequest {
-                request_digest: digest,
-                nonce: hex::encode(&nonce),
-                signed: None,
-                signer: None,
-            }
+    let payload = body.request.ok_or_else(|| {
+        ApiError::bad_request(
+            "request is required: the payload {version, method, url, body, headers} for this \
+             endpoint (the {request_digest, nonce} form was removed)",
+        )
+    })?;
+    let signed = authorization::parse_signed(
+        payload,
+        body.authorization_signature,
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        public_url,
+        authorization::now_ms(),
+    )?;
+    if let Some(digest) = client_digest {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &digest[..],
+            &signed.digest[..],
+        )) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_MISMATCH",
+                "request_digest is not SHA-256 of the RFC 8785 form of request",
+            ));
         }
-        Some(payload) => {
-            if body.nonce.is_some() {
-                return Err(ApiError::bad_request(
-                    "with a signed request the privy-idempotency-key is the nonce: send no nonce",
-                ));
-            }
-            let signed = authorization::parse_signed(
-                payload,
-                body.authorization_signature,
-                "POST",
-                &format!("/v1/wallets/{id}/release"),
-            )?;
-            if let Some(digest) = client_digest {
-                if !bool::from(subtle::ConstantTimeEq::ct_eq(
-                    &digest[..],
-                    &signed.digest[..],
-                )) {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "DIGEST_MISMATCH",
-                        "request_digest is not SHA-256 of the RFC 8785 form of request",
-                    ));
-                }
-            }
-            ReleaseRequest {
-                request_digest: signed.digest,
-                nonce: signed.nonce.clone(),
-                signed: Some(signed),
-                signer,
-            }
-        }
-    };
-    Ok((request, recipient))
+    }
+    Ok((
+        ReleaseRequest {
+            request_digest: signed.digest,
+            signed,
+            signer,
+        },
+        recipient,
+    ))
 }
 
 pub(super) async fn release(
@@ -134,7 +112,7 @@ pub(super) async fn release(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let (request, recipient) = match parse_release(&id, body) {
+    let (request, recipient) = match parse_release(&id, body, state.public_url.as_deref()) {
         Ok(parsed) => parsed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
     };
@@ -143,7 +121,14 @@ pub(super) async fn release(
 
     let mut tx = state.db.pool.begin().await?;
     // Write first (SQLite takes the write lock here), then read under it.
-    let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &request.signed.nonce,
+        request.signed.expiry_ms,
+    )
+    .await?;
     let row = db::wallet_in(&mut tx, &id).await?;
     let signers = match (&row, &request.signer) {
         (Some(_), Some(_)) => db::signers_in(&mut tx, &id).await?,
@@ -155,7 +140,7 @@ pub(super) async fn release(
             row,
             &signers,
             &caller,
-            request.signed.as_ref(),
+            Some(&request.signed),
             request.signer.as_deref(),
             authorization::now_ms(),
         ) {

@@ -366,17 +366,27 @@ pub(super) async fn post_recovery_share(
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
     let path = format!("/v1/wallets/{id}/recovery-share");
+    let public_url = state.public_url.as_deref();
     let signed = match authorization::parse_signed(
         body.request,
         body.authorization_signature,
         "POST",
         &path,
+        public_url,
+        authorization::now_ms(),
     ) {
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
     };
     let mut tx = state.db.pool.begin().await?;
-    let fresh = db::use_nonce(&mut tx, &id, &signed.nonce).await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &signed.nonce,
+        signed.expiry_ms,
+    )
+    .await?;
     let row = db::wallet_in(&mut tx, &id).await?;
     let epoch = row.as_ref().map_or(-1, |r| r.epoch);
     let decision = match &row {
@@ -483,6 +493,7 @@ fn check_sha256(hex_text: &str, digest_hex: &str, name: &str) -> Result<(), ApiE
 fn read_upload(
     body: serde_json::Value,
     path: &str,
+    public_url: Option<&str>,
 ) -> Result<(SharesBody, Option<SignedRequest>), ApiError> {
     let shape = || ApiError::bad_request("request body is not the JSON this endpoint takes");
     if body.get("request").is_none() {
@@ -494,8 +505,14 @@ fn read_upload(
              recovery_share}",
         )
     })?;
-    let signed =
-        authorization::parse_signed(upload.request, upload.authorization_signature, "PUT", path)?;
+    let signed = authorization::parse_signed(
+        upload.request,
+        upload.authorization_signature,
+        "PUT",
+        path,
+        public_url,
+        authorization::now_ms(),
+    )?;
     let inner: SignedUploadBody = serde_json::from_value(signed.body().clone()).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -532,7 +549,7 @@ pub(super) async fn put_shares(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/shares");
-    let (body, signed) = match read_upload(body, &path) {
+    let (body, signed) = match read_upload(body, &path, state.public_url.as_deref()) {
         Ok(read) => read,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "rotate", e).await),
     };
@@ -566,7 +583,14 @@ pub(super) async fn put_shares(
     let (expected_quorum, how) = match &signed {
         None => (None, "owner: user token".to_string()),
         Some(request) => {
-            let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+            let fresh = db::use_nonce(
+                &mut tx,
+                state.db.backend,
+                &id,
+                &request.nonce,
+                request.expiry_ms,
+            )
+            .await?;
             let row = db::wallet_in(&mut tx, &id).await?;
             let decision = match &row {
                 None => Err(ApiError::not_found()),
