@@ -95,7 +95,7 @@ echo "keysplit serve (no arguments): /healthz $body; unauthenticated -> 401"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
 # The dev issuer: dev-init writes a config, dev-token mints a token the server accepts.
-"$bin_keysplit" serve dev-init --dir "$work/dev" --alg es256 2>/dev/null
+"$bin_keysplit" serve dev-init --dir "$work/dev" --alg es256 --allowed-origin http://127.0.0.1:4710 2>/dev/null
 token=$("$bin_keysplit" serve dev-token --dir "$work/dev" --sub alice --ttl 300)
 "$bin_keysplit" serve --config "$work/dev/config.toml" --listen 127.0.0.1:0 --db "sqlite://$work/dev/db.sqlite3" 2>"$work/dev/log" &
 server_pid=$!
@@ -112,4 +112,18 @@ without=$(curl -s -o /dev/null -w '%{http_code}' "$missing")
 [ "$with" = 404 ] && [ "$without" = 401 ] || { echo "dev token: $with (want 404), none: $without (want 401)" >&2; exit 1; }
 if grep -qF "$token" "$work/dev/log"; then echo "the server logged an access token" >&2; exit 1; fi
 echo "keysplit serve dev-init/dev-token: a dev token is accepted (404 for a missing wallet), none gets 401"
+# dev-init --allowed-origin: the wallet origin's preflight is answered, another's is not.
+preflight() {
+  curl -s -o /dev/null -D - -X OPTIONS -H "Origin: $1" -H 'Access-Control-Request-Method: PUT' \
+    -H 'Access-Control-Request-Headers: authorization,content-type' "$missing/shares" | tr -d '\r'
+}
+allowed=$(preflight http://127.0.0.1:4710)
+echo "$allowed" | grep -qix 'access-control-allow-origin: http://127.0.0.1:4710' \
+  && echo "$allowed" | grep -qix 'access-control-allow-methods: GET, POST, PUT' \
+  && echo "$allowed" | grep -qix 'access-control-allow-headers: authorization, content-type' \
+  || { echo "preflight from the allowed origin:" >&2; echo "$allowed" >&2; exit 1; }
+if preflight http://127.0.0.1:4711 | grep -qi '^access-control-'; then
+  echo "a preflight from another origin got CORS headers" >&2; exit 1
+fi
+echo "keysplit serve dev-init --allowed-origin: CORS preflight for that origin only"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

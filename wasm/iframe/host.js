@@ -188,13 +188,35 @@ async function approveSignature({ info, kind, policyInput, summary, details, tit
 
 // ---- methods -----------------------------------------------------------------------
 
+/** The stored wallet info (the device key stays wrapped), or NO_DEVICE_SHARE / EPOCH_ROLLBACK. */
+function currentInfo() {
+  const info = device.storedInfo();
+  if (!info) throw new ProtocolError('NO_DEVICE_SHARE', 'this device holds no wallet share: create a wallet or recover it');
+  device.refuseRollback(info.walletId, info.epoch, 'the stored device share');
+  return info;
+}
+
+/**
+ * The device share with its key unwrapped, once the user approved (so the key is not in
+ * memory while the overlay waits). The caller wipes `key`.
+ */
+async function unlockDevice(info) {
+  const d = await device.requireDevice();
+  if (d.info.walletId !== info.walletId) {
+    wipe(d.key);
+    throw new ProtocolError('NO_DEVICE_SHARE', 'the device share changed while the request waited');
+  }
+  return d;
+}
+
 async function signWith(p, { kind, body, policyInput, summary, details, title, sign }) {
   const client = server();
-  const d = await device.requireDevice();
+  const info = currentInfo();
+  const authorization = p.authorization === undefined ? undefined : params.authorization(p.authorization);
+  if (authorization) checkAuthorization(authorization, info.walletId, body, canonicalBody);
+  await approveSignature({ info, kind, policyInput, summary: summary(info), details, title });
+  const d = await unlockDevice(info);
   try {
-    const authorization = p.authorization === undefined ? undefined : params.authorization(p.authorization);
-    if (authorization) checkAuthorization(authorization, d.info.walletId, body, canonicalBody);
-    await approveSignature({ info: d.info, kind, policyInput, summary: summary(d.info), details, title });
     return await withAuthShare(
       { client, walletId: d.info.walletId, epoch: d.info.epoch, body, authorization },
       (auth) => sign({ info: d.info, shares: [deviceInput(d), auth] }),
@@ -375,22 +397,25 @@ const methods = {
   async rotate(p) {
     const o = params.fields(p, 'rotate', ['authorization']);
     const client = server();
-    const d = await device.requireDevice();
+    const info = currentInfo();
+    const body = { method: 'keysplit_rotate', params: { epoch: info.epoch } };
+    const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
+    if (authorization) checkAuthorization(authorization, info.walletId, body, canonicalBody);
+    const password = await askPassword({
+      title: 'Rotate your wallet\'s shares',
+      rows: summaryRows('rotate', { wallet: info }),
+      repeat: true,
+      approveLabel: 'Rotate',
+    });
+    const d = await unlockDevice(info);
     try {
-      const body = { method: 'keysplit_rotate', params: { epoch: d.info.epoch } };
-      const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
-      if (authorization) checkAuthorization(authorization, d.info.walletId, body, canonicalBody);
-      const password = await askPassword({
-        title: 'Rotate your wallet\'s shares',
-        rows: summaryRows('rotate', { wallet: d.info }),
-        repeat: true,
-        approveLabel: 'Rotate',
-      });
-      return await withAuthShare({ client, walletId: d.info.walletId, epoch: d.info.epoch, body, authorization }, async (auth) => {
+      if (d.info.epoch !== info.epoch) throw new ProtocolError('EPOCH_CONFLICT', 'the device share changed while the request waited');
+      return await withAuthShare({ client, walletId: info.walletId, epoch: info.epoch, body, authorization }, async (auth) => {
         const { deviceKey, authKey, protections } = freshProtections(password);
         try {
           const set = wallet.rotate({ info: d.info, shares: [deviceInput(d), auth], protections });
-          await client.replaceShares(d.info.walletId, { expected_epoch: d.info.epoch, ...upload(set, deviceKey, authKey) });
+          await client.replaceShares(info.walletId, { expected_epoch: info.epoch, ...upload(set, deviceKey, authKey) });
+          // Stored only now that the server swapped its shares to the new set.
           await device.saveDevice(set.info, set.device, deviceKey);
           setStatus(describeWallet(set.info));
           return { wallet: set.info };
@@ -414,49 +439,51 @@ const methods = {
     const recipient = o.recipientPublicKey === undefined ? null : params.recipientKey(o.recipientPublicKey);
     const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
     const client = server();
-    const d = await device.requireDevice();
-    try {
-      const { walletId, epoch } = d.info;
-      const body = { method: 'keysplit_export', params: recipient ? { recipient_public_key: recipient.hex } : {} };
-      if (authorization) {
-        checkAuthorization(authorization, walletId, body, canonicalBody);
-        // The wallet's owner must be a key quorum, and the quorum must have signed this
-        // very request: the server is asked too, but the iframe does not rely on it alone.
-        const { owner } = await client.wallet(walletId);
-        const quorum = owner && typeof owner === 'object' ? owner.key_quorum : null;
-        if (!quorum) {
-          throw new ProtocolError('QUORUM_NOT_MET', 'an encrypted export needs a wallet owned by a key quorum');
-        }
-        const report = authz.verify({ payload: authorization.request, signatures: authorization.signature, quorum });
-        if (report.met !== true) {
-          throw new ProtocolError('QUORUM_NOT_MET', `the authorization has ${report.signers.length} of the ${report.threshold} owner signatures it needs`);
-        }
+    const info = currentInfo();
+    const { walletId } = info;
+    const body = { method: 'keysplit_export', params: recipient ? { recipient_public_key: recipient.hex } : {} };
+    if (authorization) {
+      checkAuthorization(authorization, walletId, body, canonicalBody);
+      // The wallet's owner must be a key quorum, and the quorum must have signed this very
+      // request: the server checks too, but the wallet does not rely on it alone.
+      const { owner } = await client.wallet(walletId);
+      const quorum = owner && typeof owner === 'object' ? owner.key_quorum : null;
+      if (!quorum) throw new ProtocolError('QUORUM_NOT_MET', 'an encrypted export needs a wallet owned by a key quorum');
+      const report = decoding('params.authorization', () =>
+        authz.verify({ payload: authorization.request, signatures: authorization.signature, quorum }),
+      );
+      if (report.met !== true) {
+        throw new ProtocolError('QUORUM_NOT_MET', `the authorization has ${report.signers.length} of the ${report.threshold} owner signatures it needs`);
       }
-      await confirmAction({
-        title: recipient ? 'Export your recovery phrase, encrypted' : 'Show your recovery phrase',
-        rows: summaryRows('export', { wallet: d.info, recipientPublicKey: recipient ? `0x${recipient.hex}` : undefined }),
-        approveLabel: recipient ? 'Export' : 'Show',
-      });
-      return await withAuthShare({ client, walletId, epoch, body, authorization }, async (auth) => {
-        const mnemonic = wallet.exportMnemonic({ info: d.info, shares: [deviceInput(d), auth] });
-        if (!recipient) {
-          await showMnemonic({ mnemonic, walletAddress: d.info.ethereumAddress });
-          return { shown: true };
-        }
-        const plaintext = new TextEncoder().encode(mnemonic);
-        try {
-          const sealed = custody().sealToRecipient({ recipientPublicKey: recipient.bytes, walletId, plaintext });
-          return {
-            enc: toHex(sealed.enc),
-            ciphertext: toHex(sealed.ciphertext),
-            suite: sealed.suite ?? { kem: 'DHKEM(P-256, HKDF-SHA256)', kdf: 'HKDF-SHA256', aead: 'ChaCha20-Poly1305' },
-          };
-        } finally {
-          wipe(plaintext);
-        }
-      });
+    }
+    await confirmAction({
+      title: recipient ? 'Export your recovery phrase, encrypted' : 'Show your recovery phrase',
+      rows: summaryRows('export', { wallet: info, recipientPublicKey: recipient ? `0x${recipient.hex}` : undefined }),
+      approveLabel: recipient ? 'Export' : 'Show',
+    });
+    const d = await unlockDevice(info);
+    let mnemonic = null;
+    try {
+      mnemonic = await withAuthShare({ client, walletId, epoch: d.info.epoch, body, authorization }, async (auth) =>
+        wallet.exportMnemonic({ info: d.info, shares: [deviceInput(d), auth] }),
+      );
     } finally {
       wipe(d.key);
+    }
+    if (!recipient) {
+      await showMnemonic({ mnemonic, walletAddress: info.ethereumAddress });
+      return { shown: true };
+    }
+    const plaintext = new TextEncoder().encode(mnemonic);
+    try {
+      const sealed = custody().sealToRecipient({ recipientPublicKey: recipient.bytes, walletId, plaintext });
+      return {
+        enc: toHex(sealed.enc),
+        ciphertext: toHex(sealed.ciphertext),
+        suite: sealed.suite ?? { kem: 'DHKEM(P-256, HKDF-SHA256)', kdf: 'HKDF-SHA256', aead: 'ChaCha20-Poly1305' },
+      };
+    } finally {
+      wipe(plaintext);
     }
   },
 

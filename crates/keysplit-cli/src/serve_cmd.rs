@@ -34,6 +34,10 @@ enum ServeCommand {
         /// Signature algorithm of the dev issuer.
         #[arg(long, value_enum, default_value_t = Alg::Eddsa)]
         alg: Alg,
+        /// A wallet origin allowed by CORS, e.g. http://127.0.0.1:4710 (repeatable;
+        /// written as `allowed_origins` into config.toml).
+        #[arg(long = "allowed-origin", value_name = "URL")]
+        allowed_origins: Vec<String>,
     },
     /// DEVELOPMENT ONLY: print an access token of DIR's dev issuer for a user.
     DevToken {
@@ -70,13 +74,17 @@ pub fn run(args: ServeArgs) -> CliResult {
             config: args.config,
         })
         .map_err(error),
-        Some(ServeCommand::DevInit { dir, alg }) => {
+        Some(ServeCommand::DevInit {
+            dir,
+            alg,
+            allowed_origins,
+        }) => {
             let alg = match alg {
                 Alg::Eddsa => keysplit_server::DevAlg::EdDSA,
                 Alg::Es256 => keysplit_server::DevAlg::ES256,
             };
             let issuer = keysplit_server::DevIssuer::generate(alg).map_err(error)?;
-            issuer.save(&dir).map_err(error)?;
+            issuer.save_with(&dir, &allowed_origins).map_err(error)?;
             eprintln!(
                 "wrote {0}/config.toml, jwks.json and dev-issuer.pem (DEVELOPMENT ONLY); \
                  start with: keysplit serve --config {0}/config.toml",

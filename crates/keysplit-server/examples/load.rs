@@ -75,7 +75,16 @@ async fn main() {
                 },
             },
         };
-        let set = keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).expect("wallet");
+        let wallet = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
+        let set = wallet
+            .split(
+                keysplit_wallet::WalletId::generate(&mut rng),
+                0,
+                &protect,
+                &mut rng,
+            )
+            .expect("wallet");
+        let proof = keysplit_wallet::upload_proof::sign(&wallet, &set.info).expect("proof");
         let t = set.info.to_text();
         let token = issuer.mint(&format!("user-{c}"), 3600).expect("token");
         let r = http
@@ -85,7 +94,7 @@ async fn main() {
                 "wallet": {"wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
                            "ethereum_address": t.ethereum_address, "solana_address": t.solana_address},
                 "auth_share": set.auth.to_hex(), "auth_key": hex::encode(auth.as_bytes()),
-                "recovery_share": set.recovery.to_hex(),
+                "recovery_share": set.recovery.to_hex(), "proof": hex::encode(proof),
             }))
             .send()
             .await

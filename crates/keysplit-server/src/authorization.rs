@@ -328,16 +328,37 @@ pub fn authorize_release(
             ),
         });
     }
+    authorize_owner_access(wallet, caller, signed, now_ms).map(|detail| Authorized { detail })
+}
+
+/// Whether `caller` may have secret material of `wallet` on its owner's authority (the
+/// auth share released without a signer, the recovery share, the recovery key), or
+/// replace its share set:
+///
+/// * a token for the wallet's user is required in every case (otherwise 404);
+/// * user owner: the token suffices; a signed request sent anyway (the iframe sends an
+///   unsigned payload to bind the answer to it) must be in time;
+/// * key-quorum owner: the signed request with at least `threshold` distinct member
+///   signatures, in time (`403 SIGNED_REQUEST_REQUIRED` without one, `403
+///   QUORUM_NOT_MET`, `403 REQUEST_EXPIRED`).
+///
+/// Returns a note for the audit log. Single use of the idempotency key is the caller's
+/// check, in the transaction that writes the audit entry.
+pub fn authorize_owner_access(
+    wallet: &WalletRow,
+    caller: &Caller,
+    signed: Option<&SignedRequest>,
+    now_ms: u64,
+) -> Result<String, ApiError> {
+    if wallet.owner != *caller {
+        return Err(ApiError::not_found());
+    }
     match (stored_quorum(wallet)?, signed) {
-        (None, None) => Ok(Authorized {
-            detail: "owner: user token".into(),
-        }),
+        (None, None) => Ok("owner: user token".into()),
         (None, Some(request)) => {
-            // The token authorizes; a signed request sent anyway must still be in time.
+            // The token authorizes; the request must still be in time.
             request.payload.check_expiry(now_ms).map_err(authz_error)?;
-            Ok(Authorized {
-                detail: "owner: user token (signed request)".into(),
-            })
+            Ok("owner: user token (signed request)".into())
         }
         (Some(_), None) => Err(forbidden(
             "SIGNED_REQUEST_REQUIRED",
@@ -345,13 +366,11 @@ pub fn authorize_release(
         )),
         (Some(quorum), Some(request)) => {
             let signed = require_quorum(&quorum, request, now_ms)?;
-            Ok(Authorized {
-                detail: format!(
-                    "owner: key quorum, {signed} of {} signed (threshold {})",
-                    quorum.members().len(),
-                    quorum.threshold()
-                ),
-            })
+            Ok(format!(
+                "owner: key quorum, {signed} of {} signed (threshold {})",
+                quorum.members().len(),
+                quorum.threshold()
+            ))
         }
     }
 }

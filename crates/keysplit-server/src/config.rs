@@ -157,6 +157,69 @@ impl MasterKey {
     }
 }
 
+/// Checks an origin as a browser sends it in `Origin`: `http://` or `https://`, a lower-case
+/// host name, IPv4 address or bracketed IPv6 address, an optional port other than the
+/// scheme's default, and nothing else (no path, not even `/`). CORS compares origins
+/// byte for byte, so anything else would silently never match.
+pub fn check_origin(origin: &str) -> Result<(), ConfigError> {
+    let bad = |why: &str| ConfigError(format!("allowed origin {origin:?}: {why}"));
+    let (scheme, rest) = if let Some(rest) = origin.strip_prefix("https://") {
+        ("https", rest)
+    } else if let Some(rest) = origin.strip_prefix("http://") {
+        ("http", rest)
+    } else {
+        return Err(bad("must start with https:// or http://"));
+    };
+    let (_host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (inside, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad("unclosed [ in the host"))?;
+            let hex_or_colon =
+                |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b':';
+            if inside.is_empty() || !inside.bytes().all(|b| hex_or_colon(b) || b == b'.') {
+                return Err(bad("not a lower-case IPv6 address in brackets"));
+            }
+            let port = match after {
+                "" => None,
+                after => Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or_else(|| bad("nothing may follow the host but :port"))?,
+                ),
+            };
+            (inside, port)
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest, None),
+            };
+            let host_byte =
+                |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+            if host.is_empty() || !host.bytes().all(host_byte) {
+                return Err(bad(
+                    "the host must be lower-case letters, digits, dots and hyphens, and no \
+                     path may follow (not even a trailing /)",
+                ));
+            }
+            (host, port)
+        }
+    };
+    if let Some(port) = port {
+        let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        let number: u16 = port
+            .parse()
+            .ok()
+            .filter(|n| digits && *n != 0 && !port.starts_with('0'))
+            .ok_or_else(|| bad("the port must be a number 1..65535 and no path may follow (not even a trailing /)"))?;
+        if (scheme, number) == ("https", 443) || (scheme, number) == ("http", 80) {
+            return Err(bad("leave out the scheme's default port (browsers do)"));
+        }
+    }
+    Ok(())
+}
+
 /// Writes a new file readable by its owner only; refuses to overwrite.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -234,6 +297,9 @@ impl Settings {
         if release_per_minute == 0 {
             return Err(ConfigError("release_per_minute must be at least 1".into()));
         }
+        for origin in &file.allowed_origins {
+            check_origin(origin)?;
+        }
         Ok(Settings {
             listen,
             db_url,
@@ -243,5 +309,46 @@ impl Settings {
             release_per_minute,
             verifier,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_origin;
+
+    #[test]
+    fn origins_are_checked_as_browsers_send_them() {
+        for good in [
+            "https://wallet.example",
+            "http://127.0.0.1:4710",
+            "https://wallet.example:8443",
+            "http://[::1]:4710",
+            "http://localhost",
+        ] {
+            assert_eq!(check_origin(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "https://wallet.example/",
+            "https://wallet.example/path",
+            "https://Wallet.example",
+            "wallet.example",
+            "ftp://wallet.example",
+            "*",
+            "null",
+            "https://",
+            "https://wallet.example:",
+            "https://wallet.example:0",
+            "https://wallet.example:65536",
+            "https://wallet.example:443",
+            "http://wallet.example:80",
+            "https://wallet.example:08443",
+            "https://user@wallet.example",
+            "https://wallet.example?x",
+            "http://[::1",
+            "http://[::1]x",
+            "http://[]:1",
+        ] {
+            assert!(check_origin(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -388,35 +388,44 @@ pub async fn insert_wallet(
     Ok(result.rows_affected() == 1)
 }
 
-/// Replaces the share set if, and only if, the wallet belongs to `owner`, is at
-/// `expected_epoch` and keeps its addresses: the compare-and-swap of rotation and
-/// recovery. `false` when nothing matched (the caller finds out why).
+/// Replaces the share set if, and only if, the wallet belongs to `owner` (its user),
+/// its owner is still `owner_quorum` (`None`: the user), it is at `expected_epoch` and
+/// keeps its addresses: the compare-and-swap of rotation and recovery. `false` when
+/// nothing matched (the caller finds out why).
 pub async fn swap_shares(
     conn: &mut AnyConnection,
     owner: &Caller,
+    owner_quorum: Option<&str>,
     expected_epoch: i64,
     record: &SharesRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let quorum_condition = match owner_quorum {
+        None => "owner_quorum IS NULL",
+        Some(_) => "owner_quorum = $13",
+    };
+    let sql = format!(
         "UPDATE wallets SET epoch = $1, share_set_id = $2, auth_share = $3, \
          auth_key_sealed = $4, recovery_share = $5, updated_at = $6 \
          WHERE wallet_id = $7 AND owner_iss = $8 AND owner_sub = $9 AND epoch = $10 \
-         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12",
-    )
-    .bind(record.epoch)
-    .bind(record.share_set_id)
-    .bind(record.auth_share)
-    .bind(record.auth_key_sealed)
-    .bind(record.recovery_share)
-    .bind(now())
-    .bind(record.wallet_id)
-    .bind(owner.issuer.as_str())
-    .bind(owner.subject.as_str())
-    .bind(expected_epoch)
-    .bind(record.ethereum_address)
-    .bind(record.solana_address)
-    .execute(&mut *conn)
-    .await?;
+         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12 AND {quorum_condition}"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(record.epoch)
+        .bind(record.share_set_id)
+        .bind(record.auth_share)
+        .bind(record.auth_key_sealed)
+        .bind(record.recovery_share)
+        .bind(now())
+        .bind(record.wallet_id)
+        .bind(owner.issuer.as_str())
+        .bind(owner.subject.as_str())
+        .bind(expected_epoch)
+        .bind(record.ethereum_address)
+        .bind(record.solana_address);
+    if let Some(quorum) = owner_quorum {
+        query = query.bind(quorum);
+    }
+    let result = query.execute(&mut *conn).await?;
     Ok(result.rows_affected() == 1)
 }
 

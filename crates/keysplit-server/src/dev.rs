@@ -174,9 +174,22 @@ impl DevIssuer {
     /// The `config.toml` text naming this issuer with `jwks.json` next to it, and a
     /// `master.key` file next to it.
     pub fn config_toml(&self) -> String {
+        self.config_toml_with(&[])
+    }
+
+    /// [`DevIssuer::config_toml`] with `allowed_origins` (CORS; each must pass
+    /// [`crate::config::check_origin`], so it needs no TOML escaping). The top-level keys
+    /// come before the `[[issuer]]` table.
+    pub fn config_toml_with(&self, allowed_origins: &[String]) -> String {
+        let origins = if allowed_origins.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = allowed_origins.iter().map(|o| format!("{o:?}")).collect();
+            format!("allowed_origins = [{}]\n", list.join(", "))
+        };
         format!(
             "# Written by `keysplit serve dev-init`: a DEVELOPMENT issuer, not for production.\n\
-             master_key_file = \"master.key\"\n\n\
+             master_key_file = \"master.key\"\n{origins}\n\
              [[issuer]]\niss = {:?}\naudiences = [{:?}]\njwks_file = \"jwks.json\"\n",
             self.iss, self.aud
         )
@@ -185,14 +198,25 @@ impl DevIssuer {
     /// Writes `dev-issuer.pem` (mode 0600), `jwks.json` and `config.toml` into `dir`
     /// (created if missing); refuses to overwrite.
     pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
+        self.save_with(dir, &[])
+    }
+
+    /// [`DevIssuer::save`] with `allowed_origins` in `config.toml` (checked first).
+    pub fn save_with(&self, dir: &Path, allowed_origins: &[String]) -> Result<(), ConfigError> {
+        for origin in allowed_origins {
+            crate::config::check_origin(origin)?;
+        }
         std::fs::create_dir_all(dir).map_err(err)?;
         let io = |name: &str, e: std::io::Error| err(format!("{}: {e}", dir.join(name).display()));
         write_private(&dir.join("dev-issuer.pem"), self.pem.as_bytes())
             .map_err(|e| io("dev-issuer.pem", e))?;
         write_private(&dir.join("jwks.json"), self.jwks_json().as_bytes())
             .map_err(|e| io("jwks.json", e))?;
-        write_private(&dir.join("config.toml"), self.config_toml().as_bytes())
-            .map_err(|e| io("config.toml", e))?;
+        write_private(
+            &dir.join("config.toml"),
+            self.config_toml_with(allowed_origins).as_bytes(),
+        )
+        .map_err(|e| io("config.toml", e))?;
         Ok(())
     }
 
@@ -210,5 +234,39 @@ impl DevIssuer {
             .first()
             .ok_or_else(|| err("config.toml names no audience"))?;
         DevIssuer::from_pem(&pem, &issuer.iss, aud)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// dev-init's config with origins loads as settings with those origins (the keys are
+    /// top level, not inside the `[[issuer]]` table).
+    #[test]
+    fn config_with_allowed_origins_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = DevIssuer::generate(DevAlg::EdDSA).unwrap();
+        let origins = vec![
+            "http://127.0.0.1:4710".to_string(),
+            "https://wallet.example".to_string(),
+        ];
+        issuer.save_with(dir.path(), &origins).unwrap();
+        let settings = crate::config::Settings::load(&crate::config::ServeOptions {
+            config: Some(dir.path().join("config.toml")),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(settings.allowed_origins, origins);
+        assert_eq!(settings.verifier.key_count(), 1);
+        // Loading the issuer back still works.
+        assert_eq!(DevIssuer::load(dir.path()).unwrap().kid, issuer.kid);
+        // A bad origin writes nothing.
+        let other = tempfile::tempdir().unwrap();
+        let error = issuer
+            .save_with(other.path(), &["http://127.0.0.1:4710/".to_string()])
+            .unwrap_err();
+        assert!(error.0.contains("trailing /"), "{error}");
+        assert!(!other.path().join("config.toml").exists());
     }
 }

@@ -109,14 +109,24 @@ fn chain() -> Chain {
     Chain { sets }
 }
 
-fn body(set: &ShareSet, auth: &ShareKey, expected: Option<u32>) -> Value {
+/// An upload body with its proof: the set is rebuilt from its device and auth shares
+/// and the wallet signs the upload statement.
+fn body(set: &ShareSet, device: &ShareKey, auth: &ShareKey, expected: Option<u32>) -> Value {
     let t = set.info.to_text();
+    let wallet = keysplit_wallet::open(
+        &set.info,
+        ShareInput::new(Role::Device, &set.device, Unlock::Key(device)),
+        ShareInput::new(Role::Auth, &set.auth, Unlock::Key(auth)),
+    )
+    .unwrap();
+    let proof = keysplit_wallet::upload_proof::sign(&wallet, &set.info).unwrap();
     let mut body = json!({
         "wallet": {"wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
                    "ethereum_address": t.ethereum_address, "solana_address": t.solana_address},
         "auth_share": set.auth.to_hex(),
         "auth_key": hex::encode(auth.as_bytes()),
         "recovery_share": set.recovery.to_hex(),
+        "proof": format!("0x{}", hex::encode(proof)),
     });
     if let Some(e) = expected {
         body["expected_epoch"] = json!(e);
@@ -173,11 +183,11 @@ async fn killed_during_rotations(db: String) {
 
     let (mut child, base) = spawn_child(dir.path(), &db);
     for c in chains.iter() {
-        let (set, _, auth) = &c.sets[0];
+        let (set, device, auth) = &c.sets[0];
         let r = http
             .post(format!("{base}/v1/wallets"))
             .bearer_auth(&token)
-            .json(&body(set, auth, None))
+            .json(&body(set, device, auth, None))
             .send()
             .await
             .unwrap();
@@ -202,12 +212,13 @@ async fn killed_during_rotations(db: String) {
         );
         tasks.push(tokio::spawn(async move {
             for e in 1..EPOCHS {
-                let (set, _, auth) = &chains[w].sets[e];
+                let (set, device, auth) = &chains[w].sets[e];
                 let id = set.info.wallet_id.to_string();
+                let upload = body(set, device, auth, Some(e as u32 - 1));
                 let sent = http
                     .put(format!("{base}/v1/wallets/{id}/shares"))
                     .bearer_auth(&token)
-                    .json(&body(set, auth, Some(e as u32 - 1)))
+                    .json(&upload)
                     .send()
                     .await;
                 match sent {

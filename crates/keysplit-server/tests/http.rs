@@ -171,6 +171,25 @@ fn info_json(set: &ShareSet) -> Value {
     })
 }
 
+/// The upload proof as a client makes it: the wallet rebuilt from the device and auth
+/// shares signs `upload_proof::statement` (EIP-191), `0x` + 130 hex digits.
+/// `None` when the shares do not rebuild a wallet of `w.set.info` (tests that send such
+/// sets expect a refusal before the proof is looked at).
+fn try_proof(w: &TestWallet) -> Option<String> {
+    let wallet = keysplit_wallet::open(
+        &w.set.info,
+        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
+        ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
+    )
+    .ok()?;
+    let signature = keysplit_wallet::upload_proof::sign(&wallet, &w.set.info).ok()?;
+    Some(format!("0x{}", hex::encode(signature)))
+}
+
+fn proof(w: &TestWallet) -> String {
+    try_proof(w).expect("the test wallet rebuilds")
+}
+
 fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
     let mut body = json!({
         "wallet": info_json(&w.set),
@@ -178,6 +197,9 @@ fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
         "auth_key": hex::encode(w.auth_key.as_bytes()),
         "recovery_share": w.set.recovery.to_hex(),
     });
+    if let Some(proof) = try_proof(w) {
+        body["proof"] = json!(proof);
+    }
     if let Some(e) = expected_epoch {
         body["expected_epoch"] = json!(e);
     }
@@ -675,21 +697,115 @@ async fn ownership_replay_and_limits(backend: Backend) {
     assert_eq!(outcomes.iter().filter(|o| **o == "REPLAYED").count(), 2);
     assert!(outcomes.iter().filter(|o| **o == "NOT_FOUND").count() == 5);
 
-    // CORS: the configured wallet origin only.
-    let preflight = |origin: &'static str| {
+    h.stop().await;
+}
+
+/// The header's comma-separated items, lower-cased and sorted.
+fn header_items(response: &reqwest::Response, name: &str) -> Vec<String> {
+    let mut items: Vec<String> = response
+        .headers()
+        .get_all(name)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap().split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    items.sort();
+    items
+}
+
+/// CORS as the wallet iframe's `fetch` needs it: the preflight of a `PUT` with
+/// `Authorization` and `Content-Type: application/json` from the configured origin gets
+/// exactly GET/POST/PUT and those two headers; any other origin gets no CORS header.
+async fn cors(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let preflight = |origin: &'static str, method: &'static str| {
         h.http
-            .request(reqwest::Method::OPTIONS, h.url("/v1/wallets"))
+            .request(
+                reqwest::Method::OPTIONS,
+                h.url(&format!("/v1/wallets/{id}/shares")),
+            )
             .header("Origin", origin)
-            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Method", method)
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            )
             .send()
     };
-    let ok = preflight("https://wallet.example").await.unwrap();
+    let ok = preflight("https://wallet.example", "PUT").await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
     assert_eq!(
         ok.headers().get("access-control-allow-origin").unwrap(),
         "https://wallet.example"
     );
-    let other = preflight("https://evil.example").await.unwrap();
+    assert_eq!(
+        header_items(&ok, "access-control-allow-methods"),
+        ["get", "post", "put"]
+    );
+    assert_eq!(
+        header_items(&ok, "access-control-allow-headers"),
+        ["authorization", "content-type"]
+    );
+    assert!(ok
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    assert!(header_items(&ok, "vary").contains(&"origin".to_string()));
+    // Another origin, a look-alike and no origin at all: no CORS header whatsoever.
+    for origin in [
+        "https://evil.example",
+        "https://wallet.example.evil.example",
+        "http://wallet.example",
+        "null",
+    ] {
+        let other = preflight(origin, "PUT").await.unwrap();
+        assert!(!other.status().is_success(), "{origin}: {}", other.status());
+        let cors_headers: Vec<_> = other
+            .headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .collect();
+        assert!(cors_headers.is_empty(), "{origin}: {cors_headers:?}");
+    }
+    // The actual request from the wallet origin carries the origin; from another it does not.
+    let get = |origin: &'static str| {
+        h.http
+            .get(h.url(&format!("/v1/wallets/{id}")))
+            .bearer_auth(&alice)
+            .header("Origin", origin)
+            .send()
+    };
+    let ok = get("https://wallet.example").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(
+        ok.headers().get("access-control-allow-origin").unwrap(),
+        "https://wallet.example"
+    );
+    let other = get("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Errors reach the wallet origin's script too (it needs the error code).
+    let refused = h
+        .http
+        .get(h.url(&format!("/v1/wallets/{id}")))
+        .header("Origin", "https://wallet.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://wallet.example"
+    );
     h.stop().await;
 }
 
@@ -816,6 +932,150 @@ async fn epoch_compare_and_swap(backend: Backend) {
     h.stop().await;
 }
 
+/// The upload proof: without it, a token holder could replace a wallet's shares with a
+/// share set of another secret that claims the wallet's addresses (everything else about
+/// such an upload checks out: shares of this wallet id and epoch, an auth key that opens
+/// the auth share, the same addresses for the compare-and-swap).
+async fn upload_proofs(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let path = format!("/v1/wallets/{id}/shares");
+    let post = |body: Value| {
+        let h = &h;
+        let alice = alice.clone();
+        async move {
+            h.send(
+                reqwest::Method::POST,
+                "/v1/wallets",
+                Some(&alice),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // Create: no proof, a short one, one for another upload (another wallet's) — refused.
+    let mut body = shares_body(&w, None);
+    body.as_object_mut().unwrap().remove("proof");
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(format!("0x{}", "00".repeat(64)));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!("0xzz".to_string() + &"00".repeat(64));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(proof(&new_wallet()));
+    let (status, answer) = post(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // Plain hex (no 0x) is accepted.
+    body["proof"] = json!(proof(&w).trim_start_matches("0x"));
+    let (status, answer) = post(body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // The attack: another secret, split for this wallet id at epoch 1, claiming this
+    // wallet's addresses, its auth key included, signed by the attacker's own key.
+    let mut rng = keysplit::os_rng().unwrap();
+    let attacker = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
+    let device_key = ShareKey::generate(&mut rng);
+    let auth_key = ShareKey::generate(&mut rng);
+    let protect = Protections {
+        device: Protection::Key(&device_key),
+        auth: Protection::Key(&auth_key),
+        recovery: Protection::InsecureFastPassword {
+            password: PASSWORD,
+            params: FAST,
+        },
+    };
+    let mut forged = attacker
+        .split(w.set.info.wallet_id, 1, &protect, &mut rng)
+        .unwrap();
+    forged.info.ethereum_address = w.set.info.ethereum_address;
+    forged.info.solana_address = w.set.info.solana_address;
+    let forged = TestWallet {
+        set: forged,
+        device_key,
+        auth_key,
+    };
+    let forged_proof = attacker
+        .sign_personal_message(
+            0,
+            keysplit_wallet::upload_proof::statement(&forged.set.info).as_bytes(),
+        )
+        .unwrap();
+    let mut body = shares_body(&forged, Some(0));
+    assert!(
+        body.get("proof").is_none(),
+        "the forged set does not rebuild these addresses"
+    );
+    let put = |body: Value| {
+        let (h, path, alice) = (&h, path.clone(), alice.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    let (status, answer) = put(body.clone()).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    body["proof"] = json!(hex::encode(forged_proof));
+    let (status, answer) = put(body).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // The wallet's own proof of epoch 0 does not carry over to an epoch-1 upload.
+    let next = recovered(&w);
+    let mut body = shares_body(&next, Some(0));
+    body["proof"] = json!(proof(&w));
+    let (status, answer) = put(body).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
+    );
+    // Nothing changed: the epoch-0 set still opens; then the real rotation goes through.
+    release_and_open(&h, &alice, &w).await;
+    let (status, answer) = put(shares_body(&next, Some(0))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    release_and_open(&h, &alice, &next).await;
+    let refusals: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "rotate")
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap().to_string(),
+                e["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let outcomes: Vec<&str> = refusals.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["INVALID_PROOF", "INVALID_PROOF", "INVALID_PROOF", "ok"]
+    );
+    h.stop().await;
+}
+
 async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut handles = Vec::new();
     for f in futures {
@@ -863,6 +1123,8 @@ on_both!(healthz);
 on_both!(token_refusals);
 on_both!(ownership_replay_and_limits);
 on_both!(rate_limit);
+on_both!(cors);
+on_both!(upload_proofs);
 on_both!(epoch_compare_and_swap);
 
 mod create_get_release_recover {
@@ -1785,3 +2047,336 @@ async fn quorum_owner_changes(backend: Backend) {
 on_both!(quorum_owned_release);
 on_both!(signers_and_policies);
 on_both!(quorum_owner_changes);
+
+// ----------------------------------------------------------------------------------------
+// Rotation and recovery-share fetch of quorum-owned wallets
+
+/// The signed form of an upload: `request.body` names the upload by its public parts and
+/// the SHA-256 of each sealed share; the shares and the auth key travel beside it.
+fn signed_upload_payload(w: &TestWallet, id: &str, expected: u32, expiry_ms: u64) -> Value {
+    let sha = |bytes: &[u8]| hex::encode(sha2::Sha256::digest(bytes));
+    payload(
+        "PUT",
+        &format!("/v1/wallets/{id}/shares"),
+        json!({
+            "expected_epoch": expected,
+            "wallet": info_json(&w.set),
+            "proof": proof(w),
+            "auth_share_sha256": sha(w.set.auth.as_bytes()),
+            "recovery_share_sha256": sha(w.set.recovery.as_bytes()),
+        }),
+        expiry_ms,
+    )
+}
+
+fn signed_upload(w: &TestWallet, request: &Value, signatures: Option<&str>) -> Value {
+    let mut body = json!({
+        "request": request,
+        "auth_share": w.set.auth.to_hex(),
+        "auth_key": hex::encode(w.auth_key.as_bytes()),
+        "recovery_share": w.set.recovery.to_hex(),
+    });
+    if let Some(s) = signatures {
+        body["authorization_signature"] = json!(s);
+    }
+    body
+}
+
+fn envelope(request: &Value, signatures: Option<&str>) -> Value {
+    let mut body = json!({ "request": request });
+    if let Some(s) = signatures {
+        body["authorization_signature"] = json!(s);
+    }
+    body
+}
+
+async fn quorum_rotation_and_recovery_share(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let mallory = h.token("mallory");
+    let (k1, k2) = (auth_key(), auth_key());
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    let (status, b) = h
+        .create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let later = now_ms() + 120_000;
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let post_share = |token: &str, body: Value| {
+        let (h, path, token) = (&h, share_path.clone(), token.to_string());
+        async move {
+            h.send(reqwest::Method::POST, &path, Some(&token), Some(&body))
+                .await
+        }
+    };
+
+    // Recovery share: the token alone (GET, or POST without signatures) gets nothing.
+    let (status, b) = h
+        .send(reqwest::Method::GET, &share_path, Some(&alice), None)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let p = payload("POST", &share_path, json!({}), later);
+    let (status, b) = post_share(&alice, envelope(&p, None)).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign(&k1, &p)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    // Signed by both, but for the release endpoint, or expired.
+    let release_p = payload(
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        json!({}),
+        later,
+    );
+    let (status, b) = post_share(
+        &alice,
+        envelope(&release_p, Some(&sign_all(&[&k1, &k2], &release_p))),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
+    );
+    let old = payload("POST", &share_path, json!({}), now_ms() - 60_000);
+    let (status, b) = post_share(&alice, envelope(&old, Some(&sign_all(&[&k1, &k2], &old)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    // Another user with the quorum's signatures: 404.
+    let (status, b) = post_share(&mallory, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    // The quorum: the recovery share; once.
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["recovery_share"].as_str().unwrap(),
+        w.set.recovery.to_hex()
+    );
+    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+
+    // Rotation: the token with a valid upload proof is not enough.
+    let next = recovered(&w);
+    let shares_path = format!("/v1/wallets/{id}/shares");
+    let put = |body: Value| {
+        let (h, path, alice) = (&h, shares_path.clone(), alice.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    let (status, b) = put(shares_body(&next, Some(0))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
+        "{b}"
+    );
+    let up = signed_upload_payload(&next, &id, 0, later);
+    let (status, b) = put(signed_upload(&next, &up, None)).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    let (status, b) = put(signed_upload(&next, &up, Some(&sign(&k2, &up)))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
+        "{b}"
+    );
+    // The quorum signed this upload; other shares sent with it are refused.
+    let both = sign_all(&[&k1, &k2], &up);
+    let other = recovered(&w);
+    let mut swapped = signed_upload(&next, &up, Some(&both));
+    swapped["auth_share"] = json!(other.set.auth.to_hex());
+    swapped["auth_key"] = json!(hex::encode(other.auth_key.as_bytes()));
+    let (status, b) = put(swapped).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
+        "{b}"
+    );
+    let mut swapped = signed_upload(&next, &up, Some(&both));
+    swapped["recovery_share"] = json!(other.set.recovery.to_hex());
+    let (status, b) = put(swapped).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
+        "{b}"
+    );
+    // The signed body names no share material, and the whole body is checked strictly.
+    assert!(!up
+        .to_string()
+        .contains(&hex::encode(next.auth_key.as_bytes())));
+    assert!(!up.to_string().contains(&next.set.auth.to_hex()));
+    assert!(!up.to_string().contains(&next.set.recovery.to_hex()));
+    let mut extra = signed_upload(&next, &up, Some(&both));
+    extra["expected_epoch"] = json!(0);
+    let (status, _) = put(extra).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Signed for the owner endpoint: REQUEST_MISMATCH.
+    let mut wrong = up.clone();
+    wrong["url"] = json!(format!("https://keysplit.example/v1/wallets/{id}/owner"));
+    let (status, b) = put(signed_upload(
+        &next,
+        &wrong,
+        Some(&sign_all(&[&k1, &k2], &wrong)),
+    ))
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    // The quorum: epoch 1; the same authorization again is a replay.
+    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["wallet"]["epoch"], 1);
+    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "REPLAYED"),
+        "{b}"
+    );
+    // The new set is stored whole: a quorum-signed release opens with its device share.
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let rp = payload(
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        sign_request(eth_tx(GOOD_TO, "1")),
+        later,
+    );
+    let (status, b) = h
+        .signed_release(
+            &alice,
+            &id,
+            &rp,
+            Some(&sign_all(&[&k1, &k2], &rp)),
+            None,
+            &public.to_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let digest: [u8; 32] = sha2::Sha256::digest(
+        RequestPayload::from_value(rp.clone())
+            .unwrap()
+            .canonical_bytes(),
+    )
+    .into();
+    open_release(&next, &secret, &digest, &b);
+
+    let outcomes: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "rotate" || e["action"] == "recovery_share")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("recovery_share", "SIGNED_REQUEST_REQUIRED"),
+        ("recovery_share", "QUORUM_NOT_MET"),
+        ("recovery_share", "QUORUM_NOT_MET"),
+        ("recovery_share", "REQUEST_MISMATCH"),
+        ("recovery_share", "REQUEST_EXPIRED"),
+        ("recovery_share", "NOT_FOUND"),
+        ("recovery_share", "ok"),
+        ("recovery_share", "REPLAYED"),
+        ("rotate", "SIGNED_REQUEST_REQUIRED"),
+        ("rotate", "QUORUM_NOT_MET"),
+        ("rotate", "QUORUM_NOT_MET"),
+        ("rotate", "REQUEST_MISMATCH"),
+        ("rotate", "ok"),
+        ("rotate", "REPLAYED"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(outcomes, expected);
+    h.stop().await;
+}
+
+/// A user-owned wallet takes the same signed forms without signatures: the token
+/// authorizes, the payload must name the endpoint and be in time, its key is used once.
+async fn user_owned_signed_forms(backend: Backend) {
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["recovery_share"].as_str().unwrap(),
+        w.set.recovery.to_hex()
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    let old = payload("POST", &share_path, json!({}), now_ms() - 1_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&old, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    // The signed upload form works for a user owner too (no signature needed).
+    let next = recovered(&w);
+    let up = signed_upload_payload(&next, &id, 0, now_ms() + 60_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/shares"),
+            Some(&alice),
+            Some(&signed_upload(&next, &up, None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    release_and_open(&h, &alice, &next).await;
+    h.stop().await;
+}
+
+on_both!(quorum_rotation_and_recovery_share);
+on_both!(user_owned_signed_forms);

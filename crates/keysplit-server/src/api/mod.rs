@@ -9,7 +9,9 @@ pub use wallets::{SecretText, SharesBody, WalletJson};
 
 use owner::{add_signer, change_owner, list_signers, remove_signer};
 use release::release;
-use wallets::{create_wallet, get_audit, get_recovery_share, get_wallet, put_shares};
+use wallets::{
+    create_wallet, get_audit, get_recovery_share, get_wallet, post_recovery_share, put_shares,
+};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -303,6 +305,75 @@ async fn log_request(req: Request, next: axum::middleware::Next) -> Response {
     response
 }
 
+/// The methods a wallet origin may use (preflight answer).
+pub const CORS_METHODS: &str = "GET, POST, PUT";
+/// The request headers a wallet origin may send (preflight answer).
+pub const CORS_HEADERS: &str = "authorization, content-type";
+
+/// CORS for the configured wallet origins, and nothing for any other origin.
+///
+/// * A preflight (`OPTIONS` with `Access-Control-Request-Method`) from an allowed origin
+///   is answered here with `204`: that origin, methods `GET, POST, PUT`, headers
+///   `authorization, content-type`, max age 600 s. No credentials (the token is a
+///   header, not a cookie).
+/// * Any other request from an allowed origin runs and gets `Access-Control-Allow-Origin`
+///   with that origin.
+/// * A request from any other origin (or none) gets no CORS header at all; its preflight
+///   reaches the router, which has no `OPTIONS` route (405), so the browser sends nothing.
+async fn cors(
+    State(origins): State<Arc<Vec<HeaderValue>>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let allowed = req
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| origins.iter().any(|a| a == *o))
+        .cloned();
+    let vary = |response: &mut Response, value: &'static str| {
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static(value));
+    };
+    let Some(origin) = allowed else {
+        let mut response = next.run(req).await;
+        vary(&mut response, "origin");
+        return response;
+    };
+    if req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(CORS_METHODS),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(CORS_HEADERS),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        vary(
+            &mut response,
+            "origin, access-control-request-method, access-control-request-headers",
+        );
+        return response;
+    }
+    let mut response = next.run(req).await;
+    response
+        .headers_mut()
+        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    vary(&mut response, "origin");
+    response
+}
+
 /// The router with every endpoint, the body limit and CORS for `allowed_origins`.
 pub fn router(
     state: Shared,
@@ -314,7 +385,10 @@ pub fn router(
         .route("/v1/wallets", post(create_wallet))
         .route("/v1/wallets/{id}", get(get_wallet))
         .route("/v1/wallets/{id}/shares", put(put_shares))
-        .route("/v1/wallets/{id}/recovery-share", get(get_recovery_share))
+        .route(
+            "/v1/wallets/{id}/recovery-share",
+            get(get_recovery_share).post(post_recovery_share),
+        )
         .route("/v1/wallets/{id}/release", post(release))
         .route(
             "/v1/wallets/{id}/signers",
@@ -330,14 +404,15 @@ pub fn router(
     if !allowed_origins.is_empty() {
         let origins = allowed_origins
             .iter()
-            .map(|o| HeaderValue::from_str(o).map_err(|_| format!("bad origin {o:?}")))
+            .map(|o| {
+                crate::config::check_origin(o).map_err(|e| e.0)?;
+                HeaderValue::from_str(o).map_err(|_| format!("bad origin {o:?}"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let cors = tower_http::cors::CorsLayer::new()
-            .allow_origin(tower_http::cors::AllowOrigin::list(origins))
-            .allow_methods([Method::GET, Method::POST, Method::PUT])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-            .max_age(Duration::from_secs(600));
-        router = router.layer(cors);
+        router = router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(origins),
+            cors,
+        ));
     }
     Ok(router)
 }

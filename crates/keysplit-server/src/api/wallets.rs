@@ -8,9 +8,12 @@ use keysplit_wallet::{Role, SealedShare, ShareKey, Unlock, WalletInfo, WalletInf
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{hex_bytes, owned_wallet, path_wallet_id, refuse, wallet_json, JsonBody, Shared};
+use super::{
+    audit_forbidden, hex_bytes, owned_wallet, path_wallet_id, refuse, wallet_json, JsonBody,
+    Shared, StrictJson,
+};
 use crate::auth::Caller;
-use crate::authorization;
+use crate::authorization::{self, SignedRequest};
 use crate::config::MasterKey;
 use crate::crypto;
 use crate::db::{self, AuditEntry, SharesRecord};
@@ -93,6 +96,41 @@ pub struct SharesBody {
     /// Create only: `"user"` (default) or `{"key_quorum": {"threshold", "members"}}`.
     #[serde(default)]
     pub owner: Option<serde_json::Value>,
+    /// The upload proof: EIP-191 signature `r || s || v` (65 bytes, hex, `0x` optional)
+    /// by the wallet's index-0 Ethereum key over
+    /// `keysplit_wallet::upload_proof::statement(&wallet)`. Required.
+    #[serde(default)]
+    pub proof: Option<String>,
+}
+
+fn invalid_proof(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "INVALID_PROOF", message)
+}
+
+/// Checks the upload proof against the uploaded info: `keysplit_wallet::upload_proof::verify`
+/// (the recovered signer must be the info's `ethereum_address`). `400 INVALID_PROOF` when
+/// it is missing, malformed or signed by another key or for another upload.
+fn check_proof(proof: Option<&str>, info: &WalletInfo) -> Result<(), ApiError> {
+    let text = proof.ok_or_else(|| {
+        invalid_proof(
+            "proof is required: the EIP-191 signature of the upload statement by the wallet's \
+             index-0 Ethereum key",
+        )
+    })?;
+    let text = text.trim();
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    let bytes: [u8; 65] = hex::decode(digits)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| invalid_proof("proof is not 65 bytes (r || s || v) in hex"))?;
+    keysplit_wallet::upload_proof::verify(info, &bytes).map_err(|_| {
+        invalid_proof(
+            "proof is not a signature of this upload's statement by the wallet's Ethereum address",
+        )
+    })
 }
 
 fn invalid_share(message: impl Into<String>) -> ApiError {
@@ -175,6 +213,7 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         return Err(invalid_share("auth_share is not of the named share set"));
     }
     drop(share);
+    check_proof(body.proof.as_deref(), &info)?;
     let auth_key_sealed = crypto::seal_at_rest(master, &info.wallet_id.0, info.epoch, &key_array)
         .map_err(|_| ApiError::internal())?;
     let text = info.to_text();
@@ -288,8 +327,14 @@ pub(super) async fn get_recovery_share(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let row = match owned_wallet(&state, &id, &caller).await {
-        Ok(row) => row,
+    let decision = match owned_wallet(&state, &id, &caller).await {
+        Ok(row) => {
+            authorization::authorize_owner_access(&row, &caller, None, 0).map(|how| (row, how))
+        }
+        Err(e) => Err(e),
+    };
+    let (row, how) = match decision {
+        Ok(decided) => decided,
         Err(e) => return Err(refuse(&state, &id, &caller, "recovery_share", e, -1).await),
     };
     state
@@ -300,7 +345,7 @@ pub(super) async fn get_recovery_share(
             action: "recovery_share",
             outcome: "ok",
             epoch: row.epoch,
-            detail: String::new(),
+            detail: how,
         })
         .await?;
     Ok(Json(serde_json::json!({
@@ -309,13 +354,188 @@ pub(super) async fn get_recovery_share(
     })))
 }
 
+/// `POST .../recovery-share`: `{request, authorization_signature?}`, the payload signed
+/// for this endpoint. A user owner's token suffices (the payload must be in time, its
+/// idempotency key is used once); a key-quorum owner's wallet needs the quorum.
+pub(super) async fn post_recovery_share(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<SignedEnvelope>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    state.limiter.check(&caller)?;
+    let path = format!("/v1/wallets/{id}/recovery-share");
+    let signed = match authorization::parse_signed(
+        body.request,
+        body.authorization_signature,
+        "POST",
+        &path,
+    ) {
+        Ok(signed) => signed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
+    };
+    let mut tx = state.db.pool.begin().await?;
+    let fresh = db::use_nonce(&mut tx, &id, &signed.nonce).await?;
+    let row = db::wallet_in(&mut tx, &id).await?;
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => match authorization::authorize_owner_access(
+            row,
+            &caller,
+            Some(&signed),
+            authorization::now_ms(),
+        ) {
+            Ok(_) if !fresh => Err(replayed()),
+            other => other,
+        },
+    };
+    let (row, how) = match (row, decision) {
+        (Some(row), Ok(how)) => (row, how),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(&state, &id, &caller, "recovery_share", error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.clone(),
+            actor: caller.clone(),
+            action: "recovery_share",
+            outcome: "ok",
+            epoch: row.epoch,
+            detail: format!("request {}; {how}", hex::encode(signed.digest)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "recovery_share": hex::encode(&row.recovery_share),
+    })))
+}
+
+fn replayed() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "REPLAYED",
+        "this idempotency key was used before",
+    )
+}
+
+/// A signed request and its signatures, nothing else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SignedEnvelope {
+    request: serde_json::Value,
+    #[serde(default)]
+    authorization_signature: Option<String>,
+}
+
+/// The signed form of an upload: the payload (signed for `PUT .../shares`) whose body
+/// names the upload by its public parts and the SHA-256 of each sealed share; the shares
+/// and keys themselves travel beside it, so no signer ever sees share material.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedUpload {
+    request: serde_json::Value,
+    #[serde(default)]
+    authorization_signature: Option<String>,
+    auth_share: String,
+    auth_key: SecretText,
+    recovery_share: String,
+}
+
+/// `request.body` of a signed upload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedUploadBody {
+    expected_epoch: u32,
+    wallet: WalletJson,
+    proof: String,
+    auth_share_sha256: String,
+    recovery_share_sha256: String,
+}
+
+/// Checks that `hex_text` decodes to bytes whose SHA-256 is `digest_hex`.
+fn check_sha256(hex_text: &str, digest_hex: &str, name: &str) -> Result<(), ApiError> {
+    use sha2::Digest as _;
+    let bytes = hex_bytes(hex_text, name)?;
+    let want: [u8; 32] = hex_bytes(digest_hex, &format!("{name}_sha256"))?
+        .try_into()
+        .map_err(|_| ApiError::bad_request(format!("{name}_sha256 is not 32 bytes")))?;
+    let have: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    if have != want {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "DIGEST_MISMATCH",
+            format!("{name} is not the share whose SHA-256 the signed request names"),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads an upload: the plain `SharesBody`, or the signed form (a key-quorum owner's
+/// rotation) checked against the endpoint and the shares' digests.
+fn read_upload(
+    body: serde_json::Value,
+    path: &str,
+) -> Result<(SharesBody, Option<SignedRequest>), ApiError> {
+    let shape = || ApiError::bad_request("request body is not the JSON this endpoint takes");
+    if body.get("request").is_none() {
+        return Ok((serde_json::from_value(body).map_err(|_| shape())?, None));
+    }
+    let upload: SignedUpload = serde_json::from_value(body).map_err(|_| {
+        ApiError::bad_request(
+            "a signed upload is {request, authorization_signature, auth_share, auth_key, \
+             recovery_share}",
+        )
+    })?;
+    let signed =
+        authorization::parse_signed(upload.request, upload.authorization_signature, "PUT", path)?;
+    let inner: SignedUploadBody = serde_json::from_value(signed.body().clone()).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST_PAYLOAD",
+            "the signed upload's body is {expected_epoch, wallet, proof, auth_share_sha256, \
+             recovery_share_sha256}",
+        )
+    })?;
+    check_sha256(&upload.auth_share, &inner.auth_share_sha256, "auth_share")?;
+    check_sha256(
+        &upload.recovery_share,
+        &inner.recovery_share_sha256,
+        "recovery_share",
+    )?;
+    Ok((
+        SharesBody {
+            wallet: inner.wallet,
+            auth_share: upload.auth_share,
+            auth_key: upload.auth_key,
+            recovery_share: upload.recovery_share,
+            expected_epoch: Some(inner.expected_epoch),
+            owner: None,
+            proof: Some(inner.proof),
+        },
+        Some(signed),
+    ))
+}
+
 pub(super) async fn put_shares(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<SharesBody>,
+    StrictJson(body): StrictJson<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
+    let path = format!("/v1/wallets/{id}/shares");
+    let (body, signed) = match read_upload(body, &path) {
+        Ok(read) => read,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "rotate", e).await),
+    };
     let expected = body
         .expected_epoch
         .ok_or_else(|| ApiError::bad_request("expected_epoch is required"))?;
@@ -324,7 +544,14 @@ pub(super) async fn put_shares(
             "owner belongs to create; change it with PUT .../owner",
         ));
     }
-    let checked = check_shares(&body, &state.master_key)?;
+    let checked = match check_shares(&body, &state.master_key) {
+        Ok(checked) => checked,
+        // A token holder trying to replace the shares without the wallet's key: audited.
+        Err(e) if e.code == "INVALID_PROOF" => {
+            return Err(refuse(&state, &id, &caller, "rotate", e, -1).await)
+        }
+        Err(e) => return Err(e),
+    };
     let record = checked.record();
     if record.wallet_id != id {
         return Err(ApiError::bad_request(
@@ -332,8 +559,47 @@ pub(super) async fn put_shares(
         ));
     }
     let mut tx = state.db.pool.begin().await?;
-    // The UPDATE is the first statement: on SQLite it takes the write lock at once.
-    if db::swap_shares(&mut tx, &caller, i64::from(expected), &record).await? {
+    // Unsigned (a user owner): the UPDATE is the first statement (on SQLite it takes the
+    // write lock at once) and matches only a user-owned wallet. Signed: the idempotency
+    // key is used first, the owner's authorization checked on the row read under it, and
+    // the UPDATE matches that owner, so an owner change in between fails the swap.
+    let (expected_quorum, how) = match &signed {
+        None => (None, "owner: user token".to_string()),
+        Some(request) => {
+            let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+            let row = db::wallet_in(&mut tx, &id).await?;
+            let decision = match &row {
+                None => Err(ApiError::not_found()),
+                Some(row) => match authorization::authorize_owner_access(
+                    row,
+                    &caller,
+                    Some(request),
+                    authorization::now_ms(),
+                ) {
+                    Ok(_) if !fresh => Err(replayed()),
+                    other => other,
+                },
+            };
+            match (row, decision) {
+                (Some(row), Ok(how)) => (row.owner_quorum, how),
+                (row, Err(error)) => {
+                    tx.rollback().await?;
+                    let epoch = row.map_or(-1, |r| r.epoch);
+                    return Err(refuse(&state, &id, &caller, "rotate", error, epoch).await);
+                }
+                (None, Ok(_)) => return Err(ApiError::internal()),
+            }
+        }
+    };
+    if db::swap_shares(
+        &mut tx,
+        &caller,
+        expected_quorum.as_deref(),
+        i64::from(expected),
+        &record,
+    )
+    .await?
+    {
         db::audit_in(
             &mut tx,
             &AuditEntry {
@@ -343,7 +609,7 @@ pub(super) async fn put_shares(
                 outcome: "ok",
                 epoch: record.epoch,
                 detail: format!(
-                    "epoch {expected} -> {}, share set {}",
+                    "epoch {expected} -> {}, share set {}; {how}",
                     record.epoch, record.share_set_id
                 ),
             },
@@ -358,7 +624,20 @@ pub(super) async fn put_shares(
     // Nothing matched: say why (without revealing other users' wallets).
     let error = match state.db.wallet(&id).await? {
         Some(row) if row.owner == caller => {
-            if row.ethereum_address != record.ethereum_address
+            if row.owner_quorum != expected_quorum {
+                if signed.is_some() {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "OWNER_CHANGED",
+                        "the wallet's owner changed meanwhile; authorize again",
+                    )
+                } else {
+                    // A key quorum owns the wallet: the token alone cannot rotate it.
+                    authorization::authorize_owner_access(&row, &caller, None, 0)
+                        .err()
+                        .unwrap_or_else(ApiError::internal)
+                }
+            } else if row.ethereum_address != record.ethereum_address
                 || row.solana_address != record.solana_address
             {
                 ApiError::new(
