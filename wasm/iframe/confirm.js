@@ -285,6 +285,11 @@ export function askPassword({ title, rows, repeat = false, approveLabel } = {}) 
     rows,
     approveLabel,
     fill(content) {
+      // A form, for password managers; it is never submitted (Enter is handled below, and
+      // the CSP has form-action 'none' anyway).
+      const form = el('form', { className: 'ks-form', attrs: { novalidate: '' } });
+      form.addEventListener('submit', (event) => event.preventDefault());
+      content.append(form);
       const field = (id, label, autocomplete) => {
         const wrap = el('label', { className: 'ks-field', attrs: { for: id } });
         wrap.append(el('span', { text: label }));
@@ -294,13 +299,13 @@ export function askPassword({ title, rows, repeat = false, approveLabel } = {}) 
           attrs: { type: 'password', autocomplete, spellcheck: 'false', autocapitalize: 'off', minlength: String(MIN_PASSWORD_LENGTH) },
         });
         wrap.append(input);
-        content.append(wrap);
+        form.append(wrap);
         return input;
       };
       const first = field('ks-password', repeat ? 'New recovery password' : 'Recovery password', repeat ? 'new-password' : 'current-password');
       const second = repeat ? field('ks-password-repeat', 'Type it again', 'new-password') : null;
       if (repeat) {
-        content.append(
+        form.append(
           el('p', {
             className: 'ks-hint',
             text: `At least ${MIN_PASSWORD_LENGTH} characters. It is typed here, in the wallet, and never leaves it; without it a lost device cannot be recovered.`,
