@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import crypto from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { ethers } from 'ethers';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
@@ -329,6 +330,42 @@ test('signTypedData (EIP-712 JSON): ethers verifyTypedData gives the wallet', T,
   const types = { ...TYPED_DATA.types };
   delete types.EIP712Domain;
   assert.equal(ethers.verifyTypedData(TYPED_DATA.domain, types, TYPED_DATA.message, result.signature), state.address);
+});
+
+/** 32 bytes of a base58 Solana address (ethers' base58 decoder as the oracle). */
+function base58To32(text) {
+  return ethers.getBytes(ethers.toBeHex(ethers.decodeBase58(text), 32));
+}
+
+/**
+ * A legacy Solana message, written out byte by byte: `from` sends `lamports` to `to` with
+ * one System Program transfer (instruction 2, u64 little-endian amount).
+ */
+function solanaTransferMessage(from, to, lamports) {
+  const amount = Buffer.alloc(8);
+  amount.writeBigUInt64LE(lamports);
+  return Buffer.concat([
+    Buffer.from([1, 0, 1]), // 1 signature, 0 read-only signed, 1 read-only unsigned (the program)
+    Buffer.from([3]),
+    Buffer.from(from),
+    Buffer.from(to),
+    Buffer.alloc(32), // System Program: 32 zero bytes (11111111111111111111111111111111)
+    Buffer.alloc(32, 7), // recent blockhash
+    Buffer.from([1, 2, 2, 0, 1, 12]), // 1 instruction: program #2, accounts [0, 1], 12 data bytes
+    Buffer.from([2, 0, 0, 0]),
+    amount,
+  ]);
+}
+
+test('signSolanaTransaction: node:crypto verifies the ed25519 signature with the wallet\'s address', T, async () => {
+  const { address } = ok(await call('getAddress', { chain: 'solana' }));
+  const from = base58To32(address);
+  const message = solanaTransferMessage(from, new Uint8Array(32).fill(9), 1500000000n);
+  refused(await call('signSolanaTransaction', { message: message.toString('base64').slice(1) }), 'INVALID_PARAMS');
+  const { signature } = ok(await confirm(call('signSolanaTransaction', { message: message.toString('base64') })));
+  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(from).toString('base64url') }, format: 'jwk' });
+  assert.equal(crypto.verify(null, message, key, ethers.getBytes(signature)), true);
+  assert.equal(crypto.verify(null, Buffer.concat([message, Buffer.from([0])]), key, ethers.getBytes(signature)), false);
 });
 
 test('the sign-in token lives in memory only: a reloaded frame is signed out', T, async () => {
