@@ -325,7 +325,7 @@ export async function startServers({
     appServer.on(
       'request',
       siteHandler({
-        routes: { '/keysplit-client.js': join(HERE, 'iframe/client.js') },
+        routes: { '/': join(HERE, 'demo/index.html'), '/keysplit-client.js': join(HERE, 'iframe/client.js') },
         mounts: [
           ['/e2e/', join(HERE, 'e2e/pages')],
           ['/', join(HERE, 'demo')],

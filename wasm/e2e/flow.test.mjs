@@ -194,6 +194,9 @@ test('wallet origin: CSP header and meta tags name the server and the parents', 
   assert.ok(csp.split('; ').includes(`connect-src ${servers.serverOrigin}`), csp);
   assert.ok(csp.split('; ').includes(`frame-ancestors ${servers.appOrigin} ${servers.thirdOrigin}`), csp);
   const html = await response.text();
+  const demo = await fetch(`${servers.appOrigin}/`);
+  assert.equal(demo.status, 200, 'the app origin serves the demo at /');
+  assert.match(demo.headers.get('content-security-policy'), new RegExp(`frame-src ${servers.walletOrigin}(;|$)`));
   assert.ok(html.includes(`<meta name="keysplit-server" content="${servers.serverOrigin}">`));
   assert.ok(html.includes(`<meta name="keysplit-allowed-parents" content="${servers.appOrigin}">`));
   assert.ok(html.includes(`connect-src ${servers.serverOrigin};`), 'the meta CSP names the server too');
