@@ -24,7 +24,7 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--hide-scrollbars'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
   page.on('pageerror', (error) => console.error('page error:', error.message));
   const state = (name) => page.waitForSelector(`body[data-state="${name}"]:not([data-busy])`, { timeout: 60000 });
   const wallet = page.frameLocator('#wallet');
@@ -41,9 +41,11 @@ try {
   await state('ready');
   const address = (await page.textContent('#address')).trim();
 
-  // The transaction card beside the wallet frame, then the request.
-  await page.locator('#transaction').scrollIntoViewIfNeeded();
-  await page.evaluate(() => document.getElementById('transaction').closest('section').scrollIntoView({ block: 'center' }));
+  // The wallet card (address) down to the transaction card beside the wallet frame.
+  await page.evaluate(() => {
+    const card = document.getElementById('address').closest('section');
+    window.scrollTo(0, card.getBoundingClientRect().top + window.scrollY - 12);
+  });
   await page.click('#sign-transaction');
   await wallet.locator('#ks-approve:enabled').waitFor({ timeout: 30000 });
   await page.mouse.move(0, 0);
