@@ -503,6 +503,41 @@ test('another device recovers: this one is DEVICE_SHARE_STALE, recovers too, and
   await signText('current record again');
 });
 
+test('two tabs rotate at once: one wins, the other stores nothing', T, async (t) => {
+  // A second tab of the same browser: the same wallet storage, its own frame and queue.
+  const second = await context.newPage();
+  try {
+    await second.goto(`${servers.appOrigin}/e2e/app.html`);
+    await second.waitForSelector('body[data-ready]', { timeout: 30000 });
+    const secondCall = (method, params) => second.evaluate(([m, p]) => window.wallet.call(m, p), [method, params]);
+    ok(await secondCall('signIn', { accessToken: await servers.mintToken('alice') }));
+    const before = (await deviceRecord()).info;
+
+    const firstPending = call('rotate', {});
+    const secondPending = secondCall('rotate', {});
+    for (const target of [page, second]) {
+      const frame = target.frameLocator('#wallet');
+      await frame.locator('#ks-password').fill(NEW_PASSWORD);
+      await frame.locator('#ks-password-repeat').fill(NEW_PASSWORD);
+    }
+    // Both approved before either has reached the server.
+    await Promise.all([page, second].map((target) => target.frameLocator('#wallet').locator('#ks-approve').click()));
+    const replies = await Promise.all([firstPending, secondPending]);
+    const winners = replies.filter((reply) => reply.ok);
+    const losers = replies.filter((reply) => !reply.ok);
+    assert.equal(winners.length, 1, JSON.stringify(replies));
+    assert.ok(['EPOCH_CONFLICT', 'DEVICE_SHARE_STALE'].includes(losers[0].code), JSON.stringify(losers[0]));
+    t.diagnostic(`the losing tab got ${losers[0].code}`);
+    const won = winners[0].result.wallet;
+    assert.equal(won.epoch, before.epoch + 1);
+    // The stored share is the winner's (the loser stored nothing over it), and it signs.
+    assert.deepEqual((await noteDevice()).info, won);
+    await signText('after the race');
+  } finally {
+    await second.close();
+  }
+});
+
 /** A Privy payload for this wallet's release endpoint, as the app's backend would sign it. */
 function releaseRequest(body) {
   return {
