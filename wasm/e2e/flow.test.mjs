@@ -538,6 +538,63 @@ test('two tabs rotate at once: one wins, the other stores nothing', T, async (t)
   }
 });
 
+test('forged release answers (ciphertext, HPKE key, digest, plaintext, epoch) get nothing', T, async () => {
+  const { info } = await deviceRecord();
+  const releaseInfo = ethers.concat([
+    ethers.toUtf8Bytes('keysplit-server/v1/auth-share-release'),
+    `0x${info.walletId}`,
+    ethers.toBeHex(info.epoch, 4),
+  ]);
+  const seal = async (publicKeyHex, aad, plaintext, hpkeInfo = releaseInfo) => {
+    const recipientPublicKey = await hpke.kem.deserializePublicKey(ethers.getBytes(`0x${publicKeyHex}`).buffer);
+    const { enc, ct } = await hpke.seal(
+      { recipientPublicKey, info: ethers.getBytes(hpkeInfo).buffer },
+      ethers.getBytes(plaintext).buffer,
+      ethers.getBytes(aad).buffer,
+    );
+    return { enc: ethers.hexlify(new Uint8Array(enc)).slice(2), ciphertext: ethers.hexlify(new Uint8Array(ct)).slice(2) };
+  };
+  const attacker = await hpke.kem.generateKeyPair();
+  const attackerKey = ethers.hexlify(new Uint8Array(await hpke.kem.serializePublicKey(attacker.publicKey))).slice(2);
+  // Each forgery rewrites the server's genuine answer to the wallet frame's release.
+  const forgeries = {
+    'a flipped ciphertext bit': async (answer) => ({ ...answer, ciphertext: `${answer.ciphertext.slice(0, -2)}${(parseInt(answer.ciphertext.slice(-2), 16) ^ 1).toString(16).padStart(2, '0')}` }),
+    'sealed to another HPKE key': async (answer, sent) => ({ ...answer, ...(await seal(attackerKey, `0x${sent.request_digest}`, ethers.randomBytes(100))) }),
+    'bound to another digest': async (answer, sent) => ({ ...answer, ...(await seal(sent.hpke_public_key, ethers.sha256(ethers.toUtf8Bytes('another request')), ethers.randomBytes(100))) }),
+    'sealed under another epoch\'s info': async (answer, sent) => ({
+      ...answer,
+      ...(await seal(sent.hpke_public_key, `0x${sent.request_digest}`, ethers.randomBytes(100), ethers.concat([releaseInfo.slice(0, -8), ethers.toBeHex(info.epoch + 1, 4)]))),
+    }),
+    'a plaintext that is no auth share': async (answer, sent) => ({ ...answer, ...(await seal(sent.hpke_public_key, `0x${sent.request_digest}`, ethers.randomBytes(140))) }),
+  };
+  const route = `${servers.serverOrigin}/v1/wallets/${info.walletId}/release`;
+  for (const [name, forge] of Object.entries(forgeries)) {
+    await context.route(route, async (intercepted) => {
+      const response = await intercepted.fetch();
+      const answer = await response.json();
+      await intercepted.fulfill({ response, json: await forge(answer, intercepted.request().postDataJSON()) });
+    });
+    try {
+      refused(await confirm(call('signMessage', { text: `forged: ${name}` })), 'RELEASE_REJECTED');
+    } finally {
+      await context.unroute(route);
+    }
+  }
+  // A server claiming a newer epoch is not believed into opening anything.
+  await context.route(route, async (intercepted) => {
+    const response = await intercepted.fetch();
+    const answer = await response.json();
+    await intercepted.fulfill({ response, json: { ...answer, wallet: { ...answer.wallet, epoch: answer.wallet.epoch + 1 } } });
+  });
+  try {
+    refused(await confirm(call('signMessage', { text: 'forged epoch' })), 'DEVICE_SHARE_STALE');
+  } finally {
+    await context.unroute(route);
+  }
+  assert.deepEqual((await deviceRecord()).info, info, 'nothing stored or changed');
+  await signText('the genuine server again');
+});
+
 /** A Privy payload for this wallet's release endpoint, as the app's backend would sign it. */
 function releaseRequest(body) {
   return {
