@@ -141,6 +141,15 @@ async function confirm(pending, { password, repeat = false, reject = false } = {
   return pending;
 }
 
+/** Polls `find` until it returns something (frames attach asynchronously). */
+async function expectFrame(find, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!find()) {
+    assert.ok(Date.now() < deadline, 'the frame appeared');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** `pending` must be answered without any overlay being shown. */
 async function noOverlay(pending) {
   const shown = walletFrameLocator()
@@ -751,6 +760,101 @@ test('a hello with version 1 gets no ready', T, async () => {
     servers.walletOrigin,
   );
   assert.deepEqual(answer, { type: 'keysplit:unsupported', versions: [2] });
+});
+
+test('a sibling frame gets no answer; the parent, on the same frame, does', T, async () => {
+  // A fresh wallet frame (not yet handshaken) and a same-origin sibling of it.
+  await page.evaluate((walletOrigin) => {
+    for (const id of ['fresh-wallet', 'sibling']) document.getElementById(id)?.remove();
+    const wallet = document.createElement('iframe');
+    wallet.id = 'fresh-wallet';
+    wallet.width = '10';
+    wallet.height = '10';
+    wallet.src = `${walletOrigin}/?fresh=1`;
+    const sibling = document.createElement('iframe');
+    sibling.id = 'sibling';
+    sibling.width = '10';
+    sibling.height = '10';
+    document.body.append(wallet, sibling);
+  }, servers.walletOrigin);
+  // Wait until the fresh wallet has loaded (it then waits for its hello).
+  await expectFrame(() => page.frames().find((f) => f.url().startsWith(`${servers.walletOrigin}/?fresh=1`)));
+  const freshFrame = page.frames().find((f) => f.url().startsWith(`${servers.walletOrigin}/?fresh=1`));
+  await freshFrame.waitForFunction(() => !/loading/.test(document.getElementById('status')?.textContent ?? 'loading'));
+  const sibling = page.frames().find((f) => f.parentFrame() === page.mainFrame() && f.url() === 'about:blank');
+  assert.ok(sibling, 'the sibling frame exists');
+  // The sibling's own script (evaluated in its realm) says hello to every other frame of
+  // the parent, the fresh wallet among them, again and again.
+  const fromSibling = await sibling.evaluate(
+    (walletOrigin) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('no answer'), 4000);
+        const hello = () => {
+          const frames = window.parent.frames;
+          for (let i = 0; i < frames.length; i++) {
+            if (frames[i] === window) continue;
+            const channel = new MessageChannel();
+            channel.port1.onmessage = (event) => {
+              clearTimeout(timer);
+              resolve(event.data);
+            };
+            frames[i].postMessage({ type: 'keysplit:hello', version: 2 }, walletOrigin, [channel.port2]);
+          }
+        };
+        for (let i = 0; i < 8; i++) setTimeout(hello, i * 400);
+      }),
+    servers.walletOrigin,
+  );
+  assert.equal(fromSibling, 'no answer');
+  // The parent's own hello to the same fresh frame is answered: the frame was willing.
+  const fromParent = await page.evaluate(
+    (walletOrigin) =>
+      new Promise((resolve) => {
+        const frame = document.getElementById('fresh-wallet');
+        const channel = new MessageChannel();
+        const timer = setTimeout(() => resolve('no answer'), 4000);
+        channel.port1.onmessage = (event) => {
+          clearTimeout(timer);
+          resolve(event.data.type);
+        };
+        frame.contentWindow.postMessage({ type: 'keysplit:hello', version: 2 }, walletOrigin, [channel.port2]);
+      }),
+    servers.walletOrigin,
+  );
+  assert.equal(fromParent, 'keysplit:ready');
+  await page.evaluate(() => {
+    for (const id of ['fresh-wallet', 'sibling']) document.getElementById(id)?.remove();
+  });
+});
+
+test('a popup of the wallet page answers nobody (it has no parent)', T, async () => {
+  const popupPromise = page.waitForEvent('popup');
+  await page.evaluate((walletOrigin) => {
+    window.walletPopup = window.open(`${walletOrigin}/?popup=1`, 'wallet-popup', 'popup,width=400,height=600');
+  }, servers.walletOrigin);
+  const popup = await popupPromise;
+  try {
+    await popup.waitForFunction(() => /keysplit wallet: /.test(document.getElementById('status')?.textContent ?? '') && !/loading/.test(document.getElementById('status').textContent));
+    const answer = await page.evaluate(
+      (walletOrigin) =>
+        new Promise((resolve) => {
+          const timer = setTimeout(() => resolve('no answer'), 4000);
+          const hello = () => {
+            const channel = new MessageChannel();
+            channel.port1.onmessage = (event) => {
+              clearTimeout(timer);
+              resolve(event.data);
+            };
+            window.walletPopup.postMessage({ type: 'keysplit:hello', version: 2 }, walletOrigin, [channel.port2]);
+          };
+          for (let i = 0; i < 8; i++) setTimeout(hello, i * 400);
+        }),
+      servers.walletOrigin,
+    );
+    assert.equal(answer, 'no answer');
+  } finally {
+    await popup.close();
+  }
 });
 
 test('a third origin that is not on the allowlist gets no answer', T, async () => {
