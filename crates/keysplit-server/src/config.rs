@@ -332,7 +332,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let load = |text: &str| {
             let path = dir.path().join("config.toml");
-            std::fs::write(&path, text).unwrap();
+            // The master key file next to the config, never in the working folder.
+            std::fs::write(&path, format!("master_key_file = \"master.key\"\n{text}")).unwrap();
             super::Settings::load(&super::ServeOptions {
                 config: Some(path),
                 ..Default::default()

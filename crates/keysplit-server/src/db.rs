@@ -86,6 +86,9 @@ pub struct WalletRow {
     pub auth_key_sealed: Vec<u8>,
     /// The sealed recovery share.
     pub recovery_share: Vec<u8>,
+    /// Automatic recovery: the key that opens the recovery share, sealed under the master
+    /// key; `None` when the wallet has none.
+    pub recovery_key_sealed: Option<Vec<u8>>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -98,6 +101,7 @@ impl fmt::Debug for WalletRow {
             .field("wallet_id", &self.wallet_id)
             .field("owner", &self.owner)
             .field("epoch", &self.epoch)
+            .field("automatic_recovery", &self.recovery_key_sealed.is_some())
             .field("shares", &"<redacted>")
             .finish()
     }
@@ -118,6 +122,7 @@ fn wallet_from_row(row: &AnyRow) -> Result<WalletRow, sqlx::Error> {
         auth_share: row.try_get("auth_share")?,
         auth_key_sealed: row.try_get("auth_key_sealed")?,
         recovery_share: row.try_get("recovery_share")?,
+        recovery_key_sealed: row.try_get("recovery_key_sealed")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -177,6 +182,8 @@ pub struct SharesRecord<'a> {
     pub auth_key_sealed: &'a [u8],
     /// Sealed recovery share.
     pub recovery_share: &'a [u8],
+    /// Automatic recovery: the recovery share's key under the master key, or `None`.
+    pub recovery_key_sealed: Option<&'a [u8]>,
 }
 
 impl Db {
@@ -329,8 +336,8 @@ pub async fn wallet_in(
 ) -> Result<Option<WalletRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT wallet_id, owner_iss, owner_sub, owner_quorum, epoch, share_set_id, ethereum_address, \
-         solana_address, auth_share, auth_key_sealed, recovery_share, created_at, updated_at \
-         FROM wallets WHERE wallet_id = $1",
+         solana_address, auth_share, auth_key_sealed, recovery_share, recovery_key_sealed, \
+         created_at, updated_at FROM wallets WHERE wallet_id = $1",
     )
     .bind(wallet_id)
     .fetch_optional(&mut *conn)
@@ -368,8 +375,8 @@ pub async fn insert_wallet(
     let result = sqlx::query(
         "INSERT INTO wallets (wallet_id, owner_iss, owner_sub, epoch, share_set_id, \
          ethereum_address, solana_address, auth_share, auth_key_sealed, recovery_share, \
-         created_at, updated_at, owner_quorum) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
+         created_at, updated_at, owner_quorum, recovery_key_sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
          ON CONFLICT (wallet_id) DO NOTHING",
     )
     .bind(record.wallet_id)
@@ -384,6 +391,7 @@ pub async fn insert_wallet(
     .bind(record.recovery_share)
     .bind(now)
     .bind(owner_quorum)
+    .bind(record.recovery_key_sealed)
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -391,24 +399,34 @@ pub async fn insert_wallet(
 
 /// Replaces the share set if, and only if, the wallet belongs to `owner` (its user),
 /// its owner is still `owner_quorum` (`None`: the user), it is at `expected_epoch` and
-/// keeps its addresses: the compare-and-swap of rotation and recovery. `false` when
-/// nothing matched (the caller finds out why).
+/// keeps its addresses: the compare-and-swap of rotation and recovery. With
+/// `no_automatic_recovery` it also matches only a wallet without automatic recovery (an
+/// upload of a key-sealed recovery share without its key must not land on one). The
+/// stored recovery key becomes `record.recovery_key_sealed`. `false` when nothing
+/// matched (the caller finds out why).
 pub async fn swap_shares(
     conn: &mut AnyConnection,
     owner: &Caller,
     owner_quorum: Option<&str>,
     expected_epoch: i64,
+    no_automatic_recovery: bool,
     record: &SharesRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
     let quorum_condition = match owner_quorum {
         None => "owner_quorum IS NULL",
-        Some(_) => "owner_quorum = $13",
+        Some(_) => "owner_quorum = $14",
+    };
+    let recovery_condition = if no_automatic_recovery {
+        " AND recovery_key_sealed IS NULL"
+    } else {
+        ""
     };
     let sql = format!(
         "UPDATE wallets SET epoch = $1, share_set_id = $2, auth_share = $3, \
-         auth_key_sealed = $4, recovery_share = $5, updated_at = $6 \
+         auth_key_sealed = $4, recovery_share = $5, updated_at = $6, recovery_key_sealed = $13 \
          WHERE wallet_id = $7 AND owner_iss = $8 AND owner_sub = $9 AND epoch = $10 \
-         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12 AND {quorum_condition}"
+         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12 \
+         AND {quorum_condition}{recovery_condition}"
     );
     let mut query = sqlx::query(&sql)
         .bind(record.epoch)
@@ -422,7 +440,8 @@ pub async fn swap_shares(
         .bind(owner.subject.as_str())
         .bind(expected_epoch)
         .bind(record.ethereum_address)
-        .bind(record.solana_address);
+        .bind(record.solana_address)
+        .bind(record.recovery_key_sealed);
     if let Some(quorum) = owner_quorum {
         query = query.bind(quorum);
     }
@@ -805,6 +824,7 @@ mod tests {
         let row = db.wallet("00").await.unwrap().unwrap();
         assert_eq!((row.owner.subject.as_str(), row.epoch), ("alice", 3));
         assert_eq!(row.owner_quorum, None);
+        assert_eq!(row.recovery_key_sealed, None); // no automatic recovery
         let mut conn = db.pool.acquire().await.unwrap();
         assert!(signers_in(&mut conn, "00").await.unwrap().is_empty());
         assert!(insert_signer(&mut conn, "00", "k", "{}").await.unwrap());

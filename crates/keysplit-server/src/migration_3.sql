@@ -12,3 +12,8 @@ ALTER TABLE release_nonces ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 9223372
 DELETE FROM release_nonces WHERE nonce NOT LIKE 'idem:%';
 
 CREATE INDEX IF NOT EXISTS release_nonces_expiry ON release_nonces (expires_at);
+
+-- Automatic recovery (optional per wallet): the key the recovery share is sealed under,
+-- encrypted under the master key like auth_key_sealed (another associated-data label).
+-- NULL: the recovery share is the user's to open (a password).
+ALTER TABLE wallets ADD COLUMN recovery_key_sealed {{blob}};

@@ -867,6 +867,32 @@ async fn rate_limit(backend: Backend) {
         (status, code(&body)),
         (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
     );
+    // The recovery share and the recovery key count against the same budget.
+    let (status, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/recovery-share"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
+    let (status, body) = h
+        .recovery_key(
+            &alice,
+            &id,
+            &recovery_key_request(&id),
+            None,
+            &public.to_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
     // Another user has a budget of their own.
     let bob = h.token("bob");
     let (status, _) = h
@@ -2628,3 +2654,426 @@ async fn host_binding(backend: Backend) {
 }
 
 on_both!(host_binding);
+
+// ----------------------------------------------------------------------------------------
+// Automatic recovery
+
+/// A wallet whose recovery share is sealed under a key the server keeps (automatic
+/// recovery), with that key.
+struct AutoWallet {
+    w: TestWallet,
+    recovery_key: ShareKey,
+}
+
+fn auto_protections<'a>(
+    device: &'a ShareKey,
+    auth: &'a ShareKey,
+    recovery: &'a ShareKey,
+) -> Protections<'a> {
+    Protections {
+        device: Protection::Key(device),
+        auth: Protection::Key(auth),
+        recovery: Protection::Key(recovery),
+    }
+}
+
+fn new_auto_wallet() -> AutoWallet {
+    let mut rng = keysplit::os_rng().unwrap();
+    let (device_key, auth_key, recovery_key) = (
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+    );
+    let set = keysplit_wallet::create(
+        Strength::Bits128,
+        &auto_protections(&device_key, &auth_key, &recovery_key),
+        &mut rng,
+    )
+    .unwrap();
+    AutoWallet {
+        w: TestWallet {
+            set,
+            device_key,
+            auth_key,
+        },
+        recovery_key,
+    }
+}
+
+fn auto_body(a: &AutoWallet, expected: Option<u32>) -> Value {
+    let mut body = shares_body(&a.w, expected);
+    body["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    body
+}
+
+fn recovery_key_request(id: &str) -> Value {
+    payload(
+        "POST",
+        &format!("/v1/wallets/{id}/recovery-key"),
+        json!({"method": "keysplit_recover", "params": {}}),
+        now_ms() + 60_000,
+    )
+}
+
+impl Harness {
+    async fn recovery_key(
+        &self,
+        token: &str,
+        id: &str,
+        request: &Value,
+        signatures: Option<&str>,
+        public_key: &[u8],
+    ) -> (StatusCode, Value) {
+        let mut body = json!({"request": request, "hpke_public_key": hex::encode(public_key)});
+        if let Some(s) = signatures {
+            body["authorization_signature"] = json!(s);
+        }
+        self.send(
+            reqwest::Method::POST,
+            &format!("/v1/wallets/{id}/recovery-key"),
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+}
+
+/// Opens a recovery-key answer as the iframe would: its own key, info and digest.
+fn open_recovery_key(
+    info: &keysplit_wallet::WalletInfo,
+    secret: &<crypto::HpkeKem as hpke::Kem>::PrivateKey,
+    digest: &[u8; 32],
+    body: &Value,
+) -> Result<ShareKey, crypto::CryptoError> {
+    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
+    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    let hpke_info = crypto::recovery_key_info(&info.wallet_id.0, info.epoch);
+    assert_eq!(body["info"].as_str().unwrap(), hex::encode(&hpke_info));
+    let plaintext = crypto::hpke_open(secret, &enc, &hpke_info, digest, &ciphertext)?;
+    Ok(ShareKey::from_bytes(plaintext[..].try_into().unwrap()))
+}
+
+async fn automatic_recovery(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let a = new_auto_wallet();
+    let id = a.w.set.info.wallet_id.to_string();
+    let post = |body: Value| {
+        let (h, alice) = (&h, alice.clone());
+        async move {
+            h.send(
+                reqwest::Method::POST,
+                "/v1/wallets",
+                Some(&alice),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // Create refusals: a wrong key, a short key, a key with a password-sealed share.
+    let mut body = auto_body(&a, None);
+    body["recovery_key"] = json!("11".repeat(32));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
+        "{b}"
+    );
+    let mut body = auto_body(&a, None);
+    body["recovery_key"] = json!("11".repeat(31));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+        "{b}"
+    );
+    let plain = new_wallet();
+    let mut body = shares_body(&plain, None);
+    body["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_SHARE"),
+        "{b}"
+    );
+    // Created with automatic recovery; the key is in no answer.
+    let (status, b) = post(auto_body(&a, None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(b["automatic_recovery"], true);
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(b["automatic_recovery"], true);
+    assert!(!b
+        .to_string()
+        .contains(&hex::encode(a.recovery_key.as_bytes())));
+
+    // A new device, no password: recovery key, recovery share and auth share from the
+    // server rebuild the wallet.
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let request = recovery_key_request(&id);
+    let digest = digest_of(&request);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["request_digest"].as_str().unwrap(), hex::encode(digest));
+    let mut other = digest;
+    other[31] ^= 1;
+    assert!(open_recovery_key(&a.w.set.info, &secret, &other, &b).is_err());
+    let recovery_key = open_recovery_key(&a.w.set.info, &secret, &digest, &b).unwrap();
+    assert_eq!(recovery_key.as_bytes(), a.recovery_key.as_bytes());
+    // ... opened as an auth-share release it is refused (other info label).
+    let enc = hex::decode(b["enc"].as_str().unwrap()).unwrap();
+    let ct = hex::decode(b["ciphertext"].as_str().unwrap()).unwrap();
+    let release_info = crypto::release_info(&a.w.set.info.wallet_id.0, 0);
+    assert!(crypto::hpke_open(&secret, &enc, &release_info, &digest, &ct).is_err());
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/recovery-share"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    let recovery_share = SealedShare::from_hex(b["recovery_share"].as_str().unwrap()).unwrap();
+    let mut rng = keysplit::os_rng().unwrap();
+    let (device_key, auth_key, new_recovery_key) = (
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+    );
+    let set = keysplit_wallet::recover(
+        &a.w.set.info,
+        ShareInput::new(Role::Auth, &a.w.set.auth, Unlock::Key(&a.w.auth_key)),
+        ShareInput::new(Role::Recovery, &recovery_share, Unlock::Key(&recovery_key)),
+        &auto_protections(&device_key, &auth_key, &new_recovery_key),
+        &mut rng,
+    )
+    .unwrap();
+    let next = AutoWallet {
+        w: TestWallet {
+            set,
+            device_key,
+            auth_key,
+        },
+        recovery_key: new_recovery_key,
+    };
+    let shares = format!("/v1/wallets/{id}/shares");
+    let put = |body: Value| {
+        let (h, alice, shares) = (&h, alice.clone(), shares.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &shares, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    // A key-sealed recovery share without its key would strand automatic recovery.
+    let (status, b) = put(shares_body(&next.w, Some(0))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_REQUIRED"),
+        "{b}"
+    );
+    let mut wrong = auto_body(&next, Some(0));
+    wrong["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    let (status, b) = put(wrong).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
+        "{b}"
+    );
+    let (status, b) = put(auto_body(&next, Some(0))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    release_and_open(&h, &alice, &next.w).await;
+    // The new key is the one handed out now (bound to epoch 1).
+    let request = recovery_key_request(&id);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let key = open_recovery_key(&next.w.set.info, &secret, &digest_of(&request), &b).unwrap();
+    assert_eq!(key.as_bytes(), next.recovery_key.as_bytes());
+
+    // Refusals: replay, another endpoint's payload, expired, another user.
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    let (status, b) = h
+        .recovery_key(&alice, &id, &user_request(&id), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
+    );
+    let mut old = recovery_key_request(&id);
+    old["headers"]["privy-request-expiry"] = json!((now_ms() - 1_000).to_string());
+    let (status, b) = h.recovery_key(&alice, &id, &old, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    let (status, b) = h
+        .recovery_key(
+            &h.token("mallory"),
+            &id,
+            &recovery_key_request(&id),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+
+    // Rotating to a password-sealed recovery share turns automatic recovery off.
+    let third = {
+        let mut rng = keysplit::os_rng().unwrap();
+        let (device_key, auth_key) = (ShareKey::generate(&mut rng), ShareKey::generate(&mut rng));
+        let protect = Protections {
+            device: Protection::Key(&device_key),
+            auth: Protection::Key(&auth_key),
+            recovery: Protection::InsecureFastPassword {
+                password: PASSWORD,
+                params: FAST,
+            },
+        };
+        let set = keysplit_wallet::recover(
+            &next.w.set.info,
+            ShareInput::new(Role::Auth, &next.w.set.auth, Unlock::Key(&next.w.auth_key)),
+            ShareInput::new(
+                Role::Recovery,
+                &next.w.set.recovery,
+                Unlock::Key(&next.recovery_key),
+            ),
+            &protect,
+            &mut rng,
+        )
+        .unwrap();
+        TestWallet {
+            set,
+            device_key,
+            auth_key,
+        }
+    };
+    let (status, b) = put(shares_body(&third, Some(1))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (status, b) = h
+        .recovery_key(&alice, &id, &recovery_key_request(&id), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
+    );
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(b["automatic_recovery"], false);
+    // A wallet created without it has none either.
+    assert_eq!(post(shares_body(&plain, None)).await.0, StatusCode::CREATED);
+    let plain_id = plain.set.info.wallet_id.to_string();
+    let (status, b) = h
+        .recovery_key(
+            &alice,
+            &plain_id,
+            &recovery_key_request(&plain_id),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
+    );
+
+    let outcomes: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "recovery_key" || e["action"] == "rotate")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("recovery_key", "ok"),
+        ("rotate", "RECOVERY_KEY_REQUIRED"),
+        ("rotate", "ok"),
+        ("recovery_key", "ok"),
+        ("recovery_key", "REPLAYED"),
+        ("recovery_key", "REQUEST_MISMATCH"),
+        ("recovery_key", "REQUEST_EXPIRED"),
+        ("recovery_key", "NOT_FOUND"),
+        ("rotate", "ok"),
+        ("recovery_key", "NO_AUTOMATIC_RECOVERY"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(outcomes, expected);
+    h.stop().await;
+}
+
+/// A quorum-owned wallet's recovery key needs the quorum.
+async fn automatic_recovery_quorum(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let (k1, k2) = (auth_key(), auth_key());
+    let a = new_auto_wallet();
+    let id = a.w.set.info.wallet_id.to_string();
+    let mut body = auto_body(&a, None);
+    body["owner"] = quorum_owner(2, &[&k1, &k2]);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(&alice),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let request = recovery_key_request(&id);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = h
+        .recovery_key(&alice, &id, &request, Some(&sign(&k1, &request)), &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = h
+        .recovery_key(
+            &alice,
+            &id,
+            &request,
+            Some(&sign_all(&[&k1, &k2], &request)),
+            &pk,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let key = open_recovery_key(&a.w.set.info, &secret, &digest_of(&request), &b).unwrap();
+    assert_eq!(key.as_bytes(), a.recovery_key.as_bytes());
+    h.stop().await;
+}
+
+on_both!(automatic_recovery);
+on_both!(automatic_recovery_quorum);

@@ -209,3 +209,124 @@ pub(super) async fn release(
         "ciphertext": hex::encode(&ciphertext),
     })))
 }
+
+/// `POST .../recovery-key`: automatic recovery. The payload for this endpoint (the token
+/// authorizes for a user owner; a key-quorum owner's wallet needs the quorum), and the
+/// ephemeral key to seal the answer to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryKeyBody {
+    /// The request payload for `POST /v1/wallets/<id>/recovery-key`.
+    pub request: serde_json::Value,
+    /// The `privy-authorization-signature` value (a key-quorum owner).
+    #[serde(default)]
+    pub authorization_signature: Option<String>,
+    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
+    pub hpke_public_key: String,
+}
+
+/// Releases the recovery key of a wallet with automatic recovery, HPKE-sealed like an
+/// auth-share release (info = [`crypto::recovery_key_info`], aad = the request digest),
+/// in one transaction with the single use of the payload's key and the audit entry.
+pub(super) async fn release_recovery_key(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<RecoveryKeyBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    state.limiter.check(&caller)?;
+    let signed = match authorization::parse_signed(
+        body.request,
+        body.authorization_signature,
+        "POST",
+        &format!("/v1/wallets/{id}/recovery-key"),
+        state.public_url.as_deref(),
+        authorization::now_ms(),
+    ) {
+        Ok(signed) => signed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_key", e).await),
+    };
+    let recipient = crypto::hpke_public_key(&hex_bytes(&body.hpke_public_key, "hpke_public_key")?)
+        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
+
+    let mut tx = state.db.pool.begin().await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &signed.nonce,
+        signed.expiry_ms,
+    )
+    .await?;
+    let row = db::wallet_in(&mut tx, &id).await?;
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => match authorization::authorize_owner_access(
+            row,
+            &caller,
+            Some(&signed),
+            authorization::now_ms(),
+        ) {
+            Ok(_) if !fresh => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "REPLAYED",
+                "this idempotency key was used before",
+            )),
+            Ok(_) if row.recovery_key_sealed.is_none() => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "NO_AUTOMATIC_RECOVERY",
+                "this wallet has no automatic recovery: its recovery share opens with the \
+                 user's password",
+            )),
+            other => other,
+        },
+    };
+    let (row, how) = match (row, decision) {
+        (Some(row), Ok(how)) => (row, how),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(&state, &id, &caller, "recovery_key", error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+    let wallet_id =
+        keysplit_wallet::WalletId::from_hex(&row.wallet_id).ok_or_else(ApiError::internal)?;
+    let epoch32 = u32::try_from(row.epoch).map_err(|_| ApiError::internal())?;
+    let sealed = row
+        .recovery_key_sealed
+        .as_deref()
+        .ok_or_else(ApiError::internal)?;
+    let key = crypto::open_recovery_key_at_rest(&state.master_key, &wallet_id.0, epoch32, sealed)
+        .map_err(|e| {
+            tracing::error!(wallet = %id, error = ?e, "stored recovery key does not open under the master key");
+            ApiError::internal()
+        })?;
+    let info = crypto::recovery_key_info(&wallet_id.0, epoch32);
+    let (enc, ciphertext) = crypto::hpke_seal(&recipient, &info, &signed.digest, &key[..])
+        .map_err(|_| ApiError::internal())?;
+    drop(key);
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.clone(),
+            actor: caller.clone(),
+            action: "recovery_key",
+            outcome: "ok",
+            epoch: row.epoch,
+            detail: format!("request {}; {how}", hex::encode(signed.digest)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "recovery key released");
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "request_digest": hex::encode(signed.digest),
+        "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
+        "info": hex::encode(&info),
+        "enc": hex::encode(&enc),
+        "ciphertext": hex::encode(&ciphertext),
+    })))
+}

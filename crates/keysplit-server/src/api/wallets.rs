@@ -101,6 +101,11 @@ pub struct SharesBody {
     /// `keysplit_wallet::upload_proof::statement(&wallet)`. Required.
     #[serde(default)]
     pub proof: Option<String>,
+    /// Automatic recovery (optional): the 32-byte key, hex, that opens `recovery_share`
+    /// (then sealed under a key, not a password). Stored under the master key and
+    /// released to the owner by `POST .../recovery-key`.
+    #[serde(default)]
+    pub recovery_key: Option<SecretText>,
 }
 
 fn invalid_proof(message: impl Into<String>) -> ApiError {
@@ -147,6 +152,10 @@ struct CheckedShares {
     auth_share: Vec<u8>,
     auth_key_sealed: Vec<u8>,
     recovery_share: Vec<u8>,
+    /// The recovery key under the master key, when one was uploaded.
+    recovery_key_sealed: Option<Vec<u8>>,
+    /// Whether the recovery share is sealed under a key (not a password).
+    recovery_key_sealed_share: bool,
 }
 
 impl CheckedShares {
@@ -160,13 +169,28 @@ impl CheckedShares {
             auth_share: &self.auth_share,
             auth_key_sealed: &self.auth_key_sealed,
             recovery_share: &self.recovery_share,
+            recovery_key_sealed: self.recovery_key_sealed.as_deref(),
         }
     }
 }
 
+/// A 32-byte key in hex (`auth_key`, `recovery_key`), wiped on drop.
+fn key_bytes(text: &SecretText, name: &str) -> Result<Zeroizing<[u8; 32]>, ApiError> {
+    let bytes = Zeroizing::new(
+        hex::decode(text.0.trim())
+            .map_err(|_| ApiError::bad_request(format!("{name} is not hex")))?,
+    );
+    let array: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| ApiError::bad_request(format!("{name} is not 32 bytes")))?;
+    Ok(Zeroizing::new(array))
+}
+
 /// Checks an uploaded share set: public info well formed; both shares of this wallet and
 /// epoch in the right roles; the auth key opens the auth share and the share belongs to
-/// the named share set. Then seals the auth key under the master key.
+/// the named share set; a recovery key, if sent, opens the recovery share, which belongs
+/// to the set too; the upload proof. Then seals the key(s) under the master key.
 fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, ApiError> {
     let info = body.wallet.info()?;
     let auth = SealedShare::from_bytes(&hex_bytes(&body.auth_share, "auth_share")?)
@@ -191,16 +215,7 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
             "auth_share must be sealed under a key, not a password",
         ));
     }
-    let key_bytes = Zeroizing::new(
-        hex::decode(body.auth_key.0.trim())
-            .map_err(|_| ApiError::bad_request("auth_key is not hex"))?,
-    );
-    let key_array: Zeroizing<[u8; 32]> = Zeroizing::new(
-        key_bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| ApiError::bad_request("auth_key is not 32 bytes"))?,
-    );
+    let key_array = key_bytes(&body.auth_key, "auth_key")?;
     let key = ShareKey::from_bytes(&key_array);
     let share = auth.open(Unlock::Key(&key)).map_err(|_| {
         ApiError::new(
@@ -213,9 +228,41 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         return Err(invalid_share("auth_share is not of the named share set"));
     }
     drop(share);
+    let recovery_key = body
+        .recovery_key
+        .as_ref()
+        .map(|text| key_bytes(text, "recovery_key"))
+        .transpose()?;
+    if let Some(recovery_key) = &recovery_key {
+        if recovery.is_password_sealed() {
+            return Err(invalid_share(
+                "recovery_key needs a recovery_share sealed under that key, not a password",
+            ));
+        }
+        let share = recovery
+            .open(Unlock::Key(&ShareKey::from_bytes(recovery_key)))
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "RECOVERY_KEY_MISMATCH",
+                    "recovery_key does not open recovery_share",
+                )
+            })?;
+        if share.set_id() != info.share_set_id {
+            return Err(invalid_share(
+                "recovery_share is not of the named share set",
+            ));
+        }
+    }
     check_proof(body.proof.as_deref(), &info)?;
     let auth_key_sealed = crypto::seal_at_rest(master, &info.wallet_id.0, info.epoch, &key_array)
         .map_err(|_| ApiError::internal())?;
+    let recovery_key_sealed = recovery_key
+        .map(|key| {
+            crypto::seal_recovery_key_at_rest(master, &info.wallet_id.0, info.epoch, &key)
+                .map_err(|_| ApiError::internal())
+        })
+        .transpose()?;
     let text = info.to_text();
     Ok(CheckedShares {
         wallet_id_hex: text.wallet_id,
@@ -226,6 +273,8 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         auth_share: auth.as_bytes().to_vec(),
         auth_key_sealed,
         recovery_share: recovery.as_bytes().to_vec(),
+        recovery_key_sealed,
+        recovery_key_sealed_share: !recovery.is_password_sealed(),
     })
 }
 
@@ -274,12 +323,17 @@ pub(super) async fn create_wallet(
             outcome: "ok",
             epoch: record.epoch,
             detail: format!(
-                "share set {}; owner {}",
+                "share set {}; owner {}; automatic recovery {}",
                 record.share_set_id,
                 if owner_quorum.is_some() {
                     "key quorum"
                 } else {
                     "user"
+                },
+                if record.recovery_key_sealed.is_some() {
+                    "on"
+                } else {
+                    "off"
                 }
             ),
         },
@@ -297,6 +351,7 @@ pub(super) async fn create_wallet(
         Json(serde_json::json!({
             "wallet": wallet_json(&row),
             "owner": authorization::owner_json(&row),
+            "automatic_recovery": row.recovery_key_sealed.is_some(),
         })),
     )
         .into_response())
@@ -315,6 +370,7 @@ pub(super) async fn get_wallet(
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
         "owner": authorization::owner_json(&row),
+        "automatic_recovery": row.recovery_key_sealed.is_some(),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     })))
@@ -457,6 +513,8 @@ struct SignedUpload {
     auth_share: String,
     auth_key: SecretText,
     recovery_share: String,
+    #[serde(default)]
+    recovery_key: Option<SecretText>,
 }
 
 /// `request.body` of a signed upload.
@@ -536,6 +594,7 @@ fn read_upload(
             expected_epoch: Some(inner.expected_epoch),
             owner: None,
             proof: Some(inner.proof),
+            recovery_key: upload.recovery_key,
         },
         Some(signed),
     ))
@@ -615,11 +674,16 @@ pub(super) async fn put_shares(
             }
         }
     };
+    // A key-sealed recovery share without its key must not replace the share of a
+    // wallet with automatic recovery (the server could no longer hand out the key).
+    let no_automatic_recovery =
+        checked.recovery_key_sealed.is_none() && checked.recovery_key_sealed_share;
     if db::swap_shares(
         &mut tx,
         &caller,
         expected_quorum.as_deref(),
         i64::from(expected),
+        no_automatic_recovery,
         &record,
     )
     .await?
@@ -633,8 +697,14 @@ pub(super) async fn put_shares(
                 outcome: "ok",
                 epoch: record.epoch,
                 detail: format!(
-                    "epoch {expected} -> {}, share set {}; {how}",
-                    record.epoch, record.share_set_id
+                    "epoch {expected} -> {}, share set {}; automatic recovery {}; {how}",
+                    record.epoch,
+                    record.share_set_id,
+                    if record.recovery_key_sealed.is_some() {
+                        "on"
+                    } else {
+                        "off"
+                    }
                 ),
             },
         )
@@ -668,6 +738,17 @@ pub(super) async fn put_shares(
                     StatusCode::CONFLICT,
                     "ADDRESS_MISMATCH",
                     "the new share set has other addresses",
+                )
+            } else if row.epoch == i64::from(expected)
+                && record.epoch > i64::from(expected)
+                && no_automatic_recovery
+                && row.recovery_key_sealed.is_some()
+            {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "RECOVERY_KEY_REQUIRED",
+                    "the wallet has automatic recovery: send the recovery_key that opens the \
+                     new recovery_share (or a password-sealed recovery_share to turn it off)",
                 )
             } else {
                 ApiError::new(
