@@ -48,7 +48,7 @@ async function confirmed(button, { password, repeat = false, approve = true } = 
 }
 
 test('the demo: sign in, create, sign, forget, recover, rotate, export', async () => {
-  await page.goto(`${servers.appOrigin}/index.html?user=demo-e2e`);
+  await page.goto(`${servers.appOrigin}/?user=demo-e2e`);
   await state('signed-out');
   assert.equal(await page.isDisabled('#create'), true, 'nothing before sign-in');
 
