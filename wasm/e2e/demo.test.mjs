@@ -48,7 +48,7 @@ async function confirmed(button, { password, repeat = false, approve = true } = 
 }
 
 test('the demo: sign in, create, sign, forget, recover, rotate, export', async () => {
-  await page.goto(`${servers.appOrigin}/index.html?user=demo-e2e`);
+  await page.goto(`${servers.appOrigin}/?user=demo-e2e`);
   await state('signed-out');
   assert.equal(await page.isDisabled('#create'), true, 'nothing before sign-in');
 
@@ -110,6 +110,9 @@ test('the demo: sign in, create, sign, forget, recover, rotate, export', async (
   await words.first().waitFor({ timeout: 60000 });
   const mnemonic = (await words.allTextContents()).join(' ');
   assert.equal(ethers.Wallet.fromPhrase(mnemonic).address, address, 'the phrase is this wallet\'s');
+  // Copy works from the frame (the demo's iframe allows clipboard-write).
+  await wallet().locator('#ks-copy').click();
+  await wallet().locator('#ks-copy', { hasText: 'Copied' }).waitFor({ timeout: 10000 });
   await wallet().locator('#ks-close').click();
   await idle();
   assert.equal(await wallet().locator('#ks-mnemonic').count(), 0);

@@ -29,7 +29,7 @@ try {
   const state = (name) => page.waitForSelector(`body[data-state="${name}"]:not([data-busy])`, { timeout: 60000 });
   const wallet = page.frameLocator('#wallet');
 
-  await page.goto(`${servers.appOrigin}/index.html?user=screenshot`);
+  await page.goto(`${servers.appOrigin}/?user=screenshot`);
   await state('signed-out');
   await page.click('#sign-in');
   await state('no-wallet');

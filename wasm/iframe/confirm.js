@@ -59,6 +59,10 @@ const WIDE_MONO = 24;
 
 function rowsTable(rows) {
   const table = el('table', { id: 'ks-rows', className: 'ks-rows' });
+  // Column widths from here, not from the first row (which may span both columns).
+  const columns = el('colgroup');
+  columns.append(el('col', { className: 'ks-col-label' }), el('col', { className: 'ks-col-value' }));
+  table.append(columns);
   const body = el('tbody');
   for (const row of Array.isArray(rows) ? rows : []) {
     if (!Array.isArray(row)) continue;
