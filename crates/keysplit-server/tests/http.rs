@@ -6,26 +6,19 @@
 //! opened with the iframe's ephemeral HPKE key, must rebuild the wallet created here
 //! with the device share (`keysplit_wallet::open` checks the addresses).
 
-use std::path::Path;
+mod common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keysplit_server::auth::Verifier;
-use keysplit_server::config::{IssuerConfig, MasterKey, Settings};
+use common::*;
+use keysplit_server::config::Settings;
 use keysplit_server::crypto;
 use keysplit_server::{DevAlg, DevIssuer, RunningServer};
 use keysplit_wallet::{
-    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
-    Strength, Unlock,
+    Protection, Protections, Role, SealedShare, ShareInput, ShareKey, Strength, Unlock,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const PASSWORD: &[u8] = b"correct horse battery staple";
-const FAST: Argon2Params = Argon2Params {
-    memory_kib: 64,
-    iterations: 1,
-    parallelism: 1,
-};
 
 #[derive(Clone, Copy, Debug)]
 enum Backend {
@@ -54,19 +47,6 @@ fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
-    std::fs::write(dir.join("jwks.json"), issuer.jwks_json()).unwrap();
-    let config = IssuerConfig {
-        iss: issuer.iss.clone(),
-        audiences: vec![issuer.aud.clone()],
-        jwks_file: Some("jwks.json".into()),
-        pem_file: None,
-        alg: None,
-        kid: None,
-    };
-    Verifier::from_config(&[config], dir, 30).unwrap()
-}
-
 /// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
 async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
     harness_at(backend, alg, release_per_minute, None).await
@@ -90,16 +70,13 @@ async fn harness_at(
             }
         },
     };
-    let issuer = DevIssuer::generate(alg).unwrap();
+    let (issuer, config) = dev_issuer(alg, dir.path());
     let settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db_url,
-        master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec!["https://wallet.example".into()],
         public_url: public_url.map(String::from),
         max_body_bytes: 16 * 1024,
         release_per_minute,
-        verifier: verifier_for(&issuer, dir.path()),
+        ..settings(db_url, config, dir.path())
     };
     let server = keysplit_server::start(settings).await.unwrap();
     let base = format!("http://{}", server.addr);
@@ -114,134 +91,6 @@ async fn harness_at(
 
 async fn harness(backend: Backend) -> Option<Harness> {
     harness_with(backend, DevAlg::EdDSA, 1000).await
-}
-
-struct TestWallet {
-    set: ShareSet,
-    device_key: ShareKey,
-    auth_key: ShareKey,
-}
-
-fn new_wallet() -> TestWallet {
-    let mut rng = keysplit::os_rng().unwrap();
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let set = {
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap()
-    };
-    TestWallet {
-        set,
-        device_key,
-        auth_key,
-    }
-}
-
-/// Auth + recovery make a new set at epoch + 1 (a new device).
-fn recovered(w: &TestWallet) -> TestWallet {
-    let mut rng = keysplit::os_rng().unwrap();
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let set = {
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        keysplit_wallet::recover(
-            &w.set.info,
-            ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
-            ShareInput::new(Role::Recovery, &w.set.recovery, Unlock::Password(PASSWORD)),
-            &protect,
-            &mut rng,
-        )
-        .unwrap()
-    };
-    TestWallet {
-        set,
-        device_key,
-        auth_key,
-    }
-}
-
-fn info_json(set: &ShareSet) -> Value {
-    let t = set.info.to_text();
-    json!({
-        "wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
-        "ethereum_address": t.ethereum_address, "solana_address": t.solana_address,
-    })
-}
-
-/// The upload proof as a client makes it: the wallet rebuilt from the device and auth
-/// shares signs `upload_proof::statement` (EIP-191), `0x` + 130 hex digits.
-/// `None` when the shares do not rebuild a wallet of `w.set.info` (tests that send such
-/// sets expect a refusal before the proof is looked at).
-fn try_proof(w: &TestWallet) -> Option<String> {
-    let wallet = keysplit_wallet::open(
-        &w.set.info,
-        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
-        ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
-    )
-    .ok()?;
-    let signature = keysplit_wallet::upload_proof::sign(&wallet, &w.set.info).ok()?;
-    Some(format!("0x{}", hex::encode(signature)))
-}
-
-fn proof(w: &TestWallet) -> String {
-    try_proof(w).expect("the test wallet rebuilds")
-}
-
-fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
-    let mut body = json!({
-        "wallet": info_json(&w.set),
-        "auth_share": w.set.auth.to_hex(),
-        "auth_key": hex::encode(w.auth_key.as_bytes()),
-        "recovery_share": w.set.recovery.to_hex(),
-    });
-    if let Some(proof) = try_proof(w) {
-        body["proof"] = json!(proof);
-    }
-    if let Some(e) = expected_epoch {
-        body["expected_epoch"] = json!(e);
-    }
-    body
-}
-
-/// The payload the iframe builds for a user-owned wallet's release (no signature): a
-/// personal_sign request, in time for a minute, with a fresh idempotency key.
-fn user_request(wallet_id: &str) -> Value {
-    payload(
-        "POST",
-        &format!("/v1/wallets/{wallet_id}/release"),
-        json!({"method": "personal_sign", "params": {"message": "hello", "encoding": "utf-8"}}),
-        now_ms() + 60_000,
-    )
-}
-
-/// SHA-256 of the RFC 8785 form of a payload (the iframe's `custody.requestDigest`).
-fn digest_of(payload: &Value) -> [u8; 32] {
-    sha2::Sha256::digest(
-        RequestPayload::from_value(payload.clone())
-            .unwrap()
-            .canonical_bytes(),
-    )
-    .into()
-}
-
-fn fresh_nonce() -> String {
-    let mut n = [0u8; 16];
-    rand_core::Rng::fill_bytes(&mut keysplit::os_rng().unwrap(), &mut n);
-    hex::encode(n)
 }
 
 impl Harness {
@@ -385,10 +234,6 @@ async fn release_and_open(h: &Harness, token: &str, w: &TestWallet) {
     open_release(w, &secret, &digest, &body);
 }
 
-fn unhex(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().unwrap()).unwrap()
-}
-
 /// Alice's token, and a new user-owned wallet of hers on the server with its id.
 async fn alice_wallet(h: &Harness) -> (String, TestWallet, String) {
     let alice = h.token("alice");
@@ -433,7 +278,7 @@ async fn create_get_release_recover(backend: Backend, alg: DevAlg) {
     let id = w.set.info.wallet_id.to_string();
 
     let body = h.create(&alice, &w).await.answered(StatusCode::CREATED);
-    assert_eq!(body["wallet"], info_json(&w.set));
+    assert_eq!(body["wallet"], info_json(&w.set.info));
     // The same id again is refused.
     h.create(&alice, &w)
         .await
@@ -443,7 +288,7 @@ async fn create_get_release_recover(backend: Backend, alg: DevAlg) {
         .get(&format!("/v1/wallets/{id}"), &alice)
         .await
         .answered(StatusCode::OK);
-    assert_eq!(body["wallet"], info_json(&w.set));
+    assert_eq!(body["wallet"], info_json(&w.set.info));
 
     release_and_open(&h, &alice, &w).await;
 
@@ -928,28 +773,15 @@ async fn upload_proofs(backend: Backend) {
 
     // The attack: another secret, split for this wallet id at epoch 1, claiming this
     // wallet's addresses, its auth key included, signed by the attacker's own key.
-    let mut rng = keysplit::os_rng().unwrap();
-    let attacker = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let protect = Protections {
-        device: Protection::Key(&device_key),
-        auth: Protection::Key(&auth_key),
-        recovery: Protection::InsecureFastPassword {
-            password: PASSWORD,
-            params: FAST,
-        },
-    };
-    let mut forged = attacker
-        .split(w.set.info.wallet_id, 1, &protect, &mut rng)
-        .unwrap();
-    forged.info.ethereum_address = w.set.info.ethereum_address;
-    forged.info.solana_address = w.set.info.solana_address;
-    let forged = TestWallet {
-        set: forged,
-        device_key,
-        auth_key,
-    };
+    let attacker =
+        keysplit_wallet::Wallet::generate(Strength::Bits128, &mut keysplit::os_rng().unwrap());
+    let mut forged = with_new_keys(|protect, rng| {
+        attacker
+            .split(w.set.info.wallet_id, 1, protect, rng)
+            .unwrap()
+    });
+    forged.set.info.ethereum_address = w.set.info.ethereum_address;
+    forged.set.info.solana_address = w.set.info.solana_address;
     let forged_proof = attacker
         .sign_personal_message(
             0,
@@ -1070,13 +902,6 @@ mod create_get_release_recover {
 use keysplit_wallet::authz::{AuthorizationKey, RequestPayload};
 use sha2::Digest as _;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
 fn auth_key() -> AuthorizationKey {
     AuthorizationKey::generate(&mut keysplit::os_rng().unwrap())
 }
@@ -1084,20 +909,6 @@ fn auth_key() -> AuthorizationKey {
 fn quorum_owner(threshold: usize, keys: &[&AuthorizationKey]) -> Value {
     let members: Vec<String> = keys.iter().map(|k| k.public_key().to_base64()).collect();
     json!({"key_quorum": {"threshold": threshold, "members": members}})
-}
-
-/// A signed request payload in Privy's shape.
-fn payload(method: &str, path: &str, body: Value, expiry_ms: u64) -> Value {
-    json!({
-        "version": 1,
-        "method": method,
-        "url": format!("https://keysplit.example{path}"),
-        "body": body,
-        "headers": {
-            "privy-request-expiry": expiry_ms.to_string(),
-            "privy-idempotency-key": fresh_nonce(),
-        },
-    })
 }
 
 fn sign(key: &AuthorizationKey, payload: &Value) -> String {
@@ -1223,32 +1034,6 @@ impl Harness {
             .answered(StatusCode::OK);
         body["entries"].as_array().unwrap().clone()
     }
-}
-
-/// Opens a release answer with the iframe's key and `digest`, and rebuilds the wallet.
-fn open_release(
-    w: &TestWallet,
-    secret: &<crypto::HpkeKem as hpke::Kem>::PrivateKey,
-    digest: &[u8; 32],
-    body: &Value,
-) {
-    let (enc, ciphertext) = (unhex(&body["enc"]), unhex(&body["ciphertext"]));
-    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
-    assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
-    let plaintext = crypto::hpke_open(secret, &enc, &info, digest, &ciphertext).unwrap();
-    assert!(plaintext.len() > 32);
-    let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
-    let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();
-    let wallet = keysplit_wallet::open(
-        &w.set.info,
-        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
-        ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
-    )
-    .unwrap();
-    assert_eq!(
-        wallet.ethereum_address(0).unwrap(),
-        w.set.info.ethereum_address
-    );
 }
 
 async fn quorum_owned_release(backend: Backend) {
@@ -1645,7 +1430,7 @@ fn signed_upload_payload(w: &TestWallet, id: &str, expected: u32, expiry_ms: u64
         &format!("/v1/wallets/{id}/shares"),
         json!({
             "expected_epoch": expected,
-            "wallet": info_json(&w.set),
+            "wallet": info_json(&w.set.info),
             "proof": proof(w),
             "auth_share_sha256": sha(w.set.auth.as_bytes()),
             "recovery_share_sha256": sha(w.set.recovery.as_bytes()),
@@ -2261,18 +2046,8 @@ async fn automatic_recovery(backend: Backend) {
     .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
 
     // Rotating to a password-sealed recovery share turns automatic recovery off.
-    let third = {
-        let mut rng = keysplit::os_rng().unwrap();
-        let (device_key, auth_key) = (ShareKey::generate(&mut rng), ShareKey::generate(&mut rng));
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        let set = keysplit_wallet::recover(
+    let third = with_new_keys(|protect, rng| {
+        keysplit_wallet::recover(
             &next.w.set.info,
             ShareInput::new(Role::Auth, &next.w.set.auth, Unlock::Key(&next.w.auth_key)),
             ShareInput::new(
@@ -2280,16 +2055,11 @@ async fn automatic_recovery(backend: Backend) {
                 &next.w.set.recovery,
                 Unlock::Key(&next.recovery_key),
             ),
-            &protect,
-            &mut rng,
+            protect,
+            rng,
         )
-        .unwrap();
-        TestWallet {
-            set,
-            device_key,
-            auth_key,
-        }
-    };
+        .unwrap()
+    });
     put(shares_body(&third, Some(1)))
         .await
         .answered(StatusCode::OK);
