@@ -59,3 +59,26 @@ pub fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("utf-8 output")
 }
+
+/// Asserts success (exit 0); stdout as text.
+#[track_caller]
+pub fn succeeded(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+/// Asserts a refusal: exit 1, nothing on stdout, exactly one line on stderr that
+/// contains `needle`, and no panic.
+#[track_caller]
+pub fn assert_refused(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        o.stdout.is_empty(),
+        "stdout should be empty: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
