@@ -4,17 +4,11 @@
 
 mod common;
 
-use common::{KDF, PASSWORD};
+use common::{wallet_args, Run, KDF, PASSWORD};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const MESSAGE: &str = "hello from keysplit";
-
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: Option<i32>,
-}
 
 /// The CLI with `args` and the test password in its environment.
 fn command(args: &[&str]) -> Command {
@@ -22,20 +16,7 @@ fn command(args: &[&str]) -> Command {
 }
 
 fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = command(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let Output {
-        stdout,
-        stderr,
-        status,
-    } = command.output().unwrap();
-    Run {
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-        code: status.code(),
-    }
+    common::run_with_password(args, env, b"")
 }
 
 fn ok(args: &[&str]) -> Run {
@@ -58,13 +39,6 @@ fn fails(args: &[&str]) -> Run {
 
 fn dir_arg(dir: &Path) -> String {
     dir.to_str().unwrap().to_string()
-}
-
-/// `wallet CMD --dir DIR --using PAIR` and `extra`.
-fn wallet_args<'a>(cmd: &'a str, dir: &'a str, using: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["wallet", cmd, "--dir", dir, "--using", using];
-    args.extend(extra);
-    args
 }
 
 fn create(dir: &Path) -> String {

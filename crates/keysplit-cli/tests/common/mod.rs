@@ -82,3 +82,35 @@ pub fn assert_refused(o: &Output, needle: &str) {
     assert!(err.contains(needle), "expected {needle:?} in {err:?}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A finished command: its exit code and its output as text.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// [`run`] with the test password in `KEYSPLIT_RECOVERY_PASSWORD` (`env` may override
+/// it), its output as text.
+pub fn run_with_password(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
+    let mut all = vec![("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)];
+    all.extend_from_slice(env);
+    let out = run(args, &all, stdin);
+    Run {
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+    }
+}
+
+/// `wallet CMD --dir DIR --using PAIR` and `extra`.
+pub fn wallet_args<'a>(
+    cmd: &'a str,
+    dir: &'a str,
+    using: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["wallet", cmd, "--dir", dir, "--using", using];
+    args.extend(extra);
+    args
+}
