@@ -138,6 +138,7 @@ fn refusals_are_one_line_naming_the_share() {
         ),
         ("--group-threshold 1 --group 2/3", "zz", "hex"),
     ] {
+        eprintln!("case: {flags} < {secret}"); // shown with a failure
         assert_refused(&split(flags, secret, None), needle);
     }
     let o = split("--group-threshold 1 --group 1/1", SECRET, Some("naïve"));
