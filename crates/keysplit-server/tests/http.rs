@@ -133,6 +133,12 @@ impl Harness {
             .await
     }
 
+    /// The same POST twice, as a replay would send it: both answers.
+    async fn post_twice(&self, path: &str, token: &str, body: &Value) -> (Reply, Reply) {
+        let first = self.post(path, token, body).await;
+        (first, self.post(path, token, body).await)
+    }
+
     async fn put(&self, path: &str, token: &str, body: &Value) -> Reply {
         self.send(reqwest::Method::PUT, path, Some(token), Some(body))
             .await
@@ -1190,12 +1196,9 @@ async fn signers_and_policies(backend: Backend) {
         .await
         .refused(StatusCode::BAD_REQUEST, "POLICY_INVALID");
     // Added; twice is refused.
-    h.post(&signers_path, &alice, &add)
-        .await
-        .answered(StatusCode::CREATED);
-    h.post(&signers_path, &alice, &add)
-        .await
-        .refused(StatusCode::CONFLICT, "SIGNER_EXISTS");
+    let (first, again) = h.post_twice(&signers_path, &alice, &add).await;
+    first.answered(StatusCode::CREATED);
+    again.refused(StatusCode::CONFLICT, "SIGNER_EXISTS");
     let b = h.get(&signers_path, &alice).await.answered(StatusCode::OK);
     assert_eq!(
         b["signers"][0]["public_key"],
@@ -1353,12 +1356,9 @@ async fn quorum_owner_changes(backend: Backend) {
     }
     // The quorum's signatures: added; the same request again is a replay.
     let envelope = json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)});
-    h.post(&signers_path, &alice, &envelope)
-        .await
-        .answered(StatusCode::CREATED);
-    h.post(&signers_path, &alice, &envelope)
-        .await
-        .refused(StatusCode::CONFLICT, "REPLAYED");
+    let (first, again) = h.post_twice(&signers_path, &alice, &envelope).await;
+    first.answered(StatusCode::CREATED);
+    again.refused(StatusCode::CONFLICT, "REPLAYED");
     // On the quorum-owned wallet the signer releases within its policy, without the
     // quorum, and only within it.
     let pk = unused_hpke_key();
@@ -2035,15 +2035,10 @@ async fn automatic_recovery(backend: Backend) {
     h.recovery_key(&alice, &id, &old, None, &pk)
         .await
         .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
-    h.recovery_key(
-        &h.token("mallory"),
-        &id,
-        &recovery_key_request(&id),
-        None,
-        &pk,
-    )
-    .await
-    .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
+    let mallory = h.token("mallory");
+    h.recovery_key(&mallory, &id, &recovery_key_request(&id), None, &pk)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
 
     // Rotating to a password-sealed recovery share turns automatic recovery off.
     let third = with_new_keys(|protect, rng| {
@@ -2071,15 +2066,10 @@ async fn automatic_recovery(backend: Backend) {
     // A wallet created without it has none either.
     assert_eq!(post(shares_body(&plain, None)).await.0, StatusCode::CREATED);
     let plain_id = plain.set.info.wallet_id.to_string();
-    h.recovery_key(
-        &alice,
-        &plain_id,
-        &recovery_key_request(&plain_id),
-        None,
-        &pk,
-    )
-    .await
-    .refused(StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY");
+    let request = recovery_key_request(&plain_id);
+    h.recovery_key(&alice, &plain_id, &request, None, &pk)
+        .await
+        .refused(StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY");
 
     assert_eq!(
         h.trail(&alice, &id, &["recovery_key", "rotate"]).await,
