@@ -4,26 +4,18 @@ mod common;
 
 use std::process::Output;
 
+use common::{assert_refused, text};
+
 fn keysplit(args: &[&str], stdin: &[u8]) -> Output {
     common::run(args, &[], stdin)
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+    text(&o.stdout)
 }
 
 fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
-}
-
-/// Exit 1, nothing on stdout, exactly one line on stderr matching `needle`.
-fn assert_refused(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert!(o.stdout.is_empty(), "stdout should be empty: {}", stdout(o));
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
-    assert!(!err.contains("panicked"), "{err}");
+    text(&o.stderr)
 }
 
 fn lines(o: &Output) -> Vec<String> {
@@ -155,38 +147,27 @@ fn reshare_prints_a_fresh_set_that_does_not_mix() {
 
 #[test]
 fn bad_arguments_and_inputs_exit_1_with_one_line() {
-    assert_refused(
-        &keysplit(&["split", "-k", "1", "-n", "3"], b"s"),
-        "threshold",
-    );
-    assert_refused(
-        &keysplit(&["split", "-k", "4", "-n", "3"], b"s"),
-        "threshold",
-    );
-    assert_refused(
-        &keysplit(&["split", "-k", "2", "-n", "256"], b"s"),
-        "between 2 and 255",
-    );
-    assert_refused(
-        &keysplit(&["split", "-k", "2", "-n", "3"], b""),
-        "no secret",
-    );
-    assert_refused(
-        &keysplit(&["split", "-k", "2", "-n", "3", "--hex"], b"xyz"),
-        "hex",
-    );
-    assert_refused(
-        &keysplit(&["split", "-k", "two", "-n", "3"], b"s"),
-        "invalid value",
-    );
-    assert_refused(&keysplit(&["frobnicate"], b""), "unrecognized subcommand");
-    assert_refused(&keysplit(&["combine"], b""), "no shares");
-    assert_refused(
-        &keysplit(&["combine"], b"hello\nworld\n"),
-        "neither hex nor",
-    );
-    assert_refused(&keysplit(&["combine", "--raw"], b"zz\n0102\n"), "hex");
-    assert_refused(&keysplit(&["combine"], b"\xff\xfe\n"), "not text");
+    let cases: [(&[&str], &[u8], &str); 11] = [
+        (&["split", "-k", "1", "-n", "3"], b"s", "threshold"),
+        (&["split", "-k", "4", "-n", "3"], b"s", "threshold"),
+        (
+            &["split", "-k", "2", "-n", "256"],
+            b"s",
+            "between 2 and 255",
+        ),
+        (&["split", "-k", "2", "-n", "3"], b"", "no secret"),
+        (&["split", "-k", "2", "-n", "3", "--hex"], b"xyz", "hex"),
+        (&["split", "-k", "two", "-n", "3"], b"s", "invalid value"),
+        (&["frobnicate"], b"", "unrecognized subcommand"),
+        (&["combine"], b"", "no shares"),
+        (&["combine"], b"hello\nworld\n", "neither hex nor"),
+        (&["combine", "--raw"], b"zz\n0102\n", "hex"),
+        (&["combine"], b"\xff\xfe\n", "not text"),
+    ];
+    for (args, stdin, needle) in cases {
+        eprintln!("case: {args:?}"); // shown with a failure
+        assert_refused(&keysplit(args, stdin), needle);
+    }
 }
 
 #[test]

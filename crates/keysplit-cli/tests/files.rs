@@ -5,6 +5,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
+use common::{assert_refused as refused, succeeded};
+
 fn keysplit(args: &[&str]) -> Output {
     common::run(args, &[], b"")
 }
@@ -26,11 +28,26 @@ fn data(len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn refused(o: &Output, needle: &str) {
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+/// `split -k K -n N [--raw] --in INPUT --out-dir OUT_DIR`.
+fn split_files(k: u8, n: u8, raw: bool, input: &Path, out_dir: &Path) -> Output {
+    let (k, n) = (k.to_string(), n.to_string());
+    let mut args = vec!["split", "-k", &k, "-n", &n];
+    if raw {
+        args.push("--raw");
+    }
+    args.extend(["--in", path(input), "--out-dir", path(out_dir)]);
+    keysplit(&args)
+}
+
+/// `combine [--raw] --out OUT SHARE_FILE...`.
+fn combine_files(raw: bool, out: &Path, shares: &[impl AsRef<Path>]) -> Output {
+    let mut args = vec!["combine"];
+    if raw {
+        args.push("--raw");
+    }
+    args.extend(["--out", path(out)]);
+    args.extend(shares.iter().map(|s| path(s.as_ref())));
+    keysplit(&args)
 }
 
 #[test]
@@ -40,18 +57,8 @@ fn split_files_then_combine_any_two() {
     let input = dir.path().join("wallet.bin");
     std::fs::write(&input, &secret).unwrap();
     let out_dir = dir.path().join("shares");
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "2",
-        "-n",
-        "3",
-        "--in",
-        path(&input),
-        "--out-dir",
-        path(&out_dir),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = split_files(2, 3, false, &input, &out_dir);
+    succeeded(&o);
     let shares: Vec<_> = (1..=3)
         .map(|i| out_dir.join(format!("wallet.bin.share{i}.ks")))
         .collect();
@@ -70,29 +77,13 @@ fn split_files_then_combine_any_two() {
 
     for (a, b) in [(0, 1), (2, 0), (1, 2)] {
         let out = dir.path().join(format!("back-{a}{b}.bin"));
-        let o = keysplit(&[
-            "combine",
-            "--out",
-            path(&out),
-            path(&shares[a]),
-            path(&shares[b]),
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = combine_files(false, &out, &[&shares[a], &shares[b]]);
+        succeeded(&o);
         assert!(std::fs::read(&out).unwrap() == secret);
     }
 
     // Splitting again into the same directory never overwrites shares.
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "2",
-        "-n",
-        "3",
-        "--in",
-        path(&input),
-        "--out-dir",
-        path(&out_dir),
-    ]);
+    let o = split_files(2, 3, false, &input, &out_dir);
     refused(&o, "already exists");
 }
 
@@ -101,25 +92,15 @@ fn a_corrupted_share_leaves_no_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("s");
     std::fs::write(&input, data(50_000)).unwrap();
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "2",
-        "-n",
-        "2",
-        "--in",
-        path(&input),
-        "--out-dir",
-        path(dir.path()),
-    ]);
-    assert!(o.status.success());
+    let o = split_files(2, 2, false, &input, dir.path());
+    succeeded(&o);
     let second = dir.path().join("s.share2.ks");
     let mut bytes = std::fs::read(&second).unwrap();
     bytes[1000] ^= 1;
     std::fs::write(&second, bytes).unwrap();
     let out = dir.path().join("out");
     let first = dir.path().join("s.share1.ks");
-    let o = keysplit(&["combine", "--out", path(&out), path(&first), path(&second)]);
+    let o = combine_files(false, &out, &[&first, &second]);
     refused(&o, "checksum");
     refused(&o, "s.share2.ks");
     assert!(!out.exists(), "no output after a failed combine");
@@ -130,10 +111,10 @@ fn a_corrupted_share_leaves_no_output_file() {
         .collect();
     assert!(leftovers.is_empty(), "temporary file left behind");
 
-    let o = keysplit(&["combine", "--out", path(&out), path(&first)]);
+    let o = combine_files(false, &out, &[&first]);
     refused(&o, "2");
     std::fs::write(&out, b"keep me").unwrap();
-    let o = keysplit(&["combine", "--out", path(&out), path(&first), path(&second)]);
+    let o = combine_files(false, &out, &[&first, &second]);
     refused(&o, "already exists");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
 }
@@ -143,30 +124,10 @@ fn an_empty_or_missing_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty");
     std::fs::write(&empty, b"").unwrap();
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "2",
-        "-n",
-        "3",
-        "--in",
-        path(&empty),
-        "--out-dir",
-        path(dir.path()),
-    ]);
+    let o = split_files(2, 3, false, &empty, dir.path());
     refused(&o, "empty");
     let missing = dir.path().join("missing");
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "2",
-        "-n",
-        "3",
-        "--in",
-        path(&missing),
-        "--out-dir",
-        path(dir.path()),
-    ]);
+    let o = split_files(2, 3, false, &missing, dir.path());
     refused(&o, "cannot open");
 }
 
@@ -178,19 +139,8 @@ fn raw_files_round_trip_and_interoperate_with_the_raw_api() {
     let input = dir.path().join("w.bin");
     std::fs::write(&input, &secret).unwrap();
     let out_dir = dir.path().join("raw");
-    let o = keysplit(&[
-        "split",
-        "-k",
-        "3",
-        "-n",
-        "5",
-        "--raw",
-        "--in",
-        path(&input),
-        "--out-dir",
-        path(&out_dir),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = split_files(3, 5, true, &input, &out_dir);
+    succeeded(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("no integrity"));
     let shares: Vec<_> = (1..=5)
         .map(|i| out_dir.join(format!("w.bin.share{i}.raw")))
@@ -207,10 +157,9 @@ fn raw_files_round_trip_and_interoperate_with_the_raw_api() {
 
     for (i, picked) in [[0usize, 1, 2], [4, 0, 3], [1, 3, 4]].iter().enumerate() {
         let out = dir.path().join(format!("back{i}"));
-        let mut args = vec!["combine", "--raw", "--out", path(&out)];
-        args.extend(picked.iter().map(|&p| path(&shares[p])));
-        let o = keysplit(&args);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let picked: Vec<&Path> = picked.iter().map(|&p| shares[p].as_path()).collect();
+        let o = combine_files(true, &out, &picked);
+        succeeded(&o);
         assert!(std::fs::read(&out).unwrap() == secret);
     }
 
@@ -228,40 +177,19 @@ fn raw_files_round_trip_and_interoperate_with_the_raw_api() {
         })
         .collect();
     let out = dir.path().join("from-memory");
-    let o = keysplit(&[
-        "combine",
-        "--raw",
-        "--out",
-        path(&out),
-        path(&files[2]),
-        path(&files[0]),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = combine_files(true, &out, &[&files[2], &files[0]]);
+    succeeded(&o);
     assert!(std::fs::read(&out).unwrap() == small);
 
     // What raw shares can show is refused, with the file named; no output appears.
     let out = dir.path().join("refused");
-    let o = keysplit(&[
-        "combine",
-        "--raw",
-        "--out",
-        path(&out),
-        path(&shares[0]),
-        path(&shares[0]),
-    ]);
+    let o = combine_files(true, &out, &[&shares[0], &shares[0]]);
     refused(&o, "w.bin.share1.raw");
-    let o = keysplit(&[
-        "combine",
-        "--raw",
-        "--out",
-        path(&out),
-        path(&shares[0]),
-        path(&files[1]),
-    ]);
+    let o = combine_files(true, &out, &[&shares[0], &files[1]]);
     refused(&o, "m1.raw");
     assert!(!out.exists());
     // A single raw share cannot rebuild anything.
-    let o = keysplit(&["combine", "--raw", "--out", path(&out), path(&shares[0])]);
+    let o = combine_files(true, &out, &[&shares[0]]);
     refused(&o, "2");
     assert!(!out.exists());
 }

@@ -7,23 +7,12 @@ mod common;
 use std::path::Path;
 
 use base64ct::{Base64, Encoding};
-use common::{text, KDF, PASSWORD};
+use common::{wallet_args, Run, KDF};
 use keysplit_wallet::solana::transaction::SYSTEM_PROGRAM_ID;
 use keysplit_wallet::SolanaAddress;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn keysplit(args: &[&str], stdin: &[u8]) -> Run {
-    let out = common::run(args, &[("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)], stdin);
-    Run {
-        code: out.status.code(),
-        stdout: text(&out.stdout),
-        stderr: text(&out.stderr),
-    }
+    common::run_with_password(args, &[], stdin)
 }
 
 fn create(dir: &Path) -> String {
@@ -43,9 +32,7 @@ fn write_policy(dir: &Path, name: &str, json: &str) -> String {
 
 /// Runs a signing command with `--policy` (when given) and checks the refusal shape.
 fn sign(command: &[&str], wallet: &str, policy: Option<&str>, stdin: &[u8]) -> Run {
-    let mut args = vec!["wallet"];
-    args.extend(command);
-    args.extend(["--dir", wallet, "--using", "device,auth"]);
+    let mut args = wallet_args(command[0], wallet, "device,auth", &command[1..]);
     if let Some(policy) = policy {
         args.extend(["--policy", policy]);
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{KDF, PASSWORD};
+use common::{wallet_args, Run, KDF};
 use std::path::Path;
 
 const ABANDON: &str =
@@ -18,23 +18,8 @@ const TX: &str = r#"{"type": 2, "chainId": "1", "nonce": 7, "to": "0x35353535353
 const SIGNED_0: &str = "0x02f87301078459682f008509502f900082ea6094353535353535353535353535353535353535353584075bcd1584a9059cbbc080a0287d8e94052203d4645da88853f378a6786a944af73d8480122e4203cc1c7344a072a1cadca102d879f387ff5f4cc76f0352f5e83cd351507ec33fc665c2e47c7b";
 const SIGNED_1: &str = "0x02f87301078459682f008509502f900082ea6094353535353535353535353535353535353535353584075bcd1584a9059cbbc080a06fed33bedc62b3a03a709363ee66dc03b9feefad1535738edb690a09e39e140ea03bb1cda53cd7aa1cac8e05211585c6e5fc18e1ef460e2cbadcd16f1025684e54";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn keysplit(args: &[&str], stdin: &str) -> Run {
-    let out = common::run(
-        args,
-        &[("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)],
-        stdin.as_bytes(),
-    );
-    Run {
-        code: out.status.code(),
-        stdout: common::text(&out.stdout),
-        stderr: common::text(&out.stderr),
-    }
+    common::run_with_password(args, &[], stdin.as_bytes())
 }
 
 fn wallet(dir: &Path) -> String {
@@ -52,16 +37,10 @@ fn wallet(dir: &Path) -> String {
 }
 
 fn sign(dir: &str, extra: &[&str], tx: &str) -> Run {
-    let mut args = vec![
-        "wallet",
-        "sign-transaction",
-        "--dir",
-        dir,
-        "--using",
-        "device,auth",
-    ];
-    args.extend(extra);
-    keysplit(&args, tx)
+    keysplit(
+        &wallet_args("sign-transaction", dir, "device,auth", extra),
+        tx,
+    )
 }
 
 #[test]
@@ -75,14 +54,7 @@ fn signs_what_ethers_signs() {
     let run = sign(&dir, &["--index", "1"], TX);
     assert_eq!(run.stdout, format!("{SIGNED_1}\n"));
     // The auth and recovery shares (password from the environment) sign the same bytes.
-    let args = [
-        "wallet",
-        "sign-transaction",
-        "--dir",
-        &dir,
-        "--using",
-        "auth,recovery",
-    ];
+    let args = wallet_args("sign-transaction", &dir, "auth,recovery", &[]);
     let run = keysplit(&args, TX);
     assert_eq!(run.stdout, format!("{SIGNED_0}\n"), "{}", run.stderr);
     // `from` equal to the signer is accepted, any other refused.
@@ -164,14 +136,7 @@ fn refusals_exit_1_with_their_code() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.starts_with("0x02"));
     // A malformed transaction is refused before any share is opened: no password needed.
-    let args = [
-        "wallet",
-        "sign-transaction",
-        "--dir",
-        &dir,
-        "--using",
-        "auth,recovery",
-    ];
+    let args = wallet_args("sign-transaction", &dir, "auth,recovery", &[]);
     let out = common::run(&args, &[], b"{}");
     assert_eq!(out.status.code(), Some(1));
     assert!(common::text(&out.stderr).contains("[MISSING_CHAIN_ID]"));

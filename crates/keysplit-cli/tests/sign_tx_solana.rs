@@ -5,25 +5,14 @@
 mod common;
 
 use base64ct::{Base64, Encoding};
-use common::{text, KDF, PASSWORD};
+use common::{wallet_args, Run, KDF};
 use keysplit_wallet::solana::transaction::{
     CompiledInstruction, MessageHeader, SolanaMessage, SYSTEM_PROGRAM_ID,
 };
 use keysplit_wallet::SolanaAddress;
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: Option<i32>,
-}
-
 fn keysplit(args: &[&str], stdin: &[u8]) -> Run {
-    let out = common::run(args, &[("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)], stdin);
-    Run {
-        stdout: text(&out.stdout),
-        stderr: text(&out.stderr),
-        code: out.status.code(),
-    }
+    common::run_with_password(args, &[], stdin)
 }
 
 fn create(dir: &str) -> SolanaAddress {
@@ -39,16 +28,12 @@ fn create(dir: &str) -> SolanaAddress {
 }
 
 fn sign(dir: &str, extra: &[&str], stdin: &[u8]) -> Run {
-    let mut args = vec![
-        "wallet",
+    let mut args = wallet_args(
         "sign-transaction",
-        "--dir",
         dir,
-        "--using",
         "device,auth",
-        "--chain",
-        "solana",
-    ];
+        &["--chain", "solana"],
+    );
     args.extend(extra);
     keysplit(&args, stdin)
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{KDF, PASSWORD};
+use common::{assert_refused, succeeded, text, KDF, PASSWORD};
 
 /// Official vector 4 of python-shamir-mnemonic (2-of-3, 128 bits, passphrase "TREZOR").
 const SHARES: &str = "shadow pistol academic always adequate wildlife fancy gross oasis cylinder mustang wrist rescue view short owner flip making coding armed\n\
@@ -23,23 +23,28 @@ fn keysplit(args: &[&str], stdin: &str, passphrase: Option<&str>) -> Output {
     common::run(args, &env, stdin.as_bytes())
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
+#[track_caller]
 fn ok(args: &[&str], stdin: &str, passphrase: Option<&str>) -> String {
-    let o = keysplit(args, stdin, passphrase);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
-    text(&o.stdout)
+    succeeded(&keysplit(args, stdin, passphrase))
 }
 
+#[track_caller]
 fn refused(args: &[&str], stdin: &str, needle: &str) {
-    let o = keysplit(args, stdin, None);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{args:?} should fail");
-    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert_refused(&keysplit(args, stdin, None), needle);
+}
+
+/// `wallet import --slip39 --dir DIR` with the fast test KDF.
+fn import_args(dir: &str) -> Vec<&str> {
+    let mut args = vec!["wallet", "import", "--slip39", "--dir", dir];
+    args.extend(KDF);
+    args
+}
+
+/// `wallet export --dir DIR --using device,auth` and `extra`.
+fn export_args<'a>(dir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["wallet", "export", "--dir", dir, "--using", "device,auth"];
+    args.extend(extra);
+    args
 }
 
 /// The Ethereum address at m/44'/60'/0'/0/0 of the vector's master key.
@@ -59,8 +64,7 @@ fn import_slip39_gives_trezors_addresses_and_exports_back_to_shares() {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path().join("w");
     let d = dir.to_str().expect("path");
-    let mut import = vec!["wallet", "import", "--slip39", "--dir", d];
-    import.extend(KDF);
+    let import = import_args(d);
     let printed = ok(&import, SHARES, Some("TREZOR"));
     let expected = trezor_address();
     assert_eq!(printed.trim(), expected);
@@ -75,39 +79,11 @@ fn import_slip39_gives_trezors_addresses_and_exports_back_to_shares() {
     assert_eq!(via_recovery.trim(), expected);
 
     // Its BIP-39 words would restore another wallet: plain export is refused.
-    refused(
-        &["wallet", "export", "--dir", d, "--using", "device,auth"],
-        "",
-        "SLIP-39 wallet",
-    );
-    refused(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            d,
-            "--using",
-            "device,auth",
-            "--slip39",
-        ],
-        "",
-        "--group-threshold",
-    );
+    refused(&export_args(d, &[]), "", "SLIP-39 wallet");
+    refused(&export_args(d, &["--slip39"]), "", "--group-threshold");
     // Export as new SLIP-39 shares (another passphrase), and combine them back.
     let o = keysplit(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            d,
-            "--using",
-            "device,auth",
-            "--slip39",
-            "--group-threshold",
-            "1",
-            "--group",
-            "2/3",
-        ],
+        &export_args(d, &["--slip39", "--group-threshold", "1", "--group", "2/3"]),
         "",
         Some("new passphrase"),
     );
@@ -121,9 +97,10 @@ fn import_slip39_gives_trezors_addresses_and_exports_back_to_shares() {
     // Importing the exported shares gives the same wallet.
     let dir2 = temp.path().join("w2");
     let d2 = dir2.to_str().expect("path");
-    let mut import2 = vec!["wallet", "import", "--slip39", "--dir", d2];
-    import2.extend(KDF);
-    assert_eq!(ok(&import2, &two, Some("new passphrase")).trim(), expected);
+    assert_eq!(
+        ok(&import_args(d2), &two, Some("new passphrase")).trim(),
+        expected
+    );
 }
 
 #[test]
@@ -136,41 +113,19 @@ fn slip39_flags_refuse_what_does_not_fit() {
     create.extend(KDF);
     ok(&create, "", None);
     refused(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            d,
-            "--using",
-            "device,auth",
-            "--slip39",
-            "--group-threshold",
-            "1",
-            "--group",
-            "2/3",
-        ],
+        &export_args(d, &["--slip39", "--group-threshold", "1", "--group", "2/3"]),
         "",
         "BIP-39 wallet",
     );
     // Bad shares are refused naming the share, and no wallet is created.
     let dir = temp.path().join("bad");
     let d = dir.to_str().expect("path");
-    let mut import = vec!["wallet", "import", "--slip39", "--dir", d];
-    import.extend(KDF);
+    let import = import_args(d);
     let first = SHARES.lines().next().expect("a share");
     refused(&import, first, "exactly 2 needed");
     assert!(!dir.join("wallet.json").exists());
     refused(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            d,
-            "--using",
-            "device,auth",
-            "--group",
-            "2/3",
-        ],
+        &export_args(d, &["--group", "2/3"]),
         "",
         "required arguments",
     );

@@ -4,17 +4,11 @@
 
 mod common;
 
-use common::{KDF, PASSWORD};
+use common::{wallet_args, Run, KDF, PASSWORD};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const MESSAGE: &str = "hello from keysplit";
-
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: Option<i32>,
-}
 
 /// The CLI with `args` and the test password in its environment.
 fn command(args: &[&str]) -> Command {
@@ -22,20 +16,7 @@ fn command(args: &[&str]) -> Command {
 }
 
 fn keysplit(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = command(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let Output {
-        stdout,
-        stderr,
-        status,
-    } = command.output().unwrap();
-    Run {
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-        code: status.code(),
-    }
+    common::run_with_password(args, env, b"")
 }
 
 fn ok(args: &[&str]) -> Run {
@@ -70,16 +51,7 @@ fn create(dir: &Path) -> String {
 fn sign(dir: &Path, using: &str) -> Run {
     let d = dir_arg(dir);
     keysplit(
-        &[
-            "wallet",
-            "sign-message",
-            "--dir",
-            &d,
-            "--using",
-            using,
-            "--message",
-            MESSAGE,
-        ],
+        &wallet_args("sign-message", &d, using, &["--message", MESSAGE]),
         &[],
     )
 }
@@ -185,14 +157,7 @@ fn documented_flow_and_nothing_secret_in_output() {
     assert!(stale.stderr.contains("EPOCH_MISMATCH"), "{}", stale.stderr);
     std::fs::write(dir.join("auth.share"), &new_auth).unwrap();
 
-    let run = ok(&[
-        "wallet",
-        "rotate",
-        "--dir",
-        &d,
-        "--using",
-        "device,recovery",
-    ]);
+    let run = ok(&wallet_args("rotate", &d, "device,recovery", &[]));
     assert_eq!(epoch(&dir), 2);
     secrets.extend(secrets_in(&dir));
     assert_no_secrets(&run, &secrets, "rotate");
@@ -250,29 +215,12 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let pf = dir_arg(&password_file);
     let by_file = keysplit(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            &d,
-            "--using",
-            "recovery,auth",
-            "--password-file",
-            &pf,
-        ],
+        &wallet_args("export", &d, "recovery,auth", &["--password-file", &pf]),
         &[("KEYSPLIT_RECOVERY_PASSWORD", "wrong")],
     );
     assert_eq!(by_file.code, Some(0), "{}", by_file.stderr);
     let output = common::run(
-        &[
-            "wallet",
-            "export",
-            "--dir",
-            &d,
-            "--using",
-            "recovery,device",
-            "--password-stdin",
-        ],
+        &wallet_args("export", &d, "recovery,device", &["--password-stdin"]),
         &[],
         format!("{PASSWORD}\n").as_bytes(),
     );
@@ -284,16 +232,12 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
     assert_eq!(String::from_utf8(output.stdout).unwrap(), by_file.stdout);
     // No password anywhere: a clear error naming the variable.
     let none = keysplit(
-        &[
-            "wallet",
+        &wallet_args(
             "export",
-            "--dir",
             &d,
-            "--using",
             "recovery,auth",
-            "--password-env",
-            "UNSET_VARIABLE_FOR_TEST",
-        ],
+            &["--password-env", "UNSET_VARIABLE_FOR_TEST"],
+        ),
         &[],
     );
     assert_eq!(none.code, Some(1));
@@ -319,16 +263,12 @@ fn passwords_come_from_env_file_or_stdin_never_argv() {
     assert_eq!(decomposed.code, Some(0), "{}", decomposed.stderr);
     // Changing the password on rotation: the old one stops working, the new one works.
     let rotated = keysplit(
-        &[
-            "wallet",
+        &wallet_args(
             "rotate",
-            "--dir",
             &a,
-            "--using",
             "device,auth",
-            "--new-password-env",
-            "NEW_PW",
-        ],
+            &["--new-password-env", "NEW_PW"],
+        ),
         &[("NEW_PW", "a brand new password")],
     );
     assert_eq!(rotated.code, Some(0), "{}", rotated.stderr);
@@ -462,16 +402,12 @@ fn wallet_errors_are_one_clear_line() {
     let dir = temp.path().join("wallet");
     create(&dir);
     let d = dir_arg(&dir);
-    let run = fails(&[
-        "wallet",
+    let run = fails(&wallet_args(
         "sign-message",
-        "--dir",
         &d,
-        "--using",
         "auth,auth",
-        "--message",
-        "x",
-    ]);
+        &["--message", "x"],
+    ));
     assert!(run.stderr.contains("DUPLICATE_ROLE"));
     let run = fails(&["wallet", "recover", "--dir", &d, "--using", "device,auth"]);
     assert!(run.stderr.contains("RECOVER_NEEDS_AUTH_AND_RECOVERY"));
@@ -659,16 +595,12 @@ fn seals_below_the_argon2_floor_need_the_insecure_flag() {
 /// `sign-message` with device + auth, which must fail with one error line.
 fn sign_fails(dir: &Path) -> Run {
     let d = dir_arg(dir);
-    fails(&[
-        "wallet",
+    fails(&wallet_args(
         "sign-message",
-        "--dir",
         &d,
-        "--using",
         "device,auth",
-        "--message",
-        "x",
-    ])
+        &["--message", "x"],
+    ))
 }
 
 /// Review finding: share files were read without bounds (a FIFO hung `status`, a

@@ -7,14 +7,16 @@
 //! cargo run --release -p keysplit-server --example load -- [--db URL] [--clients C] [--releases R]
 //! (default: a fresh SQLite file, 100 clients, 100 releases each = 10,000 requests)
 
+// The server tests' helpers: settings, test wallets, upload bodies, request payloads.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use common::{dev_issuer, new_wallet, settings, shares_body, user_request};
 use hpke::Serializable;
-use keysplit_server::auth::Verifier;
-use keysplit_server::config::{IssuerConfig, MasterKey, Settings};
-use keysplit_server::{DevAlg, DevIssuer};
-use keysplit_wallet::{Argon2Params, Protection, Protections, ShareKey, Strength};
+use keysplit_server::DevAlg;
 use serde_json::{json, Value};
 
 fn arg(name: &str) -> Option<String> {
@@ -31,26 +33,8 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = arg("--db")
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.sqlite3").display()));
-    let issuer = DevIssuer::generate(DevAlg::EdDSA).expect("dev issuer");
-    std::fs::write(dir.path().join("jwks.json"), issuer.jwks_json()).expect("jwks");
-    let config = IssuerConfig {
-        iss: issuer.iss.clone(),
-        audiences: vec![issuer.aud.clone()],
-        jwks_file: Some("jwks.json".into()),
-        pem_file: None,
-        alg: None,
-        kid: None,
-    };
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        db_url: db.clone(),
-        master_key: MasterKey::from_bytes(&[7u8; 32]),
-        allowed_origins: vec![],
-        public_url: None,
-        max_body_bytes: 64 * 1024,
-        release_per_minute: u32::MAX,
-        verifier: Verifier::from_config(&[config], dir.path(), 30).expect("verifier"),
-    };
+    let (issuer, config) = dev_issuer(DevAlg::EdDSA, dir.path());
+    let settings = settings(db.clone(), config, dir.path());
     let server = keysplit_server::start(settings).await.expect("server");
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::builder()
@@ -60,71 +44,33 @@ async fn main() {
 
     // One user and one wallet per client.
     let mut users = Vec::new();
-    let mut rng = keysplit::os_rng().expect("rng");
     for c in 0..clients {
-        let device = ShareKey::generate(&mut rng);
-        let auth = ShareKey::generate(&mut rng);
-        let protect = Protections {
-            device: Protection::Key(&device),
-            auth: Protection::Key(&auth),
-            recovery: Protection::InsecureFastPassword {
-                password: b"load",
-                params: Argon2Params {
-                    memory_kib: 64,
-                    iterations: 1,
-                    parallelism: 1,
-                },
-            },
-        };
-        let wallet = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
-        let set = wallet
-            .split(
-                keysplit_wallet::WalletId::generate(&mut rng),
-                0,
-                &protect,
-                &mut rng,
-            )
-            .expect("wallet");
-        let proof = keysplit_wallet::upload_proof::sign(&wallet, &set.info).expect("proof");
-        let t = set.info.to_text();
+        let w = new_wallet();
         let token = issuer.mint(&format!("user-{c}"), 3600).expect("token");
         let r = http
             .post(format!("{base}/v1/wallets"))
             .bearer_auth(&token)
-            .json(&json!({
-                "wallet": {"wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
-                           "ethereum_address": t.ethereum_address, "solana_address": t.solana_address},
-                "auth_share": set.auth.to_hex(), "auth_key": hex::encode(auth.as_bytes()),
-                "recovery_share": set.recovery.to_hex(), "proof": hex::encode(proof),
-            }))
+            .json(&shares_body(&w, None))
             .send()
             .await
             .expect("create");
         assert_eq!(r.status(), 201, "create");
-        users.push((token, t.wallet_id));
+        users.push((token, w.set.info.wallet_id.to_string()));
     }
 
     let (_, public) = keysplit_server::crypto::hpke_keypair().expect("hpke");
     let public = hex::encode(public.to_bytes());
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (c, (token, id)) in users.iter().cloned().enumerate() {
+    for (token, id) in &users {
+        let (token, id) = (token.clone(), id.clone());
         let (http, base, public) = (http.clone(), base.clone(), public.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(releases);
             let mut errors = 0usize;
-            for r in 0..releases {
+            for _ in 0..releases {
                 // The user owner's unsigned payload, as the wallet iframe sends it.
-                let expiry = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as u64 + 60_000);
-                let request = json!({
-                    "version": 1, "method": "POST",
-                    "url": format!("{base}/v1/wallets/{id}/release"),
-                    "body": {"method": "personal_sign", "params": {"message": "load"}},
-                    "headers": {"privy-request-expiry": expiry.to_string(),
-                                "privy-idempotency-key": format!("{c:016x}{r:016x}")},
-                });
+                let request = user_request(&id);
                 let t0 = Instant::now();
                 let sent = http
                     .post(format!("{base}/v1/wallets/{id}/release"))

@@ -7,28 +7,20 @@
 //! `fault_child_server` with `KEYSPLIT_FAULT_CHILD` set. SQLite always; PostgreSQL when
 //! `KEYSPLIT_TEST_POSTGRES` is set.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::*;
 use hpke::Serializable;
-use keysplit_server::auth::Verifier;
-use keysplit_server::config::{IssuerConfig, MasterKey, Settings};
-use keysplit_server::{crypto, DevAlg, DevIssuer};
-use keysplit_wallet::{
-    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
-    Strength, Unlock,
-};
+use keysplit_server::dev::{DEV_AUDIENCE, DEV_ISSUER};
+use keysplit_server::{crypto, DevAlg};
 use serde_json::{json, Value};
 
-const PASSWORD: &[u8] = b"fault test password";
-const FAST: Argon2Params = Argon2Params {
-    memory_kib: 64,
-    iterations: 1,
-    parallelism: 1,
-};
 const WALLETS: usize = 6;
 const EPOCHS: usize = 12;
 const KILL_AFTER_ACKS: usize = 25;
@@ -45,24 +37,7 @@ fn fault_child_server() {
     let dir = PathBuf::from(dir);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let issuer = IssuerConfig {
-            iss: keysplit_server::dev::DEV_ISSUER.into(),
-            audiences: vec![keysplit_server::dev::DEV_AUDIENCE.into()],
-            jwks_file: Some("jwks.json".into()),
-            pem_file: None,
-            alg: None,
-            kid: None,
-        };
-        let settings = Settings {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            db_url: db,
-            master_key: MasterKey::from_bytes(&[7u8; 32]),
-            allowed_origins: vec![],
-            public_url: None,
-            max_body_bytes: 64 * 1024,
-            release_per_minute: 10_000,
-            verifier: Verifier::from_config(&[issuer], &dir, 30).unwrap(),
-        };
+        let settings = settings(db, issuer_config(DEV_ISSUER, DEV_AUDIENCE), &dir);
         let server = keysplit_server::start(settings).await.unwrap();
         let tmp = dir.join("addr.tmp");
         std::fs::write(&tmp, server.addr.to_string()).unwrap();
@@ -71,68 +46,13 @@ fn fault_child_server() {
     });
 }
 
-struct Chain {
-    sets: Vec<(ShareSet, ShareKey, ShareKey)>, // (set, device key, auth key) per epoch
-}
-
-fn protections<'a>(device: &'a ShareKey, auth: &'a ShareKey) -> Protections<'a> {
-    Protections {
-        device: Protection::Key(device),
-        auth: Protection::Key(auth),
-        recovery: Protection::InsecureFastPassword {
-            password: PASSWORD,
-            params: FAST,
-        },
-    }
-}
-
-fn chain() -> Chain {
-    let mut rng = keysplit::os_rng().unwrap();
-    let device = ShareKey::generate(&mut rng);
-    let auth = ShareKey::generate(&mut rng);
-    let first =
-        keysplit_wallet::create(Strength::Bits128, &protections(&device, &auth), &mut rng).unwrap();
-    let mut sets = vec![(first, device, auth)];
+/// One wallet's share sets, epoch after epoch.
+fn chain() -> Vec<TestWallet> {
+    let mut sets = vec![new_wallet()];
     for _ in 1..EPOCHS {
-        let (prev, _, prev_auth) = sets.last().unwrap();
-        let device = ShareKey::generate(&mut rng);
-        let auth = ShareKey::generate(&mut rng);
-        let next = keysplit_wallet::recover(
-            &prev.info,
-            ShareInput::new(Role::Auth, &prev.auth, Unlock::Key(prev_auth)),
-            ShareInput::new(Role::Recovery, &prev.recovery, Unlock::Password(PASSWORD)),
-            &protections(&device, &auth),
-            &mut rng,
-        )
-        .unwrap();
-        sets.push((next, device, auth));
+        sets.push(recovered(sets.last().unwrap()));
     }
-    Chain { sets }
-}
-
-/// An upload body with its proof: the set is rebuilt from its device and auth shares
-/// and the wallet signs the upload statement.
-fn body(set: &ShareSet, device: &ShareKey, auth: &ShareKey, expected: Option<u32>) -> Value {
-    let t = set.info.to_text();
-    let wallet = keysplit_wallet::open(
-        &set.info,
-        ShareInput::new(Role::Device, &set.device, Unlock::Key(device)),
-        ShareInput::new(Role::Auth, &set.auth, Unlock::Key(auth)),
-    )
-    .unwrap();
-    let proof = keysplit_wallet::upload_proof::sign(&wallet, &set.info).unwrap();
-    let mut body = json!({
-        "wallet": {"wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
-                   "ethereum_address": t.ethereum_address, "solana_address": t.solana_address},
-        "auth_share": set.auth.to_hex(),
-        "auth_key": hex::encode(auth.as_bytes()),
-        "recovery_share": set.recovery.to_hex(),
-        "proof": format!("0x{}", hex::encode(proof)),
-    });
-    if let Some(e) = expected {
-        body["expected_epoch"] = json!(e);
-    }
-    body
+    sets
 }
 
 /// The child server, killed (SIGKILL) when dropped, also when the test fails.
@@ -174,21 +94,23 @@ fn spawn_child(dir: &Path, db: &str) -> (ChildServer, String) {
     panic!("the child server did not start");
 }
 
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn killed_during_rotations(db: String) {
     let dir = tempfile::tempdir().unwrap();
-    let issuer = DevIssuer::generate(DevAlg::EdDSA).unwrap();
-    std::fs::write(dir.path().join("jwks.json"), issuer.jwks_json()).unwrap();
+    let (issuer, _) = dev_issuer(DevAlg::EdDSA, dir.path());
     let token = issuer.mint("alice", 600).unwrap();
-    let chains: Arc<Vec<Chain>> = Arc::new((0..WALLETS).map(|_| chain()).collect());
+    let chains: Arc<Vec<Vec<TestWallet>>> = Arc::new((0..WALLETS).map(|_| chain()).collect());
     let http = reqwest::Client::new();
 
     let (mut child, base) = spawn_child(dir.path(), &db);
     for c in chains.iter() {
-        let (set, device, auth) = &c.sets[0];
         let r = http
             .post(format!("{base}/v1/wallets"))
             .bearer_auth(&token)
-            .json(&body(set, device, auth, None))
+            .json(&shares_body(&c[0], None))
             .send()
             .await
             .unwrap();
@@ -213,9 +135,9 @@ async fn killed_during_rotations(db: String) {
         );
         tasks.push(tokio::spawn(async move {
             for e in 1..EPOCHS {
-                let (set, device, auth) = &chains[w].sets[e];
-                let id = set.info.wallet_id.to_string();
-                let upload = body(set, device, auth, Some(e as u32 - 1));
+                let next = &chains[w][e];
+                let id = next.set.info.wallet_id.to_string();
+                let upload = shares_body(next, Some(e as u32 - 1));
                 let sent = http
                     .put(format!("{base}/v1/wallets/{id}/shares"))
                     .bearer_auth(&token)
@@ -244,16 +166,12 @@ async fn killed_during_rotations(db: String) {
     let (mut child, base) = spawn_child(dir.path(), &db);
     let mut total = 0;
     for (w, c) in chains.iter().enumerate() {
-        let id = c.sets[0].0.info.wallet_id.to_string();
-        let r: Value = http
-            .get(format!("{base}/v1/wallets/{id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let id = c[0].set.info.wallet_id.to_string();
+        let r = json_of(
+            http.get(format!("{base}/v1/wallets/{id}"))
+                .bearer_auth(&token),
+        )
+        .await;
         let epoch = r["wallet"]["epoch"].as_u64().unwrap() as usize;
         let acked = acked[w].load(Ordering::SeqCst);
         assert!(
@@ -261,56 +179,21 @@ async fn killed_during_rotations(db: String) {
             "wallet {w}: epoch {epoch}, acknowledged {acked}"
         );
         total += epoch;
-        let (set, device, _) = &c.sets[epoch];
-        assert_eq!(r["wallet"]["share_set_id"], set.info.to_text().share_set_id);
+        let stored = &c[epoch];
+        assert_eq!(
+            r["wallet"]["share_set_id"],
+            stored.set.info.to_text().share_set_id
+        );
         // The stored auth share is this epoch's, with this epoch's key.
         let (secret, public) = crypto::hpke_keypair().unwrap();
         // The user owner's unsigned payload; its digest is the HPKE associated data.
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
-        let request = json!({
-            "version": 1, "method": "POST",
-            "url": format!("{base}/v1/wallets/{id}/release"),
-            "body": {"method": "personal_sign", "params": {"message": "after the crash"}},
-            "headers": {"privy-request-expiry": (now_ms + 60_000).to_string(),
-                        "privy-idempotency-key": format!("fault-{w}")},
-        });
-        let digest: [u8; 32] = {
-            use sha2::Digest as _;
-            let canonical =
-                keysplit_wallet::authz::RequestPayload::from_value(request.clone()).unwrap();
-            sha2::Sha256::digest(canonical.canonical_bytes()).into()
-        };
-        let r: Value = http
+        let request = user_request(&id);
+        let release = http
             .post(format!("{base}/v1/wallets/{id}/release"))
             .bearer_auth(&token)
-            .json(&json!({"request": request, "hpke_public_key": hex::encode(public.to_bytes())}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let unhex = |v: &Value| hex::decode(v.as_str().unwrap()).unwrap();
-        let info = crypto::release_info(&set.info.wallet_id.0, set.info.epoch);
-        let plain = crypto::hpke_open(
-            &secret,
-            &unhex(&r["enc"]),
-            &info,
-            &digest,
-            &unhex(&r["ciphertext"]),
-        )
-        .unwrap();
-        let key = ShareKey::from_bytes(plain[..32].try_into().unwrap());
-        let auth = SealedShare::from_bytes(&plain[32..]).unwrap();
-        keysplit_wallet::open(
-            &set.info,
-            ShareInput::new(Role::Device, &set.device, Unlock::Key(device)),
-            ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
-        )
-        .unwrap();
+            .json(&json!({"request": request, "hpke_public_key": hex::encode(public.to_bytes())}));
+        let r = json_of(release).await;
+        open_release(stored, &secret, &digest_of(&request), &r);
     }
     assert!(total >= KILL_AFTER_ACKS);
     child.kill();

@@ -6,26 +6,19 @@
 //! opened with the iframe's ephemeral HPKE key, must rebuild the wallet created here
 //! with the device share (`keysplit_wallet::open` checks the addresses).
 
-use std::path::Path;
+mod common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use keysplit_server::auth::Verifier;
-use keysplit_server::config::{IssuerConfig, MasterKey, Settings};
+use common::*;
+use keysplit_server::config::Settings;
 use keysplit_server::crypto;
 use keysplit_server::{DevAlg, DevIssuer, RunningServer};
 use keysplit_wallet::{
-    Argon2Params, Protection, Protections, Role, SealedShare, ShareInput, ShareKey, ShareSet,
-    Strength, Unlock,
+    Protection, Protections, Role, SealedShare, ShareInput, ShareKey, Strength, Unlock,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const PASSWORD: &[u8] = b"correct horse battery staple";
-const FAST: Argon2Params = Argon2Params {
-    memory_kib: 64,
-    iterations: 1,
-    parallelism: 1,
-};
 
 #[derive(Clone, Copy, Debug)]
 enum Backend {
@@ -54,19 +47,6 @@ fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
-    std::fs::write(dir.join("jwks.json"), issuer.jwks_json()).unwrap();
-    let config = IssuerConfig {
-        iss: issuer.iss.clone(),
-        audiences: vec![issuer.aud.clone()],
-        jwks_file: Some("jwks.json".into()),
-        pem_file: None,
-        alg: None,
-        kid: None,
-    };
-    Verifier::from_config(&[config], dir, 30).unwrap()
-}
-
 /// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
 async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
     harness_at(backend, alg, release_per_minute, None).await
@@ -90,16 +70,13 @@ async fn harness_at(
             }
         },
     };
-    let issuer = DevIssuer::generate(alg).unwrap();
+    let (issuer, config) = dev_issuer(alg, dir.path());
     let settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db_url,
-        master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec!["https://wallet.example".into()],
         public_url: public_url.map(String::from),
         max_body_bytes: 16 * 1024,
         release_per_minute,
-        verifier: verifier_for(&issuer, dir.path()),
+        ..settings(db_url, config, dir.path())
     };
     let server = keysplit_server::start(settings).await.unwrap();
     let base = format!("http://{}", server.addr);
@@ -114,134 +91,6 @@ async fn harness_at(
 
 async fn harness(backend: Backend) -> Option<Harness> {
     harness_with(backend, DevAlg::EdDSA, 1000).await
-}
-
-struct TestWallet {
-    set: ShareSet,
-    device_key: ShareKey,
-    auth_key: ShareKey,
-}
-
-fn new_wallet() -> TestWallet {
-    let mut rng = keysplit::os_rng().unwrap();
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let set = {
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        keysplit_wallet::create(Strength::Bits128, &protect, &mut rng).unwrap()
-    };
-    TestWallet {
-        set,
-        device_key,
-        auth_key,
-    }
-}
-
-/// Auth + recovery make a new set at epoch + 1 (a new device).
-fn recovered(w: &TestWallet) -> TestWallet {
-    let mut rng = keysplit::os_rng().unwrap();
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let set = {
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        keysplit_wallet::recover(
-            &w.set.info,
-            ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
-            ShareInput::new(Role::Recovery, &w.set.recovery, Unlock::Password(PASSWORD)),
-            &protect,
-            &mut rng,
-        )
-        .unwrap()
-    };
-    TestWallet {
-        set,
-        device_key,
-        auth_key,
-    }
-}
-
-fn info_json(set: &ShareSet) -> Value {
-    let t = set.info.to_text();
-    json!({
-        "wallet_id": t.wallet_id, "epoch": t.epoch, "share_set_id": t.share_set_id,
-        "ethereum_address": t.ethereum_address, "solana_address": t.solana_address,
-    })
-}
-
-/// The upload proof as a client makes it: the wallet rebuilt from the device and auth
-/// shares signs `upload_proof::statement` (EIP-191), `0x` + 130 hex digits.
-/// `None` when the shares do not rebuild a wallet of `w.set.info` (tests that send such
-/// sets expect a refusal before the proof is looked at).
-fn try_proof(w: &TestWallet) -> Option<String> {
-    let wallet = keysplit_wallet::open(
-        &w.set.info,
-        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
-        ShareInput::new(Role::Auth, &w.set.auth, Unlock::Key(&w.auth_key)),
-    )
-    .ok()?;
-    let signature = keysplit_wallet::upload_proof::sign(&wallet, &w.set.info).ok()?;
-    Some(format!("0x{}", hex::encode(signature)))
-}
-
-fn proof(w: &TestWallet) -> String {
-    try_proof(w).expect("the test wallet rebuilds")
-}
-
-fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
-    let mut body = json!({
-        "wallet": info_json(&w.set),
-        "auth_share": w.set.auth.to_hex(),
-        "auth_key": hex::encode(w.auth_key.as_bytes()),
-        "recovery_share": w.set.recovery.to_hex(),
-    });
-    if let Some(proof) = try_proof(w) {
-        body["proof"] = json!(proof);
-    }
-    if let Some(e) = expected_epoch {
-        body["expected_epoch"] = json!(e);
-    }
-    body
-}
-
-/// The payload the iframe builds for a user-owned wallet's release (no signature): a
-/// personal_sign request, in time for a minute, with a fresh idempotency key.
-fn user_request(wallet_id: &str) -> Value {
-    payload(
-        "POST",
-        &format!("/v1/wallets/{wallet_id}/release"),
-        json!({"method": "personal_sign", "params": {"message": "hello", "encoding": "utf-8"}}),
-        now_ms() + 60_000,
-    )
-}
-
-/// SHA-256 of the RFC 8785 form of a payload (the iframe's `custody.requestDigest`).
-fn digest_of(payload: &Value) -> [u8; 32] {
-    sha2::Sha256::digest(
-        RequestPayload::from_value(payload.clone())
-            .unwrap()
-            .canonical_bytes(),
-    )
-    .into()
-}
-
-fn fresh_nonce() -> String {
-    let mut n = [0u8; 16];
-    rand_core::Rng::fill_bytes(&mut keysplit::os_rng().unwrap(), &mut n);
-    hex::encode(n)
 }
 
 impl Harness {
@@ -274,14 +123,29 @@ impl Harness {
         (status, value)
     }
 
+    async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    /// The same POST twice, as a replay would send it: both answers.
+    async fn post_twice(&self, path: &str, token: &str, body: &Value) -> (Reply, Reply) {
+        let first = self.post(path, token, body).await;
+        (first, self.post(path, token, body).await)
+    }
+
+    async fn put(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
     async fn create(&self, token: &str, w: &TestWallet) -> (StatusCode, Value) {
-        self.send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(token),
-            Some(&shares_body(w, None)),
-        )
-        .await
+        self.post("/v1/wallets", token, &shares_body(w, None)).await
     }
 
     /// A release with the payload `request` (unsigned: the user owner's form).
@@ -296,13 +160,8 @@ impl Harness {
             "request": request,
             "hpke_public_key": hex::encode(public_key),
         });
-        self.send(
-            reqwest::Method::POST,
-            &format!("/v1/wallets/{wallet_id}/release"),
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.post(&format!("/v1/wallets/{wallet_id}/release"), token, &body)
+            .await
     }
 
     async fn stop(mut self) {
@@ -312,8 +171,48 @@ impl Harness {
     }
 }
 
+/// An answer: the HTTP status and the JSON body (a string when the body is no JSON).
+type Reply = (StatusCode, Value);
+
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no code>")
+}
+
+/// Checks on an answer, at the caller's line when they fail.
+trait Check {
+    /// Asserts a refusal by its HTTP status and error code; the body, for further checks.
+    fn refused(self, status: StatusCode, error_code: &str) -> Value;
+    /// Asserts the HTTP status; the body, for further checks.
+    fn answered(self, status: StatusCode) -> Value;
+}
+
+impl Check for Reply {
+    #[track_caller]
+    fn refused(self, status: StatusCode, error_code: &str) -> Value {
+        let (got, body) = self;
+        assert_eq!((got, code(&body)), (status, error_code), "{body}");
+        body
+    }
+
+    #[track_caller]
+    fn answered(self, status: StatusCode) -> Value {
+        let (got, body) = self;
+        assert_eq!(got, status, "{body}");
+        body
+    }
+}
+
+/// The audit entries of `actions` (all when empty), oldest first, as "action outcome".
+fn trail(entries: &[Value], actions: &[&str]) -> Vec<String> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| actions.is_empty() || actions.iter().any(|a| e["action"] == *a))
+        .map(|e| {
+            let (action, outcome) = (e["action"].as_str(), e["outcome"].as_str());
+            format!("{} {}", action.unwrap(), outcome.unwrap())
+        })
+        .collect()
 }
 
 /// Releases the auth share, opens it as the iframe would and rebuilds the wallet with
@@ -324,34 +223,36 @@ async fn release_and_open(h: &Harness, token: &str, w: &TestWallet) {
     let (secret, public) = crypto::hpke_keypair().unwrap();
     let request = user_request(&id);
     let digest = digest_of(&request);
-    let (status, body) = h.release(token, &id, &request, &public.to_bytes()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = h
+        .release(token, &id, &request, &public.to_bytes())
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(
         body["request_digest"].as_str().unwrap(),
         hex::encode(digest)
     );
-    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
-    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
-    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
-    assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
     // Bound to the request: another digest does not open it.
     let mut other = digest;
     other[0] ^= 1;
+    let (enc, ciphertext) = (unhex(&body["enc"]), unhex(&body["ciphertext"]));
+    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
     assert!(crypto::hpke_open(&secret, &enc, &info, &other, &ciphertext).is_err());
-    let plaintext = crypto::hpke_open(&secret, &enc, &info, &digest, &ciphertext).unwrap();
-    assert!(plaintext.len() > 32);
-    let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
-    let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();
-    let wallet = keysplit_wallet::open(
-        &w.set.info,
-        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
-        ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
-    )
-    .unwrap();
-    assert_eq!(
-        wallet.ethereum_address(0).unwrap(),
-        w.set.info.ethereum_address
-    );
+    open_release(w, &secret, &digest, &body);
+}
+
+/// Alice's token, and a new user-owned wallet of hers on the server with its id.
+async fn alice_wallet(h: &Harness) -> (String, TestWallet, String) {
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    h.create(&alice, &w).await.answered(StatusCode::CREATED);
+    (alice, w, id)
+}
+
+/// An HPKE public key for releases whose answers the test does not open.
+fn unused_hpke_key() -> Vec<u8> {
+    use hpke::Serializable;
+    crypto::hpke_keypair().unwrap().1.to_bytes().to_vec()
 }
 
 // ----------------------------------------------------------------------------------------
@@ -361,8 +262,10 @@ async fn healthz(backend: Backend) {
     let Some(h) = harness(backend).await else {
         return;
     };
-    let (status, body) = h.send(reqwest::Method::GET, "/healthz", None, None).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = h
+        .send(reqwest::Method::GET, "/healthz", None, None)
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(body["status"], "ok");
     let name = match backend {
         Backend::Sqlite => "sqlite",
@@ -380,90 +283,59 @@ async fn create_get_release_recover(backend: Backend, alg: DevAlg) {
     let w = new_wallet();
     let id = w.set.info.wallet_id.to_string();
 
-    let (status, body) = h.create(&alice, &w).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["wallet"], info_json(&w.set));
+    let body = h.create(&alice, &w).await.answered(StatusCode::CREATED);
+    assert_eq!(body["wallet"], info_json(&w.set.info));
     // The same id again is refused.
-    let (status, body) = h.create(&alice, &w).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "WALLET_EXISTS")
-    );
+    h.create(&alice, &w)
+        .await
+        .refused(StatusCode::CONFLICT, "WALLET_EXISTS");
 
-    let (status, body) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}"),
-            Some(&alice),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["wallet"], info_json(&w.set));
+    let body = h
+        .get(&format!("/v1/wallets/{id}"), &alice)
+        .await
+        .answered(StatusCode::OK);
+    assert_eq!(body["wallet"], info_json(&w.set.info));
 
     release_and_open(&h, &alice, &w).await;
 
     // New device: fetch the recovery share, recover at epoch 1, upload by CAS.
-    let (status, body) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}/recovery-share"),
-            Some(&alice),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let body = h
+        .get(&format!("/v1/wallets/{id}/recovery-share"), &alice)
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(
         body["recovery_share"].as_str().unwrap(),
         w.set.recovery.to_hex()
     );
     let next = recovered(&w);
-    let (status, body) = h
-        .send(
-            reqwest::Method::PUT,
+    let body = h
+        .put(
             &format!("/v1/wallets/{id}/shares"),
-            Some(&alice),
-            Some(&shares_body(&next, Some(0))),
+            &alice,
+            &shares_body(&next, Some(0)),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(body["wallet"]["epoch"], 1);
     release_and_open(&h, &alice, &next).await;
 
     // The audit log has every change and release, in order, and no secrets.
-    let (status, body) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}/audit"),
-            Some(&alice),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let actions: Vec<(String, String)> = body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().into(),
-                e["outcome"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String)> = [
-        ("create", "ok"),
-        ("create", "WALLET_EXISTS"),
-        ("release", "ok"),
-        ("recovery_share", "ok"),
-        ("rotate", "ok"),
-        ("release", "ok"),
-    ]
-    .iter()
-    .map(|(a, o)| (a.to_string(), o.to_string()))
-    .collect();
-    assert_eq!(actions, expected);
+    let body = h
+        .get(&format!("/v1/wallets/{id}/audit"), &alice)
+        .await
+        .answered(StatusCode::OK);
+    let entries = body["entries"].as_array().unwrap();
+    assert_eq!(
+        trail(entries, &[]),
+        [
+            "create ok",
+            "create WALLET_EXISTS",
+            "release ok",
+            "recovery_share ok",
+            "rotate ok",
+            "release ok",
+        ]
+    );
     let text = body.to_string();
     assert!(!text.contains(&hex::encode(w.auth_key.as_bytes())));
     assert!(!text.contains(&w.set.auth.to_hex()));
@@ -526,11 +398,9 @@ async fn token_refusals(backend: Backend) {
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
 
-    let (status, body) = h.send(reqwest::Method::GET, &path, None, None).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
-    );
+    h.send(reqwest::Method::GET, &path, None, None)
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
     for (name, token) in [
         ("expired", &expired),
         ("wrong audience", &wrong_aud),
@@ -543,20 +413,13 @@ async fn token_refusals(backend: Backend) {
         ("tampered", &tampered),
         ("garbage", &"not.a.token".to_string()),
     ] {
-        let (status, body) = h.send(reqwest::Method::GET, &path, Some(token), None).await;
+        let (status, body) = h.get(&path, token).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
             "{name}: {body}"
         );
-        let (status, _) = h
-            .send(
-                reqwest::Method::POST,
-                "/v1/wallets",
-                Some(token),
-                Some(&shares_body(&w, None)),
-            )
-            .await;
+        let (status, _) = h.post("/v1/wallets", token, &shares_body(&w, None)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name} (create)");
     }
     // Within the leeway: expired 10 s ago is still accepted (30 s skew).
@@ -564,13 +427,11 @@ async fn token_refusals(backend: Backend) {
         .issuer
         .sign_claims(&claims(&h.issuer.aud, now - 600, now - 10))
         .unwrap();
-    let (status, body) = h.create(&recent, &w).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    h.create(&recent, &w).await.answered(StatusCode::CREATED);
     h.stop().await;
 }
 
 async fn ownership_replay_and_limits(backend: Backend) {
-    use hpke::Serializable;
     let Some(h) = harness(backend).await else {
         return;
     };
@@ -579,8 +440,7 @@ async fn ownership_replay_and_limits(backend: Backend) {
     let w = new_wallet();
     let id = w.set.info.wallet_id.to_string();
     assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let public = public.to_bytes();
+    let public = unused_hpke_key();
 
     // Another user's wallet: 404, as for a wallet that does not exist.
     for (method, path) in [
@@ -598,35 +458,36 @@ async fn ownership_replay_and_limits(backend: Backend) {
             "{path}"
         );
     }
-    let (status, body) = h.release(&mallory, &id, &user_request(&id), &public).await;
-    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    h.release(&mallory, &id, &user_request(&id), &public)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
     let next = recovered(&w);
-    let (status, body) = h
-        .send(
-            reqwest::Method::PUT,
-            &format!("/v1/wallets/{id}/shares"),
-            Some(&mallory),
-            Some(&shares_body(&next, Some(0))),
-        )
-        .await;
-    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    h.put(
+        &format!("/v1/wallets/{id}/shares"),
+        &mallory,
+        &shares_body(&next, Some(0)),
+    )
+    .await
+    .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
     let missing = "00112233445566778899aabbccddeeff";
-    let (status, _) = h
-        .release(&alice, missing, &user_request(missing), &public)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    h.release(&alice, missing, &user_request(missing), &public)
+        .await
+        .answered(StatusCode::NOT_FOUND);
 
     // Replayed idempotency key: the same payload, and the key in another payload.
     let request = user_request(&id);
-    let (status, body) = h.release(&alice, &id, &request, &public).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = h.release(&alice, &id, &request, &public).await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
+    h.release(&alice, &id, &request, &public)
+        .await
+        .answered(StatusCode::OK);
+    h.release(&alice, &id, &request, &public)
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
     let mut reused = user_request(&id);
     reused["headers"]["privy-idempotency-key"] =
         request["headers"]["privy-idempotency-key"].clone();
-    let (status, body) = h.release(&alice, &id, &reused, &public).await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
+    h.release(&alice, &id, &reused, &public)
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
 
     // Malformed release requests: a short or non-hex digest, the removed stage-1 form
     // (digest and nonce, with or without a payload), no payload, a bad HPKE key.
@@ -642,12 +503,7 @@ async fn ownership_replay_and_limits(backend: Backend) {
         json!({"request": user_request(&id), "hpke_public_key": key[..128]}),
     ] {
         let (status, answer) = h
-            .send(
-                reqwest::Method::POST,
-                &format!("/v1/wallets/{id}/release"),
-                Some(&alice),
-                Some(&body),
-            )
+            .post(&format!("/v1/wallets/{id}/release"), &alice, &body)
             .await;
         assert_eq!(
             (status, code(&answer)),
@@ -658,79 +514,34 @@ async fn ownership_replay_and_limits(backend: Backend) {
 
     // Oversized body (the limit is 16 KiB here).
     let big = json!({"request_digest": "00".repeat(32), "nonce": "ab".repeat(20_000), "hpke_public_key": ""});
-    let (status, body) = h
-        .send(
-            reqwest::Method::POST,
-            &format!("/v1/wallets/{id}/release"),
-            Some(&alice),
-            Some(&big),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
-    );
+    h.post(&format!("/v1/wallets/{id}/release"), &alice, &big)
+        .await
+        .refused(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
 
     // Unknown fields and wrong auth keys are refused.
     let mut body = shares_body(&new_wallet(), None);
     body["extra"] = json!(1);
-    let (status, _) = h
-        .send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(&alice),
-            Some(&body),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    h.post("/v1/wallets", &alice, &body)
+        .await
+        .answered(StatusCode::BAD_REQUEST);
     let mut body = shares_body(&new_wallet(), None);
     body["auth_key"] = json!("11".repeat(32));
-    let (status, body) = h
-        .send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(&alice),
-            Some(&body),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::BAD_REQUEST, "AUTH_KEY_MISMATCH")
-    );
+    h.post("/v1/wallets", &alice, &body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "AUTH_KEY_MISMATCH");
     // Shares swapped between roles.
     let other = new_wallet();
     let mut body = shares_body(&other, None);
     body["auth_share"] = json!(other.set.recovery.to_hex());
-    let (status, body) = h
-        .send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(&alice),
-            Some(&body),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::BAD_REQUEST, "INVALID_SHARE")
-    );
+    h.post("/v1/wallets", &alice, &body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_SHARE");
 
     // Refusals are in the audit log.
-    let (_, body) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}/audit"),
-            Some(&alice),
-            None,
-        )
-        .await;
-    let outcomes: Vec<&str> = body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["outcome"].as_str().unwrap())
-        .collect();
-    assert_eq!(outcomes.iter().filter(|o| **o == "REPLAYED").count(), 2);
-    assert!(outcomes.iter().filter(|o| **o == "NOT_FOUND").count() == 5);
+    let outcomes = h.trail(&alice, &id, &[]).await;
+    let count = |outcome: &str| outcomes.iter().filter(|e| e.ends_with(outcome)).count();
+    assert_eq!(count(" REPLAYED"), 2, "{outcomes:?}");
+    assert_eq!(count(" NOT_FOUND"), 5, "{outcomes:?}");
 
     h.stop().await;
 }
@@ -756,10 +567,7 @@ async fn cors(backend: Backend) {
     let Some(h) = harness(backend).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (alice, _, id) = alice_wallet(&h).await;
     let preflight = |origin: &'static str, method: &'static str| {
         h.http
             .request(
@@ -845,60 +653,31 @@ async fn cors(backend: Backend) {
 }
 
 async fn rate_limit(backend: Backend) {
-    use hpke::Serializable;
     let Some(h) = harness_with(backend, DevAlg::EdDSA, 3).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
-    let (_, public) = crypto::hpke_keypair().unwrap();
+    let (alice, _, id) = alice_wallet(&h).await;
+    let pk = unused_hpke_key();
     for _ in 0..3 {
-        let (status, _) = h
-            .release(&alice, &id, &user_request(&id), &public.to_bytes())
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        h.release(&alice, &id, &user_request(&id), &pk)
+            .await
+            .answered(StatusCode::OK);
     }
-    let (status, body) = h
-        .release(&alice, &id, &user_request(&id), &public.to_bytes())
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
-    );
+    h.release(&alice, &id, &user_request(&id), &pk)
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
     // The recovery share and the recovery key count against the same budget.
-    let (status, body) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}/recovery-share"),
-            Some(&alice),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
-    );
-    let (status, body) = h
-        .recovery_key(
-            &alice,
-            &id,
-            &recovery_key_request(&id),
-            None,
-            &public.to_bytes(),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
-    );
+    h.get(&format!("/v1/wallets/{id}/recovery-share"), &alice)
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
+    h.recovery_key(&alice, &id, &recovery_key_request(&id), None, &pk)
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
     // Another user has a budget of their own.
     let bob = h.token("bob");
-    let (status, _) = h
-        .release(&bob, &id, &user_request(&id), &public.to_bytes())
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    h.release(&bob, &id, &user_request(&id), &pk)
+        .await
+        .answered(StatusCode::NOT_FOUND);
     h.stop().await;
 }
 
@@ -906,22 +685,13 @@ async fn epoch_compare_and_swap(backend: Backend) {
     let Some(h) = harness(backend).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
+    let (alice, w, id) = alice_wallet(&h).await;
     let path = format!("/v1/wallets/{id}/shares");
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
 
     // Eight racing uploads of epoch 1 over epoch 0: exactly one wins.
     let candidates: Vec<TestWallet> = (0..8).map(|_| recovered(&w)).collect();
     let bodies: Vec<Value> = candidates.iter().map(|c| shares_body(c, Some(0))).collect();
-    let results = futures_join(
-        bodies
-            .iter()
-            .map(|b| h.send(reqwest::Method::PUT, &path, Some(&alice), Some(b)))
-            .collect(),
-    )
-    .await;
+    let results = futures_join(bodies.iter().map(|b| h.put(&path, &alice, b)).collect()).await;
     let winners: Vec<usize> = results
         .iter()
         .enumerate()
@@ -942,53 +712,28 @@ async fn epoch_compare_and_swap(backend: Backend) {
     release_and_open(&h, &alice, winner).await;
 
     // Stale: epoch 0 again, and an equal epoch (1 over 1).
-    let (status, body) = h
-        .send(
-            reqwest::Method::PUT,
-            &path,
-            Some(&alice),
-            Some(&shares_body(&candidates[(winners[0] + 1) % 8], Some(0))),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "EPOCH_CONFLICT")
-    );
-    let (status, body) = h
-        .send(
-            reqwest::Method::PUT,
-            &path,
-            Some(&alice),
-            Some(&shares_body(winner, Some(1))),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "EPOCH_CONFLICT")
-    );
+    h.put(
+        &path,
+        &alice,
+        &shares_body(&candidates[(winners[0] + 1) % 8], Some(0)),
+    )
+    .await
+    .refused(StatusCode::CONFLICT, "EPOCH_CONFLICT");
+    h.put(&path, &alice, &shares_body(winner, Some(1)))
+        .await
+        .refused(StatusCode::CONFLICT, "EPOCH_CONFLICT");
     // Another wallet's shares cannot replace these (other addresses).
     let mut stranger = recovered(&new_wallet());
     stranger.set.info.wallet_id = w.set.info.wallet_id;
-    let (status, _) = h
-        .send(
-            reqwest::Method::PUT,
-            &path,
-            Some(&alice),
-            Some(&shares_body(&stranger, Some(1))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST); // the sealed shares name their own wallet
-                                                 // The next epoch over the current one works.
+    h.put(&path, &alice, &shares_body(&stranger, Some(1)))
+        .await
+        .answered(StatusCode::BAD_REQUEST); // the sealed shares name their own wallet
+                                            // The next epoch over the current one works.
     let third = recovered(winner);
-    let (status, body) = h
-        .send(
-            reqwest::Method::PUT,
-            &path,
-            Some(&alice),
-            Some(&shares_body(&third, Some(1))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = h
+        .put(&path, &alice, &shares_body(&third, Some(1)))
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(body["wallet"]["epoch"], 2);
     h.stop().await;
 }
@@ -1008,71 +753,41 @@ async fn upload_proofs(backend: Backend) {
     let post = |body: Value| {
         let h = &h;
         let alice = alice.clone();
-        async move {
-            h.send(
-                reqwest::Method::POST,
-                "/v1/wallets",
-                Some(&alice),
-                Some(&body),
-            )
-            .await
-        }
+        async move { h.post("/v1/wallets", &alice, &body).await }
     };
     // Create: no proof, a short one, one for another upload (another wallet's) — refused.
     let mut body = shares_body(&w, None);
     body.as_object_mut().unwrap().remove("proof");
-    let (status, answer) = post(body.clone()).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    post(body.clone())
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     body["proof"] = json!(format!("0x{}", "00".repeat(64)));
-    let (status, answer) = post(body.clone()).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    post(body.clone())
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     body["proof"] = json!("0xzz".to_string() + &"00".repeat(64));
-    let (status, answer) = post(body.clone()).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    post(body.clone())
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     body["proof"] = json!(proof(&new_wallet()));
-    let (status, answer) = post(body.clone()).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    post(body.clone())
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     // Plain hex (no 0x) is accepted.
     body["proof"] = json!(proof(&w).trim_start_matches("0x"));
-    let (status, answer) = post(body).await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    post(body).await.answered(StatusCode::CREATED);
 
     // The attack: another secret, split for this wallet id at epoch 1, claiming this
     // wallet's addresses, its auth key included, signed by the attacker's own key.
-    let mut rng = keysplit::os_rng().unwrap();
-    let attacker = keysplit_wallet::Wallet::generate(Strength::Bits128, &mut rng);
-    let device_key = ShareKey::generate(&mut rng);
-    let auth_key = ShareKey::generate(&mut rng);
-    let protect = Protections {
-        device: Protection::Key(&device_key),
-        auth: Protection::Key(&auth_key),
-        recovery: Protection::InsecureFastPassword {
-            password: PASSWORD,
-            params: FAST,
-        },
-    };
-    let mut forged = attacker
-        .split(w.set.info.wallet_id, 1, &protect, &mut rng)
-        .unwrap();
-    forged.info.ethereum_address = w.set.info.ethereum_address;
-    forged.info.solana_address = w.set.info.solana_address;
-    let forged = TestWallet {
-        set: forged,
-        device_key,
-        auth_key,
-    };
+    let attacker =
+        keysplit_wallet::Wallet::generate(Strength::Bits128, &mut keysplit::os_rng().unwrap());
+    let mut forged = with_new_keys(|protect, rng| {
+        attacker
+            .split(w.set.info.wallet_id, 1, protect, rng)
+            .unwrap()
+    });
+    forged.set.info.ethereum_address = w.set.info.ethereum_address;
+    forged.set.info.solana_address = w.set.info.solana_address;
     let forged_proof = attacker
         .sign_personal_message(
             0,
@@ -1086,53 +801,36 @@ async fn upload_proofs(backend: Backend) {
     );
     let put = |body: Value| {
         let (h, path, alice) = (&h, path.clone(), alice.clone());
-        async move {
-            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
-                .await
-        }
+        async move { h.put(&path, &alice, &body).await }
     };
-    let (status, answer) = put(body.clone()).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    put(body.clone())
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     body["proof"] = json!(hex::encode(forged_proof));
-    let (status, answer) = put(body).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    put(body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     // The wallet's own proof of epoch 0 does not carry over to an epoch-1 upload.
     let next = recovered(&w);
     let mut body = shares_body(&next, Some(0));
     body["proof"] = json!(proof(&w));
-    let (status, answer) = put(body).await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::BAD_REQUEST, "INVALID_PROOF")
-    );
+    put(body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_PROOF");
     // Nothing changed: the epoch-0 set still opens; then the real rotation goes through.
     release_and_open(&h, &alice, &w).await;
-    let (status, answer) = put(shares_body(&next, Some(0))).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    release_and_open(&h, &alice, &next).await;
-    let refusals: Vec<(String, String)> = h
-        .audit(&alice, &id)
+    put(shares_body(&next, Some(0)))
         .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "rotate")
-        .map(|e| {
-            (
-                e["outcome"].as_str().unwrap().to_string(),
-                e["detail"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let outcomes: Vec<&str> = refusals.iter().map(|(o, _)| o.as_str()).collect();
+        .answered(StatusCode::OK);
+    release_and_open(&h, &alice, &next).await;
     assert_eq!(
-        outcomes,
-        ["INVALID_PROOF", "INVALID_PROOF", "INVALID_PROOF", "ok"]
+        h.trail(&alice, &id, &["rotate"]).await,
+        [
+            "rotate INVALID_PROOF",
+            "rotate INVALID_PROOF",
+            "rotate INVALID_PROOF",
+            "rotate ok"
+        ]
     );
     h.stop().await;
 }
@@ -1210,13 +908,6 @@ mod create_get_release_recover {
 use keysplit_wallet::authz::{AuthorizationKey, RequestPayload};
 use sha2::Digest as _;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
 fn auth_key() -> AuthorizationKey {
     AuthorizationKey::generate(&mut keysplit::os_rng().unwrap())
 }
@@ -1224,20 +915,6 @@ fn auth_key() -> AuthorizationKey {
 fn quorum_owner(threshold: usize, keys: &[&AuthorizationKey]) -> Value {
     let members: Vec<String> = keys.iter().map(|k| k.public_key().to_base64()).collect();
     json!({"key_quorum": {"threshold": threshold, "members": members}})
-}
-
-/// A signed request payload in Privy's shape.
-fn payload(method: &str, path: &str, body: Value, expiry_ms: u64) -> Value {
-    json!({
-        "version": 1,
-        "method": method,
-        "url": format!("https://keysplit.example{path}"),
-        "body": body,
-        "headers": {
-            "privy-request-expiry": expiry_ms.to_string(),
-            "privy-idempotency-key": fresh_nonce(),
-        },
-    })
 }
 
 fn sign(key: &AuthorizationKey, payload: &Value) -> String {
@@ -1260,6 +937,11 @@ fn eth_tx(to: &str, value: &str) -> Value {
     json!({"type": 2, "chainId": "1", "nonce": 0, "gasLimit": "21000",
            "maxFeePerGas": "30000000000", "maxPriorityFeePerGas": "1000000000",
            "to": to, "value": value})
+}
+
+/// A release payload for `path`: an EIP-1559 transaction of `value` wei to `to`.
+fn tx_payload(path: &str, to: &str, value: &str, expiry_ms: u64) -> Value {
+    payload("POST", path, sign_request(eth_tx(to, value)), expiry_ms)
 }
 
 const GOOD_TO: &str = "0x3535353535353535353535353535353535353535";
@@ -1287,13 +969,7 @@ impl Harness {
     ) -> (StatusCode, Value) {
         let mut body = shares_body(w, None);
         body["owner"] = owner.clone();
-        self.send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.post("/v1/wallets", token, &body).await
     }
 
     async fn signed_release(
@@ -1312,52 +988,58 @@ impl Harness {
         if let Some(k) = signer {
             body["signer"] = json!(k.public_key().to_base64());
         }
-        self.send(
-            reqwest::Method::POST,
-            &format!("/v1/wallets/{id}/release"),
-            Some(token),
-            Some(&body),
+        self.post(&format!("/v1/wallets/{id}/release"), token, &body)
+            .await
+    }
+
+    /// A release signed by `by` that names `signer` as the additional signer it is from.
+    async fn signer_release(
+        &self,
+        token: &str,
+        id: &str,
+        request: &Value,
+        by: &AuthorizationKey,
+        signer: &AuthorizationKey,
+        public_key: &[u8],
+    ) -> Reply {
+        let signature = sign(by, request);
+        self.signed_release(
+            token,
+            id,
+            request,
+            Some(&signature),
+            Some(signer),
+            public_key,
         )
         .await
     }
 
+    /// A release signed by `keys` (members of an owner quorum, or not).
+    async fn quorum_release(
+        &self,
+        token: &str,
+        id: &str,
+        request: &Value,
+        keys: &[&AuthorizationKey],
+        public_key: &[u8],
+    ) -> Reply {
+        let signatures = sign_all(keys, request);
+        self.signed_release(token, id, request, Some(&signatures), None, public_key)
+            .await
+    }
+
+    /// The audit trail of `actions` (all when empty), oldest first: see [`trail`].
+    async fn trail(&self, token: &str, id: &str, actions: &[&str]) -> Vec<String> {
+        trail(&self.audit(token, id).await, actions)
+    }
+
     async fn audit(&self, token: &str, id: &str) -> Vec<Value> {
-        let (status, body) = self
-            .send(
-                reqwest::Method::GET,
-                &format!("/v1/wallets/{id}/audit"),
-                Some(token),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = self
+            .get(&format!("/v1/wallets/{id}/audit"), token)
+            .await
+            .answered(StatusCode::OK);
         body["entries"].as_array().unwrap().clone()
     }
-}
-
-/// Opens a release answer with the iframe's key and `digest`, and rebuilds the wallet.
-fn open_release(
-    w: &TestWallet,
-    secret: &<crypto::HpkeKem as hpke::Kem>::PrivateKey,
-    digest: &[u8; 32],
-    body: &Value,
-) {
-    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
-    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
-    let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
-    let plaintext = crypto::hpke_open(secret, &enc, &info, digest, &ciphertext).unwrap();
-    let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
-    let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();
-    let wallet = keysplit_wallet::open(
-        &w.set.info,
-        ShareInput::new(Role::Device, &w.set.device, Unlock::Key(&w.device_key)),
-        ShareInput::new(Role::Auth, &auth, Unlock::Key(&key)),
-    )
-    .unwrap();
-    assert_eq!(
-        wallet.ethereum_address(0).unwrap(),
-        w.set.info.ethereum_address
-    );
 }
 
 async fn quorum_owned_release(backend: Backend) {
@@ -1370,43 +1052,30 @@ async fn quorum_owned_release(backend: Backend) {
     let w = new_wallet();
     let id = w.set.info.wallet_id.to_string();
     let path = format!("/v1/wallets/{id}/release");
-    let (status, body) = h
+    let body = h
         .create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+        .await
+        .answered(StatusCode::CREATED);
     assert_eq!(body["owner"], quorum_owner(2, &[&k1, &k2]));
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let pk = public.to_bytes();
+    let pk = unused_hpke_key();
     let later = now_ms() + 120_000;
     let body = sign_request(eth_tx(GOOD_TO, "1"));
 
     let p = payload("POST", &path, body.clone(), later);
     // Missing signature.
-    let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    h.signed_release(&alice, &id, &p, None, None, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // One of two.
-    let (status, b) = h
-        .signed_release(&alice, &id, &p, Some(&sign(&k1, &p)), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    h.quorum_release(&alice, &id, &p, &[&k1], &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // The same signature twice counts once.
     let s1 = sign(&k1, &p);
-    let (status, b) = h
+    let b = h
         .signed_release(&alice, &id, &p, Some(&format!("{s1},{s1}")), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     assert!(
         b["error"]["message"]
             .as_str()
@@ -1415,56 +1084,27 @@ async fn quorum_owned_release(backend: Backend) {
         "{b}"
     );
     // A non-member's signature does not count.
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign_all(&[&k1, &outsider], &p)),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    h.quorum_release(&alice, &id, &p, &[&k1, &outsider], &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // Tampered payload: signatures over p, another transaction sent.
     let mut tampered = p.clone();
     tampered["body"] = sign_request(eth_tx(BAD_TO, "1"));
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &tampered,
-            Some(&sign_all(&[&k1, &k2], &p)),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    h.signed_release(
+        &alice,
+        &id,
+        &tampered,
+        Some(&sign_all(&[&k1, &k2], &p)),
+        None,
+        &pk,
+    )
+    .await
+    .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // Expired, with both signatures.
     let old = payload("POST", &path, body.clone(), now_ms() - 60_000);
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &old,
-            Some(&sign_all(&[&k1, &k2], &old)),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
-        "{b}"
-    );
+    h.quorum_release(&alice, &id, &old, &[&k1, &k2], &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
     // Signed for another endpoint.
     let other = payload(
         "POST",
@@ -1472,31 +1112,14 @@ async fn quorum_owned_release(backend: Backend) {
         body.clone(),
         later,
     );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &other,
-            Some(&sign_all(&[&k1, &k2], &other)),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
-        "{b}"
-    );
+    h.quorum_release(&alice, &id, &other, &[&k1, &k2], &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     // Another user's token with a valid quorum: as a missing wallet.
     let sigs = sign_all(&[&k2, &k1], &p);
-    let (status, b) = h
-        .signed_release(&h.token("mallory"), &id, &p, Some(&sigs), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        "{b}"
-    );
+    h.signed_release(&h.token("mallory"), &id, &p, Some(&sigs), None, &pk)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
 
     // Met. The digest oracle: SHA-256 of the RFC 8785 text written out by hand here
     // (members sorted, no whitespace), not computed by the server's code.
@@ -1509,65 +1132,37 @@ async fn quorum_owned_release(backend: Backend) {
     let sigs = sign_all(&[&k2, &k1], &p);
     // A wrong client digest is refused before anything else.
     let mut with_digest = json!({"request": p, "authorization_signature": sigs,
-        "hpke_public_key": hex::encode(pk), "request_digest": hex::encode([0u8; 32])});
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &path,
-            Some(&alice),
-            Some(&with_digest),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
-        "{b}"
-    );
+        "hpke_public_key": hex::encode(&pk), "request_digest": hex::encode([0u8; 32])});
+    h.post(&path, &alice, &with_digest)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "DIGEST_MISMATCH");
     let (secret, public) = crypto::hpke_keypair().unwrap();
     with_digest["request_digest"] = json!(hex::encode(digest));
     with_digest["hpke_public_key"] = json!(hex::encode(public.to_bytes()));
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &path,
-            Some(&alice),
-            Some(&with_digest),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .post(&path, &alice, &with_digest)
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(b["request_digest"], hex::encode(digest));
     open_release(&w, &secret, &digest, &b);
     // Replayed idempotency key.
-    let (status, b) = h
-        .signed_release(&alice, &id, &p, Some(&sigs), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "REPLAYED"),
-        "{b}"
-    );
-
-    let outcomes: Vec<String> = h
-        .audit(&alice, &id)
+    h.signed_release(&alice, &id, &p, Some(&sigs), None, &pk)
         .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "release")
-        .map(|e| e["outcome"].as_str().unwrap().to_string())
-        .collect();
+        .refused(StatusCode::CONFLICT, "REPLAYED");
+
     assert_eq!(
-        outcomes,
+        h.trail(&alice, &id, &["release"]).await,
         [
-            "QUORUM_NOT_MET",
-            "QUORUM_NOT_MET",
-            "QUORUM_NOT_MET",
-            "QUORUM_NOT_MET",
-            "QUORUM_NOT_MET",
-            "REQUEST_EXPIRED",
-            "REQUEST_MISMATCH",
-            "NOT_FOUND",
-            "ok",
-            "REPLAYED"
+            "release QUORUM_NOT_MET",
+            "release QUORUM_NOT_MET",
+            "release QUORUM_NOT_MET",
+            "release QUORUM_NOT_MET",
+            "release QUORUM_NOT_MET",
+            "release REQUEST_EXPIRED",
+            "release REQUEST_MISMATCH",
+            "release NOT_FOUND",
+            "release ok",
+            "release REPLAYED"
         ]
     );
     h.stop().await;
@@ -1586,63 +1181,25 @@ async fn signers_and_policies(backend: Backend) {
     let id = w.set.info.wallet_id.to_string();
     let release_path = format!("/v1/wallets/{id}/release");
     let signers_path = format!("/v1/wallets/{id}/signers");
-    let (status, b) = h.create(&alice, &w).await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let b = h.create(&alice, &w).await.answered(StatusCode::CREATED);
     assert_eq!(b["owner"], "user");
     let add = json!({"public_key": signer.public_key().to_base64(), "policy": payout_policy()});
 
     // Not the owner.
-    let (status, b) = h
-        .send(reqwest::Method::POST, &signers_path, Some(&bob), Some(&add))
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        "{b}"
-    );
+    h.post(&signers_path, &bob, &add)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
     // A policy the library cannot evaluate.
     let mut bad = add.clone();
     bad["policy"]["rules"][0]["action"] = json!("MAYBE");
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&bad),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "POLICY_INVALID"),
-        "{b}"
-    );
+    h.post(&signers_path, &alice, &bad)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "POLICY_INVALID");
     // Added; twice is refused.
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&add),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&add),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "SIGNER_EXISTS"),
-        "{b}"
-    );
-    let (status, b) = h
-        .send(reqwest::Method::GET, &signers_path, Some(&alice), None)
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let (first, again) = h.post_twice(&signers_path, &alice, &add).await;
+    first.answered(StatusCode::CREATED);
+    again.refused(StatusCode::CONFLICT, "SIGNER_EXISTS");
+    let b = h.get(&signers_path, &alice).await.answered(StatusCode::OK);
     assert_eq!(
         b["signers"][0]["public_key"],
         signer.public_key().to_base64()
@@ -1650,28 +1207,15 @@ async fn signers_and_policies(backend: Backend) {
     assert_eq!(b["signers"][0]["policy"], payout_policy());
 
     let later = now_ms() + 120_000;
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let pk = public.to_bytes();
+    let pk = unused_hpke_key();
 
     // Allowed by the policy: released and opens.
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "100000000000000000")),
-        later,
-    );
+    let p = tx_payload(&release_path, GOOD_TO, "100000000000000000", later);
     let (secret, public) = crypto::hpke_keypair().unwrap();
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&signer, &p)),
-            Some(&signer),
-            &public.to_bytes(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .signer_release(&alice, &id, &p, &signer, &signer, &public.to_bytes())
+        .await
+        .answered(StatusCode::OK);
     let digest: [u8; 32] = hex::decode(b["request_digest"].as_str().unwrap())
         .unwrap()
         .try_into()
@@ -1679,27 +1223,11 @@ async fn signers_and_policies(backend: Backend) {
     open_release(&w, &secret, &digest, &b);
 
     // Denied by the DENY rule, named.
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(BAD_TO, "1")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&signer, &p)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
-        "{b}"
-    );
+    let p = tx_payload(&release_path, BAD_TO, "1", later);
+    let b = h
+        .signer_release(&alice, &id, &p, &signer, &signer, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "POLICY_DENIED");
     assert!(
         b["error"]["message"]
             .as_str()
@@ -1708,65 +1236,19 @@ async fn signers_and_policies(backend: Backend) {
         "{b}"
     );
     // Above the cap: nothing allows it.
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "2000000000000000000")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&signer, &p)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
-        "{b}"
-    );
+    let p = tx_payload(&release_path, GOOD_TO, "2000000000000000000", later);
+    h.signer_release(&alice, &id, &p, &signer, &signer, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "POLICY_DENIED");
     // Signed by another key than the named signer.
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "1")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&stranger, &p)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    let p = tx_payload(&release_path, GOOD_TO, "1", later);
+    h.signer_release(&alice, &id, &p, &stranger, &signer, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // A key that is no signer.
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&stranger, &p)),
-            Some(&stranger),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "UNKNOWN_SIGNER"),
-        "{b}"
-    );
+    h.signer_release(&alice, &id, &p, &stranger, &stranger, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "UNKNOWN_SIGNER");
     // A method the server cannot decode for a policy.
     let p = payload(
         "POST",
@@ -1774,21 +1256,9 @@ async fn signers_and_policies(backend: Backend) {
         json!({"method": "eth_sendTransaction", "params": {}}),
         later,
     );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&signer, &p)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "UNSUPPORTED_METHOD"),
-        "{b}"
-    );
+    h.signer_release(&alice, &id, &p, &signer, &signer, &pk)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "UNSUPPORTED_METHOD");
 
     // The owner (a user) with a signed request: the token authorizes, the expiry holds.
     let old = payload(
@@ -1797,66 +1267,26 @@ async fn signers_and_policies(backend: Backend) {
         sign_request(eth_tx(GOOD_TO, "1")),
         now_ms() - 1000,
     );
-    let (status, b) = h.signed_release(&alice, &id, &old, None, None, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
-        "{b}"
-    );
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(BAD_TO, "1")),
-        later,
-    );
-    let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    h.signed_release(&alice, &id, &old, None, None, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
+    let p = tx_payload(&release_path, BAD_TO, "1", later);
+    h.signed_release(&alice, &id, &p, None, None, &pk)
+        .await
+        .answered(StatusCode::OK);
 
     // Removed: refused.
     let remove = json!({"public_key": signer.public_key().to_base64()});
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &format!("{signers_path}/remove"),
-            Some(&bob),
-            Some(&remove),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        "{b}"
-    );
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &format!("{signers_path}/remove"),
-            Some(&alice),
-            Some(&remove),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    let p = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "1")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &p,
-            Some(&sign(&signer, &p)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "UNKNOWN_SIGNER"),
-        "{b}"
-    );
+    h.post(&format!("{signers_path}/remove"), &bob, &remove)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
+    h.post(&format!("{signers_path}/remove"), &alice, &remove)
+        .await
+        .answered(StatusCode::OK);
+    let p = tx_payload(&release_path, GOOD_TO, "1", later);
+    h.signer_release(&alice, &id, &p, &signer, &signer, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "UNKNOWN_SIGNER");
 
     // The denial is audited with the rule's name.
     let entries = h.audit(&alice, &id).await;
@@ -1879,7 +1309,6 @@ async fn signers_and_policies(backend: Backend) {
 }
 
 async fn quorum_owner_changes(backend: Backend) {
-    use hpke::Serializable;
     let Some(h) = harness(backend).await else {
         return;
     };
@@ -1890,161 +1319,63 @@ async fn quorum_owner_changes(backend: Backend) {
     let signers_path = format!("/v1/wallets/{id}/signers");
     let owner_path = format!("/v1/wallets/{id}/owner");
     // A user-owned wallet becomes quorum-owned with the user's token.
-    let (status, b) = h.create(&alice, &w).await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
+    h.create(&alice, &w).await.answered(StatusCode::CREATED);
+    h.put(
+        &owner_path,
+        &h.token("bob"),
+        &json!({"owner": quorum_owner(2, &[&k1, &k2])}),
+    )
+    .await
+    .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
+    let b = h
+        .put(
             &owner_path,
-            Some(&h.token("bob")),
-            Some(&json!({"owner": quorum_owner(2, &[&k1, &k2])})),
+            &alice,
+            &json!({"owner": quorum_owner(2, &[&k1, &k2])}),
         )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        "{b}"
-    );
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &owner_path,
-            Some(&alice),
-            Some(&json!({"owner": quorum_owner(2, &[&k1, &k2])})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(b["owner"], quorum_owner(2, &[&k1, &k2]));
 
     let add = json!({"public_key": signer.public_key().to_base64(), "policy": payout_policy()});
     // The token alone no longer changes anything.
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&add),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &owner_path,
-            Some(&alice),
-            Some(&json!({"owner": "user"})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
+    h.post(&signers_path, &alice, &add)
+        .await
+        .refused(StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED");
+    h.put(&owner_path, &alice, &json!({"owner": "user"}))
+        .await
+        .refused(StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED");
     let later = now_ms() + 120_000;
     let p = payload("POST", &signers_path, add.clone(), later);
     // One member; a signer (non-member) trying to add a signer.
     for sigs in [sign(&k1, &p), sign_all(&[&k1, &signer], &p)] {
         let envelope = json!({"request": p, "authorization_signature": sigs});
-        let (status, b) = h
-            .send(
-                reqwest::Method::POST,
-                &signers_path,
-                Some(&alice),
-                Some(&envelope),
-            )
-            .await;
-        assert_eq!(
-            (status, code(&b)),
-            (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-            "{b}"
-        );
+        h.post(&signers_path, &alice, &envelope)
+            .await
+            .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     }
     // The quorum's signatures: added; the same request again is a replay.
     let envelope = json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)});
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&envelope),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &signers_path,
-            Some(&alice),
-            Some(&envelope),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "REPLAYED"),
-        "{b}"
-    );
+    let (first, again) = h.post_twice(&signers_path, &alice, &envelope).await;
+    first.answered(StatusCode::CREATED);
+    again.refused(StatusCode::CONFLICT, "REPLAYED");
     // On the quorum-owned wallet the signer releases within its policy, without the
     // quorum, and only within it.
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let pk = public.to_bytes();
+    let pk = unused_hpke_key();
     let release_path = format!("/v1/wallets/{id}/release");
-    let ok = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "5")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &ok,
-            Some(&sign(&signer, &ok)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    let bad = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(BAD_TO, "5")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &bad,
-            Some(&sign(&signer, &bad)),
-            Some(&signer),
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "POLICY_DENIED"),
-        "{b}"
-    );
+    let ok = tx_payload(&release_path, GOOD_TO, "5", later);
+    h.signer_release(&alice, &id, &ok, &signer, &signer, &pk)
+        .await
+        .answered(StatusCode::OK);
+    let bad = tx_payload(&release_path, BAD_TO, "5", later);
+    h.signer_release(&alice, &id, &bad, &signer, &signer, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "POLICY_DENIED");
     // The signer's signature is no owner's: without `signer` it does not count.
-    let ok = payload(
-        "POST",
-        &release_path,
-        sign_request(eth_tx(GOOD_TO, "5")),
-        later,
-    );
-    let (status, b) = h
-        .signed_release(&alice, &id, &ok, Some(&sign(&signer, &ok)), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    let ok = tx_payload(&release_path, GOOD_TO, "5", later);
+    h.quorum_release(&alice, &id, &ok, &[&signer], &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // A body naming a member twice is refused before anything is read from it.
     let raw = format!(
         r#"{{"hpke_public_key":"{}","request":{},"request":{}}}"#,
@@ -2065,31 +1396,20 @@ async fn quorum_owner_changes(backend: Backend) {
 
     // A change signed for the signers endpoint does not change the owner.
     let p_owner = payload("PUT", &owner_path, json!({"owner": "user"}), later);
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &owner_path,
-            Some(&alice),
-            Some(&json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
-        "{b}"
-    );
+    h.put(
+        &owner_path,
+        &alice,
+        &json!({"request": p, "authorization_signature": sign_all(&[&k1, &k2], &p)}),
+    )
+    .await
+    .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     // The owner back to the user, by the quorum.
     let envelope =
         json!({"request": p_owner, "authorization_signature": sign_all(&[&k2, &k1], &p_owner)});
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &owner_path,
-            Some(&alice),
-            Some(&envelope),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .put(&owner_path, &alice, &envelope)
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(b["owner"], "user");
     h.stop().await;
 }
@@ -2110,7 +1430,7 @@ fn signed_upload_payload(w: &TestWallet, id: &str, expected: u32, expiry_ms: u64
         &format!("/v1/wallets/{id}/shares"),
         json!({
             "expected_epoch": expected,
-            "wallet": info_json(&w.set),
+            "wallet": info_json(&w.set.info),
             "proof": proof(w),
             "auth_share_sha256": sha(w.set.auth.as_bytes()),
             "recovery_share_sha256": sha(w.set.recovery.as_bytes()),
@@ -2150,40 +1470,27 @@ async fn quorum_rotation_and_recovery_share(backend: Backend) {
     let (k1, k2) = (auth_key(), auth_key());
     let w = new_wallet();
     let id = w.set.info.wallet_id.to_string();
-    let (status, b) = h
-        .create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
+    h.create_owned(&alice, &w, &quorum_owner(2, &[&k1, &k2]))
+        .await
+        .answered(StatusCode::CREATED);
     let later = now_ms() + 120_000;
     let share_path = format!("/v1/wallets/{id}/recovery-share");
     let post_share = |token: &str, body: Value| {
         let (h, path, token) = (&h, share_path.clone(), token.to_string());
-        async move {
-            h.send(reqwest::Method::POST, &path, Some(&token), Some(&body))
-                .await
-        }
+        async move { h.post(&path, &token, &body).await }
     };
 
     // Recovery share: the token alone (GET, or POST without signatures) gets nothing.
-    let (status, b) = h
-        .send(reqwest::Method::GET, &share_path, Some(&alice), None)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
+    h.get(&share_path, &alice)
+        .await
+        .refused(StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED");
     let p = payload("POST", &share_path, json!({}), later);
-    let (status, b) = post_share(&alice, envelope(&p, None)).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
-    );
-    let (status, b) = post_share(&alice, envelope(&p, Some(&sign(&k1, &p)))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
-    );
+    post_share(&alice, envelope(&p, None))
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
+    post_share(&alice, envelope(&p, Some(&sign(&k1, &p))))
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // Signed by both, but for the release endpoint, or expired.
     let release_p = payload(
         "POST",
@@ -2191,83 +1498,63 @@ async fn quorum_rotation_and_recovery_share(backend: Backend) {
         json!({}),
         later,
     );
-    let (status, b) = post_share(
+    post_share(
         &alice,
         envelope(&release_p, Some(&sign_all(&[&k1, &k2], &release_p))),
     )
-    .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
-    );
+    .await
+    .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     let old = payload("POST", &share_path, json!({}), now_ms() - 60_000);
-    let (status, b) = post_share(&alice, envelope(&old, Some(&sign_all(&[&k1, &k2], &old)))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
-    );
+    post_share(&alice, envelope(&old, Some(&sign_all(&[&k1, &k2], &old))))
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
     // Another user with the quorum's signatures: 404.
-    let (status, b) = post_share(&mallory, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
-    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    post_share(&mallory, envelope(&p, Some(&sign_all(&[&k1, &k2], &p))))
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
     // The quorum: the recovery share; once.
-    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p))))
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(
         b["recovery_share"].as_str().unwrap(),
         w.set.recovery.to_hex()
     );
-    let (status, b) = post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p)))).await;
-    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    post_share(&alice, envelope(&p, Some(&sign_all(&[&k1, &k2], &p))))
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
 
     // Rotation: the token with a valid upload proof is not enough.
     let next = recovered(&w);
     let shares_path = format!("/v1/wallets/{id}/shares");
     let put = |body: Value| {
         let (h, path, alice) = (&h, shares_path.clone(), alice.clone());
-        async move {
-            h.send(reqwest::Method::PUT, &path, Some(&alice), Some(&body))
-                .await
-        }
+        async move { h.put(&path, &alice, &body).await }
     };
-    let (status, b) = put(shares_body(&next, Some(0))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
+    put(shares_body(&next, Some(0)))
+        .await
+        .refused(StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED");
     let up = signed_upload_payload(&next, &id, 0, later);
-    let (status, b) = put(signed_upload(&next, &up, None)).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
-    let (status, b) = put(signed_upload(&next, &up, Some(&sign(&k2, &up)))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET"),
-        "{b}"
-    );
+    put(signed_upload(&next, &up, None))
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
+    put(signed_upload(&next, &up, Some(&sign(&k2, &up))))
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
     // The quorum signed this upload; other shares sent with it are refused.
     let both = sign_all(&[&k1, &k2], &up);
     let other = recovered(&w);
     let mut swapped = signed_upload(&next, &up, Some(&both));
     swapped["auth_share"] = json!(other.set.auth.to_hex());
     swapped["auth_key"] = json!(hex::encode(other.auth_key.as_bytes()));
-    let (status, b) = put(swapped).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
-        "{b}"
-    );
+    put(swapped)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "DIGEST_MISMATCH");
     let mut swapped = signed_upload(&next, &up, Some(&both));
     swapped["recovery_share"] = json!(other.set.recovery.to_hex());
-    let (status, b) = put(swapped).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "DIGEST_MISMATCH"),
-        "{b}"
-    );
+    put(swapped)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "DIGEST_MISMATCH");
     // The signed body names no share material, and the whole body is checked strictly.
     assert!(!up
         .to_string()
@@ -2276,32 +1563,25 @@ async fn quorum_rotation_and_recovery_share(backend: Backend) {
     assert!(!up.to_string().contains(&next.set.recovery.to_hex()));
     let mut extra = signed_upload(&next, &up, Some(&both));
     extra["expected_epoch"] = json!(0);
-    let (status, _) = put(extra).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    put(extra).await.answered(StatusCode::BAD_REQUEST);
     // Signed for the owner endpoint: REQUEST_MISMATCH.
     let mut wrong = up.clone();
     wrong["url"] = json!(format!("https://keysplit.example/v1/wallets/{id}/owner"));
-    let (status, b) = put(signed_upload(
+    put(signed_upload(
         &next,
         &wrong,
         Some(&sign_all(&[&k1, &k2], &wrong)),
     ))
-    .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
-        "{b}"
-    );
+    .await
+    .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     // The quorum: epoch 1; the same authorization again is a replay.
-    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = put(signed_upload(&next, &up, Some(&both)))
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(b["wallet"]["epoch"], 1);
-    let (status, b) = put(signed_upload(&next, &up, Some(&both))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "REPLAYED"),
-        "{b}"
-    );
+    put(signed_upload(&next, &up, Some(&both)))
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
     // The new set is stored whole: a quorum-signed release opens with its device share.
     let (secret, public) = crypto::hpke_keypair().unwrap();
     let rp = payload(
@@ -2310,17 +1590,10 @@ async fn quorum_rotation_and_recovery_share(backend: Backend) {
         sign_request(eth_tx(GOOD_TO, "1")),
         later,
     );
-    let (status, b) = h
-        .signed_release(
-            &alice,
-            &id,
-            &rp,
-            Some(&sign_all(&[&k1, &k2], &rp)),
-            None,
-            &public.to_bytes(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .quorum_release(&alice, &id, &rp, &[&k1, &k2], &public.to_bytes())
+        .await
+        .answered(StatusCode::OK);
     let digest: [u8; 32] = sha2::Sha256::digest(
         RequestPayload::from_value(rp.clone())
             .unwrap()
@@ -2329,39 +1602,25 @@ async fn quorum_rotation_and_recovery_share(backend: Backend) {
     .into();
     open_release(&next, &secret, &digest, &b);
 
-    let outcomes: Vec<(String, String)> = h
-        .audit(&alice, &id)
-        .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "rotate" || e["action"] == "recovery_share")
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_string(),
-                e["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String)> = [
-        ("recovery_share", "SIGNED_REQUEST_REQUIRED"),
-        ("recovery_share", "QUORUM_NOT_MET"),
-        ("recovery_share", "QUORUM_NOT_MET"),
-        ("recovery_share", "REQUEST_MISMATCH"),
-        ("recovery_share", "REQUEST_EXPIRED"),
-        ("recovery_share", "NOT_FOUND"),
-        ("recovery_share", "ok"),
-        ("recovery_share", "REPLAYED"),
-        ("rotate", "SIGNED_REQUEST_REQUIRED"),
-        ("rotate", "QUORUM_NOT_MET"),
-        ("rotate", "QUORUM_NOT_MET"),
-        ("rotate", "REQUEST_MISMATCH"),
-        ("rotate", "ok"),
-        ("rotate", "REPLAYED"),
-    ]
-    .iter()
-    .map(|(a, o)| (a.to_string(), o.to_string()))
-    .collect();
-    assert_eq!(outcomes, expected);
+    assert_eq!(
+        h.trail(&alice, &id, &["rotate", "recovery_share"]).await,
+        [
+            "recovery_share SIGNED_REQUEST_REQUIRED",
+            "recovery_share QUORUM_NOT_MET",
+            "recovery_share QUORUM_NOT_MET",
+            "recovery_share REQUEST_MISMATCH",
+            "recovery_share REQUEST_EXPIRED",
+            "recovery_share NOT_FOUND",
+            "recovery_share ok",
+            "recovery_share REPLAYED",
+            "rotate SIGNED_REQUEST_REQUIRED",
+            "rotate QUORUM_NOT_MET",
+            "rotate QUORUM_NOT_MET",
+            "rotate REQUEST_MISMATCH",
+            "rotate ok",
+            "rotate REPLAYED",
+        ]
+    );
     h.stop().await;
 }
 
@@ -2371,59 +1630,34 @@ async fn user_owned_signed_forms(backend: Backend) {
     let Some(h) = harness(backend).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (alice, w, id) = alice_wallet(&h).await;
     let share_path = format!("/v1/wallets/{id}/recovery-share");
     let p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &share_path,
-            Some(&alice),
-            Some(&envelope(&p, None)),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .post(&share_path, &alice, &envelope(&p, None))
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(
         b["recovery_share"].as_str().unwrap(),
         w.set.recovery.to_hex()
     );
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &share_path,
-            Some(&alice),
-            Some(&envelope(&p, None)),
-        )
-        .await;
-    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    h.post(&share_path, &alice, &envelope(&p, None))
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
     let old = payload("POST", &share_path, json!({}), now_ms() - 1_000);
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &share_path,
-            Some(&alice),
-            Some(&envelope(&old, None)),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
-    );
+    h.post(&share_path, &alice, &envelope(&old, None))
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
     // The signed upload form works for a user owner too (no signature needed).
     let next = recovered(&w);
     let up = signed_upload_payload(&next, &id, 0, now_ms() + 60_000);
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &format!("/v1/wallets/{id}/shares"),
-            Some(&alice),
-            Some(&signed_upload(&next, &up, None)),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    h.put(
+        &format!("/v1/wallets/{id}/shares"),
+        &alice,
+        &signed_upload(&next, &up, None),
+    )
+    .await
+    .answered(StatusCode::OK);
     release_and_open(&h, &alice, &next).await;
     h.stop().await;
 }
@@ -2437,84 +1671,55 @@ on_both!(user_owned_signed_forms);
 /// The iframe's unsigned payload (user owner) has its expiry checked like a signed one,
 /// and no payload may be valid for more than an hour (its key is kept until then).
 async fn request_expiry(backend: Backend) {
-    use hpke::Serializable;
     let Some(h) = harness(backend).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let pk = public.to_bytes();
+    let (alice, _, id) = alice_wallet(&h).await;
+    let pk = unused_hpke_key();
     let path = format!("/v1/wallets/{id}/release");
     let body = json!({"method": "personal_sign", "params": {"message": "hi"}});
     let at = |expiry: u64| payload("POST", &path, body.clone(), expiry);
 
-    let (status, b) = h.release(&alice, &id, &at(now_ms() - 1_000), &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
-        "{b}"
-    );
-    let (status, b) = h
+    h.release(&alice, &id, &at(now_ms() - 1_000), &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
+    let b = h
         .release(&alice, &id, &at(now_ms() + 2 * 3_600_000), &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
-        "{b}"
-    );
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD");
     assert!(
         b["error"]["message"].as_str().unwrap().contains("too far"),
         "{b}"
     );
-    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_610_000), &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
-        "{b}"
-    );
+    h.release(&alice, &id, &at(now_ms() + 3_610_000), &pk)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD");
     let mut no_expiry = at(now_ms() + 60_000);
     no_expiry["headers"]
         .as_object_mut()
         .unwrap()
         .remove("privy-request-expiry");
-    let (status, b) = h.release(&alice, &id, &no_expiry, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
-        "{b}"
-    );
+    h.release(&alice, &id, &no_expiry, &pk)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD");
     // Within the hour: accepted.
-    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_500_000), &pk).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    h.release(&alice, &id, &at(now_ms() + 3_500_000), &pk)
+        .await
+        .answered(StatusCode::OK);
     // The same cap on every signed request: a recovery-share payload, an owner change.
     let share_path = format!("/v1/wallets/{id}/recovery-share");
     let far = payload("POST", &share_path, json!({}), now_ms() + 2 * 3_600_000);
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &share_path,
-            Some(&alice),
-            Some(&envelope(&far, None)),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
-        "{b}"
-    );
+    h.post(&share_path, &alice, &envelope(&far, None))
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD");
     let k = auth_key();
-    let (status, _) = h
-        .send(
-            reqwest::Method::PUT,
-            &format!("/v1/wallets/{id}/owner"),
-            Some(&alice),
-            Some(&json!({"owner": quorum_owner(1, &[&k])})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    h.put(
+        &format!("/v1/wallets/{id}/owner"),
+        &alice,
+        &json!({"owner": quorum_owner(1, &[&k])}),
+    )
+    .await
+    .answered(StatusCode::OK);
     let owner_path = format!("/v1/wallets/{id}/owner");
     let far = payload(
         "PUT",
@@ -2522,28 +1727,13 @@ async fn request_expiry(backend: Backend) {
         json!({"owner": "user"}),
         now_ms() + 2 * 3_600_000,
     );
-    let (status, b) = h
-        .send(
-            reqwest::Method::PUT,
-            &owner_path,
-            Some(&alice),
-            Some(&envelope(&far, Some(&sign(&k, &far)))),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
-        "{b}"
-    );
-    let outcomes: Vec<String> = h
-        .audit(&alice, &id)
+    h.put(&owner_path, &alice, &envelope(&far, Some(&sign(&k, &far))))
         .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "release")
-        .map(|e| e["outcome"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(outcomes, ["REQUEST_EXPIRED", "ok"]);
+        .refused(StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD");
+    assert_eq!(
+        h.trail(&alice, &id, &["release"]).await,
+        ["release REQUEST_EXPIRED", "release ok"]
+    );
     h.stop().await;
 }
 
@@ -2555,7 +1745,6 @@ on_both!(request_expiry);
 /// With `public_url` set, a payload must name exactly that origin; without it, any
 /// `http(s)` origin is taken (only the path is checked).
 async fn host_binding(backend: Backend) {
-    use hpke::Serializable;
     let Some(h) = harness_at(
         backend,
         DevAlg::EdDSA,
@@ -2566,12 +1755,8 @@ async fn host_binding(backend: Backend) {
     else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
-    let (_, public) = crypto::hpke_keypair().unwrap();
-    let pk = public.to_bytes();
+    let (alice, _, id) = alice_wallet(&h).await;
+    let pk = unused_hpke_key();
     let path = format!("/v1/wallets/{id}/release");
     let at = |origin: &str| {
         let mut p = user_request(&id);
@@ -2597,59 +1782,35 @@ async fn host_binding(backend: Backend) {
     let share_path = format!("/v1/wallets/{id}/recovery-share");
     let mut p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
     p["url"] = json!(format!("https://evil.example{share_path}"));
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            &share_path,
-            Some(&alice),
-            Some(&envelope(&p, None)),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
-        "{b}"
-    );
-    let (status, b) = h
-        .release(&alice, &id, &at("https://keysplit.example"), &pk)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    let outcomes: Vec<String> = h
-        .audit(&alice, &id)
+    h.post(&share_path, &alice, &envelope(&p, None))
         .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "release" || e["action"] == "recovery_share")
-        .map(|e| e["outcome"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(outcomes.len(), 8);
-    assert!(
-        outcomes[..7].iter().all(|o| o == "REQUEST_MISMATCH"),
-        "{outcomes:?}"
+        .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
+    h.release(&alice, &id, &at("https://keysplit.example"), &pk)
+        .await
+        .answered(StatusCode::OK);
+    let mut expected = vec!["release REQUEST_MISMATCH"; 6];
+    expected.extend(["recovery_share REQUEST_MISMATCH", "release ok"]);
+    assert_eq!(
+        h.trail(&alice, &id, &["release", "recovery_share"]).await,
+        expected
     );
-    assert_eq!(outcomes[7], "ok");
     h.stop().await;
 
     // No public_url: the origin is not checked, the path still is.
     let Some(h) = harness(backend).await else {
         return;
     };
-    let alice = h.token("alice");
-    let w = new_wallet();
-    let id = w.set.info.wallet_id.to_string();
-    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (alice, _, id) = alice_wallet(&h).await;
     let mut p = user_request(&id);
     p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/release"));
-    let (status, b) = h.release(&alice, &id, &p, &pk).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    h.release(&alice, &id, &p, &pk)
+        .await
+        .answered(StatusCode::OK);
     let mut p = user_request(&id);
     p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/signers"));
-    let (status, b) = h.release(&alice, &id, &p, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
-        "{b}"
-    );
+    h.release(&alice, &id, &p, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     h.stop().await;
 }
 
@@ -2728,13 +1889,8 @@ impl Harness {
         if let Some(s) = signatures {
             body["authorization_signature"] = json!(s);
         }
-        self.send(
-            reqwest::Method::POST,
-            &format!("/v1/wallets/{id}/recovery-key"),
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.post(&format!("/v1/wallets/{id}/recovery-key"), token, &body)
+            .await
     }
 }
 
@@ -2763,54 +1919,31 @@ async fn automatic_recovery(backend: Backend) {
     let id = a.w.set.info.wallet_id.to_string();
     let post = |body: Value| {
         let (h, alice) = (&h, alice.clone());
-        async move {
-            h.send(
-                reqwest::Method::POST,
-                "/v1/wallets",
-                Some(&alice),
-                Some(&body),
-            )
-            .await
-        }
+        async move { h.post("/v1/wallets", &alice, &body).await }
     };
     // Create refusals: a wrong key, a short key, a key with a password-sealed share.
     let mut body = auto_body(&a, None);
     body["recovery_key"] = json!("11".repeat(32));
-    let (status, b) = post(body).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
-        "{b}"
-    );
+    post(body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH");
     let mut body = auto_body(&a, None);
     body["recovery_key"] = json!("11".repeat(31));
-    let (status, b) = post(body).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-        "{b}"
-    );
+    post(body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "BAD_REQUEST");
     let plain = new_wallet();
     let mut body = shares_body(&plain, None);
     body["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
-    let (status, b) = post(body).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "INVALID_SHARE"),
-        "{b}"
-    );
+    post(body)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "INVALID_SHARE");
     // Created with automatic recovery; the key is in no answer.
-    let (status, b) = post(auto_body(&a, None)).await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let b = post(auto_body(&a, None))
+        .await
+        .answered(StatusCode::CREATED);
     assert_eq!(b["automatic_recovery"], true);
-    let (_, b) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}"),
-            Some(&alice),
-            None,
-        )
-        .await;
+    let (_, b) = h.get(&format!("/v1/wallets/{id}"), &alice).await;
     assert_eq!(b["automatic_recovery"], true);
     assert!(!b
         .to_string()
@@ -2822,8 +1955,10 @@ async fn automatic_recovery(backend: Backend) {
     let pk = public.to_bytes();
     let request = recovery_key_request(&id);
     let digest = digest_of(&request);
-    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .recovery_key(&alice, &id, &request, None, &pk)
+        .await
+        .answered(StatusCode::OK);
     assert_eq!(b["request_digest"].as_str().unwrap(), hex::encode(digest));
     let mut other = digest;
     other[31] ^= 1;
@@ -2836,12 +1971,7 @@ async fn automatic_recovery(backend: Backend) {
     let release_info = crypto::release_info(&a.w.set.info.wallet_id.0, 0);
     assert!(crypto::hpke_open(&secret, &enc, &release_info, &digest, &ct).is_err());
     let (_, b) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}/recovery-share"),
-            Some(&alice),
-            None,
-        )
+        .get(&format!("/v1/wallets/{id}/recovery-share"), &alice)
         .await;
     let recovery_share = SealedShare::from_hex(b["recovery_share"].as_str().unwrap()).unwrap();
     let mut rng = keysplit::os_rng().unwrap();
@@ -2869,77 +1999,50 @@ async fn automatic_recovery(backend: Backend) {
     let shares = format!("/v1/wallets/{id}/shares");
     let put = |body: Value| {
         let (h, alice, shares) = (&h, alice.clone(), shares.clone());
-        async move {
-            h.send(reqwest::Method::PUT, &shares, Some(&alice), Some(&body))
-                .await
-        }
+        async move { h.put(&shares, &alice, &body).await }
     };
     // A key-sealed recovery share without its key would strand automatic recovery.
-    let (status, b) = put(shares_body(&next.w, Some(0))).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_REQUIRED"),
-        "{b}"
-    );
+    put(shares_body(&next.w, Some(0)))
+        .await
+        .refused(StatusCode::BAD_REQUEST, "RECOVERY_KEY_REQUIRED");
     let mut wrong = auto_body(&next, Some(0));
     wrong["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
-    let (status, b) = put(wrong).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
-        "{b}"
-    );
-    let (status, b) = put(auto_body(&next, Some(0))).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    put(wrong)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH");
+    put(auto_body(&next, Some(0)))
+        .await
+        .answered(StatusCode::OK);
     release_and_open(&h, &alice, &next.w).await;
     // The new key is the one handed out now (bound to epoch 1).
     let request = recovery_key_request(&id);
-    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+    let b = h
+        .recovery_key(&alice, &id, &request, None, &pk)
+        .await
+        .answered(StatusCode::OK);
     let key = open_recovery_key(&next.w.set.info, &secret, &digest_of(&request), &b).unwrap();
     assert_eq!(key.as_bytes(), next.recovery_key.as_bytes());
 
     // Refusals: replay, another endpoint's payload, expired, another user.
-    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
-    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
-    let (status, b) = h
-        .recovery_key(&alice, &id, &user_request(&id), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
-    );
+    h.recovery_key(&alice, &id, &request, None, &pk)
+        .await
+        .refused(StatusCode::CONFLICT, "REPLAYED");
+    h.recovery_key(&alice, &id, &user_request(&id), None, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_MISMATCH");
     let mut old = recovery_key_request(&id);
     old["headers"]["privy-request-expiry"] = json!((now_ms() - 1_000).to_string());
-    let (status, b) = h.recovery_key(&alice, &id, &old, None, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
-    );
-    let (status, b) = h
-        .recovery_key(
-            &h.token("mallory"),
-            &id,
-            &recovery_key_request(&id),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    h.recovery_key(&alice, &id, &old, None, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "REQUEST_EXPIRED");
+    let mallory = h.token("mallory");
+    h.recovery_key(&mallory, &id, &recovery_key_request(&id), None, &pk)
+        .await
+        .refused(StatusCode::NOT_FOUND, "NOT_FOUND");
 
     // Rotating to a password-sealed recovery share turns automatic recovery off.
-    let third = {
-        let mut rng = keysplit::os_rng().unwrap();
-        let (device_key, auth_key) = (ShareKey::generate(&mut rng), ShareKey::generate(&mut rng));
-        let protect = Protections {
-            device: Protection::Key(&device_key),
-            auth: Protection::Key(&auth_key),
-            recovery: Protection::InsecureFastPassword {
-                password: PASSWORD,
-                params: FAST,
-            },
-        };
-        let set = keysplit_wallet::recover(
+    let third = with_new_keys(|protect, rng| {
+        keysplit_wallet::recover(
             &next.w.set.info,
             ShareInput::new(Role::Auth, &next.w.set.auth, Unlock::Key(&next.w.auth_key)),
             ShareInput::new(
@@ -2947,80 +2050,42 @@ async fn automatic_recovery(backend: Backend) {
                 &next.w.set.recovery,
                 Unlock::Key(&next.recovery_key),
             ),
-            &protect,
-            &mut rng,
+            protect,
+            rng,
         )
-        .unwrap();
-        TestWallet {
-            set,
-            device_key,
-            auth_key,
-        }
-    };
-    let (status, b) = put(shares_body(&third, Some(1))).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    let (status, b) = h
-        .recovery_key(&alice, &id, &recovery_key_request(&id), None, &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
-    );
-    let (_, b) = h
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/wallets/{id}"),
-            Some(&alice),
-            None,
-        )
-        .await;
+        .unwrap()
+    });
+    put(shares_body(&third, Some(1)))
+        .await
+        .answered(StatusCode::OK);
+    h.recovery_key(&alice, &id, &recovery_key_request(&id), None, &pk)
+        .await
+        .refused(StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY");
+    let (_, b) = h.get(&format!("/v1/wallets/{id}"), &alice).await;
     assert_eq!(b["automatic_recovery"], false);
     // A wallet created without it has none either.
     assert_eq!(post(shares_body(&plain, None)).await.0, StatusCode::CREATED);
     let plain_id = plain.set.info.wallet_id.to_string();
-    let (status, b) = h
-        .recovery_key(
-            &alice,
-            &plain_id,
-            &recovery_key_request(&plain_id),
-            None,
-            &pk,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
-    );
-
-    let outcomes: Vec<(String, String)> = h
-        .audit(&alice, &id)
+    let request = recovery_key_request(&plain_id);
+    h.recovery_key(&alice, &plain_id, &request, None, &pk)
         .await
-        .iter()
-        .rev()
-        .filter(|e| e["action"] == "recovery_key" || e["action"] == "rotate")
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_string(),
-                e["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String)> = [
-        ("recovery_key", "ok"),
-        ("rotate", "RECOVERY_KEY_REQUIRED"),
-        ("rotate", "ok"),
-        ("recovery_key", "ok"),
-        ("recovery_key", "REPLAYED"),
-        ("recovery_key", "REQUEST_MISMATCH"),
-        ("recovery_key", "REQUEST_EXPIRED"),
-        ("recovery_key", "NOT_FOUND"),
-        ("rotate", "ok"),
-        ("recovery_key", "NO_AUTOMATIC_RECOVERY"),
-    ]
-    .iter()
-    .map(|(a, o)| (a.to_string(), o.to_string()))
-    .collect();
-    assert_eq!(outcomes, expected);
+        .refused(StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY");
+
+    assert_eq!(
+        h.trail(&alice, &id, &["recovery_key", "rotate"]).await,
+        [
+            "recovery_key ok",
+            "rotate RECOVERY_KEY_REQUIRED",
+            "rotate ok",
+            "recovery_key ok",
+            "recovery_key REPLAYED",
+            "recovery_key REQUEST_MISMATCH",
+            "recovery_key REQUEST_EXPIRED",
+            "recovery_key NOT_FOUND",
+            "rotate ok",
+            "recovery_key NO_AUTOMATIC_RECOVERY",
+        ]
+    );
     h.stop().await;
 }
 
@@ -3036,31 +2101,19 @@ async fn automatic_recovery_quorum(backend: Backend) {
     let id = a.w.set.info.wallet_id.to_string();
     let mut body = auto_body(&a, None);
     body["owner"] = quorum_owner(2, &[&k1, &k2]);
-    let (status, b) = h
-        .send(
-            reqwest::Method::POST,
-            "/v1/wallets",
-            Some(&alice),
-            Some(&body),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{b}");
+    h.post("/v1/wallets", &alice, &body)
+        .await
+        .answered(StatusCode::CREATED);
     let (secret, public) = crypto::hpke_keypair().unwrap();
     let pk = public.to_bytes();
     let request = recovery_key_request(&id);
-    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
-    );
-    let (status, b) = h
-        .recovery_key(&alice, &id, &request, Some(&sign(&k1, &request)), &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
-    );
-    let (status, b) = h
+    h.recovery_key(&alice, &id, &request, None, &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
+    h.recovery_key(&alice, &id, &request, Some(&sign(&k1, &request)), &pk)
+        .await
+        .refused(StatusCode::FORBIDDEN, "QUORUM_NOT_MET");
+    let b = h
         .recovery_key(
             &alice,
             &id,
@@ -3068,8 +2121,8 @@ async fn automatic_recovery_quorum(backend: Backend) {
             Some(&sign_all(&[&k1, &k2], &request)),
             &pk,
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{b}");
+        .await
+        .answered(StatusCode::OK);
     let key = open_recovery_key(&a.w.set.info, &secret, &digest_of(&request), &b).unwrap();
     assert_eq!(key.as_bytes(), a.recovery_key.as_bytes());
     h.stop().await;

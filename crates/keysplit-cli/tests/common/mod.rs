@@ -59,3 +59,58 @@ pub fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("utf-8 output")
 }
+
+/// Asserts success (exit 0); stdout as text.
+#[track_caller]
+pub fn succeeded(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+/// Asserts a refusal: exit 1, nothing on stdout, exactly one line on stderr that
+/// contains `needle`, and no panic.
+#[track_caller]
+pub fn assert_refused(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        o.stdout.is_empty(),
+        "stdout should be empty: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A finished command: its exit code and its output as text.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// [`run`] with the test password in `KEYSPLIT_RECOVERY_PASSWORD` (`env` may override
+/// it), its output as text.
+pub fn run_with_password(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
+    let mut all = vec![("KEYSPLIT_RECOVERY_PASSWORD", PASSWORD)];
+    all.extend_from_slice(env);
+    let out = run(args, &all, stdin);
+    Run {
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+    }
+}
+
+/// `wallet CMD --dir DIR --using PAIR` and `extra`.
+pub fn wallet_args<'a>(
+    cmd: &'a str,
+    dir: &'a str,
+    using: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["wallet", cmd, "--dir", dir, "--using", using];
+    args.extend(extra);
+    args
+}
