@@ -7,16 +7,12 @@
 //! cargo run --release -p keysplit-server --example load -- [--db URL] [--clients C] [--releases R]
 //! (default: a fresh SQLite file, 100 clients, 100 releases each = 10,000 requests)
 
-// The server tests' helpers: settings, test wallets, upload bodies, request payloads.
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{dev_issuer, new_wallet, settings, shares_body, user_request};
 use hpke::Serializable;
 use keysplit_server::DevAlg;
+use keysplit_server_testkit::{dev_issuer, new_wallet, settings, shares_body, user_request};
 use serde_json::{json, Value};
 
 fn arg(name: &str) -> Option<String> {

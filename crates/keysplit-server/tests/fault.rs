@@ -7,18 +7,16 @@
 //! `fault_child_server` with `KEYSPLIT_FAULT_CHILD` set. SQLite always; PostgreSQL when
 //! `KEYSPLIT_TEST_POSTGRES` is set.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use hpke::Serializable;
 use keysplit_server::dev::{DEV_AUDIENCE, DEV_ISSUER};
 use keysplit_server::{crypto, DevAlg};
+use keysplit_server_testkit::*;
 use serde_json::{json, Value};
 
 const WALLETS: usize = 6;

@@ -6,14 +6,12 @@
 //! opened with the iframe's ephemeral HPKE key, must rebuild the wallet created here
 //! with the device share (`keysplit_wallet::open` checks the addresses).
 
-mod common;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::*;
 use keysplit_server::config::Settings;
 use keysplit_server::crypto;
 use keysplit_server::{DevAlg, DevIssuer, RunningServer};
+use keysplit_server_testkit::*;
 use keysplit_wallet::{
     Protection, Protections, Role, SealedShare, ShareInput, ShareKey, Strength, Unlock,
 };

@@ -1,9 +1,6 @@
-//! What the server tests (http.rs, fault.rs) and the load example share: the server's
-//! settings, test wallets and their upload bodies, request payloads, and opening a
-//! release as the wallet iframe does.
-//!
-//! Each includer uses a part of it.
-#![allow(dead_code)]
+//! What keysplit-server's tests (`http.rs`, `fault.rs`) and its load example share: the
+//! server's settings, test wallets and their upload bodies, request payloads, and opening
+//! a release as the wallet iframe does. Test code: it panics on any failure.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
