@@ -31,7 +31,6 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -40,6 +39,7 @@ use crate::ct;
 use crate::error::{DecodeError, Error};
 use crate::poly;
 use crate::secret::SecretBytes;
+use crate::sha256x2;
 use crate::text;
 
 pub(crate) mod header;
@@ -88,22 +88,55 @@ impl fmt::Debug for Share {
     }
 }
 
+/// The checksum of an envelope's `body` (everything before the checksum).
 fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
-    let digest = Sha256::digest(body);
+    let [sum] = sha256x2::digest_lanes([body]);
+    truncate(&sum)
+}
+
+fn truncate(digest: &[u8; 32]) -> [u8; CHECKSUM_LEN] {
     let mut out = [0u8; CHECKSUM_LEN];
     out.copy_from_slice(&digest[..CHECKSUM_LEN]);
     out
 }
 
+/// Writes the checksum at the end of each envelope in `envelopes` (bodies complete),
+/// up to four at a time (see `sha256x2::digest_lanes`).
+fn seal(envelopes: &mut [SecretBytes]) {
+    let mut fours = envelopes.chunks_exact_mut(4);
+    for group in fours.by_ref() {
+        seal_lanes::<4>(group);
+    }
+    let rest = fours.into_remainder();
+    match rest.len() {
+        3 => seal_lanes::<3>(rest),
+        2 => seal_lanes::<2>(rest),
+        _ => seal_lanes::<1>(rest),
+    }
+}
+
+/// Seals the first `N` envelopes of `envelopes` (all of them: callers pass exactly `N`).
+fn seal_lanes<const N: usize>(envelopes: &mut [SecretBytes]) {
+    let Some(envelopes) = envelopes.first_chunk_mut::<N>() else {
+        return;
+    };
+    let sums = {
+        let bodies: [&[u8]; N] = core::array::from_fn(|l| {
+            let envelope = &envelopes[l];
+            &envelope[..envelope.len() - CHECKSUM_LEN]
+        });
+        sha256x2::digest_lanes(bodies)
+    };
+    for (envelope, sum) in envelopes.iter_mut().zip(&sums) {
+        let body_len = envelope.len() - CHECKSUM_LEN;
+        envelope[body_len..].copy_from_slice(&truncate(sum));
+    }
+}
+
 /// The secret digest of `secret` for the split described by `header` (whose
 /// `secret_len` is `secret.len()`).
 fn secret_digest(header: &Header, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
-    let mut hasher = Sha256::new();
-    hasher.update(header.digest_prefix());
-    hasher.update(secret);
-    let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
-    out.copy_from_slice(&hasher.finalize());
-    out
+    Zeroizing::new(sha256x2::digest(&[&header.digest_prefix(), secret]))
 }
 
 impl Share {
@@ -284,15 +317,8 @@ pub fn split_on<R: CryptoRng + ?Sized>(
             backend,
         );
     }
-    Ok(buffers
-        .into_iter()
-        .map(|mut bytes| {
-            let body_len = bytes.len() - CHECKSUM_LEN;
-            let sum = checksum(&bytes[..body_len]);
-            bytes[body_len..].copy_from_slice(&sum);
-            Share { bytes }
-        })
-        .collect())
+    seal(&mut buffers);
+    Ok(buffers.into_iter().map(|bytes| Share { bytes }).collect())
 }
 
 /// The result of a successful combine, with a report on the shares that were not used.
