@@ -61,6 +61,7 @@ impl Lane {
         Lane::default()
     }
 
+    #[cfg(feature = "std")] // for the streaming module
     pub(crate) fn new_with_prefix(prefix: &[u8]) -> Self {
         let mut lane = Lane::new();
         lane.update(prefix);
@@ -119,6 +120,7 @@ impl Lane {
 
 /// Hashes `a_data` into `a` and `b_data` into `b`, two blocks at a time where both lanes
 /// have whole blocks and the CPU has SHA-NI.
+#[cfg(feature = "std")] // for the streaming module
 pub(crate) fn update2(a: &mut Lane, b: &mut Lane, a_data: &[u8], b_data: &[u8]) {
     let a_rest = a.fill(a_data);
     let b_rest = b.fill(b_data);
@@ -229,15 +231,19 @@ pub(crate) fn digest_lanes<const N: usize>(messages: [&[u8]; N]) -> [[u8; 32]; N
         return messages.map(|message| digest(&[message]));
     }
     let mut states = [IV; N];
-    let mut done = 0;
+    // Blocks every lane has go through the multi-lane compression where the CPU can.
     #[cfg(target_arch = "x86_64")]
-    {
+    let done = {
         let count = padded.iter().map(|p| p.used).min().unwrap_or(0);
         let blocks: [&[[u8; BLOCK]]; N] = core::array::from_fn(|l| &padded[l].blocks()[..count]);
         if count > 0 && x86::compress_if_supported(states.each_mut(), blocks) {
-            done = count;
+            count
+        } else {
+            0
         }
-    }
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
     for (state, padded) in states.iter_mut().zip(&padded) {
         compress1(state, &padded.blocks()[done..]);
     }
@@ -250,6 +256,7 @@ fn compress1(state: &mut [u32; 8], blocks: &[[u8; BLOCK]]) {
     }
 }
 
+#[cfg(feature = "std")] // for the streaming module
 fn compress2(
     a: &mut [u32; 8],
     b: &mut [u32; 8],
