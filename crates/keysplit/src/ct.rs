@@ -19,7 +19,7 @@
 // `keysplit_ctgrind` is set only through RUSTFLAGS by the constant-time check.
 #![allow(unexpected_cfgs)]
 
-use subtle::Choice;
+use subtle::{Choice, ConstantTimeEq};
 
 #[cfg(keysplit_ctgrind)]
 extern crate std;
@@ -72,4 +72,48 @@ pub(crate) fn public_usize(value: usize) -> usize {
     let mut bytes = value.to_le_bytes();
     declassify(&mut bytes);
     usize::from_le_bytes(bytes)
+}
+
+/// Constant-time equality of two byte strings whose lengths are public (different
+/// lengths are unequal): the XORs of 8-byte words are OR-ed together and the result is
+/// compared with 0 once, so the time depends on the lengths only. `subtle`'s slice
+/// comparison passes every byte through its optimisation barrier, which costs more than
+/// the comparison itself for a digest.
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> Choice {
+    if a.len() != b.len() {
+        return Choice::from(0);
+    }
+    let (a_words, a_tail) = a.as_chunks::<8>();
+    let (b_words, b_tail) = b.as_chunks::<8>();
+    let mut diff = 0u64;
+    for (x, y) in a_words.iter().zip(b_words) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        diff |= u64::from(x ^ y);
+    }
+    diff.ct_eq(&0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes_eq;
+
+    #[test]
+    fn bytes_eq_sees_every_byte_and_the_length() {
+        for len in 0..40usize {
+            let a: alloc::vec::Vec<u8> = (0..len).map(|i| i as u8 ^ 0x5A).collect();
+            assert!(bool::from(bytes_eq(&a, &a.clone())), "len {len}");
+            for at in 0..len {
+                for bit in 0..8 {
+                    let mut b = a.clone();
+                    b[at] ^= 1 << bit;
+                    assert!(!bool::from(bytes_eq(&a, &b)), "len {len} at {at} bit {bit}");
+                }
+            }
+            if len > 0 {
+                assert!(!bool::from(bytes_eq(&a, &a[..len - 1])), "len {len}");
+            }
+        }
+    }
 }

@@ -47,7 +47,7 @@
 // docs.rs builds with `--cfg docsrs` on nightly: label the items that need a feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` is allowed only for SIMD intrinsics: the backend modules (src/backend/) and
-// the SHA-NI file (src/stream/sha256x2/x86.rs), each block with a `SAFETY` comment.
+// the SHA-NI file (src/sha256x2/x86.rs), each block with a `SAFETY` comment.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -61,6 +61,7 @@ mod error;
 pub mod raw;
 mod rng;
 mod secret;
+mod sha256x2;
 /// Split and combine over `std::io` streams in bounded memory.
 #[cfg(feature = "std")]
 pub mod stream;

@@ -31,15 +31,14 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::backend::Backend;
 use crate::ct;
 use crate::error::{DecodeError, Error};
 use crate::poly;
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, SmallSecret};
+use crate::sha256x2;
 use crate::text;
 
 pub(crate) mod header;
@@ -69,11 +68,15 @@ impl fmt::Debug for SetId {
     }
 }
 
+/// Envelopes of secrets up to 64 bytes (any wallet secret) live inside the `Share`
+/// value: no allocation per share.
+const INLINE: usize = 64 + OVERHEAD;
+
 /// One share in keysplit's authenticated envelope format. The bytes are wiped on drop
 /// and never printed by `Debug`.
 #[derive(Clone)]
 pub struct Share {
-    bytes: SecretBytes,
+    bytes: SmallSecret<INLINE>,
 }
 
 impl fmt::Debug for Share {
@@ -88,22 +91,56 @@ impl fmt::Debug for Share {
     }
 }
 
+/// The checksum of an envelope's `body` (everything before the checksum).
 fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
-    let digest = Sha256::digest(body);
+    let [sum] = sha256x2::digest_lanes([body]);
+    truncate(&sum)
+}
+
+fn truncate(digest: &[u8; 32]) -> [u8; CHECKSUM_LEN] {
     let mut out = [0u8; CHECKSUM_LEN];
     out.copy_from_slice(&digest[..CHECKSUM_LEN]);
     out
 }
 
+/// Writes the checksum at the end of each envelope in `envelopes` (bodies complete),
+/// up to four at a time (see `sha256x2::digest_lanes`).
+fn seal(envelopes: &mut [Share]) {
+    let mut fours = envelopes.chunks_exact_mut(4);
+    for group in fours.by_ref() {
+        seal_lanes::<4>(group);
+    }
+    let rest = fours.into_remainder();
+    match rest.len() {
+        3 => seal_lanes::<3>(rest),
+        2 => seal_lanes::<2>(rest),
+        _ => seal_lanes::<1>(rest),
+    }
+}
+
+/// Seals the first `N` envelopes of `envelopes` (all of them: callers pass exactly `N`).
+fn seal_lanes<const N: usize>(envelopes: &mut [Share]) {
+    let Some(envelopes) = envelopes.first_chunk_mut::<N>() else {
+        return;
+    };
+    let sums = {
+        let bodies: [&[u8]; N] = core::array::from_fn(|l| {
+            let envelope = envelopes[l].as_bytes();
+            &envelope[..envelope.len() - CHECKSUM_LEN]
+        });
+        sha256x2::digest_lanes(bodies)
+    };
+    for (envelope, sum) in envelopes.iter_mut().zip(&sums) {
+        let envelope = envelope.bytes.as_mut_slice();
+        let body_len = envelope.len() - CHECKSUM_LEN;
+        envelope[body_len..].copy_from_slice(&truncate(sum));
+    }
+}
+
 /// The secret digest of `secret` for the split described by `header` (whose
 /// `secret_len` is `secret.len()`).
 fn secret_digest(header: &Header, secret: &[u8]) -> Zeroizing<[u8; DIGEST_LEN]> {
-    let mut hasher = Sha256::new();
-    hasher.update(header.digest_prefix());
-    hasher.update(secret);
-    let mut out = Zeroizing::new([0u8; DIGEST_LEN]);
-    out.copy_from_slice(&hasher.finalize());
-    out
+    Zeroizing::new(sha256x2::digest(&[&header.digest_prefix(), secret]))
 }
 
 impl Share {
@@ -157,34 +194,34 @@ impl Share {
         }
         let body_len = bytes.len() - CHECKSUM_LEN;
         let (body, stored) = bytes.split_at(body_len);
-        if !ct::public_choice(checksum(body).ct_eq(stored)) {
+        if !ct::public_choice(ct::bytes_eq(&checksum(body), stored)) {
             return Err(DecodeError::Checksum);
         }
         header.check_values()?;
         Ok(Share {
-            bytes: SecretBytes::from_vec(bytes.to_vec()),
+            bytes: SmallSecret::copy_of(bytes),
         })
     }
 
     /// The binary envelope.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
     /// Lower-case hex of the binary envelope.
     pub fn to_hex(&self) -> Zeroizing<String> {
-        text::encode_hex(&self.bytes)
+        text::encode_hex(self.as_bytes())
     }
 
     /// The `ks1...` bech32m text form, for copying or writing down.
     pub fn to_text(&self) -> Zeroizing<String> {
-        text::encode_bech32m(&self.bytes)
+        text::encode_bech32m(self.as_bytes())
     }
 
     /// The header fields (checked when the share was decoded or made).
     pub(crate) fn header(&self) -> Header {
         let mut header = [0u8; HEADER_LEN];
-        header.copy_from_slice(&self.bytes[..HEADER_LEN]);
+        header.copy_from_slice(&self.as_bytes()[..HEADER_LEN]);
         Header::fields(&header)
     }
 
@@ -210,7 +247,17 @@ impl Share {
 
     /// The y values (secret share bytes): secret part then digest part.
     fn y(&self) -> &[u8] {
-        &self.bytes[HEADER_LEN..self.bytes.len() - CHECKSUM_LEN]
+        let bytes = self.as_bytes();
+        &bytes[HEADER_LEN..bytes.len() - CHECKSUM_LEN]
+    }
+}
+
+impl poly::ShareValues for Share {
+    /// The y values, which split writes.
+    fn values_mut(&mut self) -> &mut [u8] {
+        let bytes = self.bytes.as_mut_slice();
+        let end = bytes.len() - CHECKSUM_LEN;
+        &mut bytes[HEADER_LEN..end]
     }
 }
 
@@ -250,11 +297,12 @@ pub fn split_on<R: CryptoRng + ?Sized>(
         return Err(Error::EmptySecret);
     }
     let total = secret.len().checked_add(OVERHEAD).ok_or(Error::TooLarge)?;
-    let payload_len = secret.len() + DIGEST_LEN;
 
     let mut set_id = SetId([0u8; 16]);
     rng.fill_bytes(&mut set_id.0);
-    let xs = poly::random_xs(shares, rng)?;
+    let mut xs = [0u8; 255];
+    let xs = &mut xs[..shares];
+    poly::random_xs_into(xs, rng)?;
     let mut header = Header {
         threshold: threshold as u8,
         x: 0,
@@ -263,36 +311,26 @@ pub fn split_on<R: CryptoRng + ?Sized>(
     };
     let digest = secret_digest(&header, secret);
 
-    let mut buffers: Vec<SecretBytes> = Vec::with_capacity(shares);
-    for &x in &xs {
-        let mut buf = SecretBytes::zeroed(total);
+    // Each share is made in its place in the vector: a share of a wallet secret is
+    // held inline, and moving it would copy all of it.
+    let mut out: Vec<Share> = Vec::with_capacity(shares);
+    out.resize_with(shares, || Share {
+        bytes: SmallSecret::zeroed(total),
+    });
+    for (share, &x) in out.iter_mut().zip(xs.iter()) {
         header.x = x;
-        buf[..HEADER_LEN].copy_from_slice(&header.encode());
-        buffers.push(buf);
+        share.bytes.as_mut_slice()[..HEADER_LEN].copy_from_slice(&header.encode());
     }
-    {
-        let mut outputs: Vec<&mut [u8]> = buffers
-            .iter_mut()
-            .map(|b| &mut b[HEADER_LEN..HEADER_LEN + payload_len])
-            .collect();
-        poly::split_parts(
-            &[secret, &digest[..]],
-            &xs,
-            threshold,
-            rng,
-            &mut outputs[..],
-            backend,
-        );
-    }
-    Ok(buffers
-        .into_iter()
-        .map(|mut bytes| {
-            let body_len = bytes.len() - CHECKSUM_LEN;
-            let sum = checksum(&bytes[..body_len]);
-            bytes[body_len..].copy_from_slice(&sum);
-            Share { bytes }
-        })
-        .collect())
+    poly::split_parts(
+        &[secret, &digest[..]],
+        xs,
+        threshold,
+        rng,
+        &mut out[..],
+        backend,
+    );
+    seal(&mut out);
+    Ok(out)
 }
 
 /// The result of a successful combine, with a report on the shares that were not used.
@@ -462,34 +500,46 @@ fn combine_indexed(shares: &[(usize, &Share)], backend: Backend) -> Result<Recov
 
     let mut tried = 0usize;
     let mut subset: Vec<usize> = (0..t).collect();
+    // x-coordinates and Lagrange weights of the subset (t <= 255): no allocation.
+    let (mut xs, mut weights) = ([0u8; 255], [0u8; 255]);
+    let (xs, weights) = (&mut xs[..t], &mut weights[..t]);
     loop {
         tried += 1;
-        let chosen: Vec<&Share> = subset.iter().map(|&k| shares[k].1).collect();
-        let xs: Vec<u8> = chosen.iter().map(|s| s.x()).collect();
-        let ys: Vec<&[u8]> = chosen.iter().map(|s| s.y()).collect();
+        for (x, &k) in xs.iter_mut().zip(&subset) {
+            *x = shares[k].1.x();
+        }
+        let y = |i: usize| subset.get(i).map_or(&[][..], |&k| shares[k].1.y());
         let mut payload = SecretBytes::zeroed(payload_len);
-        poly::interpolate(&mut payload, &ys, &poly::lagrange_weights(&xs, 0), backend);
+        poly::lagrange_weights_into(xs, 0, weights, backend);
+        poly::interpolate_with(&mut payload, weights, y, backend);
         let (secret_part, digest_part) = payload.split_at(secret_len);
         let digest = secret_digest(&first, secret_part);
-        if ct::public_choice(digest.ct_eq(digest_part)) {
+        if ct::public_choice(ct::bytes_eq(&digest[..], digest_part)) {
             let mut inconsistent = Vec::new();
-            let mut scratch = SecretBytes::zeroed(payload_len);
+            let mut scratch = SecretBytes::default();
             for (k, &(index, share)) in shares.iter().enumerate() {
                 if subset.contains(&k) {
                     continue;
                 }
-                let weights = poly::lagrange_weights(&xs, share.x());
-                poly::interpolate(&mut scratch, &ys, &weights, backend);
-                if !ct::public_choice(scratch.as_slice().ct_eq(share.y())) {
+                if scratch.is_empty() {
+                    scratch = SecretBytes::zeroed(payload_len);
+                }
+                poly::lagrange_weights_into(xs, share.x(), weights, backend);
+                poly::interpolate_with(&mut scratch, weights, y, backend);
+                if !ct::public_choice(ct::bytes_eq(&scratch, share.y())) {
                     inconsistent.push(index);
                 }
             }
             payload.truncate(secret_len);
+            // The subset's positions become the callers' indices of the shares used.
+            for k in subset.iter_mut() {
+                *k = shares[*k].0;
+            }
             return Ok(Recovery {
                 secret: payload,
                 set_id,
                 threshold,
-                used: subset.iter().map(|&k| shares[k].0).collect(),
+                used: subset,
                 inconsistent,
                 rejected: Vec::new(),
             });

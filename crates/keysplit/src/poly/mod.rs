@@ -26,9 +26,9 @@ mod x_coords;
 #[cfg(feature = "std")] // for the streaming module
 pub(crate) use eval::{evaluate_share, powers_of, Evaluator};
 pub use eval::{split_parts, BackToBack, ShareValues};
-pub use lagrange::{
-    interpolate, interpolate_at, interpolate_with, lagrange_weights, lagrange_weights_into,
-};
+#[cfg(test)]
+use lagrange::interpolate;
+pub use lagrange::{interpolate_at, interpolate_with, lagrange_weights, lagrange_weights_into};
 pub use x_coords::{random_xs, random_xs_into};
 
 use crate::error::Error;

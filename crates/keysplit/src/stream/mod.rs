@@ -46,7 +46,6 @@ pub(crate) mod combine;
 mod error;
 mod pipeline;
 mod raw;
-mod sha256x2;
 pub(crate) mod split;
 #[cfg(test)]
 mod tests;
@@ -65,7 +64,7 @@ use crate::poly::{self, BLOCK};
 use crate::secret::SecretBytes;
 
 // The lanes' hasher: SHA-256 with a two-lane update (the same hashes as `sha2::Sha256`).
-use sha256x2::Lane as Sha256;
+use crate::sha256x2::Lane as Sha256;
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.
 fn read_full<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {

@@ -9,12 +9,12 @@ use std::thread;
 
 use zeroize::Zeroizing;
 
-use super::sha256x2;
 use super::{Sha256, StreamError, SLOTS};
 use crate::backend::Backend;
 use crate::envelope::DIGEST_LEN;
 use crate::poly::{self, BLOCK};
 use crate::secret::SecretBytes;
+use crate::sha256x2;
 
 #[cfg(test)]
 std::thread_local! {

@@ -84,3 +84,44 @@ fn equals_the_sha2_crate_on_large_inputs_split_across_updates() {
         assert_eq!(b.finalize()[..], Sha256::digest(&y)[..], "pieces {pieces}");
     }
 }
+
+#[test]
+fn one_shot_digests_equal_the_sha2_crate_around_the_padded_limit() {
+    // 0..300 crosses every block boundary of the padded copy and its limit (247 bytes),
+    // beyond which the incremental lane takes over.
+    for len in 0..300 {
+        let x = data(len, 5);
+        let expected = Sha256::digest(&x);
+        let cut = len / 3;
+        assert_eq!(digest(&[&x])[..], expected[..], "len {len}");
+        assert_eq!(
+            digest(&[&x[..cut], &x[cut..]])[..],
+            expected[..],
+            "len {len}"
+        );
+        assert_eq!(digest_lanes([&x[..]])[0][..], expected[..], "len {len}");
+    }
+}
+
+#[test]
+fn lanes_of_unequal_lengths_each_get_their_own_digest() {
+    let lens = [0usize, 55, 56, 64, 93, 119, 120, 200, 247, 248, 1000];
+    for &a in &lens {
+        for &b in &lens {
+            let (x, y) = (data(a, 6), data(b, 7));
+            let z = data(a + b / 2, 8);
+            let w = data(b + 3, 9);
+            let [dx, dy] = digest_lanes([&x, &y]);
+            assert_eq!(dx[..], Sha256::digest(&x)[..], "lens {a} {b}");
+            assert_eq!(dy[..], Sha256::digest(&y)[..], "lens {a} {b}");
+            let three = digest_lanes([&x, &y, &z]);
+            let four = digest_lanes([&w, &x, &y, &z]);
+            for (got, input) in three.iter().zip([&x, &y, &z]) {
+                assert_eq!(got[..], Sha256::digest(input)[..], "lens {a} {b}");
+            }
+            for (got, input) in four.iter().zip([&w, &x, &y, &z]) {
+                assert_eq!(got[..], Sha256::digest(input)[..], "lens {a} {b}");
+            }
+        }
+    }
+}

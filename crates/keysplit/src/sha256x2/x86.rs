@@ -1,4 +1,4 @@
-//! The two-lane SHA-256 compression with the x86 SHA extensions (SHA-NI): one block of
+//! The multi-lane SHA-256 compression with the x86 SHA extensions (SHA-NI): one block of
 //! each lane per loop, interleaved, so the two dependency chains of `sha256rnds2` overlap.
 
 use core::arch::x86_64::*;
@@ -15,6 +15,7 @@ const K: [u32; 64] = [
 ];
 
 /// One lane's registers: the state in `sha256rnds2` order and the message schedule.
+#[derive(Clone, Copy)]
 struct Regs {
     abef: __m128i,
     cdgh: __m128i,
@@ -78,24 +79,25 @@ fn load_block(block: &[u8; 64]) -> [__m128i; 4] {
     })
 }
 
-/// Four rounds of both lanes (round group `r`), with message words `wa`, `wb`.
+/// Four rounds of every lane (round group `r`), lane `l` with message words `w[l]`.
 #[inline]
 #[target_feature(enable = "sha,sse4.1,ssse3")]
-fn rounds4(r: usize, a: &mut Regs, b: &mut Regs, wa: __m128i, wb: __m128i) {
+fn rounds4<const N: usize>(r: usize, regs: &mut [Regs; N], w: [__m128i; N]) {
     let k = _mm_set_epi32(
         K[4 * r + 3] as i32,
         K[4 * r + 2] as i32,
         K[4 * r + 1] as i32,
         K[4 * r] as i32,
     );
-    let ta = _mm_add_epi32(wa, k);
-    let tb = _mm_add_epi32(wb, k);
-    a.cdgh = _mm_sha256rnds2_epu32(a.cdgh, a.abef, ta);
-    b.cdgh = _mm_sha256rnds2_epu32(b.cdgh, b.abef, tb);
-    let ta = _mm_shuffle_epi32(ta, 0x0E);
-    let tb = _mm_shuffle_epi32(tb, 0x0E);
-    a.abef = _mm_sha256rnds2_epu32(a.abef, a.cdgh, ta);
-    b.abef = _mm_sha256rnds2_epu32(b.abef, b.cdgh, tb);
+    let mut t = w;
+    for (t, lane) in t.iter_mut().zip(regs.iter_mut()) {
+        *t = _mm_add_epi32(*t, k);
+        lane.cdgh = _mm_sha256rnds2_epu32(lane.cdgh, lane.abef, *t);
+    }
+    for (t, lane) in t.iter().zip(regs.iter_mut()) {
+        let high = _mm_shuffle_epi32(*t, 0x0E);
+        lane.abef = _mm_sha256rnds2_epu32(lane.abef, lane.cdgh, high);
+    }
 }
 
 /// The next four message words from the last sixteen (`w[i]` is replaced).
@@ -111,27 +113,43 @@ fn schedule(w: &mut [__m128i; 4], i: usize) -> __m128i {
     w[i]
 }
 
-/// `compress(a, a_blocks)` and `compress(b, b_blocks)` for blocks of equal count,
-/// interleaved round by round.
+/// `compress(states[l], blocks[l])` for every lane `l`, interleaved round by round so
+/// the lanes' dependency chains of `sha256rnds2` overlap. Every lane compresses as many
+/// blocks as the shortest has.
 #[target_feature(enable = "sha,sse4.1,ssse3")]
-fn compress2(a: &mut [u32; 8], b: &mut [u32; 8], a_blocks: &[[u8; 64]], b_blocks: &[[u8; 64]]) {
-    let mut ra = load_state(a);
-    let mut rb = load_state(b);
-    for (block_a, block_b) in a_blocks.iter().zip(b_blocks) {
-        let (save_a, save_b) = ((ra.abef, ra.cdgh), (rb.abef, rb.cdgh));
-        let mut wa = load_block(block_a);
-        let mut wb = load_block(block_b);
+fn compress<const N: usize>(states: [&mut [u32; 8]; N], blocks: [&[[u8; 64]]; N]) {
+    let count = blocks.iter().map(|b| b.len()).min().unwrap_or(0);
+    let zero = _mm_setzero_si128();
+    let mut regs = [Regs {
+        abef: zero,
+        cdgh: zero,
+    }; N];
+    for (lane, state) in regs.iter_mut().zip(&states) {
+        *lane = load_state(state);
+    }
+    for at in 0..count {
+        let saved = regs;
+        let mut w = [[zero; 4]; N];
+        for (w, blocks) in w.iter_mut().zip(&blocks) {
+            *w = load_block(&blocks[at]);
+        }
         // Unrolled by hand: with constant indices the schedule stays in registers.
         macro_rules! first {
             ($r:literal) => {
-                rounds4($r, &mut ra, &mut rb, wa[$r], wb[$r]);
+                let mut x = [zero; N];
+                for (x, w) in x.iter_mut().zip(&w) {
+                    *x = w[$r];
+                }
+                rounds4($r, &mut regs, x);
             };
         }
         macro_rules! next {
             ($r:literal, $i:literal) => {
-                let xa = schedule(&mut wa, $i);
-                let xb = schedule(&mut wb, $i);
-                rounds4($r, &mut ra, &mut rb, xa, xb);
+                let mut x = [zero; N];
+                for (x, w) in x.iter_mut().zip(w.iter_mut()) {
+                    *x = schedule(w, $i);
+                }
+                rounds4($r, &mut regs, x);
             };
         }
         first!(0);
@@ -150,33 +168,46 @@ fn compress2(a: &mut [u32; 8], b: &mut [u32; 8], a_blocks: &[[u8; 64]], b_blocks
         next!(13, 1);
         next!(14, 2);
         next!(15, 3);
-        ra.abef = _mm_add_epi32(ra.abef, save_a.0);
-        ra.cdgh = _mm_add_epi32(ra.cdgh, save_a.1);
-        rb.abef = _mm_add_epi32(rb.abef, save_b.0);
-        rb.cdgh = _mm_add_epi32(rb.cdgh, save_b.1);
+        for (lane, saved) in regs.iter_mut().zip(saved) {
+            lane.abef = _mm_add_epi32(lane.abef, saved.abef);
+            lane.cdgh = _mm_add_epi32(lane.cdgh, saved.cdgh);
+        }
     }
-    store_state(&ra, a);
-    store_state(&rb, b);
+    for (lane, state) in regs.iter().zip(states) {
+        store_state(lane, state);
+    }
     // The registers held state derived from secrets; they are overwritten by the
     // next use, like the `sha2` crate's.
 }
 
-/// [`compress2`] if this CPU has SHA-NI, SSE4.1 and SSSE3 (then `true`); otherwise does
-/// nothing and returns `false`.
+/// Whether the CPU has SHA-NI, SSE4.1 and SSSE3: asked at run time with `std` (the
+/// answer is cached by the standard library), otherwise what the build enables.
 #[inline]
-pub(super) fn compress2_if_supported(
-    a: &mut [u32; 8],
-    b: &mut [u32; 8],
-    a_blocks: &[[u8; 64]],
-    b_blocks: &[[u8; 64]],
+fn has_sha_ni() -> bool {
+    #[cfg(feature = "std")]
+    let has = std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+        && std::arch::is_x86_feature_detected!("ssse3");
+    #[cfg(not(feature = "std"))]
+    let has = cfg!(all(
+        target_feature = "sha",
+        target_feature = "sse4.1",
+        target_feature = "ssse3"
+    ));
+    has
+}
+
+/// [`compress`] of `N` lanes if this CPU has SHA-NI, SSE4.1 and SSSE3 (then `true`);
+/// otherwise does nothing and returns `false`.
+#[inline]
+pub(super) fn compress_if_supported<const N: usize>(
+    states: [&mut [u32; 8]; N],
+    blocks: [&[[u8; 64]]; N],
 ) -> bool {
-    if std::is_x86_feature_detected!("sha")
-        && std::is_x86_feature_detected!("sse4.1")
-        && std::is_x86_feature_detected!("ssse3")
-    {
-        // SAFETY: the CPU has the target features `compress2` is compiled for, checked
+    if has_sha_ni() {
+        // SAFETY: the CPU has the target features `compress` is compiled for, checked
         // just above.
-        unsafe { compress2(a, b, a_blocks, b_blocks) };
+        unsafe { compress(states, blocks) };
         return true;
     }
     false
