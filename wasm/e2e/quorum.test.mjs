@@ -93,6 +93,26 @@ test('a quorum-owned wallet: token-only rotate and recover are refused before as
   await signWithQuorum(first, 'before rotation');
 });
 
+test('a server claiming automatic recovery for this password wallet does not get a recovery key', T, async () => {
+  const releases = () => first.requests.filter((r) => r.url.endsWith('/release')).length;
+  const releasesBefore = releases();
+  const route = `${servers.serverOrigin}/v1/wallets/${state.walletId}`;
+  await first.context.route(route, async (intercepted) => {
+    const response = await intercepted.fetch();
+    await intercepted.fulfill({ response, json: { ...(await response.json()), automatic_recovery: true } });
+  });
+  try {
+    const epoch = (await first.deviceRecord()).info.epoch;
+    const authorization = release({ method: 'keysplit_rotate', params: { epoch } });
+    const reply = await noOverlay(first, first.call('rotate', { authorization }));
+    refused(reply, 'SERVER_ERROR');
+    assert.match(reply.message, /automatic recovery/);
+  } finally {
+    await first.context.unroute(route);
+  }
+  assert.equal(releases(), releasesBefore, 'no release was asked for the rotation');
+});
+
 test('rotate: the pending upload completes with the quorum\'s signatures, not with an outsider\'s', T, async () => {
   const before = (await first.deviceRecord()).info;
   const authorization = release({ method: 'keysplit_rotate', params: { epoch: before.epoch } });

@@ -142,6 +142,18 @@ test('forget, then recover without a password; sign; rotate keeps automatic reco
   assert.equal(stored.automatic_recovery, true);
   assert.equal(stored.wallet.epoch, 1);
 
+  // A server that now says "no automatic recovery" is not believed into a password change.
+  const route = `${servers.serverOrigin}/v1/wallets/${state.walletId}`;
+  await profile.context.route(route, async (intercepted) => {
+    const response = await intercepted.fetch();
+    await intercepted.fulfill({ response, json: { ...(await response.json()), automatic_recovery: false } });
+  });
+  try {
+    refused(await noOverlay(profile, profile.call('rotate', {})), 'SERVER_ERROR');
+  } finally {
+    await profile.context.unroute(route);
+  }
+
   const { wallet: rotated } = ok(await confirm(profile, profile.call('rotate', {})));
   assert.equal(rotated.epoch, 2);
   stored = await serverWallet(servers, state.walletId, USER);

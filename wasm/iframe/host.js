@@ -246,6 +246,7 @@ async function finishUpload({ client, kind, expectedEpoch, set, deviceKey, authK
       await client.replaceShares(walletId, { expected_epoch: expectedEpoch, ...upload(set, deviceKey, authKey, recoveryKey) });
       // Stored only now that the server swapped its shares to the new set.
       await device.saveDevice(set.info, set.device, deviceKey);
+      device.noteRecoveryMode(walletId, recoveryKey ? 'automatic' : 'password');
       setStatus(describeWallet(set.info));
       return { wallet: set.info };
     }
@@ -440,6 +441,7 @@ const methods = {
       await client.create(upload(set, deviceKey, authKey, recoveryKey));
       // Stored only now that the server holds the other two shares.
       await device.saveDevice(set.info, set.device, deviceKey);
+      device.noteRecoveryMode(set.info.walletId, recoveryKey ? 'automatic' : 'password');
       setStatus(describeWallet(set.info));
       return { wallet: set.info };
     } finally {
@@ -624,8 +626,18 @@ const methods = {
     const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
     if (authorization) checkAuthorization(authorization, info.walletId, body, canonicalBody);
     // The owner decides the upload's form; automatic recovery stays on with a new key.
-    const { owner, automaticRecovery } = await client.wallet(info.walletId);
-    const quorum = keyQuorum(owner);
+    const remote = await client.wallet(info.walletId);
+    const quorum = keyQuorum(remote.owner);
+    // The recovery mode this device set up wins over the server's flag: a server that
+    // claimed automatic recovery for a password wallet would get the new recovery key.
+    const known = device.recoveryMode(info.walletId);
+    const automaticRecovery = known === null ? remote.automaticRecovery : known === 'automatic';
+    if (automaticRecovery !== remote.automaticRecovery) {
+      throw new ProtocolError(
+        'SERVER_ERROR',
+        `the server says this wallet ${remote.automaticRecovery ? 'has' : 'has no'} automatic recovery, which is not how this device set it up: recover the wallet`,
+      );
+    }
     if (quorum && !authorization) {
       throw new ProtocolError('SIGNED_REQUEST_REQUIRED', 'this wallet is owned by a key quorum: rotate needs its signed authorization (the release)');
     }
@@ -691,6 +703,7 @@ const methods = {
     clearTimeout(up.timer);
     try {
       await device.saveDevice(up.set.info, up.set.device, up.deviceKey);
+      device.noteRecoveryMode(up.walletId, up.recoveryKey ? 'automatic' : 'password');
     } finally {
       wipe(up.deviceKey, up.authKey, up.recoveryKey);
     }

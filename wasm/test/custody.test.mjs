@@ -76,8 +76,8 @@ test('release keys: 65-byte uncompressed P-256 points @hpke/core reads, fresh ea
   assert.notDeepEqual(a.publicKey, b.publicKey);
   await suite.kem.deserializePublicKey(a.publicKey.slice().buffer);
   assert.ok(Object.isFrozen(a));
-  // Nothing on the object but the public key and the two functions.
-  assert.deepEqual(Object.keys(a).sort(), ['free', 'open', 'publicKey']);
+  // Nothing on the object but the public key and the three functions.
+  assert.deepEqual(Object.keys(a).sort(), ['free', 'open', 'openRecoveryKey', 'publicKey']);
   a.free();
   a.free();
   b.free();
