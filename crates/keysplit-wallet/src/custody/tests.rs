@@ -428,8 +428,8 @@ fn recovery_key_release_round_trip_and_refusals() {
     let recovery_key = [0x99u8; RECOVERY_KEY_LEN];
     let key = ReleaseKey::generate(&mut r);
     let recipient = HpkePublicKey::from_bytes(&key.public_key()).unwrap();
-    let sealed = seal_recovery_key(&recipient, &wallet, epoch, &digest, &recovery_key, &mut r)
-        .unwrap();
+    let sealed =
+        seal_recovery_key(&recipient, &wallet, epoch, &digest, &recovery_key, &mut r).unwrap();
     assert_eq!(sealed.ciphertext.len(), RECOVERY_KEY_LEN + TAG_LEN);
     let opened = key
         .open_recovery_key(&wallet, epoch, &digest, &sealed.enc, &sealed.ciphertext)
@@ -481,7 +481,8 @@ fn recovery_key_release_round_trip_and_refusals() {
     rejected(key.open(&wallet, epoch, &digest, enc, ct));
     // The right info, but not 32 bytes.
     for len in [0usize, 31, 33, 64] {
-        let wrong = hpke_seal(recipient.as_hpke(), &info, &digest, &vec![7u8; len], &mut r).unwrap();
+        let wrong =
+            hpke_seal(recipient.as_hpke(), &info, &digest, &vec![7u8; len], &mut r).unwrap();
         rejected_key(key.open_recovery_key(&wallet, epoch, &digest, &wrong.enc, &wrong.ciphertext));
     }
 }
