@@ -664,12 +664,19 @@ export function summaryRows(kind, data = {}) {
       return [
         ...walletRows(info),
         ...(info?.epoch !== undefined ? [['Share set', `epoch ${info.epoch} → ${Number(info.epoch) + 1}`]] : []),
-        ['Effect', 'new shares and a new recovery password; the old shares and password stop working'],
+        data.automaticRecovery
+          ? ['Effect', 'new shares and a new recovery key, which the keysplit server keeps (automatic recovery stays on); the old shares stop working']
+          : ['Effect', 'new shares and a new recovery password; the old shares and password stop working'],
+        ...(data.quorum ? [['Owner', 'a key quorum: the new shares take effect once the quorum signs the upload']] : []),
       ];
     case 'recover':
       return [
         ...(info ? walletRows(info) : [['Wallet id', display(data.walletId), mono]]),
         ['Effect', 'this device gets a new share; every older share and device stops working'],
+        ...(data.automaticRecovery
+          ? [['Recovery', 'automatic: the keysplit server holds the recovery key, no password is needed', warn]]
+          : []),
+        ...(data.quorum ? [['Owner', 'a key quorum: the new shares take effect once the quorum signs the upload']] : []),
       ];
     case 'forget':
       return [

@@ -7,6 +7,9 @@
 //                                        read its bytes, not even this one)
 //   localStorage 'keysplit.epochs.v2'   { walletId: highest epoch whose shares this device
 //                                        opened or stored }; kept after forgetDevice
+//   localStorage 'keysplit.recovery.v2' { walletId: 'automatic' | 'password' } how the
+//                                        recovery share of the set this device last made
+//                                        or recovered is sealed; kept after forgetDevice
 //   localStorage 'keysplit.policy.v2'   { walletId, policy } the headless policy the user
 //                                        confirmed here
 import { ProtocolError } from './errors.js';
@@ -15,6 +18,7 @@ import { fromHex, toHex, wipe } from './bytes.js';
 const STORAGE_KEY = 'keysplit.wallet.v1';
 const EPOCHS_KEY = 'keysplit.epochs.v2';
 const POLICY_KEY = 'keysplit.policy.v2';
+const RECOVERY_MODE_KEY = 'keysplit.recovery.v2';
 const DB_NAME = 'keysplit-wallet';
 const DB_STORE = 'keys';
 const WRAPPING_KEY_ID = 'device-wrapping-key';
@@ -151,6 +155,22 @@ export function refuseRollback(walletId, epoch, what) {
   if (epoch < highest) {
     throw new ProtocolError('EPOCH_ROLLBACK', `${what} is at epoch ${epoch}, older than epoch ${highest} seen on this device`);
   }
+}
+
+// ---- recovery mode -----------------------------------------------------------------
+
+/** 'automatic' or 'password' as this device last set up `walletId`, or null (unknown). */
+export function recoveryMode(walletId) {
+  const modes = readJson(RECOVERY_MODE_KEY);
+  const value = modes && Object.hasOwn(modes, walletId) ? modes[walletId] : null;
+  return value === 'automatic' || value === 'password' ? value : null;
+}
+
+/** Records how the recovery share of the set this device made or recovered is sealed. */
+export function noteRecoveryMode(walletId, mode) {
+  const modes = readJson(RECOVERY_MODE_KEY) ?? {};
+  modes[walletId] = mode;
+  localStorage.setItem(RECOVERY_MODE_KEY, JSON.stringify(modes));
 }
 
 // ---- headless policy ---------------------------------------------------------------

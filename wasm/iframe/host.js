@@ -16,9 +16,11 @@ import * as params from './params.js';
 import { serialQueue } from './queue.js';
 import {
   checkAuthorization,
+  checkExactRequest,
   configuredServer,
   fromServerInfo,
   releasePayload,
+  requestPayload,
   sameInfo,
   serverClient,
   toServerInfo,
@@ -27,6 +29,10 @@ import {
 const { init, wallet, policy, authz, KeysplitError } = keysplit;
 
 const PROTOCOL_VERSION = 2;
+/** How long a key-quorum owner's upload waits for its signatures (its request's expiry). */
+const UPLOAD_TTL_MS = 10 * 60 * 1000;
+/** The body of a recovery-key request (the server does not interpret it). */
+const RECOVERY_KEY_BODY = { method: 'keysplit_recover', params: {} };
 
 const allowedParents = new Set(
   (document.querySelector('meta[name="keysplit-allowed-parents"]')?.content ?? '').split(/\s+/).filter(Boolean),
@@ -136,11 +142,8 @@ async function withAuthShare({ client, walletId, epoch, body, authorization }, u
 /** The device share as a share input of the wasm API. */
 const deviceInput = (d) => ({ role: 'device', share: d.share, key: d.key });
 
-/**
- * The upload of a new set: the auth key, the sealed shares and the `proof` (EIP-191 by the
- * wallet's index-0 key over the server's upload statement for the new info).
- */
-function upload(set, deviceKey, authKey) {
+/** The upload `proof`: EIP-191 by the wallet's index-0 key over the upload statement. */
+function uploadProof(set, deviceKey, authKey) {
   const statement = custody().uploadStatement(set.info);
   const signature = wallet.signMessage({
     info: set.info,
@@ -150,24 +153,172 @@ function upload(set, deviceKey, authKey) {
     ],
     message: statement,
   });
+  return toHex(signature);
+}
+
+/**
+ * The plain upload of a new set (create, and rotation or recovery of a user-owned
+ * wallet): the auth key, the sealed shares, the proof, and the recovery key when the
+ * server keeps it (automatic recovery).
+ */
+function upload(set, deviceKey, authKey, recoveryKey = null) {
   return {
     wallet: toServerInfo(set.info),
     auth_share: toHex(set.auth, false),
     auth_key: toHex(authKey, false),
     recovery_share: toHex(set.recovery, false),
-    proof: toHex(signature),
+    proof: uploadProof(set, deviceKey, authKey),
+    ...(recoveryKey ? { recovery_key: toHex(recoveryKey, false) } : {}),
   };
 }
 
-/** Fresh device and auth keys, with `recovery` for the recovery share. */
+/**
+ * Fresh device and auth keys; the recovery share sealed under `password`, or, when it is
+ * null (automatic recovery), under a fresh recovery key the server will keep.
+ */
 function freshProtections(password) {
   const deviceKey = wallet.generateKey();
   const authKey = wallet.generateKey();
+  const recoveryKey = password === null ? wallet.generateKey() : null;
   return {
     deviceKey,
     authKey,
-    protections: { device: { key: deviceKey }, auth: { key: authKey }, recovery: { password } },
+    recoveryKey,
+    protections: {
+      device: { key: deviceKey },
+      auth: { key: authKey },
+      recovery: recoveryKey ? { key: recoveryKey } : { password },
+    },
   };
+}
+
+const sha256Hex = async (bytes) => toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), false);
+
+/** A wallet owner's key quorum (`{threshold, members}`), or null for a user owner. */
+function keyQuorum(owner) {
+  return owner && typeof owner === 'object' && owner.key_quorum && typeof owner.key_quorum === 'object' ? owner.key_quorum : null;
+}
+
+// ---- a key-quorum owner's upload, waiting for its signatures (memory only) -------------
+
+/**
+ * `{ kind, walletId, expectedEpoch, set, deviceKey, authKey, recoveryKey, request,
+ * expiresAt, timer }`, or null. One at a time; never stored; wiped on cancel, on expiry,
+ * on forgetDevice and after completion.
+ */
+let pendingUpload = null;
+
+function wipePendingUpload() {
+  const up = pendingUpload;
+  pendingUpload = null;
+  if (!up) return;
+  clearTimeout(up.timer);
+  wipe(up.deviceKey, up.authKey, up.recoveryKey, up.set.device, up.set.auth, up.set.recovery);
+}
+
+/** The pending upload, or null (an expired one is wiped first). */
+function currentPendingUpload() {
+  if (pendingUpload && Date.now() >= pendingUpload.expiresAt) wipePendingUpload();
+  return pendingUpload;
+}
+
+function refusePendingUpload() {
+  const up = currentPendingUpload();
+  if (up) {
+    throw new ProtocolError(
+      'UPLOAD_PENDING',
+      `an upload of wallet ${up.walletId} (epoch ${up.set.info.epoch}) waits for its signatures: completeUpload or cancelUpload first`,
+    );
+  }
+}
+
+/**
+ * Sends a new set. A user owner: the plain `PUT`, then the device share is stored. A
+ * key-quorum owner: nothing is sent yet; the set and its keys wait in memory and the
+ * parent gets the unsigned upload request (public parts and the shares' SHA-256) for the
+ * quorum to sign (`completeUpload`). Takes ownership of the keys (wiped or kept).
+ */
+async function finishUpload({ client, kind, expectedEpoch, set, deviceKey, authKey, recoveryKey, quorum }) {
+  const walletId = set.info.walletId;
+  let kept = false;
+  try {
+    if (!quorum) {
+      await client.replaceShares(walletId, { expected_epoch: expectedEpoch, ...upload(set, deviceKey, authKey, recoveryKey) });
+      // Stored only now that the server swapped its shares to the new set.
+      await device.saveDevice(set.info, set.device, deviceKey);
+      device.noteRecoveryMode(walletId, recoveryKey ? 'automatic' : 'password');
+      setStatus(describeWallet(set.info));
+      return { wallet: set.info };
+    }
+    const request = requestPayload(
+      'PUT',
+      `${client.origin}/v1/wallets/${walletId}/shares`,
+      {
+        expected_epoch: expectedEpoch,
+        wallet: toServerInfo(set.info),
+        proof: uploadProof(set, deviceKey, authKey),
+        auth_share_sha256: await sha256Hex(set.auth),
+        recovery_share_sha256: await sha256Hex(set.recovery),
+      },
+      UPLOAD_TTL_MS,
+    );
+    const expiresAt = Number(request.headers['privy-request-expiry']);
+    const up = { kind, walletId, expectedEpoch, set, deviceKey, authKey, recoveryKey, request, expiresAt, timer: null };
+    up.timer = setTimeout(() => {
+      if (pendingUpload === up) wipePendingUpload();
+    }, expiresAt - Date.now());
+    pendingUpload = up;
+    kept = true;
+    setStatus(`${describeWallet(device.storedInfo())}; an upload of epoch ${set.info.epoch} waits for the key quorum`);
+    return { pendingUpload: { request } };
+  } finally {
+    if (!kept) wipe(deviceKey, authKey, recoveryKey);
+  }
+}
+
+/** Server refusals after which the same pending upload may still succeed. */
+const RETRYABLE_UPLOAD = new Set([
+  'QUORUM_NOT_MET',
+  'INVALID_AUTHORIZATION_SIGNATURE',
+  'TOO_MANY_SIGNATURES',
+  'UNAUTHENTICATED',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'SERVER_UNREACHABLE',
+]);
+
+/**
+ * The recovery key of a wallet with automatic recovery, fetched over HPKE like a release
+ * and opened with this iframe's own digest and info (recovery-key label || wallet id ||
+ * epoch). The caller wipes it.
+ */
+async function fetchRecoveryKey({ client, walletId, epoch, authorization }) {
+  const api = custody();
+  const payload = authorization
+    ? authorization.request
+    : requestPayload('POST', `${client.origin}/v1/wallets/${walletId}/recovery-key`, RECOVERY_KEY_BODY);
+  const digest = decoding('recoveryKeyAuthorization.request', () => api.requestDigest(payload));
+  const releaseKey = api.generateReleaseKey();
+  try {
+    const answer = await client.recoveryKey(walletId, {
+      request: payload,
+      ...(authorization ? { authorization_signature: authorization.signature } : {}),
+      hpke_public_key: toHex(releaseKey.publicKey, false),
+    });
+    let serverInfo = null;
+    try {
+      serverInfo = fromServerInfo(answer.wallet);
+    } catch {
+      throw new ProtocolError('RELEASE_REJECTED', 'the recovery-key answer names no valid wallet');
+    }
+    if (serverInfo.walletId !== walletId) throw new ProtocolError('RELEASE_REJECTED', 'the recovery-key answer is for another wallet');
+    if (serverInfo.epoch !== epoch) throw new ProtocolError('EPOCH_CONFLICT', 'the wallet changed on the server during recovery: try again');
+    const enc = fromHex(answer.enc, 'the recovery-key answer\'s enc', 'RELEASE_REJECTED');
+    const ciphertext = fromHex(answer.ciphertext, 'the recovery-key answer\'s ciphertext', 'RELEASE_REJECTED');
+    return releaseKey.openRecoveryKey({ walletId, epoch, requestDigest: digest, enc, ciphertext });
+  } finally {
+    releaseKey.free();
+  }
 }
 
 /** Confirmation for a signature: ALLOW by the stored headless policy, else the overlay. */
@@ -251,32 +402,50 @@ const methods = {
   },
 
   async createWallet(p) {
-    params.fields(p, 'createWallet', []);
+    const o = params.fields(p, 'createWallet', ['automaticRecovery']);
+    const automatic = params.flag(o.automaticRecovery, 'params.automaticRecovery');
     const client = server();
     const existing = await device.loadDevice();
     if (existing) {
       wipe(existing.key);
       throw new ProtocolError('DEVICE_SHARE_EXISTS', `this device already holds a share of wallet ${existing.info.walletId}: forget it first (forgetDevice)`);
     }
-    const password = await askPassword({
-      title: 'Create a wallet',
-      rows: [
-        ['Action', 'Create a new wallet'],
-        ['Recovery password', 'Choose the password that recovers this wallet on a new device'],
-      ],
-      repeat: true,
-      approveLabel: 'Create',
-    });
-    const { deviceKey, authKey, protections } = freshProtections(password);
+    let password = null;
+    if (automatic) {
+      await confirmAction({
+        title: 'Create a wallet',
+        rows: [
+          ['Action', 'Create a new wallet'],
+          [
+            'Recovery',
+            'automatic, without a password: the keysplit server will be able to recover this wallet for the signed-in user (and so can whoever runs that server, or holds this account\'s sign-in)',
+            { warn: true },
+          ],
+        ],
+        approveLabel: 'Create',
+      });
+    } else {
+      password = await askPassword({
+        title: 'Create a wallet',
+        rows: [
+          ['Action', 'Create a new wallet'],
+          ['Recovery password', 'Choose the password that recovers this wallet on a new device'],
+        ],
+        repeat: true,
+        approveLabel: 'Create',
+      });
+    }
+    const { deviceKey, authKey, recoveryKey, protections } = freshProtections(password);
     try {
       const set = wallet.create({ protections });
-      await client.create(upload(set, deviceKey, authKey));
+      await client.create(upload(set, deviceKey, authKey, recoveryKey));
       // Stored only now that the server holds the other two shares.
       await device.saveDevice(set.info, set.device, deviceKey);
+      device.noteRecoveryMode(set.info.walletId, recoveryKey ? 'automatic' : 'password');
       setStatus(describeWallet(set.info));
       return { wallet: set.info };
     } finally {
-      wipe(deviceKey, authKey);
+      wipe(deviceKey, authKey, recoveryKey);
     }
   },
 
@@ -348,9 +517,17 @@ const methods = {
   },
 
   async recover(p) {
-    const o = params.fields(p, 'recover', ['walletId'], ['walletId']);
+    const o = params.fields(p, 'recover', ['walletId', 'authorization', 'recoveryAuthorization', 'recoveryKeyAuthorization'], ['walletId']);
     const walletId = params.walletId(o.walletId);
+    const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
+    const recoveryAuthorization =
+      o.recoveryAuthorization === undefined ? undefined : params.authorization(o.recoveryAuthorization, 'params.recoveryAuthorization');
+    const recoveryKeyAuthorization =
+      o.recoveryKeyAuthorization === undefined
+        ? undefined
+        : params.authorization(o.recoveryKeyAuthorization, 'params.recoveryKeyAuthorization');
     const client = server();
+    refusePendingUpload();
     const existing = await device.loadDevice().catch((error) => {
       // A rolled-back record of this wallet is what recovery replaces.
       if (error instanceof ProtocolError && error.code === 'EPOCH_ROLLBACK') return null;
@@ -362,70 +539,184 @@ const methods = {
         throw new ProtocolError('DEVICE_SHARE_EXISTS', `this device holds a share of wallet ${existing.info.walletId}: forget it first (forgetDevice)`);
       }
     }
-    const { info } = await client.wallet(walletId);
+    const { info, owner, automaticRecovery } = await client.wallet(walletId);
     device.refuseRollback(walletId, info.epoch, 'the server\'s wallet');
-    const password = await askPassword({
-      title: 'Recover your wallet',
-      rows: summaryRows('recover', { walletId, wallet: info }),
-      repeat: false,
-      approveLabel: 'Recover',
-    });
-    const fetched = await client.recoveryShare(walletId);
+    const body = { method: 'keysplit_recover', params: { epoch: info.epoch } };
+    // Every authorization is checked before anything is asked.
+    if (authorization) checkAuthorization(authorization, walletId, body, canonicalBody);
+    if (recoveryAuthorization) {
+      checkExactRequest(
+        recoveryAuthorization,
+        { method: 'POST', url: `${client.origin}/v1/wallets/${walletId}/recovery-share`, body: {} },
+        canonicalBody,
+        'params.recoveryAuthorization',
+      );
+    }
+    if (recoveryKeyAuthorization) {
+      if (!automaticRecovery) throw new ProtocolError('NO_AUTOMATIC_RECOVERY', 'this wallet has no automatic recovery: recover it with its password');
+      checkExactRequest(
+        recoveryKeyAuthorization,
+        { method: 'POST', url: `${client.origin}/v1/wallets/${walletId}/recovery-key`, body: RECOVERY_KEY_BODY },
+        canonicalBody,
+        'params.recoveryKeyAuthorization',
+      );
+    }
+    const quorum = keyQuorum(owner);
+    if (quorum) {
+      const missing = [
+        authorization ? null : 'authorization (the release)',
+        recoveryAuthorization ? null : 'recoveryAuthorization (the recovery share)',
+        automaticRecovery && !recoveryKeyAuthorization ? 'recoveryKeyAuthorization (the recovery key)' : null,
+      ].filter(Boolean);
+      if (missing.length) {
+        throw new ProtocolError('SIGNED_REQUEST_REQUIRED', `this wallet is owned by a key quorum: recover needs its signed ${missing.join(', ')}`);
+      }
+    }
+    const rows = summaryRows('recover', { walletId, wallet: info, automaticRecovery, quorum: quorum !== null });
+    let password = null;
+    if (automaticRecovery) {
+      await confirmAction({ title: 'Recover your wallet', rows, approveLabel: 'Recover' });
+    } else {
+      password = await askPassword({ title: 'Recover your wallet', rows, repeat: false, approveLabel: 'Recover' });
+    }
+    const fetched = await client.recoveryShare(walletId, recoveryAuthorization);
     if (!sameInfo(fetched.info, info)) {
       throw new ProtocolError('EPOCH_CONFLICT', 'the wallet changed on the server during recovery: try again');
     }
-    const body = { method: 'keysplit_recover', params: { epoch: info.epoch } };
-    return withAuthShare({ client, walletId, epoch: info.epoch, body }, async (auth) => {
-      const { deviceKey, authKey, protections } = freshProtections(password);
-      try {
-        const set = wallet.recover({
-          info,
-          auth,
-          recovery: { role: 'recovery', share: fetched.recoveryShare, password },
-          protections,
-        });
-        await client.replaceShares(walletId, { expected_epoch: info.epoch, ...upload(set, deviceKey, authKey) });
-        await device.saveDevice(set.info, set.device, deviceKey);
-        setStatus(describeWallet(set.info));
-        return { wallet: set.info };
-      } finally {
-        wipe(deviceKey, authKey);
-      }
-    });
+    let facts = null;
+    try {
+      facts = wallet.sealedShareInfo(fetched.recoveryShare);
+    } catch {
+      facts = {};
+    }
+    if (facts.role !== 'recovery' || facts.walletId !== walletId || facts.epoch !== info.epoch || facts.passwordSealed === automaticRecovery) {
+      throw new ProtocolError('SERVER_ERROR', 'the server\'s recovery share is not this wallet\'s recovery share of this epoch and kind');
+    }
+    const recoveryKey = automaticRecovery
+      ? await fetchRecoveryKey({ client, walletId, epoch: info.epoch, authorization: recoveryKeyAuthorization })
+      : null;
+    try {
+      return await withAuthShare({ client, walletId, epoch: info.epoch, body, authorization }, async (auth) => {
+        const fresh = freshProtections(password);
+        let set;
+        try {
+          set = wallet.recover({
+            info,
+            auth,
+            recovery: { role: 'recovery', share: fetched.recoveryShare, ...(recoveryKey ? { key: recoveryKey } : { password }) },
+            protections: fresh.protections,
+          });
+        } catch (error) {
+          wipe(fresh.deviceKey, fresh.authKey, fresh.recoveryKey);
+          throw error;
+        }
+        return finishUpload({ client, kind: 'recover', expectedEpoch: info.epoch, set, ...fresh, quorum });
+      });
+    } finally {
+      wipe(recoveryKey);
+    }
   },
 
   async rotate(p) {
     const o = params.fields(p, 'rotate', ['authorization']);
     const client = server();
     const info = currentInfo();
+    refusePendingUpload();
     const body = { method: 'keysplit_rotate', params: { epoch: info.epoch } };
     const authorization = o.authorization === undefined ? undefined : params.authorization(o.authorization);
     if (authorization) checkAuthorization(authorization, info.walletId, body, canonicalBody);
-    const password = await askPassword({
-      title: 'Rotate your wallet\'s shares',
-      rows: summaryRows('rotate', { wallet: info }),
-      repeat: true,
-      approveLabel: 'Rotate',
-    });
+    // The owner decides the upload's form; automatic recovery stays on with a new key.
+    const remote = await client.wallet(info.walletId);
+    const quorum = keyQuorum(remote.owner);
+    // The recovery mode this device set up wins over the server's flag: a server that
+    // claimed automatic recovery for a password wallet would get the new recovery key.
+    const known = device.recoveryMode(info.walletId);
+    const automaticRecovery = known === null ? remote.automaticRecovery : known === 'automatic';
+    if (automaticRecovery !== remote.automaticRecovery) {
+      throw new ProtocolError(
+        'SERVER_ERROR',
+        `the server says this wallet ${remote.automaticRecovery ? 'has' : 'has no'} automatic recovery, which is not how this device set it up: recover the wallet`,
+      );
+    }
+    if (quorum && !authorization) {
+      throw new ProtocolError('SIGNED_REQUEST_REQUIRED', 'this wallet is owned by a key quorum: rotate needs its signed authorization (the release)');
+    }
+    const rows = summaryRows('rotate', { wallet: info, automaticRecovery, quorum: quorum !== null });
+    let password = null;
+    if (automaticRecovery) {
+      await confirmAction({ title: 'Rotate your wallet\'s shares', rows, approveLabel: 'Rotate' });
+    } else {
+      password = await askPassword({ title: 'Rotate your wallet\'s shares', rows, repeat: true, approveLabel: 'Rotate' });
+    }
     const d = await unlockDevice(info);
     try {
       if (d.info.epoch !== info.epoch) throw new ProtocolError('EPOCH_CONFLICT', 'the device share changed while the request waited');
       return await withAuthShare({ client, walletId: info.walletId, epoch: info.epoch, body, authorization }, async (auth) => {
-        const { deviceKey, authKey, protections } = freshProtections(password);
+        const fresh = freshProtections(password);
+        let set;
         try {
-          const set = wallet.rotate({ info: d.info, shares: [deviceInput(d), auth], protections });
-          await client.replaceShares(info.walletId, { expected_epoch: info.epoch, ...upload(set, deviceKey, authKey) });
-          // Stored only now that the server swapped its shares to the new set.
-          await device.saveDevice(set.info, set.device, deviceKey);
-          setStatus(describeWallet(set.info));
-          return { wallet: set.info };
-        } finally {
-          wipe(deviceKey, authKey);
+          set = wallet.rotate({ info: d.info, shares: [deviceInput(d), auth], protections: fresh.protections });
+        } catch (error) {
+          wipe(fresh.deviceKey, fresh.authKey, fresh.recoveryKey);
+          throw error;
         }
+        return finishUpload({ client, kind: 'rotate', expectedEpoch: info.epoch, set, ...fresh, quorum });
       });
     } finally {
       wipe(d.key);
     }
+  },
+
+  async completeUpload(p) {
+    const o = params.fields(p, 'completeUpload', ['signature'], ['signature']);
+    const signature = params.string(o.signature, 'params.signature', { max: 64 * 200 });
+    const client = server();
+    const up = currentPendingUpload();
+    if (!up) throw new ProtocolError('NO_PENDING_UPLOAD', 'no upload waits for signatures (none was made, or it was cancelled, completed or expired)');
+    // The device must still be where the upload started (another tab may have changed it).
+    const stored = device.storedInfo();
+    if (up.kind === 'rotate' && (!stored || stored.walletId !== up.walletId || stored.epoch !== up.expectedEpoch)) {
+      wipePendingUpload();
+      throw new ProtocolError('EPOCH_CONFLICT', 'the device share changed while the upload waited');
+    }
+    if (up.kind === 'recover' && stored && stored.walletId !== up.walletId) {
+      wipePendingUpload();
+      throw new ProtocolError('DEVICE_SHARE_EXISTS', `this device now holds a share of wallet ${stored.walletId}`);
+    }
+    try {
+      await client.replaceShares(up.walletId, {
+        request: up.request,
+        authorization_signature: signature,
+        auth_share: toHex(up.set.auth, false),
+        auth_key: toHex(up.authKey, false),
+        recovery_share: toHex(up.set.recovery, false),
+        ...(up.recoveryKey ? { recovery_key: toHex(up.recoveryKey, false) } : {}),
+      });
+    } catch (error) {
+      // Too few or bad signatures, no answer, an expired token: the same upload may still
+      // go through. Anything else (a conflict, a replay, an expired request) cannot.
+      if (!(error instanceof ProtocolError && RETRYABLE_UPLOAD.has(error.code))) wipePendingUpload();
+      throw error;
+    }
+    // Accepted: store the new device share, then wipe the rest.
+    pendingUpload = null;
+    clearTimeout(up.timer);
+    try {
+      await device.saveDevice(up.set.info, up.set.device, up.deviceKey);
+      device.noteRecoveryMode(up.walletId, up.recoveryKey ? 'automatic' : 'password');
+    } finally {
+      wipe(up.deviceKey, up.authKey, up.recoveryKey);
+    }
+    setStatus(describeWallet(up.set.info));
+    return { wallet: up.set.info };
+  },
+
+  async cancelUpload(p) {
+    params.fields(p, 'cancelUpload', []);
+    const had = currentPendingUpload() !== null;
+    wipePendingUpload();
+    setStatus(describeWallet(device.storedInfo()));
+    return { cancelled: had };
   },
 
   async exportMnemonic(p) {
@@ -497,6 +788,7 @@ const methods = {
       approveLabel: 'Forget',
     });
     device.forgetDevice();
+    wipePendingUpload();
     setStatus(describeWallet(null));
     return { forgotten: true };
   },

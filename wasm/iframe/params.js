@@ -73,6 +73,13 @@ export function accessToken(value) {
   return token;
 }
 
+/** An optional boolean (undefined = false). */
+export function flag(value, what) {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalid(`${what} must be true or false`);
+  return value;
+}
+
 export function chain(value) {
   if (value === undefined) return 'ethereum';
   if (value !== 'ethereum' && value !== 'solana') {

@@ -109,16 +109,22 @@ export function serverClient(origin, token) {
 
   return {
     origin,
-    /** `GET /v1/wallets/<id>` -> `{ info, owner }`. */
+    /** `GET /v1/wallets/<id>` -> `{ info, owner, automaticRecovery }`. */
     async wallet(walletId) {
       const data = await call('GET', walletPath(walletId));
       const info = fromServerInfo(data.wallet);
       if (info.walletId !== walletId) throw new ProtocolError('SERVER_ERROR', 'the server answered for another wallet');
-      return { info, owner: data.owner };
+      return { info, owner: data.owner, automaticRecovery: data.automatic_recovery === true };
     },
-    /** `GET .../recovery-share` -> `{ info, recoveryShare }`. */
-    async recoveryShare(walletId) {
-      const data = await call('GET', `${walletPath(walletId)}/recovery-share`);
+    /**
+     * The recovery share -> `{ info, recoveryShare }`: `GET .../recovery-share`, or with
+     * `authorization` (`{request, signature}`, a key-quorum owner's) the signed `POST`.
+     */
+    async recoveryShare(walletId, authorization) {
+      const path = `${walletPath(walletId)}/recovery-share`;
+      const data = authorization
+        ? await call('POST', path, { request: authorization.request, authorization_signature: authorization.signature })
+        : await call('GET', path);
       const info = fromServerInfo(data.wallet);
       if (info.walletId !== walletId) throw new ProtocolError('SERVER_ERROR', 'the server answered for another wallet');
       return { info, recoveryShare: fromHex(data.recovery_share, 'recovery_share', 'SERVER_ERROR') };
@@ -135,23 +141,54 @@ export function serverClient(origin, token) {
     async release(walletId, body) {
       return call('POST', `${walletPath(walletId)}/release`, body);
     },
+    /** `POST .../recovery-key` (automatic recovery) -> the raw answer. */
+    async recoveryKey(walletId, body) {
+      return call('POST', `${walletPath(walletId)}/recovery-key`, body);
+    },
   };
 }
 
 // ---- the release request ------------------------------------------------------------
 
-/** The Privy payload the iframe signs for nobody (user-owned wallets) around `body`. */
-export function releasePayload(origin, walletId, body, now = Date.now()) {
+/**
+ * A Privy payload for `method` `<origin><path>` around `body`, expiring `ttlMs` from now,
+ * with a fresh random idempotency key.
+ */
+export function requestPayload(method, url, body, ttlMs = 60000, now = Date.now()) {
   return {
     version: 1,
-    method: 'POST',
-    url: `${origin}/v1/wallets/${walletId}/release`,
+    method,
+    url,
     body,
     headers: {
-      'privy-request-expiry': String(now + 60000),
+      'privy-request-expiry': String(now + ttlMs),
       'privy-idempotency-key': toHex(crypto.getRandomValues(new Uint8Array(16)), false),
     },
   };
+}
+
+/** The Privy payload the iframe signs for nobody (user-owned wallets) around `body`. */
+export function releasePayload(origin, walletId, body, now = Date.now()) {
+  return requestPayload('POST', `${origin}/v1/wallets/${walletId}/release`, body, 60000, now);
+}
+
+/**
+ * AUTHORIZATION_MISMATCH unless `authorization.request` is exactly `method` `url` (the
+ * configured server's origin and the endpoint's path, no more) and its body is, in
+ * RFC 8785 form, `body`. For the recovery-share and recovery-key authorizations.
+ */
+export function checkExactRequest(authorization, { method, url, body }, canonicalize, what) {
+  const request = authorization.request;
+  const mismatch = (why) => new ProtocolError('AUTHORIZATION_MISMATCH', `${what}.request ${why}`);
+  if (request.method !== method) throw mismatch(`is not a ${method}`);
+  if (request.url !== url) throw mismatch(`is not for ${url}`);
+  let theirs;
+  try {
+    theirs = canonicalize(request.body ?? null);
+  } catch {
+    throw mismatch('body is not canonical JSON');
+  }
+  if (theirs !== canonicalize(body)) throw mismatch(`body is not ${JSON.stringify(body)}`);
 }
 
 /**

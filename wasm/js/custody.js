@@ -48,6 +48,26 @@ export function bindCustody(b, supported, call, run, info, json) {
               free();
             }
           }),
+        // A recovery-key release (automatic recovery): the 32-byte recovery key. Also
+        // one use: the key is wiped whatever the outcome.
+        openRecoveryKey: (opts) =>
+          run(() => {
+            const o = readFields(opts, 'releaseKey.openRecoveryKey', ['walletId', 'epoch', 'requestDigest', 'enc', 'ciphertext']);
+            if (!handle) {
+              throw new KeysplitError('RELEASE_KEY_USED', 'this release key was already used or freed: make a new key for each release');
+            }
+            try {
+              return handle.openRecoveryKey(
+                toText(o.walletId, 'walletId'),
+                toCount(o.epoch, 'epoch'),
+                toBytes(o.requestDigest, 'requestDigest'),
+                toBytes(o.enc, 'enc'),
+                toBytes(o.ciphertext, 'ciphertext'),
+              );
+            } finally {
+              free();
+            }
+          }),
         free,
       });
     });

@@ -534,6 +534,20 @@ export interface ReleaseKey {
     enc: BytesLike;
     ciphertext: BytesLike;
   }): { authKey: Uint8Array; authShare: Uint8Array };
+  /**
+   * Opens keysplit-server's recovery-key answer (`POST .../recovery-key`, automatic
+   * recovery): HPKE info `keysplit-server/v1/recovery-key-release` || wallet id || epoch
+   * (u32 big-endian), aad the caller's OWN request digest. Returns the 32-byte recovery
+   * key; throws RELEASE_REJECTED when it does not open or is not 32 bytes. One use, as
+   * `open`.
+   */
+  openRecoveryKey(options: {
+    walletId: string;
+    epoch: number;
+    requestDigest: BytesLike;
+    enc: BytesLike;
+    ciphertext: BytesLike;
+  }): Uint8Array;
   /** Wipes the private key (idempotent). */
   free(): void;
 }

@@ -93,6 +93,37 @@ impl CustodyReleaseKey {
     }
 }
 
+#[wasm_bindgen]
+impl CustodyReleaseKey {
+    /// Opens a recovery-key release (automatic recovery) with the caller's own wallet id,
+    /// epoch and request digest: the 32-byte recovery key. The key is wiped first,
+    /// whatever the outcome.
+    #[wasm_bindgen(js_name = openRecoveryKey)]
+    pub fn open_recovery_key(
+        &mut self,
+        wallet_id_hex: &str,
+        epoch_: f64,
+        request_digest: &JsValue,
+        enc: &JsValue,
+        ciphertext: &JsValue,
+    ) -> Result<Uint8Array, JsValue> {
+        let key = self.key.take().ok_or_else(used)?;
+        let wallet = wallet_id(wallet_id_hex)?;
+        let epoch = epoch(epoch_)?;
+        let digest = bytes(request_digest, "requestDigest")?;
+        let digest: &[u8; 32] = digest[..]
+            .try_into()
+            .map_err(|_| invalid("requestDigest must be exactly 32 bytes"))?;
+        let enc = bytes(enc, "enc")?;
+        let ciphertext = bytes(ciphertext, "ciphertext")?;
+        let recovery_key = key
+            .open_recovery_key(&wallet, epoch, digest, &enc, &ciphertext)
+            .map_err(wallet_error)?;
+        drop(key);
+        Ok(to_js_bytes(&recovery_key[..]))
+    }
+}
+
 /// A fresh release key.
 #[wasm_bindgen(js_name = custodyGenerateReleaseKey)]
 pub fn custody_generate_release_key() -> Result<CustodyReleaseKey, JsValue> {

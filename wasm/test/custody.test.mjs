@@ -76,8 +76,8 @@ test('release keys: 65-byte uncompressed P-256 points @hpke/core reads, fresh ea
   assert.notDeepEqual(a.publicKey, b.publicKey);
   await suite.kem.deserializePublicKey(a.publicKey.slice().buffer);
   assert.ok(Object.isFrozen(a));
-  // Nothing on the object but the public key and the two functions.
-  assert.deepEqual(Object.keys(a).sort(), ['free', 'open', 'publicKey']);
+  // Nothing on the object but the public key and the three functions.
+  assert.deepEqual(Object.keys(a).sort(), ['free', 'open', 'openRecoveryKey', 'publicKey']);
   a.free();
   a.free();
   b.free();
@@ -281,4 +281,35 @@ test('the default build has no custody: UNSUPPORTED', async (t) => {
   assert.equal(plain.custody.supported, false);
   assert.throws(() => plain.custody.generateReleaseKey(), (e) => e.code === 'UNSUPPORTED');
   assert.throws(() => plain.custody.requestDigest(payload('00'.repeat(16))), (e) => e.code === 'UNSUPPORTED');
+});
+
+test('releaseKey.openRecoveryKey opens what @hpke/core seals under the recovery-key label only', async () => {
+  const walletId = crypto.randomBytes(16).toString('hex');
+  const epoch = 3;
+  const recoveryInfo = (id, e) => cat(Buffer.from('keysplit-server/v1/recovery-key-release'), Buffer.from(id, 'hex'), be32(e));
+  const digest = sha256(canonicalize(payload(walletId)));
+  const recoveryKey = u8(crypto.randomBytes(32));
+
+  const key = custody.generateReleaseKey();
+  const sealed = await sealWithHpkeCore(key.publicKey, recoveryInfo(walletId, epoch), digest, recoveryKey);
+  const opened = key.openRecoveryKey({ walletId, epoch, requestDigest: digest, ...sealed });
+  assert.deepEqual(u8(opened), recoveryKey);
+  // One use: the key is wiped by the first open.
+  assert.throws(() => key.openRecoveryKey({ walletId, epoch, requestDigest: digest, ...sealed }), isCode('RELEASE_KEY_USED'));
+
+  const refusedFor = async ({ info = recoveryInfo(walletId, epoch), aad = digest, plaintext = recoveryKey, open = {} }) => {
+    const k = custody.generateReleaseKey();
+    const s = await sealWithHpkeCore(k.publicKey, info, aad, plaintext);
+    assert.throws(() => k.openRecoveryKey({ walletId, epoch, requestDigest: digest, ...s, ...open }), isCode('RELEASE_REJECTED'));
+  };
+  await refusedFor({ info: releaseInfo(walletId, epoch) }); // the auth-share release label
+  await refusedFor({ info: recoveryInfo(walletId, epoch + 1) });
+  await refusedFor({ aad: sha256('another request') });
+  await refusedFor({ plaintext: u8(31) });
+  await refusedFor({ plaintext: u8(33) });
+  await refusedFor({ open: { walletId: crypto.randomBytes(16).toString('hex') } });
+  // A recovery-key answer is no auth-share release either.
+  const k = custody.generateReleaseKey();
+  const s = await sealWithHpkeCore(k.publicKey, recoveryInfo(walletId, epoch), digest, recoveryKey);
+  assert.throws(() => k.open({ walletId, epoch, requestDigest: digest, ...s }), isCode('RELEASE_REJECTED'));
 });

@@ -20,14 +20,14 @@ use zeroize::Zeroizing;
 
 use crate::config::MasterKey;
 
-pub use keysplit_wallet::custody::{HpkeAead, HpkeKdf, HpkeKem, RELEASE_INFO_LABEL};
+pub use keysplit_wallet::custody::{
+    HpkeAead, HpkeKdf, HpkeKem, RECOVERY_KEY_INFO_LABEL, RELEASE_INFO_LABEL,
+};
 /// The label at the start of the associated data of a stored auth-share key.
 const AT_REST_LABEL: &[u8] = b"keysplit-server/v1/auth-key-at-rest";
 /// The label at the start of the associated data of a stored recovery key (automatic
 /// recovery), so that neither stored key opens as the other.
 const RECOVERY_AT_REST_LABEL: &[u8] = b"keysplit-server/v1/recovery-key-at-rest";
-/// The label at the start of the HPKE `info` of a recovery-key release.
-pub const RECOVERY_KEY_INFO_LABEL: &[u8] = b"keysplit-server/v1/recovery-key-release";
 
 /// A failure of one of the layers (details stay out of responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +84,9 @@ pub fn open_recovery_key_at_rest(
 /// The HPKE `info` of a recovery-key release: label || wallet id (16) || epoch (4,
 /// big-endian). Another label than an auth-share release's, so neither answer opens as
 /// the other.
+/// (`keysplit_wallet::custody::recovery_key_info`, which the wallet iframe opens with.)
 pub fn recovery_key_info(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
-    let mut info = Vec::with_capacity(RECOVERY_KEY_INFO_LABEL.len() + 20);
-    info.extend_from_slice(RECOVERY_KEY_INFO_LABEL);
-    info.extend_from_slice(wallet_id);
-    info.extend_from_slice(&epoch.to_be_bytes());
-    info
+    custody::recovery_key_info(&WalletId(*wallet_id), epoch)
 }
 
 fn seal_labeled(
@@ -188,6 +185,29 @@ pub fn seal_release(
         request_digest,
         auth_key,
         sealed_auth_share,
+        &mut rng,
+    )
+    .map_err(|_| CryptoError::Seal)?;
+    Ok((sealed.enc.to_vec(), sealed.ciphertext))
+}
+
+/// Seals a recovery key (automatic recovery) to `recipient` for the wallet, epoch and
+/// request digest: `keysplit_wallet::custody::seal_recovery_key` with the OS generator.
+/// Returns (encapsulated key, ciphertext || tag).
+pub fn seal_recovery_key(
+    recipient: &custody::HpkePublicKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    request_digest: &[u8; 32],
+    recovery_key: &[u8; 32],
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+    let mut rng = keysplit::os_rng().map_err(|_| CryptoError::Rng)?;
+    let sealed = custody::seal_recovery_key(
+        recipient,
+        &WalletId(*wallet_id),
+        epoch,
+        request_digest,
+        recovery_key,
         &mut rng,
     )
     .map_err(|_| CryptoError::Seal)?;

@@ -247,8 +247,11 @@ pub(super) async fn release_recovery_key(
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_key", e).await),
     };
-    let recipient = crypto::hpke_public_key(&hex_bytes(&body.hpke_public_key, "hpke_public_key")?)
-        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
+    let recipient = keysplit_wallet::custody::HpkePublicKey::from_bytes(&hex_bytes(
+        &body.hpke_public_key,
+        "hpke_public_key",
+    )?)
+    .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
     let mut tx = state.db.pool.begin().await?;
     let fresh = db::use_nonce(
@@ -304,8 +307,9 @@ pub(super) async fn release_recovery_key(
             ApiError::internal()
         })?;
     let info = crypto::recovery_key_info(&wallet_id.0, epoch32);
-    let (enc, ciphertext) = crypto::hpke_seal(&recipient, &info, &signed.digest, &key[..])
-        .map_err(|_| ApiError::internal())?;
+    let (enc, ciphertext) =
+        crypto::seal_recovery_key(&recipient, &wallet_id.0, epoch32, &signed.digest, &key)
+            .map_err(|_| ApiError::internal())?;
     drop(key);
     db::audit_in(
         &mut tx,

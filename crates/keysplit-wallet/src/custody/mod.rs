@@ -10,6 +10,10 @@
 //!   the associated data. [`ReleaseKey::open`] opens it only with the client's *own*
 //!   digest, wallet id and epoch, so a release made for another request, wallet or epoch,
 //!   or to another key, is [`Error::ReleaseRejected`].
+//! * A recovery-key release (automatic recovery): [`seal_recovery_key`] seals the
+//!   wallet's 32-byte recovery key the same way with `info` = [`recovery_key_info`]
+//!   ([`RECOVERY_KEY_INFO_LABEL`] || wallet id || epoch); [`ReleaseKey::open_recovery_key`]
+//!   opens it with the client's own digest, wallet id and epoch.
 //! * An encrypted export: [`seal_to_recipient`] seals a plaintext (the mnemonic) to a
 //!   recipient's P-256 public key with `info` = `keysplit/v1/mnemonic-export` || wallet
 //!   id and empty associated data; [`open_from_sender`] is the recipient's side.
@@ -66,6 +70,12 @@ pub type HpkeAead = hpke::aead::ChaCha20Poly1305;
 
 /// The label at the start of the HPKE `info` of a share release.
 pub const RELEASE_INFO_LABEL: &[u8] = b"keysplit-server/v1/auth-share-release";
+/// The label at the start of the HPKE `info` of a recovery-key release (automatic
+/// recovery): another label than [`RELEASE_INFO_LABEL`], so neither answer opens as the
+/// other.
+pub const RECOVERY_KEY_INFO_LABEL: &[u8] = b"keysplit-server/v1/recovery-key-release";
+/// Bytes of a recovery key (automatic recovery): the plaintext of a recovery-key release.
+pub const RECOVERY_KEY_LEN: usize = 32;
 /// The label at the start of the HPKE `info` of an encrypted mnemonic export.
 pub const EXPORT_INFO_LABEL: &[u8] = b"keysplit/v1/mnemonic-export";
 /// Bytes of an HPKE public key (and of an encapsulated key): an uncompressed SEC1 point.
@@ -79,6 +89,16 @@ pub const AUTH_KEY_LEN: usize = 32;
 pub fn release_info(wallet_id: &WalletId, epoch: u32) -> Vec<u8> {
     let mut info = Vec::with_capacity(RELEASE_INFO_LABEL.len() + 20);
     info.extend_from_slice(RELEASE_INFO_LABEL);
+    info.extend_from_slice(&wallet_id.0);
+    info.extend_from_slice(&epoch.to_be_bytes());
+    info
+}
+
+/// The HPKE `info` of a recovery-key release: [`RECOVERY_KEY_INFO_LABEL`] || wallet id
+/// (16) || epoch (4, big-endian).
+pub fn recovery_key_info(wallet_id: &WalletId, epoch: u32) -> Vec<u8> {
+    let mut info = Vec::with_capacity(RECOVERY_KEY_INFO_LABEL.len() + 20);
+    info.extend_from_slice(RECOVERY_KEY_INFO_LABEL);
     info.extend_from_slice(&wallet_id.0);
     info.extend_from_slice(&epoch.to_be_bytes());
     info
@@ -235,6 +255,29 @@ pub fn seal_release<R: CryptoRng + ?Sized>(
     )
 }
 
+/// The server's side of a recovery-key release (automatic recovery): seals the 32-byte
+/// recovery key to the client's key with `info` = [`recovery_key_info`] and the request
+/// digest as the associated data.
+///
+/// # Errors
+/// [`Error::InvalidHpkePublicKey`] if the encapsulation fails (see [`hpke_seal`]).
+pub fn seal_recovery_key<R: CryptoRng + ?Sized>(
+    recipient: &HpkePublicKey,
+    wallet_id: &WalletId,
+    epoch: u32,
+    request_digest: &[u8; 32],
+    recovery_key: &[u8; RECOVERY_KEY_LEN],
+    rng: &mut R,
+) -> Result<Sealed, Error> {
+    hpke_seal(
+        &recipient.0,
+        &recovery_key_info(wallet_id, epoch),
+        request_digest,
+        recovery_key,
+        rng,
+    )
+}
+
 /// What a release holds, opened: the auth share's key and the sealed auth share.
 pub struct Released {
     /// The key that opens the auth share.
@@ -335,6 +378,42 @@ impl ReleaseKey {
             auth_key: Zeroizing::new(*key),
             sealed_auth_share: Zeroizing::new(share.to_vec()),
         })
+    }
+}
+
+impl ReleaseKey {
+    /// Opens a recovery-key release (automatic recovery) with the caller's own wallet id,
+    /// epoch and request digest, and checks the plaintext is a 32-byte key.
+    ///
+    /// # Errors
+    /// [`Error::ReleaseRejected`] when `enc` is not a P-256 point, the ciphertext does not
+    /// open (another key, request digest, wallet or epoch, an auth-share release's label,
+    /// altered or truncated), or the plaintext is not 32 bytes.
+    pub fn open_recovery_key(
+        &self,
+        wallet_id: &WalletId,
+        epoch: u32,
+        request_digest: &[u8; 32],
+        enc: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<[u8; RECOVERY_KEY_LEN]>, Error> {
+        let plaintext = hpke_open(
+            &self.secret,
+            enc,
+            &recovery_key_info(wallet_id, epoch),
+            request_digest,
+            ciphertext,
+        )
+        .ok_or(Error::ReleaseRejected {
+            reason: "it does not open with this key as a recovery key for this request, wallet and epoch",
+        })?;
+        let key: &[u8; RECOVERY_KEY_LEN] =
+            plaintext[..]
+                .try_into()
+                .map_err(|_| Error::ReleaseRejected {
+                    reason: "its plaintext is not a 32-byte recovery key",
+                })?;
+        Ok(Zeroizing::new(*key))
     }
 }
 

@@ -418,3 +418,71 @@ fn debug_output_redacts_secrets() {
     assert!(!shown.contains("2222"), "{shown}");
     assert!(shown.contains("redacted"));
 }
+
+#[test]
+fn recovery_key_release_round_trip_and_refusals() {
+    let mut r = rng();
+    let wallet = WalletId([0x5e; 16]);
+    let epoch = 9;
+    let digest = [0x17; 32];
+    let recovery_key = [0x99u8; RECOVERY_KEY_LEN];
+    let key = ReleaseKey::generate(&mut r);
+    let recipient = HpkePublicKey::from_bytes(&key.public_key()).unwrap();
+    let sealed =
+        seal_recovery_key(&recipient, &wallet, epoch, &digest, &recovery_key, &mut r).unwrap();
+    assert_eq!(sealed.ciphertext.len(), RECOVERY_KEY_LEN + TAG_LEN);
+    let opened = key
+        .open_recovery_key(&wallet, epoch, &digest, &sealed.enc, &sealed.ciphertext)
+        .unwrap();
+    assert_eq!(*opened, recovery_key);
+
+    // The info layout, written out by hand: label || wallet id || epoch (u32 BE).
+    assert_eq!(
+        RECOVERY_KEY_INFO_LABEL,
+        b"keysplit-server/v1/recovery-key-release"
+    );
+    let mut info = b"keysplit-server/v1/recovery-key-release".to_vec();
+    info.extend_from_slice(&[0x5e; 16]);
+    info.extend_from_slice(&[0, 0, 0, 9]);
+    assert_eq!(recovery_key_info(&wallet, epoch), info);
+    let raw = hpke_open(&key.secret, &sealed.enc, &info, &digest, &sealed.ciphertext).unwrap();
+    assert_eq!(&raw[..], &recovery_key[..]);
+
+    let rejected_key = |result: Result<Zeroizing<[u8; 32]>, Error>| match result {
+        Err(e @ Error::ReleaseRejected { .. }) => assert_eq!(e.code(), "RELEASE_REJECTED"),
+        Err(other) => panic!("expected ReleaseRejected, got {other:?}"),
+        Ok(_) => panic!("expected ReleaseRejected, the recovery key opened"),
+    };
+    let (enc, ct) = (&sealed.enc[..], &sealed.ciphertext[..]);
+    // Another digest, wallet, epoch or key; altered or truncated.
+    rejected_key(key.open_recovery_key(&wallet, epoch, &[0; 32], enc, ct));
+    rejected_key(key.open_recovery_key(&WalletId([1; 16]), epoch, &digest, enc, ct));
+    rejected_key(key.open_recovery_key(&wallet, epoch + 1, &digest, enc, ct));
+    let other = ReleaseKey::generate(&mut r);
+    rejected_key(other.open_recovery_key(&wallet, epoch, &digest, enc, ct));
+    rejected_key(key.open_recovery_key(&wallet, epoch, &digest, enc, &ct[1..]));
+    rejected_key(key.open_recovery_key(&wallet, epoch, &digest, &enc[..64], ct));
+    // Sealed under the auth-share release's info: neither opens as the other.
+    let as_release = hpke_seal(
+        recipient.as_hpke(),
+        &release_info(&wallet, epoch),
+        &digest,
+        &recovery_key,
+        &mut r,
+    )
+    .unwrap();
+    rejected_key(key.open_recovery_key(
+        &wallet,
+        epoch,
+        &digest,
+        &as_release.enc,
+        &as_release.ciphertext,
+    ));
+    rejected(key.open(&wallet, epoch, &digest, enc, ct));
+    // The right info, but not 32 bytes.
+    for len in [0usize, 31, 33, 64] {
+        let wrong =
+            hpke_seal(recipient.as_hpke(), &info, &digest, &vec![7u8; len], &mut r).unwrap();
+        rejected_key(key.open_recovery_key(&wallet, epoch, &digest, &wrong.enc, &wrong.ciphertext));
+    }
+}
