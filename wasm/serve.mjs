@@ -15,6 +15,7 @@
 // Only 127.0.0.1 is used. The end-to-end tests import startServers() and add a third,
 // untrusted origin T; A and T both serve wasm/e2e/pages/ under /e2e/ (attack pages).
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
@@ -141,6 +142,18 @@ function run(bin, args, options = {}) {
   });
 }
 
+/** A free loopback port (asked of the OS, then released for the child to take). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * `keysplit serve` in a child process with the dev issuer of `dir`, CORS for
  * `walletOrigin` only; resolves once /healthz answers.
@@ -148,9 +161,13 @@ function run(bin, args, options = {}) {
 async function startKeysplit(bin, dir, { port, walletOrigin }) {
   await run(bin, ['serve', 'dev-init', '--dir', dir]);
   const devConfig = readFileSync(join(dir, 'config.toml'), 'utf8');
+  // A known port, so that public_url can name the server's origin: signed requests (the
+  // wallet's release payloads) must then carry exactly this origin.
+  const chosen = port === 0 ? await freePort() : port;
   // Top-level keys must come before the [[issuer]] tables of the dev config.
   const config =
-    `listen = ${JSON.stringify(`${HOST}:${port}`)}\n` +
+    `listen = ${JSON.stringify(`${HOST}:${chosen}`)}\n` +
+    `public_url = ${JSON.stringify(`http://${HOST}:${chosen}`)}\n` +
     'db = "sqlite://keysplit-server.sqlite3"\n' +
     `allowed_origins = [${JSON.stringify(walletOrigin)}]\n` +
     // The end-to-end tests release many times a minute for one user.
@@ -308,7 +325,7 @@ export async function startServers({
     appServer.on(
       'request',
       siteHandler({
-        routes: { '/keysplit-client.js': join(HERE, 'iframe/client.js') },
+        routes: { '/': join(HERE, 'demo/index.html'), '/keysplit-client.js': join(HERE, 'iframe/client.js') },
         mounts: [
           ['/e2e/', join(HERE, 'e2e/pages')],
           ['/', join(HERE, 'demo')],

@@ -101,7 +101,7 @@ token=$("$bin_keysplit" serve dev-token --dir "$work/dev" --sub alice --ttl 300)
 server_pid=$!
 addr=""
 for _ in $(seq 1 100); do
-  addr=$(grep -o 'addr=127.0.0.1:[0-9]*' "$work/dev/log" | head -1 | cut -d= -f2 || true)
+  addr=$(grep -so 'addr=127.0.0.1:[0-9]*' "$work/dev/log" | head -1 | cut -d= -f2 || true)
   [ -n "$addr" ] && break
   sleep 0.1
 done

@@ -7,9 +7,10 @@
 //   showMnemonic({ mnemonic, walletAddress })                      -> Promise<void> (closed)
 //   summaryRows(kind, data)                                        -> rows
 //
-// rows are [label, value] or [label, value, { warn, mono }]: `warn` shows the row in red,
-// `mono` in a monospace font (hex and addresses get it automatically). Every value is
-// shown in full (long ones wrap) and only ever as text (textContent, never innerHTML).
+// rows are [label, value] or [label, value, { warn, mono, strong }]: `warn` shows the row
+// in red, `mono` in a monospace font (hex and addresses get it automatically; long ones
+// go under their label, across the full width), `strong` in bold. Every value is shown in
+// full (long ones wrap) and only ever as text (textContent, never innerHTML).
 //
 // Guards against a page that embeds the wallet and tries to get a click it did not earn:
 // - only clicks with event.isTrusted count (a script's synthetic click does nothing);
@@ -53,18 +54,37 @@ function display(value) {
   return String(value);
 }
 
+/** Monospace values longer than this (addresses, calldata) get the full width, under their label. */
+const WIDE_MONO = 24;
+
 function rowsTable(rows) {
   const table = el('table', { id: 'ks-rows', className: 'ks-rows' });
+  // Column widths from here, not from the first row (which may span both columns).
+  const columns = el('colgroup');
+  columns.append(el('col', { className: 'ks-col-label' }), el('col', { className: 'ks-col-value' }));
+  table.append(columns);
   const body = el('tbody');
   for (const row of Array.isArray(rows) ? rows : []) {
     if (!Array.isArray(row)) continue;
     const [label, value, flags = {}] = row;
     const text = display(value);
+    const mono = flags.mono ?? looksMono(text);
+    const classes = (...names) => names.filter(Boolean).join(' ');
+    const cellClass = classes(mono && 'ks-mono', flags.strong && 'ks-strong');
+    if (mono && text.length > WIDE_MONO) {
+      // Label above, value across the whole width: an address stays in one piece.
+      const head = el('tr', { className: classes('ks-label-row', flags.warn && 'ks-warn') });
+      head.append(el('th', { text: display(label), attrs: { colspan: '2' } }));
+      const tr = el('tr', { className: classes('ks-value-row', flags.warn && 'ks-warn') });
+      tr.append(el('td', { text, className: cellClass, attrs: { colspan: '2' } }));
+      body.append(head, tr);
+      continue;
+    }
     const tr = el('tr');
     if (flags.warn) tr.className = 'ks-warn';
     tr.append(el('th', { text: display(label), attrs: { scope: 'row' } }));
     const cell = el('td', { text });
-    if (flags.mono ?? looksMono(text)) cell.className = 'ks-mono';
+    if (cellClass) cell.className = cellClass;
     tr.append(cell);
     body.append(tr);
   }
@@ -285,6 +305,11 @@ export function askPassword({ title, rows, repeat = false, approveLabel } = {}) 
     rows,
     approveLabel,
     fill(content) {
+      // A form, for password managers; it is never submitted (Enter is handled below, and
+      // the CSP has form-action 'none' anyway).
+      const form = el('form', { className: 'ks-form', attrs: { novalidate: '' } });
+      form.addEventListener('submit', (event) => event.preventDefault());
+      content.append(form);
       const field = (id, label, autocomplete) => {
         const wrap = el('label', { className: 'ks-field', attrs: { for: id } });
         wrap.append(el('span', { text: label }));
@@ -294,13 +319,13 @@ export function askPassword({ title, rows, repeat = false, approveLabel } = {}) 
           attrs: { type: 'password', autocomplete, spellcheck: 'false', autocapitalize: 'off', minlength: String(MIN_PASSWORD_LENGTH) },
         });
         wrap.append(input);
-        content.append(wrap);
+        form.append(wrap);
         return input;
       };
       const first = field('ks-password', repeat ? 'New recovery password' : 'Recovery password', repeat ? 'new-password' : 'current-password');
       const second = repeat ? field('ks-password-repeat', 'Type it again', 'new-password') : null;
       if (repeat) {
-        content.append(
+        form.append(
           el('p', {
             className: 'ks-hint',
             text: `At least ${MIN_PASSWORD_LENGTH} characters. It is typed here, in the wallet, and never leaves it; without it a lost device cannot be recovered.`,
@@ -482,8 +507,8 @@ function transactionRows(s) {
     ['From', s.from, mono],
   ];
   if (s.to === null || s.to === undefined) rows.push(['To', 'new contract (contract creation)', warn]);
-  else rows.push(['To', s.to, mono]);
-  rows.push(['Value', `${formatUnits(s.value, 18)} ${symbol}`]);
+  else rows.push(['To', s.to, { mono: true, strong: true }]);
+  rows.push(['Value', `${formatUnits(s.value, 18)} ${symbol}`, { strong: true }]);
   rows.push(['Value in wei', grouped(s.value)]);
   const data = typeof s.data === 'string' ? s.data : '0x';
   const dataLength = Math.max(0, (data.length - 2) / 2);

@@ -314,8 +314,8 @@ const methods = {
       summary: (info) => decoding('params.transaction', () => wallet.summarizeTransaction({ from: info.ethereumAddress, transaction })),
       title: 'Sign a transaction',
       sign: (opened) => {
-        const { signedTransaction, hash } = wallet.signTransaction({ ...opened, transaction });
-        return { signedTransaction, hash };
+        const { signedTransaction, hash, summary } = wallet.signTransaction({ ...opened, transaction });
+        return { signedTransaction, hash, summary };
       },
     });
   },

@@ -46,6 +46,7 @@ async fn main() {
         db_url: db.clone(),
         master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec![],
+        public_url: None,
         max_body_bytes: 64 * 1024,
         release_per_minute: u32::MAX,
         verifier: Verifier::from_config(&[config], dir.path(), 30).expect("verifier"),
@@ -113,12 +114,22 @@ async fn main() {
             let mut latencies = Vec::with_capacity(releases);
             let mut errors = 0usize;
             for r in 0..releases {
-                let nonce = format!("{c:016x}{r:016x}");
+                // The user owner's unsigned payload, as the wallet iframe sends it.
+                let expiry = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64 + 60_000);
+                let request = json!({
+                    "version": 1, "method": "POST",
+                    "url": format!("{base}/v1/wallets/{id}/release"),
+                    "body": {"method": "personal_sign", "params": {"message": "load"}},
+                    "headers": {"privy-request-expiry": expiry.to_string(),
+                                "privy-idempotency-key": format!("{c:016x}{r:016x}")},
+                });
                 let t0 = Instant::now();
                 let sent = http
                     .post(format!("{base}/v1/wallets/{id}/release"))
                     .bearer_auth(&token)
-                    .json(&json!({"request_digest": "ab".repeat(32), "nonce": nonce, "hpke_public_key": public}))
+                    .json(&json!({"request": request, "hpke_public_key": public}))
                     .send()
                     .await;
                 match sent {
@@ -129,7 +140,10 @@ async fn main() {
                     Ok(resp) => {
                         errors += 1;
                         let status = resp.status();
-                        eprintln!("release refused: {status} {}", resp.text().await.unwrap_or_default());
+                        eprintln!(
+                            "release refused: {status} {}",
+                            resp.text().await.unwrap_or_default()
+                        );
                     }
                     Err(e) => {
                         errors += 1;

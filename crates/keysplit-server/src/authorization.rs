@@ -27,6 +27,11 @@ pub const MAX_SIGNERS: usize = 16;
 /// Longest idempotency key accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 128;
 
+/// The furthest a signed request's `privy-request-expiry` may lie ahead of the server's
+/// clock: one hour. Each idempotency key is kept until its request expires, so this
+/// bounds how long a used key is stored.
+pub const MAX_EXPIRY_AHEAD_MS: u64 = 3_600_000;
+
 /// The milliseconds since the Unix epoch on the server's clock.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -133,8 +138,10 @@ pub struct SignedRequest {
     /// SHA-256 of the canonical payload: the request digest.
     pub digest: [u8; 32],
     /// The single-use key under which the request is recorded (`idem:` + the
-    /// idempotency key; never equal to a hex release nonce).
+    /// idempotency key).
     pub nonce: String,
+    /// The `privy-request-expiry`, Unix milliseconds: the key is kept until then.
+    pub expiry_ms: u64,
 }
 
 impl SignedRequest {
@@ -146,33 +153,46 @@ impl SignedRequest {
 
 /// Checks a payload (`{version: 1, method, url, body, headers}`) sent for `method` and
 /// `path` (e.g. `POST`, `/v1/wallets/<id>/release`): shape (library), the method, the
-/// path of the url (any `http(s)` origin: the server does not know the name it is
-/// reached by behind a proxy), a `privy-request-expiry` and a `privy-idempotency-key`.
-/// The expiry itself is checked with the signatures.
+/// `url` — exactly `public_url` followed by `path` when the server has a public URL
+/// configured, otherwise any `http(s)` origin followed by `path` (behind a proxy the
+/// server does not know the name it is reached by) — a `privy-request-expiry` at most
+/// [`MAX_EXPIRY_AHEAD_MS`] after `now_ms` and a `privy-idempotency-key`. Whether the
+/// expiry has passed is checked with the signatures (a 403 there is audited).
 pub fn parse_signed(
     payload: Value,
     signatures: Option<String>,
     method: &str,
     path: &str,
+    public_url: Option<&str>,
+    now_ms: u64,
 ) -> Result<SignedRequest, ApiError> {
     let payload = RequestPayload::from_value(payload)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
     let value = payload.value();
     let signed_method = value.get("method").and_then(Value::as_str).unwrap_or("");
     let url = value.get("url").and_then(Value::as_str).unwrap_or("");
-    let url_path = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    let url_path = match public_url {
+        Some(origin) => url.strip_prefix(origin),
+        None => url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .and_then(|rest| rest.find('/').map(|i| &rest[i..])),
+    };
     if signed_method != method || url_path != Some(path) {
         return Err(forbidden(
             "REQUEST_MISMATCH",
-            format!("the signed request is not for {method} {path}"),
+            format!(
+                "the signed request is not for {method} {}{path}",
+                public_url.unwrap_or("")
+            ),
         ));
     }
-    if payload.expiry_ms().is_none() {
+    let expiry_ms = payload
+        .expiry_ms()
+        .ok_or_else(|| invalid_payload("the signed request has no privy-request-expiry header"))?;
+    if expiry_ms > now_ms.saturating_add(MAX_EXPIRY_AHEAD_MS) {
         return Err(invalid_payload(
-            "the signed request has no privy-request-expiry header",
+            "privy-request-expiry is more than one hour after the server's clock (expiry too far)",
         ));
     }
     let key = value
@@ -191,6 +211,7 @@ pub fn parse_signed(
     let digest = keysplit_wallet::custody::request_digest(&payload);
     Ok(SignedRequest {
         nonce: format!("idem:{key}"),
+        expiry_ms,
         payload,
         signatures,
         digest,

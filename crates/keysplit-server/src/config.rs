@@ -6,6 +6,7 @@
 //! db = "sqlite://keysplit-server.sqlite3"     # or "postgres://user@127.0.0.1:5432/db"
 //! master_key_file = "master.key"              # 64 hex digits; created when missing
 //! allowed_origins = ["https://wallet.example"]
+//! public_url = "https://keysplit.example"    # signed requests must name this origin
 //! max_body_bytes = 65536
 //! release_per_minute = 30
 //! leeway_seconds = 30
@@ -74,6 +75,9 @@ pub struct ConfigFile {
     /// Origins allowed by CORS (the wallet iframe's origin); none means no CORS headers.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// The origin clients reach the server at (`https://keysplit.example`): when set, a
+    /// signed request's `url` must be exactly this origin followed by the endpoint's path.
+    pub public_url: Option<String>,
     /// Largest accepted request body.
     pub max_body_bytes: Option<usize>,
     /// Releases per subject and minute.
@@ -162,7 +166,7 @@ impl MasterKey {
 /// scheme's default, and nothing else (no path, not even `/`). CORS compares origins
 /// byte for byte, so anything else would silently never match.
 pub fn check_origin(origin: &str) -> Result<(), ConfigError> {
-    let bad = |why: &str| ConfigError(format!("allowed origin {origin:?}: {why}"));
+    let bad = |why: &str| ConfigError(format!("origin {origin:?}: {why}"));
     let (scheme, rest) = if let Some(rest) = origin.strip_prefix("https://") {
         ("https", rest)
     } else if let Some(rest) = origin.strip_prefix("http://") {
@@ -246,6 +250,8 @@ pub struct Settings {
     pub master_key: MasterKey,
     /// CORS origins.
     pub allowed_origins: Vec<String>,
+    /// The public origin signed requests must name (`None`: any `http(s)` origin).
+    pub public_url: Option<String>,
     /// Body limit.
     pub max_body_bytes: usize,
     /// Release rate per subject and minute.
@@ -298,13 +304,17 @@ impl Settings {
             return Err(ConfigError("release_per_minute must be at least 1".into()));
         }
         for origin in &file.allowed_origins {
-            check_origin(origin)?;
+            check_origin(origin).map_err(|e| ConfigError(format!("allowed_origins: {e}")))?;
+        }
+        if let Some(url) = &file.public_url {
+            check_origin(url).map_err(|e| ConfigError(format!("public_url: {e}")))?;
         }
         Ok(Settings {
             listen,
             db_url,
             master_key,
             allowed_origins: file.allowed_origins,
+            public_url: file.public_url,
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             release_per_minute,
             verifier,
@@ -315,6 +325,31 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::check_origin;
+
+    /// `public_url` and `allowed_origins` are read and checked at start.
+    #[test]
+    fn public_url_is_checked_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let path = dir.path().join("config.toml");
+            // The master key file next to the config, never in the working folder.
+            std::fs::write(&path, format!("master_key_file = \"master.key\"\n{text}")).unwrap();
+            super::Settings::load(&super::ServeOptions {
+                config: Some(path),
+                ..Default::default()
+            })
+        };
+        let settings = load("public_url = \"https://keysplit.example\"\n").unwrap();
+        assert_eq!(
+            settings.public_url.as_deref(),
+            Some("https://keysplit.example")
+        );
+        assert_eq!(load("").unwrap().public_url, None);
+        let error = load("public_url = \"https://keysplit.example/\"\n").unwrap_err();
+        assert!(error.0.starts_with("public_url: "), "{error}");
+        let error = load("allowed_origins = [\"https://Wallet.example\"]\n").unwrap_err();
+        assert!(error.0.starts_with("allowed_origins: "), "{error}");
+    }
 
     #[test]
     fn origins_are_checked_as_browsers_send_them() {

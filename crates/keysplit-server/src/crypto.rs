@@ -23,6 +23,11 @@ use crate::config::MasterKey;
 pub use keysplit_wallet::custody::{HpkeAead, HpkeKdf, HpkeKem, RELEASE_INFO_LABEL};
 /// The label at the start of the associated data of a stored auth-share key.
 const AT_REST_LABEL: &[u8] = b"keysplit-server/v1/auth-key-at-rest";
+/// The label at the start of the associated data of a stored recovery key (automatic
+/// recovery), so that neither stored key opens as the other.
+const RECOVERY_AT_REST_LABEL: &[u8] = b"keysplit-server/v1/recovery-key-at-rest";
+/// The label at the start of the HPKE `info` of a recovery-key release.
+pub const RECOVERY_KEY_INFO_LABEL: &[u8] = b"keysplit-server/v1/recovery-key-release";
 
 /// A failure of one of the layers (details stay out of responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +42,9 @@ pub enum CryptoError {
     Seal,
 }
 
-fn at_rest_aad(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(AT_REST_LABEL.len() + 20);
-    aad.extend_from_slice(AT_REST_LABEL);
+fn at_rest_aad(label: &[u8], wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(label.len() + 20);
+    aad.extend_from_slice(label);
     aad.extend_from_slice(wallet_id);
     aad.extend_from_slice(&epoch.to_be_bytes());
     aad
@@ -47,6 +52,48 @@ fn at_rest_aad(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
 
 /// Encrypts an auth-share key for storage: nonce (24) || ciphertext (32) || tag (16).
 pub fn seal_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    key: &[u8; 32],
+) -> Result<Vec<u8>, CryptoError> {
+    seal_labeled(AT_REST_LABEL, master, wallet_id, epoch, key)
+}
+
+/// Encrypts a recovery key (automatic recovery) for storage, as [`seal_at_rest`] under
+/// its own label.
+pub fn seal_recovery_key_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    key: &[u8; 32],
+) -> Result<Vec<u8>, CryptoError> {
+    seal_labeled(RECOVERY_AT_REST_LABEL, master, wallet_id, epoch, key)
+}
+
+/// Opens what [`seal_recovery_key_at_rest`] made for the same wallet id and epoch.
+pub fn open_recovery_key_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    sealed: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    open_labeled(RECOVERY_AT_REST_LABEL, master, wallet_id, epoch, sealed)
+}
+
+/// The HPKE `info` of a recovery-key release: label || wallet id (16) || epoch (4,
+/// big-endian). Another label than an auth-share release's, so neither answer opens as
+/// the other.
+pub fn recovery_key_info(wallet_id: &[u8; 16], epoch: u32) -> Vec<u8> {
+    let mut info = Vec::with_capacity(RECOVERY_KEY_INFO_LABEL.len() + 20);
+    info.extend_from_slice(RECOVERY_KEY_INFO_LABEL);
+    info.extend_from_slice(wallet_id);
+    info.extend_from_slice(&epoch.to_be_bytes());
+    info
+}
+
+fn seal_labeled(
+    label: &[u8],
     master: &MasterKey,
     wallet_id: &[u8; 16],
     epoch: u32,
@@ -60,7 +107,7 @@ pub fn seal_at_rest(
     let tag = cipher
         .encrypt_inout_detached(
             &XNonce::from(nonce),
-            &at_rest_aad(wallet_id, epoch),
+            &at_rest_aad(label, wallet_id, epoch),
             (&mut buffer[..]).into(),
         )
         .map_err(|_| CryptoError::Seal)?;
@@ -73,6 +120,16 @@ pub fn seal_at_rest(
 
 /// Opens what [`seal_at_rest`] made for the same wallet id and epoch.
 pub fn open_at_rest(
+    master: &MasterKey,
+    wallet_id: &[u8; 16],
+    epoch: u32,
+    sealed: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    open_labeled(AT_REST_LABEL, master, wallet_id, epoch, sealed)
+}
+
+fn open_labeled(
+    label: &[u8],
     master: &MasterKey,
     wallet_id: &[u8; 16],
     epoch: u32,
@@ -92,7 +149,7 @@ pub fn open_at_rest(
     cipher
         .decrypt_inout_detached(
             &nonce,
-            &at_rest_aad(wallet_id, epoch),
+            &at_rest_aad(label, wallet_id, epoch),
             (&mut key[..]).into(),
             &tag,
         )
@@ -194,6 +251,26 @@ mod tests {
         flipped[40] ^= 1;
         assert!(open_at_rest(&master, &[9; 16], 4, &flipped).is_err());
         assert!(open_at_rest(&master, &[9; 16], 4, &sealed[..71]).is_err());
+    }
+
+    /// A stored recovery key and a stored auth key never open as each other.
+    #[test]
+    fn at_rest_labels_separate_the_two_keys() {
+        let master = MasterKey::from_bytes(&[1; 32]);
+        let key = [0x44u8; 32];
+        let recovery = seal_recovery_key_at_rest(&master, &[9; 16], 4, &key).unwrap();
+        assert_eq!(
+            *open_recovery_key_at_rest(&master, &[9; 16], 4, &recovery).unwrap(),
+            key
+        );
+        assert!(open_at_rest(&master, &[9; 16], 4, &recovery).is_err());
+        assert!(open_recovery_key_at_rest(&master, &[9; 16], 5, &recovery).is_err());
+        let auth = seal_at_rest(&master, &[9; 16], 4, &key).unwrap();
+        assert!(open_recovery_key_at_rest(&master, &[9; 16], 4, &auth).is_err());
+        assert_ne!(recovery_key_info(&[9; 16], 4), release_info(&[9; 16], 4));
+        assert!(
+            recovery_key_info(&[9; 16], 4).starts_with(b"keysplit-server/v1/recovery-key-release")
+        );
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::auth::Caller;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("migration_2.sql")),
+    (3, include_str!("migration_3.sql")),
 ];
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,9 @@ pub struct WalletRow {
     pub auth_key_sealed: Vec<u8>,
     /// The sealed recovery share.
     pub recovery_share: Vec<u8>,
+    /// Automatic recovery: the key that opens the recovery share, sealed under the master
+    /// key; `None` when the wallet has none.
+    pub recovery_key_sealed: Option<Vec<u8>>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -97,6 +101,7 @@ impl fmt::Debug for WalletRow {
             .field("wallet_id", &self.wallet_id)
             .field("owner", &self.owner)
             .field("epoch", &self.epoch)
+            .field("automatic_recovery", &self.recovery_key_sealed.is_some())
             .field("shares", &"<redacted>")
             .finish()
     }
@@ -117,6 +122,7 @@ fn wallet_from_row(row: &AnyRow) -> Result<WalletRow, sqlx::Error> {
         auth_share: row.try_get("auth_share")?,
         auth_key_sealed: row.try_get("auth_key_sealed")?,
         recovery_share: row.try_get("recovery_share")?,
+        recovery_key_sealed: row.try_get("recovery_key_sealed")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -176,6 +182,8 @@ pub struct SharesRecord<'a> {
     pub auth_key_sealed: &'a [u8],
     /// Sealed recovery share.
     pub recovery_share: &'a [u8],
+    /// Automatic recovery: the recovery share's key under the master key, or `None`.
+    pub recovery_key_sealed: Option<&'a [u8]>,
 }
 
 impl Db {
@@ -328,8 +336,8 @@ pub async fn wallet_in(
 ) -> Result<Option<WalletRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT wallet_id, owner_iss, owner_sub, owner_quorum, epoch, share_set_id, ethereum_address, \
-         solana_address, auth_share, auth_key_sealed, recovery_share, created_at, updated_at \
-         FROM wallets WHERE wallet_id = $1",
+         solana_address, auth_share, auth_key_sealed, recovery_share, recovery_key_sealed, \
+         created_at, updated_at FROM wallets WHERE wallet_id = $1",
     )
     .bind(wallet_id)
     .fetch_optional(&mut *conn)
@@ -367,8 +375,8 @@ pub async fn insert_wallet(
     let result = sqlx::query(
         "INSERT INTO wallets (wallet_id, owner_iss, owner_sub, epoch, share_set_id, \
          ethereum_address, solana_address, auth_share, auth_key_sealed, recovery_share, \
-         created_at, updated_at, owner_quorum) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
+         created_at, updated_at, owner_quorum, recovery_key_sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
          ON CONFLICT (wallet_id) DO NOTHING",
     )
     .bind(record.wallet_id)
@@ -383,6 +391,7 @@ pub async fn insert_wallet(
     .bind(record.recovery_share)
     .bind(now)
     .bind(owner_quorum)
+    .bind(record.recovery_key_sealed)
     .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -390,24 +399,34 @@ pub async fn insert_wallet(
 
 /// Replaces the share set if, and only if, the wallet belongs to `owner` (its user),
 /// its owner is still `owner_quorum` (`None`: the user), it is at `expected_epoch` and
-/// keeps its addresses: the compare-and-swap of rotation and recovery. `false` when
-/// nothing matched (the caller finds out why).
+/// keeps its addresses: the compare-and-swap of rotation and recovery. With
+/// `no_automatic_recovery` it also matches only a wallet without automatic recovery (an
+/// upload of a key-sealed recovery share without its key must not land on one). The
+/// stored recovery key becomes `record.recovery_key_sealed`. `false` when nothing
+/// matched (the caller finds out why).
 pub async fn swap_shares(
     conn: &mut AnyConnection,
     owner: &Caller,
     owner_quorum: Option<&str>,
     expected_epoch: i64,
+    no_automatic_recovery: bool,
     record: &SharesRecord<'_>,
 ) -> Result<bool, sqlx::Error> {
     let quorum_condition = match owner_quorum {
         None => "owner_quorum IS NULL",
-        Some(_) => "owner_quorum = $13",
+        Some(_) => "owner_quorum = $14",
+    };
+    let recovery_condition = if no_automatic_recovery {
+        " AND recovery_key_sealed IS NULL"
+    } else {
+        ""
     };
     let sql = format!(
         "UPDATE wallets SET epoch = $1, share_set_id = $2, auth_share = $3, \
-         auth_key_sealed = $4, recovery_share = $5, updated_at = $6 \
+         auth_key_sealed = $4, recovery_share = $5, updated_at = $6, recovery_key_sealed = $13 \
          WHERE wallet_id = $7 AND owner_iss = $8 AND owner_sub = $9 AND epoch = $10 \
-         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12 AND {quorum_condition}"
+         AND epoch < $1 AND ethereum_address = $11 AND solana_address = $12 \
+         AND {quorum_condition}{recovery_condition}"
     );
     let mut query = sqlx::query(&sql)
         .bind(record.epoch)
@@ -421,7 +440,8 @@ pub async fn swap_shares(
         .bind(owner.subject.as_str())
         .bind(expected_epoch)
         .bind(record.ethereum_address)
-        .bind(record.solana_address);
+        .bind(record.solana_address)
+        .bind(record.recovery_key_sealed);
     if let Some(quorum) = owner_quorum {
         query = query.bind(quorum);
     }
@@ -429,22 +449,78 @@ pub async fn swap_shares(
     Ok(result.rows_affected() == 1)
 }
 
-/// Records a release nonce; `false` when it was used before for this wallet.
+/// How many expired idempotency keys one insert deletes at most.
+pub const PRUNE_BATCH: i64 = 64;
+
+/// How long after its request's expiry an idempotency key is kept: a margin for clocks
+/// of several instances that disagree a little (an instance whose clock is behind still
+/// takes the request as in time).
+pub const PRUNE_MARGIN_MS: u64 = 5 * 60 * 1000;
+
+/// Unix milliseconds now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn ms(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Records a signed request's single-use key (`idem:` + its idempotency key) for the
+/// wallet, kept until `expires_at_ms` (its `privy-request-expiry`); `false` when it was
+/// used before. After a new insert, in the same transaction, deletes at most
+/// [`PRUNE_BATCH`] keys that expired more than [`PRUNE_MARGIN_MS`] ago (any wallet's).
 pub async fn use_nonce(
     conn: &mut AnyConnection,
+    backend: Backend,
     wallet_id: &str,
     nonce: &str,
+    expires_at_ms: u64,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "INSERT INTO release_nonces (wallet_id, nonce, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (wallet_id, nonce) DO NOTHING",
+        "INSERT INTO release_nonces (wallet_id, nonce, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (wallet_id, nonce) DO NOTHING",
     )
     .bind(wallet_id)
     .bind(nonce)
     .bind(now())
+    .bind(ms(expires_at_ms))
     .execute(&mut *conn)
     .await?;
-    Ok(result.rows_affected() == 1)
+    let fresh = result.rows_affected() == 1;
+    if fresh {
+        prune_nonces(conn, backend, now_ms().saturating_sub(PRUNE_MARGIN_MS)).await?;
+    }
+    Ok(fresh)
+}
+
+/// Deletes at most [`PRUNE_BATCH`] keys whose expiry is before `before_ms`, oldest
+/// first; returns how many. The batch is chosen by a subquery with `LIMIT` (SQLite and
+/// PostgreSQL both take a row value `IN` it); PostgreSQL skips rows another transaction
+/// is deleting (`FOR UPDATE SKIP LOCKED`), so concurrent requests never wait on each
+/// other here; SQLite has one writer.
+pub async fn prune_nonces(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    before_ms: u64,
+) -> Result<u64, sqlx::Error> {
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
+        "DELETE FROM release_nonces WHERE (wallet_id, nonce) IN \
+         (SELECT wallet_id, nonce FROM release_nonces WHERE expires_at < $1 \
+          ORDER BY expires_at LIMIT {PRUNE_BATCH}{lock})"
+    );
+    let result = sqlx::query(&sql)
+        .bind(ms(before_ms))
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected())
 }
 
 /// An additional signer of a wallet.
@@ -553,10 +629,145 @@ pub async fn swap_owner(
 mod tests {
     use super::*;
 
-    /// A database written by a version-1 server keeps its wallets through migration 2:
-    /// they are owned by their user and have no signers.
+    async fn count(db: &Db, sql: &str) -> i64 {
+        sqlx::query(sql)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap()
+    }
+
+    /// Expired keys are deleted by later inserts, at most PRUNE_BATCH per insert, oldest
+    /// first, past the margin only; keys in time and keys of unknown expiry stay.
+    async fn prunes_expired_keys(url: &str) {
+        let db = Db::connect(url).await.unwrap();
+        let wallet = format!("prune-{:032x}", now_ms());
+        let now = now_ms();
+        let insert = |nonce: String, expires: i64| {
+            let (db, wallet) = (db.clone(), wallet.clone());
+            async move {
+                sqlx::query(
+                    "INSERT INTO release_nonces (wallet_id, nonce, created_at, expires_at) \
+                     VALUES ($1, $2, 0, $3)",
+                )
+                .bind(wallet)
+                .bind(nonce)
+                .bind(expires)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+            }
+        };
+        // Leftovers of an earlier, interrupted run would be older than ours.
+        sqlx::query("DELETE FROM release_nonces WHERE expires_at < 1000")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        for i in 0..100 {
+            insert(format!("idem:old-{i}"), i + 1).await;
+        }
+        // Expired, but within the margin; in time; unknown expiry (before version 3).
+        insert("idem:recent".into(), ms(now - 60_000)).await;
+        insert("idem:live".into(), ms(now + 60_000)).await;
+        sqlx::query(
+            "INSERT INTO release_nonces (wallet_id, nonce, created_at) VALUES ($1, 'idem:legacy', 0)",
+        )
+        .bind(&wallet)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let mine = format!("SELECT COUNT(*) AS n FROM release_nonces WHERE wallet_id = '{wallet}'");
+
+        let mut tx = db.pool.begin().await.unwrap();
+        assert!(
+            use_nonce(&mut tx, db.backend, &wallet, "idem:new", now + 60_000)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(count(&db, &mine).await, 104 - PRUNE_BATCH);
+        // The oldest went first.
+        let oldest = format!(
+            "SELECT COUNT(*) AS n FROM release_nonces WHERE wallet_id = '{wallet}' AND expires_at <= {PRUNE_BATCH}"
+        );
+        assert_eq!(count(&db, &oldest).await, 0);
+        // A refused insert (a replay) deletes nothing.
+        let mut tx = db.pool.begin().await.unwrap();
+        assert!(
+            !use_nonce(&mut tx, db.backend, &wallet, "idem:new", now + 60_000)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(count(&db, &mine).await, 104 - PRUNE_BATCH);
+        // The next insert takes the rest of the expired ones, and nothing else.
+        let mut tx = db.pool.begin().await.unwrap();
+        assert!(
+            use_nonce(&mut tx, db.backend, &wallet, "idem:new2", now + 60_000)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let left: Vec<String> = sqlx::query(&format!(
+            "SELECT nonce FROM release_nonces WHERE wallet_id = '{wallet}' ORDER BY nonce"
+        ))
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("nonce").unwrap())
+        .collect();
+        assert_eq!(
+            left,
+            [
+                "idem:legacy",
+                "idem:live",
+                "idem:new",
+                "idem:new2",
+                "idem:recent"
+            ]
+        );
+        let legacy: i64 = sqlx::query(&format!(
+            "SELECT expires_at FROM release_nonces WHERE wallet_id = '{wallet}' AND nonce = 'idem:legacy'"
+        ))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("expires_at")
+        .unwrap();
+        assert_eq!(legacy, i64::MAX);
+        sqlx::query(&format!(
+            "DELETE FROM release_nonces WHERE wallet_id = '{wallet}'"
+        ))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+
     #[tokio::test]
-    async fn migrates_version_1_to_2() {
+    async fn prunes_expired_keys_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        prunes_expired_keys(&format!(
+            "sqlite://{}",
+            dir.path().join("p.sqlite3").display()
+        ))
+        .await;
+    }
+
+    #[tokio::test]
+    async fn prunes_expired_keys_postgres() {
+        match std::env::var("KEYSPLIT_TEST_POSTGRES") {
+            Ok(url) if !url.is_empty() => prunes_expired_keys(&url).await,
+            _ => eprintln!("SKIPPED: KEYSPLIT_TEST_POSTGRES is not set"),
+        }
+    }
+
+    /// A database written by a version-1 server keeps its wallets through migrations 2
+    /// and 3: they are owned by their user and have no signers; idempotency keys are kept
+    /// with no known expiry, stage-1 nonces are dropped.
+    #[tokio::test]
+    async fn migrates_version_1_to_3() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("v1.sqlite3").display());
         sqlx::any::install_default_drivers();
@@ -579,6 +790,13 @@ mod tests {
         .execute(&old.pool)
         .await
         .unwrap();
+        sqlx::query(
+            "INSERT INTO release_nonces (wallet_id, nonce, created_at) VALUES \
+             ('00', '00112233445566778899aabbccddeeff', 1), ('00', 'idem:k', 1)",
+        )
+        .execute(&old.pool)
+        .await
+        .unwrap();
         old.pool.close().await;
 
         let db = Db::connect(&url).await.unwrap();
@@ -588,10 +806,25 @@ mod tests {
             .unwrap()
             .try_get("v")
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
+        let nonces: Vec<(String, i64)> =
+            sqlx::query("SELECT nonce, expires_at FROM release_nonces ORDER BY nonce")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.try_get("nonce").unwrap(),
+                        r.try_get("expires_at").unwrap(),
+                    )
+                })
+                .collect();
+        assert_eq!(nonces, [("idem:k".to_string(), i64::MAX)]);
         let row = db.wallet("00").await.unwrap().unwrap();
         assert_eq!((row.owner.subject.as_str(), row.epoch), ("alice", 3));
         assert_eq!(row.owner_quorum, None);
+        assert_eq!(row.recovery_key_sealed, None); // no automatic recovery
         let mut conn = db.pool.acquire().await.unwrap();
         assert!(signers_in(&mut conn, "00").await.unwrap().is_empty());
         assert!(insert_signer(&mut conn, "00", "k", "{}").await.unwrap());

@@ -118,6 +118,7 @@ pub async fn start(settings: Settings) -> Result<RunningServer, ServerError> {
         verifier: settings.verifier,
         master_key: settings.master_key,
         limiter: api::RateLimiter::new(settings.release_per_minute),
+        public_url: settings.public_url,
     });
     if state.verifier.key_count() == 0 {
         tracing::warn!("no token issuer configured: every wallet request will get 401");

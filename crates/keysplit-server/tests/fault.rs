@@ -58,6 +58,7 @@ fn fault_child_server() {
             db_url: db,
             master_key: MasterKey::from_bytes(&[7u8; 32]),
             allowed_origins: vec![],
+            public_url: None,
             max_body_bytes: 64 * 1024,
             release_per_minute: 10_000,
             verifier: Verifier::from_config(&[issuer], &dir, 30).unwrap(),
@@ -264,12 +265,28 @@ async fn killed_during_rotations(db: String) {
         assert_eq!(r["wallet"]["share_set_id"], set.info.to_text().share_set_id);
         // The stored auth share is this epoch's, with this epoch's key.
         let (secret, public) = crypto::hpke_keypair().unwrap();
-        let digest = [3u8; 32];
+        // The user owner's unsigned payload; its digest is the HPKE associated data.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let request = json!({
+            "version": 1, "method": "POST",
+            "url": format!("{base}/v1/wallets/{id}/release"),
+            "body": {"method": "personal_sign", "params": {"message": "after the crash"}},
+            "headers": {"privy-request-expiry": (now_ms + 60_000).to_string(),
+                        "privy-idempotency-key": format!("fault-{w}")},
+        });
+        let digest: [u8; 32] = {
+            use sha2::Digest as _;
+            let canonical =
+                keysplit_wallet::authz::RequestPayload::from_value(request.clone()).unwrap();
+            sha2::Sha256::digest(canonical.canonical_bytes()).into()
+        };
         let r: Value = http
             .post(format!("{base}/v1/wallets/{id}/release"))
             .bearer_auth(&token)
-            .json(&json!({"request_digest": hex::encode(digest), "nonce": hex::encode([w as u8 + 1; 16]),
-                          "hpke_public_key": hex::encode(public.to_bytes())}))
+            .json(&json!({"request": request, "hpke_public_key": hex::encode(public.to_bytes())}))
             .send()
             .await
             .unwrap()

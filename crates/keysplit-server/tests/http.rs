@@ -69,6 +69,16 @@ fn verifier_for(issuer: &DevIssuer, dir: &Path) -> Verifier {
 
 /// A server on 127.0.0.1:0, or None when PostgreSQL is asked for and not configured.
 async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) -> Option<Harness> {
+    harness_at(backend, alg, release_per_minute, None).await
+}
+
+/// With `public_url` configured (signed requests must name it).
+async fn harness_at(
+    backend: Backend,
+    alg: DevAlg,
+    release_per_minute: u32,
+    public_url: Option<&str>,
+) -> Option<Harness> {
     let dir = tempfile::tempdir().unwrap();
     let db_url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("db.sqlite3").display()),
@@ -86,6 +96,7 @@ async fn harness_with(backend: Backend, alg: DevAlg, release_per_minute: u32) ->
         db_url,
         master_key: MasterKey::from_bytes(&[7u8; 32]),
         allowed_origins: vec!["https://wallet.example".into()],
+        public_url: public_url.map(String::from),
         max_body_bytes: 16 * 1024,
         release_per_minute,
         verifier: verifier_for(&issuer, dir.path()),
@@ -206,6 +217,27 @@ fn shares_body(w: &TestWallet, expected_epoch: Option<u32>) -> Value {
     body
 }
 
+/// The payload the iframe builds for a user-owned wallet's release (no signature): a
+/// personal_sign request, in time for a minute, with a fresh idempotency key.
+fn user_request(wallet_id: &str) -> Value {
+    payload(
+        "POST",
+        &format!("/v1/wallets/{wallet_id}/release"),
+        json!({"method": "personal_sign", "params": {"message": "hello", "encoding": "utf-8"}}),
+        now_ms() + 60_000,
+    )
+}
+
+/// SHA-256 of the RFC 8785 form of a payload (the iframe's `custody.requestDigest`).
+fn digest_of(payload: &Value) -> [u8; 32] {
+    sha2::Sha256::digest(
+        RequestPayload::from_value(payload.clone())
+            .unwrap()
+            .canonical_bytes(),
+    )
+    .into()
+}
+
 fn fresh_nonce() -> String {
     let mut n = [0u8; 16];
     rand_core::Rng::fill_bytes(&mut keysplit::os_rng().unwrap(), &mut n);
@@ -252,17 +284,16 @@ impl Harness {
         .await
     }
 
+    /// A release with the payload `request` (unsigned: the user owner's form).
     async fn release(
         &self,
         token: &str,
         wallet_id: &str,
-        digest: &[u8; 32],
-        nonce: &str,
+        request: &Value,
         public_key: &[u8],
     ) -> (StatusCode, Value) {
         let body = json!({
-            "request_digest": hex::encode(digest),
-            "nonce": nonce,
+            "request": request,
             "hpke_public_key": hex::encode(public_key),
         });
         self.send(
@@ -291,17 +322,22 @@ async fn release_and_open(h: &Harness, token: &str, w: &TestWallet) {
     use hpke::Serializable;
     let id = w.set.info.wallet_id.to_string();
     let (secret, public) = crypto::hpke_keypair().unwrap();
-    let digest = [0x5au8; 32];
-    let (status, body) = h
-        .release(token, &id, &digest, &fresh_nonce(), &public.to_bytes())
-        .await;
+    let request = user_request(&id);
+    let digest = digest_of(&request);
+    let (status, body) = h.release(token, &id, &request, &public.to_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["request_digest"].as_str().unwrap(),
+        hex::encode(digest)
+    );
     let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
     let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
     let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
     assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
     // Bound to the request: another digest does not open it.
-    assert!(crypto::hpke_open(&secret, &enc, &info, &[0x5bu8; 32], &ciphertext).is_err());
+    let mut other = digest;
+    other[0] ^= 1;
+    assert!(crypto::hpke_open(&secret, &enc, &info, &other, &ciphertext).is_err());
     let plaintext = crypto::hpke_open(&secret, &enc, &info, &digest, &ciphertext).unwrap();
     assert!(plaintext.len() > 32);
     let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
@@ -562,9 +598,7 @@ async fn ownership_replay_and_limits(backend: Backend) {
             "{path}"
         );
     }
-    let (status, body) = h
-        .release(&mallory, &id, &[1; 32], &fresh_nonce(), &public)
-        .await;
+    let (status, body) = h.release(&mallory, &id, &user_request(&id), &public).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     let next = recovered(&w);
     let (status, body) = h
@@ -578,35 +612,36 @@ async fn ownership_replay_and_limits(backend: Backend) {
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     let missing = "00112233445566778899aabbccddeeff";
     let (status, _) = h
-        .release(&alice, missing, &[1; 32], &fresh_nonce(), &public)
+        .release(&alice, missing, &user_request(missing), &public)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Replayed nonce.
-    let nonce = fresh_nonce();
-    let (status, body) = h.release(&alice, &id, &[1; 32], &nonce, &public).await;
+    // Replayed idempotency key: the same payload, and the key in another payload.
+    let request = user_request(&id);
+    let (status, body) = h.release(&alice, &id, &request, &public).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = h.release(&alice, &id, &[2; 32], &nonce, &public).await;
+    let (status, body) = h.release(&alice, &id, &request, &public).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
-    // The same nonce in upper case is the same nonce.
-    let (status, body) = h
-        .release(&alice, &id, &[2; 32], &nonce.to_uppercase(), &public)
-        .await;
+    let mut reused = user_request(&id);
+    reused["headers"]["privy-idempotency-key"] =
+        request["headers"]["privy-idempotency-key"].clone();
+    let (status, body) = h.release(&alice, &id, &reused, &public).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "REPLAYED"));
 
-    // Malformed release requests.
-    for (digest, nonce, key) in [
-        ("00".repeat(31), fresh_nonce(), hex::encode(public)),
-        ("00".repeat(32), "00".repeat(8), hex::encode(public)),
-        (
-            "00".repeat(32),
-            fresh_nonce(),
-            "04".to_string() + &"00".repeat(64),
-        ),
-        ("zz".repeat(32), fresh_nonce(), hex::encode(public)),
+    // Malformed release requests: a short or non-hex digest, the removed stage-1 form
+    // (digest and nonce, with or without a payload), no payload, a bad HPKE key.
+    let key = hex::encode(public);
+    let bad_point = "04".to_string() + &"00".repeat(64);
+    for body in [
+        json!({"request": user_request(&id), "request_digest": "00".repeat(31), "hpke_public_key": key}),
+        json!({"request": user_request(&id), "request_digest": "zz".repeat(32), "hpke_public_key": key}),
+        json!({"request_digest": "00".repeat(32), "nonce": fresh_nonce(), "hpke_public_key": key}),
+        json!({"request": user_request(&id), "nonce": fresh_nonce(), "hpke_public_key": key}),
+        json!({"hpke_public_key": key}),
+        json!({"request": user_request(&id), "hpke_public_key": bad_point}),
+        json!({"request": user_request(&id), "hpke_public_key": key[..128]}),
     ] {
-        let body = json!({"request_digest": digest, "nonce": nonce, "hpke_public_key": key});
-        let (status, body) = h
+        let (status, answer) = h
             .send(
                 reqwest::Method::POST,
                 &format!("/v1/wallets/{id}/release"),
@@ -615,9 +650,9 @@ async fn ownership_replay_and_limits(backend: Backend) {
             )
             .await;
         assert_eq!(
-            (status, code(&body)),
+            (status, code(&answer)),
             (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-            "{body}"
+            "{body}: {answer}"
         );
     }
 
@@ -821,12 +856,38 @@ async fn rate_limit(backend: Backend) {
     let (_, public) = crypto::hpke_keypair().unwrap();
     for _ in 0..3 {
         let (status, _) = h
-            .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+            .release(&alice, &id, &user_request(&id), &public.to_bytes())
             .await;
         assert_eq!(status, StatusCode::OK);
     }
     let (status, body) = h
-        .release(&alice, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .release(&alice, &id, &user_request(&id), &public.to_bytes())
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
+    // The recovery share and the recovery key count against the same budget.
+    let (status, body) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/recovery-share"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
+    let (status, body) = h
+        .recovery_key(
+            &alice,
+            &id,
+            &recovery_key_request(&id),
+            None,
+            &public.to_bytes(),
+        )
         .await;
     assert_eq!(
         (status, code(&body)),
@@ -835,7 +896,7 @@ async fn rate_limit(backend: Backend) {
     // Another user has a budget of their own.
     let bob = h.token("bob");
     let (status, _) = h
-        .release(&bob, &id, &[1; 32], &fresh_nonce(), &public.to_bytes())
+        .release(&bob, &id, &user_request(&id), &public.to_bytes())
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     h.stop().await;
@@ -1319,16 +1380,6 @@ async fn quorum_owned_release(backend: Backend) {
     let later = now_ms() + 120_000;
     let body = sign_request(eth_tx(GOOD_TO, "1"));
 
-    // The stage-1 form (token, digest, nonce) is not enough for a quorum-owned wallet.
-    let (status, b) = h
-        .release(&alice, &id, &[1u8; 32], &fresh_nonce(), &pk)
-        .await;
-    assert_eq!(
-        (status, code(&b)),
-        (StatusCode::FORBIDDEN, "SIGNED_REQUEST_REQUIRED"),
-        "{b}"
-    );
-
     let p = payload("POST", &path, body.clone(), later);
     // Missing signature.
     let (status, b) = h.signed_release(&alice, &id, &p, None, None, &pk).await;
@@ -1507,7 +1558,6 @@ async fn quorum_owned_release(backend: Backend) {
     assert_eq!(
         outcomes,
         [
-            "SIGNED_REQUEST_REQUIRED",
             "QUORUM_NOT_MET",
             "QUORUM_NOT_MET",
             "QUORUM_NOT_MET",
@@ -2380,3 +2430,650 @@ async fn user_owned_signed_forms(backend: Backend) {
 
 on_both!(quorum_rotation_and_recovery_share);
 on_both!(user_owned_signed_forms);
+
+// ----------------------------------------------------------------------------------------
+// Expiry of request payloads
+
+/// The iframe's unsigned payload (user owner) has its expiry checked like a signed one,
+/// and no payload may be valid for more than an hour (its key is kept until then).
+async fn request_expiry(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let path = format!("/v1/wallets/{id}/release");
+    let body = json!({"method": "personal_sign", "params": {"message": "hi"}});
+    let at = |expiry: u64| payload("POST", &path, body.clone(), expiry);
+
+    let (status, b) = h.release(&alice, &id, &at(now_ms() - 1_000), &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED"),
+        "{b}"
+    );
+    let (status, b) = h
+        .release(&alice, &id, &at(now_ms() + 2 * 3_600_000), &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("too far"),
+        "{b}"
+    );
+    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_610_000), &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let mut no_expiry = at(now_ms() + 60_000);
+    no_expiry["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("privy-request-expiry");
+    let (status, b) = h.release(&alice, &id, &no_expiry, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    // Within the hour: accepted.
+    let (status, b) = h.release(&alice, &id, &at(now_ms() + 3_500_000), &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    // The same cap on every signed request: a recovery-share payload, an owner change.
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let far = payload("POST", &share_path, json!({}), now_ms() + 2 * 3_600_000);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&far, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let k = auth_key();
+    let (status, _) = h
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/wallets/{id}/owner"),
+            Some(&alice),
+            Some(&json!({"owner": quorum_owner(1, &[&k])})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let owner_path = format!("/v1/wallets/{id}/owner");
+    let far = payload(
+        "PUT",
+        &owner_path,
+        json!({"owner": "user"}),
+        now_ms() + 2 * 3_600_000,
+    );
+    let (status, b) = h
+        .send(
+            reqwest::Method::PUT,
+            &owner_path,
+            Some(&alice),
+            Some(&envelope(&far, Some(&sign(&k, &far)))),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST_PAYLOAD"),
+        "{b}"
+    );
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes, ["REQUEST_EXPIRED", "ok"]);
+    h.stop().await;
+}
+
+on_both!(request_expiry);
+
+// ----------------------------------------------------------------------------------------
+// Host binding
+
+/// With `public_url` set, a payload must name exactly that origin; without it, any
+/// `http(s)` origin is taken (only the path is checked).
+async fn host_binding(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness_at(
+        backend,
+        DevAlg::EdDSA,
+        1000,
+        Some("https://keysplit.example"),
+    )
+    .await
+    else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let (_, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let path = format!("/v1/wallets/{id}/release");
+    let at = |origin: &str| {
+        let mut p = user_request(&id);
+        p["url"] = json!(format!("{origin}{path}"));
+        p
+    };
+    for origin in [
+        "https://evil.example",
+        "https://keysplit.example.evil.example",
+        "http://keysplit.example",
+        "https://keysplit.example:443",
+        "https://KEYSPLIT.example",
+        "https://keysplit.example/prefix",
+    ] {
+        let (status, b) = h.release(&alice, &id, &at(origin), &pk).await;
+        assert_eq!(
+            (status, code(&b)),
+            (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+            "{origin}: {b}"
+        );
+    }
+    // The same binding on the other endpoints that take payloads.
+    let share_path = format!("/v1/wallets/{id}/recovery-share");
+    let mut p = payload("POST", &share_path, json!({}), now_ms() + 60_000);
+    p["url"] = json!(format!("https://evil.example{share_path}"));
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            &share_path,
+            Some(&alice),
+            Some(&envelope(&p, None)),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    let (status, b) = h
+        .release(&alice, &id, &at("https://keysplit.example"), &pk)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let outcomes: Vec<String> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "release" || e["action"] == "recovery_share")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 8);
+    assert!(
+        outcomes[..7].iter().all(|o| o == "REQUEST_MISMATCH"),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[7], "ok");
+    h.stop().await;
+
+    // No public_url: the origin is not checked, the path still is.
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let w = new_wallet();
+    let id = w.set.info.wallet_id.to_string();
+    assert_eq!(h.create(&alice, &w).await.0, StatusCode::CREATED);
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/release"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let mut p = user_request(&id);
+    p["url"] = json!(format!("https://elsewhere.example/v1/wallets/{id}/signers"));
+    let (status, b) = h.release(&alice, &id, &p, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH"),
+        "{b}"
+    );
+    h.stop().await;
+}
+
+on_both!(host_binding);
+
+// ----------------------------------------------------------------------------------------
+// Automatic recovery
+
+/// A wallet whose recovery share is sealed under a key the server keeps (automatic
+/// recovery), with that key.
+struct AutoWallet {
+    w: TestWallet,
+    recovery_key: ShareKey,
+}
+
+fn auto_protections<'a>(
+    device: &'a ShareKey,
+    auth: &'a ShareKey,
+    recovery: &'a ShareKey,
+) -> Protections<'a> {
+    Protections {
+        device: Protection::Key(device),
+        auth: Protection::Key(auth),
+        recovery: Protection::Key(recovery),
+    }
+}
+
+fn new_auto_wallet() -> AutoWallet {
+    let mut rng = keysplit::os_rng().unwrap();
+    let (device_key, auth_key, recovery_key) = (
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+    );
+    let set = keysplit_wallet::create(
+        Strength::Bits128,
+        &auto_protections(&device_key, &auth_key, &recovery_key),
+        &mut rng,
+    )
+    .unwrap();
+    AutoWallet {
+        w: TestWallet {
+            set,
+            device_key,
+            auth_key,
+        },
+        recovery_key,
+    }
+}
+
+fn auto_body(a: &AutoWallet, expected: Option<u32>) -> Value {
+    let mut body = shares_body(&a.w, expected);
+    body["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    body
+}
+
+fn recovery_key_request(id: &str) -> Value {
+    payload(
+        "POST",
+        &format!("/v1/wallets/{id}/recovery-key"),
+        json!({"method": "keysplit_recover", "params": {}}),
+        now_ms() + 60_000,
+    )
+}
+
+impl Harness {
+    async fn recovery_key(
+        &self,
+        token: &str,
+        id: &str,
+        request: &Value,
+        signatures: Option<&str>,
+        public_key: &[u8],
+    ) -> (StatusCode, Value) {
+        let mut body = json!({"request": request, "hpke_public_key": hex::encode(public_key)});
+        if let Some(s) = signatures {
+            body["authorization_signature"] = json!(s);
+        }
+        self.send(
+            reqwest::Method::POST,
+            &format!("/v1/wallets/{id}/recovery-key"),
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+}
+
+/// Opens a recovery-key answer as the iframe would: its own key, info and digest.
+fn open_recovery_key(
+    info: &keysplit_wallet::WalletInfo,
+    secret: &<crypto::HpkeKem as hpke::Kem>::PrivateKey,
+    digest: &[u8; 32],
+    body: &Value,
+) -> Result<ShareKey, crypto::CryptoError> {
+    let enc = hex::decode(body["enc"].as_str().unwrap()).unwrap();
+    let ciphertext = hex::decode(body["ciphertext"].as_str().unwrap()).unwrap();
+    let hpke_info = crypto::recovery_key_info(&info.wallet_id.0, info.epoch);
+    assert_eq!(body["info"].as_str().unwrap(), hex::encode(&hpke_info));
+    let plaintext = crypto::hpke_open(secret, &enc, &hpke_info, digest, &ciphertext)?;
+    Ok(ShareKey::from_bytes(plaintext[..].try_into().unwrap()))
+}
+
+async fn automatic_recovery(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let a = new_auto_wallet();
+    let id = a.w.set.info.wallet_id.to_string();
+    let post = |body: Value| {
+        let (h, alice) = (&h, alice.clone());
+        async move {
+            h.send(
+                reqwest::Method::POST,
+                "/v1/wallets",
+                Some(&alice),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // Create refusals: a wrong key, a short key, a key with a password-sealed share.
+    let mut body = auto_body(&a, None);
+    body["recovery_key"] = json!("11".repeat(32));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
+        "{b}"
+    );
+    let mut body = auto_body(&a, None);
+    body["recovery_key"] = json!("11".repeat(31));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+        "{b}"
+    );
+    let plain = new_wallet();
+    let mut body = shares_body(&plain, None);
+    body["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    let (status, b) = post(body).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "INVALID_SHARE"),
+        "{b}"
+    );
+    // Created with automatic recovery; the key is in no answer.
+    let (status, b) = post(auto_body(&a, None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(b["automatic_recovery"], true);
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(b["automatic_recovery"], true);
+    assert!(!b
+        .to_string()
+        .contains(&hex::encode(a.recovery_key.as_bytes())));
+
+    // A new device, no password: recovery key, recovery share and auth share from the
+    // server rebuild the wallet.
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let request = recovery_key_request(&id);
+    let digest = digest_of(&request);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["request_digest"].as_str().unwrap(), hex::encode(digest));
+    let mut other = digest;
+    other[31] ^= 1;
+    assert!(open_recovery_key(&a.w.set.info, &secret, &other, &b).is_err());
+    let recovery_key = open_recovery_key(&a.w.set.info, &secret, &digest, &b).unwrap();
+    assert_eq!(recovery_key.as_bytes(), a.recovery_key.as_bytes());
+    // ... opened as an auth-share release it is refused (other info label).
+    let enc = hex::decode(b["enc"].as_str().unwrap()).unwrap();
+    let ct = hex::decode(b["ciphertext"].as_str().unwrap()).unwrap();
+    let release_info = crypto::release_info(&a.w.set.info.wallet_id.0, 0);
+    assert!(crypto::hpke_open(&secret, &enc, &release_info, &digest, &ct).is_err());
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}/recovery-share"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    let recovery_share = SealedShare::from_hex(b["recovery_share"].as_str().unwrap()).unwrap();
+    let mut rng = keysplit::os_rng().unwrap();
+    let (device_key, auth_key, new_recovery_key) = (
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+        ShareKey::generate(&mut rng),
+    );
+    let set = keysplit_wallet::recover(
+        &a.w.set.info,
+        ShareInput::new(Role::Auth, &a.w.set.auth, Unlock::Key(&a.w.auth_key)),
+        ShareInput::new(Role::Recovery, &recovery_share, Unlock::Key(&recovery_key)),
+        &auto_protections(&device_key, &auth_key, &new_recovery_key),
+        &mut rng,
+    )
+    .unwrap();
+    let next = AutoWallet {
+        w: TestWallet {
+            set,
+            device_key,
+            auth_key,
+        },
+        recovery_key: new_recovery_key,
+    };
+    let shares = format!("/v1/wallets/{id}/shares");
+    let put = |body: Value| {
+        let (h, alice, shares) = (&h, alice.clone(), shares.clone());
+        async move {
+            h.send(reqwest::Method::PUT, &shares, Some(&alice), Some(&body))
+                .await
+        }
+    };
+    // A key-sealed recovery share without its key would strand automatic recovery.
+    let (status, b) = put(shares_body(&next.w, Some(0))).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_REQUIRED"),
+        "{b}"
+    );
+    let mut wrong = auto_body(&next, Some(0));
+    wrong["recovery_key"] = json!(hex::encode(a.recovery_key.as_bytes()));
+    let (status, b) = put(wrong).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::BAD_REQUEST, "RECOVERY_KEY_MISMATCH"),
+        "{b}"
+    );
+    let (status, b) = put(auto_body(&next, Some(0))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    release_and_open(&h, &alice, &next.w).await;
+    // The new key is the one handed out now (bound to epoch 1).
+    let request = recovery_key_request(&id);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let key = open_recovery_key(&next.w.set.info, &secret, &digest_of(&request), &b).unwrap();
+    assert_eq!(key.as_bytes(), next.recovery_key.as_bytes());
+
+    // Refusals: replay, another endpoint's payload, expired, another user.
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!((status, code(&b)), (StatusCode::CONFLICT, "REPLAYED"));
+    let (status, b) = h
+        .recovery_key(&alice, &id, &user_request(&id), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_MISMATCH")
+    );
+    let mut old = recovery_key_request(&id);
+    old["headers"]["privy-request-expiry"] = json!((now_ms() - 1_000).to_string());
+    let (status, b) = h.recovery_key(&alice, &id, &old, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "REQUEST_EXPIRED")
+    );
+    let (status, b) = h
+        .recovery_key(
+            &h.token("mallory"),
+            &id,
+            &recovery_key_request(&id),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!((status, code(&b)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+
+    // Rotating to a password-sealed recovery share turns automatic recovery off.
+    let third = {
+        let mut rng = keysplit::os_rng().unwrap();
+        let (device_key, auth_key) = (ShareKey::generate(&mut rng), ShareKey::generate(&mut rng));
+        let protect = Protections {
+            device: Protection::Key(&device_key),
+            auth: Protection::Key(&auth_key),
+            recovery: Protection::InsecureFastPassword {
+                password: PASSWORD,
+                params: FAST,
+            },
+        };
+        let set = keysplit_wallet::recover(
+            &next.w.set.info,
+            ShareInput::new(Role::Auth, &next.w.set.auth, Unlock::Key(&next.w.auth_key)),
+            ShareInput::new(
+                Role::Recovery,
+                &next.w.set.recovery,
+                Unlock::Key(&next.recovery_key),
+            ),
+            &protect,
+            &mut rng,
+        )
+        .unwrap();
+        TestWallet {
+            set,
+            device_key,
+            auth_key,
+        }
+    };
+    let (status, b) = put(shares_body(&third, Some(1))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let (status, b) = h
+        .recovery_key(&alice, &id, &recovery_key_request(&id), None, &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
+    );
+    let (_, b) = h
+        .send(
+            reqwest::Method::GET,
+            &format!("/v1/wallets/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(b["automatic_recovery"], false);
+    // A wallet created without it has none either.
+    assert_eq!(post(shares_body(&plain, None)).await.0, StatusCode::CREATED);
+    let plain_id = plain.set.info.wallet_id.to_string();
+    let (status, b) = h
+        .recovery_key(
+            &alice,
+            &plain_id,
+            &recovery_key_request(&plain_id),
+            None,
+            &pk,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::CONFLICT, "NO_AUTOMATIC_RECOVERY")
+    );
+
+    let outcomes: Vec<(String, String)> = h
+        .audit(&alice, &id)
+        .await
+        .iter()
+        .rev()
+        .filter(|e| e["action"] == "recovery_key" || e["action"] == "rotate")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("recovery_key", "ok"),
+        ("rotate", "RECOVERY_KEY_REQUIRED"),
+        ("rotate", "ok"),
+        ("recovery_key", "ok"),
+        ("recovery_key", "REPLAYED"),
+        ("recovery_key", "REQUEST_MISMATCH"),
+        ("recovery_key", "REQUEST_EXPIRED"),
+        ("recovery_key", "NOT_FOUND"),
+        ("rotate", "ok"),
+        ("recovery_key", "NO_AUTOMATIC_RECOVERY"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(outcomes, expected);
+    h.stop().await;
+}
+
+/// A quorum-owned wallet's recovery key needs the quorum.
+async fn automatic_recovery_quorum(backend: Backend) {
+    use hpke::Serializable;
+    let Some(h) = harness(backend).await else {
+        return;
+    };
+    let alice = h.token("alice");
+    let (k1, k2) = (auth_key(), auth_key());
+    let a = new_auto_wallet();
+    let id = a.w.set.info.wallet_id.to_string();
+    let mut body = auto_body(&a, None);
+    body["owner"] = quorum_owner(2, &[&k1, &k2]);
+    let (status, b) = h
+        .send(
+            reqwest::Method::POST,
+            "/v1/wallets",
+            Some(&alice),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let (secret, public) = crypto::hpke_keypair().unwrap();
+    let pk = public.to_bytes();
+    let request = recovery_key_request(&id);
+    let (status, b) = h.recovery_key(&alice, &id, &request, None, &pk).await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = h
+        .recovery_key(&alice, &id, &request, Some(&sign(&k1, &request)), &pk)
+        .await;
+    assert_eq!(
+        (status, code(&b)),
+        (StatusCode::FORBIDDEN, "QUORUM_NOT_MET")
+    );
+    let (status, b) = h
+        .recovery_key(
+            &alice,
+            &id,
+            &request,
+            Some(&sign_all(&[&k1, &k2], &request)),
+            &pk,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    let key = open_recovery_key(&a.w.set.info, &secret, &digest_of(&request), &b).unwrap();
+    assert_eq!(key.as_bytes(), a.recovery_key.as_bytes());
+    h.stop().await;
+}
+
+on_both!(automatic_recovery);
+on_both!(automatic_recovery_quorum);

@@ -4,11 +4,11 @@ mod owner;
 mod release;
 mod wallets;
 
-pub use release::{ReleaseBody, ReleaseRequest};
+pub use release::{RecoveryKeyBody, ReleaseBody, ReleaseRequest};
 pub use wallets::{SecretText, SharesBody, WalletJson};
 
 use owner::{add_signer, change_owner, list_signers, remove_signer};
-use release::release;
+use release::{release, release_recovery_key};
 use wallets::{
     create_wallet, get_audit, get_recovery_share, get_wallet, post_recovery_share, put_shares,
 };
@@ -40,6 +40,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     /// Per-subject limit on release endpoints.
     pub limiter: RateLimiter,
+    /// The origin signed requests must name, if configured.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -390,6 +392,7 @@ pub fn router(
             get(get_recovery_share).post(post_recovery_share),
         )
         .route("/v1/wallets/{id}/release", post(release))
+        .route("/v1/wallets/{id}/recovery-key", post(release_recovery_key))
         .route(
             "/v1/wallets/{id}/signers",
             post(add_signer).get(list_signers),

@@ -25,6 +25,7 @@ fn split_change(
     body: serde_json::Value,
     method: &str,
     path: &str,
+    public_url: Option<&str>,
 ) -> Result<(serde_json::Value, Option<SignedRequest>), ApiError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -44,6 +45,8 @@ fn split_change(
         envelope.authorization_signature,
         method,
         path,
+        public_url,
+        authorization::now_ms(),
     )?;
     Ok((signed.body().clone(), Some(signed)))
 }
@@ -59,7 +62,7 @@ async fn read_change<T: DeserializeOwned>(
     method: &str,
     path: &str,
 ) -> Result<(T, Option<SignedRequest>), ApiError> {
-    let (change, signed) = match split_change(body, method, path) {
+    let (change, signed) = match split_change(body, method, path, state.public_url.as_deref()) {
         Ok(split) => split,
         Err(e) => return Err(audit_forbidden(state, id, caller, action, e).await),
     };
@@ -95,7 +98,16 @@ where
 {
     let mut tx = state.db.pool.begin().await?;
     let fresh = match signed {
-        Some(request) => db::use_nonce(&mut tx, id, &request.nonce).await?,
+        Some(request) => {
+            db::use_nonce(
+                &mut tx,
+                state.db.backend,
+                id,
+                &request.nonce,
+                request.expiry_ms,
+            )
+            .await?
+        }
         None => true,
     };
     let row = db::wallet_in(&mut tx, id).await?;

@@ -12,21 +12,15 @@ use crate::crypto;
 use crate::db::{self, AuditEntry};
 use crate::error::ApiError;
 
-/// A release request.
+/// A release request: the request payload (signed, or for a user owner possibly not),
+/// and the ephemeral key to seal the answer to.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseBody {
-    /// SHA-256 of the canonical request, 64 hex digits. Required without `request`; with
-    /// it, optional and checked against the digest the server computes.
-    #[serde(default)]
-    pub request_digest: Option<String>,
-    /// Without `request`: a fresh nonce, 32 to 128 hex digits, accepted once per wallet.
-    /// With it the idempotency key is the nonce and this must be absent.
-    #[serde(default)]
-    pub nonce: Option<String>,
-    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
-    pub hpke_public_key: String,
-    /// The signed request payload `{version: 1, method, url, body, headers}`.
+    /// The request payload `{version: 1, method, url, body, headers}` for
+    /// `POST /v1/wallets/<id>/release`, with `privy-request-expiry` and
+    /// `privy-idempotency-key`. Required (the stage-1 form `{request_digest, nonce}` is
+    /// gone).
     #[serde(default)]
     pub request: Option<serde_json::Value>,
     /// The `privy-authorization-signature` value: comma-separated base64 signatures.
@@ -35,6 +29,12 @@ pub struct ReleaseBody {
     /// The additional signer acting (base64 SPKI); absent: the owner acts.
     #[serde(default)]
     pub signer: Option<String>,
+    /// Optional: SHA-256 of the RFC 8785 form of `request`, 64 hex digits, checked
+    /// against the digest the server computes.
+    #[serde(default)]
+    pub request_digest: Option<String>,
+    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
+    pub hpke_public_key: String,
 }
 
 /// What a release request names, checked.
@@ -42,15 +42,17 @@ pub struct ReleaseBody {
 pub struct ReleaseRequest {
     /// The request digest: the HPKE associated data.
     pub request_digest: [u8; 32],
-    /// The single-use value: a hex nonce, or `idem:` + the idempotency key.
-    pub nonce: String,
-    /// The signed request, if any.
-    pub signed: Option<SignedRequest>,
+    /// The signed request.
+    pub signed: SignedRequest,
     /// The signer acting (normalized base64 SPKI), if any.
     pub signer: Option<String>,
 }
 
-fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
+fn parse_release(
+    id: &str,
+    body: ReleaseBody,
+    public_url: Option<&str>,
+) -> Result<(ReleaseRequest, Vec<u8>), ApiError> {
     let client_digest = body
         .request_digest
         .as_deref()
@@ -66,64 +68,40 @@ fn parse_release(id: &str, body: ReleaseBody) -> Result<(ReleaseRequest, Vec<u8>
         .as_deref()
         .map(authorization::normalize_public_key)
         .transpose()?;
-    let request = match body.request {
-        None => {
-            if body.authorization_signature.is_some() || signer.is_some() {
-                return Err(ApiError::bad_request(
-                    "authorization_signature and signer need the signed request",
-                ));
-            }
-            let digest = client_digest
-                .ok_or_else(|| ApiError::bad_request("request_digest or request is required"))?;
-            let nonce = hex_bytes(
-                body.nonce
-                    .as_deref()
-                    .ok_or_else(|| ApiError::bad_request("nonce is required without request"))?,
-                "nonce",
-            )?;
-            if !(16..=64).contains(&nonce.len()) {
-                return Err(ApiError::bad_request("nonce must be 16 to 64 bytes"));
-            }
-            ReleaseRequest {
-                request_digest: digest,
-                nonce: hex::encode(&nonce),
-                signed: None,
-                signer: None,
-            }
+    let payload = body.request.ok_or_else(|| {
+        ApiError::bad_request(
+            "request is required: the payload {version, method, url, body, headers} for this \
+             endpoint (the {request_digest, nonce} form was removed)",
+        )
+    })?;
+    let signed = authorization::parse_signed(
+        payload,
+        body.authorization_signature,
+        "POST",
+        &format!("/v1/wallets/{id}/release"),
+        public_url,
+        authorization::now_ms(),
+    )?;
+    if let Some(digest) = client_digest {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &digest[..],
+            &signed.digest[..],
+        )) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "DIGEST_MISMATCH",
+                "request_digest is not SHA-256 of the RFC 8785 form of request",
+            ));
         }
-        Some(payload) => {
-            if body.nonce.is_some() {
-                return Err(ApiError::bad_request(
-                    "with a signed request the privy-idempotency-key is the nonce: send no nonce",
-                ));
-            }
-            let signed = authorization::parse_signed(
-                payload,
-                body.authorization_signature,
-                "POST",
-                &format!("/v1/wallets/{id}/release"),
-            )?;
-            if let Some(digest) = client_digest {
-                if !bool::from(subtle::ConstantTimeEq::ct_eq(
-                    &digest[..],
-                    &signed.digest[..],
-                )) {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "DIGEST_MISMATCH",
-                        "request_digest is not SHA-256 of the RFC 8785 form of request",
-                    ));
-                }
-            }
-            ReleaseRequest {
-                request_digest: signed.digest,
-                nonce: signed.nonce.clone(),
-                signed: Some(signed),
-                signer,
-            }
-        }
-    };
-    Ok((request, recipient))
+    }
+    Ok((
+        ReleaseRequest {
+            request_digest: signed.digest,
+            signed,
+            signer,
+        },
+        recipient,
+    ))
 }
 
 pub(super) async fn release(
@@ -134,7 +112,7 @@ pub(super) async fn release(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
-    let (request, recipient) = match parse_release(&id, body) {
+    let (request, recipient) = match parse_release(&id, body, state.public_url.as_deref()) {
         Ok(parsed) => parsed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "release", e).await),
     };
@@ -143,7 +121,14 @@ pub(super) async fn release(
 
     let mut tx = state.db.pool.begin().await?;
     // Write first (SQLite takes the write lock here), then read under it.
-    let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &request.signed.nonce,
+        request.signed.expiry_ms,
+    )
+    .await?;
     let row = db::wallet_in(&mut tx, &id).await?;
     let signers = match (&row, &request.signer) {
         (Some(_), Some(_)) => db::signers_in(&mut tx, &id).await?,
@@ -155,7 +140,7 @@ pub(super) async fn release(
             row,
             &signers,
             &caller,
-            request.signed.as_ref(),
+            Some(&request.signed),
             request.signer.as_deref(),
             authorization::now_ms(),
         ) {
@@ -218,6 +203,127 @@ pub(super) async fn release(
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
         "request_digest": hex::encode(request.request_digest),
+        "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
+        "info": hex::encode(&info),
+        "enc": hex::encode(&enc),
+        "ciphertext": hex::encode(&ciphertext),
+    })))
+}
+
+/// `POST .../recovery-key`: automatic recovery. The payload for this endpoint (the token
+/// authorizes for a user owner; a key-quorum owner's wallet needs the quorum), and the
+/// ephemeral key to seal the answer to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryKeyBody {
+    /// The request payload for `POST /v1/wallets/<id>/recovery-key`.
+    pub request: serde_json::Value,
+    /// The `privy-authorization-signature` value (a key-quorum owner).
+    #[serde(default)]
+    pub authorization_signature: Option<String>,
+    /// The ephemeral HPKE public key: uncompressed P-256 point, 130 hex digits.
+    pub hpke_public_key: String,
+}
+
+/// Releases the recovery key of a wallet with automatic recovery, HPKE-sealed like an
+/// auth-share release (info = [`crypto::recovery_key_info`], aad = the request digest),
+/// in one transaction with the single use of the payload's key and the audit entry.
+pub(super) async fn release_recovery_key(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<RecoveryKeyBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_wallet_id(&id)?;
+    state.limiter.check(&caller)?;
+    let signed = match authorization::parse_signed(
+        body.request,
+        body.authorization_signature,
+        "POST",
+        &format!("/v1/wallets/{id}/recovery-key"),
+        state.public_url.as_deref(),
+        authorization::now_ms(),
+    ) {
+        Ok(signed) => signed,
+        Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_key", e).await),
+    };
+    let recipient = crypto::hpke_public_key(&hex_bytes(&body.hpke_public_key, "hpke_public_key")?)
+        .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
+
+    let mut tx = state.db.pool.begin().await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &signed.nonce,
+        signed.expiry_ms,
+    )
+    .await?;
+    let row = db::wallet_in(&mut tx, &id).await?;
+    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
+    let decision = match &row {
+        None => Err(ApiError::not_found()),
+        Some(row) => match authorization::authorize_owner_access(
+            row,
+            &caller,
+            Some(&signed),
+            authorization::now_ms(),
+        ) {
+            Ok(_) if !fresh => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "REPLAYED",
+                "this idempotency key was used before",
+            )),
+            Ok(_) if row.recovery_key_sealed.is_none() => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "NO_AUTOMATIC_RECOVERY",
+                "this wallet has no automatic recovery: its recovery share opens with the \
+                 user's password",
+            )),
+            other => other,
+        },
+    };
+    let (row, how) = match (row, decision) {
+        (Some(row), Ok(how)) => (row, how),
+        (_, Err(error)) => {
+            tx.rollback().await?;
+            return Err(refuse(&state, &id, &caller, "recovery_key", error, epoch).await);
+        }
+        (None, Ok(_)) => return Err(ApiError::internal()),
+    };
+    let wallet_id =
+        keysplit_wallet::WalletId::from_hex(&row.wallet_id).ok_or_else(ApiError::internal)?;
+    let epoch32 = u32::try_from(row.epoch).map_err(|_| ApiError::internal())?;
+    let sealed = row
+        .recovery_key_sealed
+        .as_deref()
+        .ok_or_else(ApiError::internal)?;
+    let key = crypto::open_recovery_key_at_rest(&state.master_key, &wallet_id.0, epoch32, sealed)
+        .map_err(|e| {
+            tracing::error!(wallet = %id, error = ?e, "stored recovery key does not open under the master key");
+            ApiError::internal()
+        })?;
+    let info = crypto::recovery_key_info(&wallet_id.0, epoch32);
+    let (enc, ciphertext) = crypto::hpke_seal(&recipient, &info, &signed.digest, &key[..])
+        .map_err(|_| ApiError::internal())?;
+    drop(key);
+    db::audit_in(
+        &mut tx,
+        &AuditEntry {
+            wallet_id: id.clone(),
+            actor: caller.clone(),
+            action: "recovery_key",
+            outcome: "ok",
+            epoch: row.epoch,
+            detail: format!("request {}; {how}", hex::encode(signed.digest)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "recovery key released");
+    Ok(Json(serde_json::json!({
+        "wallet": wallet_json(&row),
+        "request_digest": hex::encode(signed.digest),
         "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
         "info": hex::encode(&info),
         "enc": hex::encode(&enc),

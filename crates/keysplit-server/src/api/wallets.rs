@@ -101,6 +101,11 @@ pub struct SharesBody {
     /// `keysplit_wallet::upload_proof::statement(&wallet)`. Required.
     #[serde(default)]
     pub proof: Option<String>,
+    /// Automatic recovery (optional): the 32-byte key, hex, that opens `recovery_share`
+    /// (then sealed under a key, not a password). Stored under the master key and
+    /// released to the owner by `POST .../recovery-key`.
+    #[serde(default)]
+    pub recovery_key: Option<SecretText>,
 }
 
 fn invalid_proof(message: impl Into<String>) -> ApiError {
@@ -147,6 +152,10 @@ struct CheckedShares {
     auth_share: Vec<u8>,
     auth_key_sealed: Vec<u8>,
     recovery_share: Vec<u8>,
+    /// The recovery key under the master key, when one was uploaded.
+    recovery_key_sealed: Option<Vec<u8>>,
+    /// Whether the recovery share is sealed under a key (not a password).
+    recovery_key_sealed_share: bool,
 }
 
 impl CheckedShares {
@@ -160,13 +169,28 @@ impl CheckedShares {
             auth_share: &self.auth_share,
             auth_key_sealed: &self.auth_key_sealed,
             recovery_share: &self.recovery_share,
+            recovery_key_sealed: self.recovery_key_sealed.as_deref(),
         }
     }
 }
 
+/// A 32-byte key in hex (`auth_key`, `recovery_key`), wiped on drop.
+fn key_bytes(text: &SecretText, name: &str) -> Result<Zeroizing<[u8; 32]>, ApiError> {
+    let bytes = Zeroizing::new(
+        hex::decode(text.0.trim())
+            .map_err(|_| ApiError::bad_request(format!("{name} is not hex")))?,
+    );
+    let array: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| ApiError::bad_request(format!("{name} is not 32 bytes")))?;
+    Ok(Zeroizing::new(array))
+}
+
 /// Checks an uploaded share set: public info well formed; both shares of this wallet and
 /// epoch in the right roles; the auth key opens the auth share and the share belongs to
-/// the named share set. Then seals the auth key under the master key.
+/// the named share set; a recovery key, if sent, opens the recovery share, which belongs
+/// to the set too; the upload proof. Then seals the key(s) under the master key.
 fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, ApiError> {
     let info = body.wallet.info()?;
     let auth = SealedShare::from_bytes(&hex_bytes(&body.auth_share, "auth_share")?)
@@ -191,16 +215,7 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
             "auth_share must be sealed under a key, not a password",
         ));
     }
-    let key_bytes = Zeroizing::new(
-        hex::decode(body.auth_key.0.trim())
-            .map_err(|_| ApiError::bad_request("auth_key is not hex"))?,
-    );
-    let key_array: Zeroizing<[u8; 32]> = Zeroizing::new(
-        key_bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| ApiError::bad_request("auth_key is not 32 bytes"))?,
-    );
+    let key_array = key_bytes(&body.auth_key, "auth_key")?;
     let key = ShareKey::from_bytes(&key_array);
     let share = auth.open(Unlock::Key(&key)).map_err(|_| {
         ApiError::new(
@@ -213,9 +228,41 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         return Err(invalid_share("auth_share is not of the named share set"));
     }
     drop(share);
+    let recovery_key = body
+        .recovery_key
+        .as_ref()
+        .map(|text| key_bytes(text, "recovery_key"))
+        .transpose()?;
+    if let Some(recovery_key) = &recovery_key {
+        if recovery.is_password_sealed() {
+            return Err(invalid_share(
+                "recovery_key needs a recovery_share sealed under that key, not a password",
+            ));
+        }
+        let share = recovery
+            .open(Unlock::Key(&ShareKey::from_bytes(recovery_key)))
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "RECOVERY_KEY_MISMATCH",
+                    "recovery_key does not open recovery_share",
+                )
+            })?;
+        if share.set_id() != info.share_set_id {
+            return Err(invalid_share(
+                "recovery_share is not of the named share set",
+            ));
+        }
+    }
     check_proof(body.proof.as_deref(), &info)?;
     let auth_key_sealed = crypto::seal_at_rest(master, &info.wallet_id.0, info.epoch, &key_array)
         .map_err(|_| ApiError::internal())?;
+    let recovery_key_sealed = recovery_key
+        .map(|key| {
+            crypto::seal_recovery_key_at_rest(master, &info.wallet_id.0, info.epoch, &key)
+                .map_err(|_| ApiError::internal())
+        })
+        .transpose()?;
     let text = info.to_text();
     Ok(CheckedShares {
         wallet_id_hex: text.wallet_id,
@@ -226,6 +273,8 @@ fn check_shares(body: &SharesBody, master: &MasterKey) -> Result<CheckedShares, 
         auth_share: auth.as_bytes().to_vec(),
         auth_key_sealed,
         recovery_share: recovery.as_bytes().to_vec(),
+        recovery_key_sealed,
+        recovery_key_sealed_share: !recovery.is_password_sealed(),
     })
 }
 
@@ -274,12 +323,17 @@ pub(super) async fn create_wallet(
             outcome: "ok",
             epoch: record.epoch,
             detail: format!(
-                "share set {}; owner {}",
+                "share set {}; owner {}; automatic recovery {}",
                 record.share_set_id,
                 if owner_quorum.is_some() {
                     "key quorum"
                 } else {
                     "user"
+                },
+                if record.recovery_key_sealed.is_some() {
+                    "on"
+                } else {
+                    "off"
                 }
             ),
         },
@@ -297,6 +351,7 @@ pub(super) async fn create_wallet(
         Json(serde_json::json!({
             "wallet": wallet_json(&row),
             "owner": authorization::owner_json(&row),
+            "automatic_recovery": row.recovery_key_sealed.is_some(),
         })),
     )
         .into_response())
@@ -315,6 +370,7 @@ pub(super) async fn get_wallet(
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
         "owner": authorization::owner_json(&row),
+        "automatic_recovery": row.recovery_key_sealed.is_some(),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     })))
@@ -366,17 +422,27 @@ pub(super) async fn post_recovery_share(
     let id = path_wallet_id(&id)?;
     state.limiter.check(&caller)?;
     let path = format!("/v1/wallets/{id}/recovery-share");
+    let public_url = state.public_url.as_deref();
     let signed = match authorization::parse_signed(
         body.request,
         body.authorization_signature,
         "POST",
         &path,
+        public_url,
+        authorization::now_ms(),
     ) {
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
     };
     let mut tx = state.db.pool.begin().await?;
-    let fresh = db::use_nonce(&mut tx, &id, &signed.nonce).await?;
+    let fresh = db::use_nonce(
+        &mut tx,
+        state.db.backend,
+        &id,
+        &signed.nonce,
+        signed.expiry_ms,
+    )
+    .await?;
     let row = db::wallet_in(&mut tx, &id).await?;
     let epoch = row.as_ref().map_or(-1, |r| r.epoch);
     let decision = match &row {
@@ -447,6 +513,8 @@ struct SignedUpload {
     auth_share: String,
     auth_key: SecretText,
     recovery_share: String,
+    #[serde(default)]
+    recovery_key: Option<SecretText>,
 }
 
 /// `request.body` of a signed upload.
@@ -483,6 +551,7 @@ fn check_sha256(hex_text: &str, digest_hex: &str, name: &str) -> Result<(), ApiE
 fn read_upload(
     body: serde_json::Value,
     path: &str,
+    public_url: Option<&str>,
 ) -> Result<(SharesBody, Option<SignedRequest>), ApiError> {
     let shape = || ApiError::bad_request("request body is not the JSON this endpoint takes");
     if body.get("request").is_none() {
@@ -494,8 +563,14 @@ fn read_upload(
              recovery_share}",
         )
     })?;
-    let signed =
-        authorization::parse_signed(upload.request, upload.authorization_signature, "PUT", path)?;
+    let signed = authorization::parse_signed(
+        upload.request,
+        upload.authorization_signature,
+        "PUT",
+        path,
+        public_url,
+        authorization::now_ms(),
+    )?;
     let inner: SignedUploadBody = serde_json::from_value(signed.body().clone()).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -519,6 +594,7 @@ fn read_upload(
             expected_epoch: Some(inner.expected_epoch),
             owner: None,
             proof: Some(inner.proof),
+            recovery_key: upload.recovery_key,
         },
         Some(signed),
     ))
@@ -532,7 +608,7 @@ pub(super) async fn put_shares(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/shares");
-    let (body, signed) = match read_upload(body, &path) {
+    let (body, signed) = match read_upload(body, &path, state.public_url.as_deref()) {
         Ok(read) => read,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "rotate", e).await),
     };
@@ -566,7 +642,14 @@ pub(super) async fn put_shares(
     let (expected_quorum, how) = match &signed {
         None => (None, "owner: user token".to_string()),
         Some(request) => {
-            let fresh = db::use_nonce(&mut tx, &id, &request.nonce).await?;
+            let fresh = db::use_nonce(
+                &mut tx,
+                state.db.backend,
+                &id,
+                &request.nonce,
+                request.expiry_ms,
+            )
+            .await?;
             let row = db::wallet_in(&mut tx, &id).await?;
             let decision = match &row {
                 None => Err(ApiError::not_found()),
@@ -591,11 +674,16 @@ pub(super) async fn put_shares(
             }
         }
     };
+    // A key-sealed recovery share without its key must not replace the share of a
+    // wallet with automatic recovery (the server could no longer hand out the key).
+    let no_automatic_recovery =
+        checked.recovery_key_sealed.is_none() && checked.recovery_key_sealed_share;
     if db::swap_shares(
         &mut tx,
         &caller,
         expected_quorum.as_deref(),
         i64::from(expected),
+        no_automatic_recovery,
         &record,
     )
     .await?
@@ -609,8 +697,14 @@ pub(super) async fn put_shares(
                 outcome: "ok",
                 epoch: record.epoch,
                 detail: format!(
-                    "epoch {expected} -> {}, share set {}; {how}",
-                    record.epoch, record.share_set_id
+                    "epoch {expected} -> {}, share set {}; automatic recovery {}; {how}",
+                    record.epoch,
+                    record.share_set_id,
+                    if record.recovery_key_sealed.is_some() {
+                        "on"
+                    } else {
+                        "off"
+                    }
                 ),
             },
         )
@@ -644,6 +738,17 @@ pub(super) async fn put_shares(
                     StatusCode::CONFLICT,
                     "ADDRESS_MISMATCH",
                     "the new share set has other addresses",
+                )
+            } else if row.epoch == i64::from(expected)
+                && record.epoch > i64::from(expected)
+                && no_automatic_recovery
+                && row.recovery_key_sealed.is_some()
+            {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "RECOVERY_KEY_REQUIRED",
+                    "the wallet has automatic recovery: send the recovery_key that opens the \
+                     new recovery_share (or a password-sealed recovery_share to turn it off)",
                 )
             } else {
                 ApiError::new(
