@@ -207,17 +207,25 @@ async function hpkeSeal(publicKey, info, aad, plaintext) {
 }
 
 /**
- * A release made by the test itself (user-owned wallets: token, digest, nonce), opened with
- * @hpke/core: the real `auth key || sealed auth share` of the wallet's current epoch.
+ * A release made by the test itself (user-owned wallets: the token and an unsigned
+ * request payload), opened with @hpke/core: the real `auth key || sealed auth share` of the
+ * wallet's current epoch.
  */
 async function releaseAuth(walletId, sub) {
   const keyPair = await hpke.kem.generateKeyPair();
   const publicKey = new Uint8Array(await hpke.kem.serializePublicKey(keyPair.publicKey));
-  const digest = crypto.randomBytes(32);
+  const request = {
+    version: 1,
+    method: 'POST',
+    url: `${servers.serverOrigin}/v1/wallets/${walletId}/release`,
+    body: { method: 'personal_sign', params: { message: 'the test reads the auth share', encoding: 'utf-8' } },
+    headers: { 'privy-request-expiry': String(Date.now() + 60000), 'privy-idempotency-key': hex(crypto.randomBytes(16)) },
+  };
+  const digest = crypto.createHash('sha256').update(canonicalize(request), 'utf8').digest();
   const response = await fetch(`${servers.serverOrigin}/v1/wallets/${walletId}/release`, {
     method: 'POST',
     headers: { authorization: `Bearer ${await token(sub)}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ request_digest: hex(digest), nonce: hex(crypto.randomBytes(16)), hpke_public_key: hex(publicKey) }),
+    body: JSON.stringify({ request, request_digest: hex(digest), hpke_public_key: hex(publicKey) }),
   });
   const answer = await response.json();
   assert.equal(response.status, 200, JSON.stringify(answer));
