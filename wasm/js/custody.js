@@ -27,47 +27,32 @@ export function bindCustody(b, supported, call, run, info, json) {
         handle = null;
         if (h) h.free();
       };
+      const openWith = (method, opts) =>
+        run(() => {
+          const o = readFields(opts, `releaseKey.${method}`, ['walletId', 'epoch', 'requestDigest', 'enc', 'ciphertext']);
+          if (!handle) {
+            throw new KeysplitError('RELEASE_KEY_USED', 'this release key was already used or freed: make a new key for each release');
+          }
+          try {
+            return handle.openRelease(
+              method === 'openRecoveryKey',
+              toText(o.walletId, 'walletId'),
+              toCount(o.epoch, 'epoch'),
+              toBytes(o.requestDigest, 'requestDigest'),
+              toBytes(o.enc, 'enc'),
+              toBytes(o.ciphertext, 'ciphertext'),
+            );
+          } finally {
+            free();
+          }
+        });
       return Object.freeze({
         publicKey,
-        // One key per release: the key is wiped by the first `open`, whatever its outcome.
-        open: (opts) =>
-          run(() => {
-            const o = readFields(opts, 'releaseKey.open', ['walletId', 'epoch', 'requestDigest', 'enc', 'ciphertext']);
-            if (!handle) {
-              throw new KeysplitError('RELEASE_KEY_USED', 'this release key was already used or freed: make a new key for each release');
-            }
-            try {
-              return handle.open(
-                toText(o.walletId, 'walletId'),
-                toCount(o.epoch, 'epoch'),
-                toBytes(o.requestDigest, 'requestDigest'),
-                toBytes(o.enc, 'enc'),
-                toBytes(o.ciphertext, 'ciphertext'),
-              );
-            } finally {
-              free();
-            }
-          }),
-        // A recovery-key release (automatic recovery): the 32-byte recovery key. Also
-        // one use: the key is wiped whatever the outcome.
-        openRecoveryKey: (opts) =>
-          run(() => {
-            const o = readFields(opts, 'releaseKey.openRecoveryKey', ['walletId', 'epoch', 'requestDigest', 'enc', 'ciphertext']);
-            if (!handle) {
-              throw new KeysplitError('RELEASE_KEY_USED', 'this release key was already used or freed: make a new key for each release');
-            }
-            try {
-              return handle.openRecoveryKey(
-                toText(o.walletId, 'walletId'),
-                toCount(o.epoch, 'epoch'),
-                toBytes(o.requestDigest, 'requestDigest'),
-                toBytes(o.enc, 'enc'),
-                toBytes(o.ciphertext, 'ciphertext'),
-              );
-            } finally {
-              free();
-            }
-          }),
+        // One key per release: the key is wiped by the first `open` or `openRecoveryKey`,
+        // whatever its outcome.
+        open: (opts) => openWith('open', opts),
+        // A recovery-key release (automatic recovery): the 32-byte recovery key.
+        openRecoveryKey: (opts) => openWith('openRecoveryKey', opts),
         free,
       });
     });

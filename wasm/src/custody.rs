@@ -8,7 +8,7 @@ use alloc::string::String;
 use js_sys::{Object, Uint8Array};
 use keysplit_wallet as kw;
 use kw::authz::RequestPayload;
-use kw::custody::{self, ReleaseKey};
+use kw::custody::{self, ReleaseAnswer, ReleaseKey};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{bytes, count, invalid, js_error, object, to_js_bytes};
@@ -63,16 +63,20 @@ impl CustodyReleaseKey {
     }
 
     /// Opens a release with the caller's own wallet id (32 hex digits), epoch and
-    /// request digest: `{ authKey, authShare }`. The key is wiped first, whatever the
+    /// request digest: for an auth-share release (`recovery_key` false)
+    /// `{ authKey, authShare }`, for a recovery-key release (automatic recovery) the
+    /// 32-byte key. The key is taken first, so it is dropped and wiped whatever the
     /// outcome.
-    pub fn open(
+    #[wasm_bindgen(js_name = openRelease)]
+    pub fn open_release(
         &mut self,
+        recovery_key: bool,
         wallet_id_hex: &str,
         epoch_: f64,
         request_digest: &JsValue,
         enc: &JsValue,
         ciphertext: &JsValue,
-    ) -> Result<Object, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let key = self.key.take().ok_or_else(used)?;
         let wallet = wallet_id(wallet_id_hex)?;
         let epoch = epoch(epoch_)?;
@@ -82,45 +86,23 @@ impl CustodyReleaseKey {
             .map_err(|_| invalid("requestDigest must be exactly 32 bytes"))?;
         let enc = bytes(enc, "enc")?;
         let ciphertext = bytes(ciphertext, "ciphertext")?;
-        let released = key
-            .open(&wallet, epoch, digest, &enc, &ciphertext)
-            .map_err(wallet_error)?;
-        drop(key);
+        let answer = ReleaseAnswer {
+            wallet_id: &wallet,
+            epoch,
+            request_digest: digest,
+            enc: &enc,
+            ciphertext: &ciphertext,
+        };
+        if recovery_key {
+            let opened = key.open_recovery_key(&answer).map_err(wallet_error)?;
+            return Ok(to_js_bytes(&opened[..]).into());
+        }
+        let released = key.open(&answer).map_err(wallet_error)?;
         Ok(object(&[
             ("authKey", to_js_bytes(&released.auth_key[..]).into()),
             ("authShare", to_js_bytes(&released.sealed_auth_share).into()),
-        ]))
-    }
-}
-
-#[wasm_bindgen]
-impl CustodyReleaseKey {
-    /// Opens a recovery-key release (automatic recovery) with the caller's own wallet id,
-    /// epoch and request digest: the 32-byte recovery key. The key is wiped first,
-    /// whatever the outcome.
-    #[wasm_bindgen(js_name = openRecoveryKey)]
-    pub fn open_recovery_key(
-        &mut self,
-        wallet_id_hex: &str,
-        epoch_: f64,
-        request_digest: &JsValue,
-        enc: &JsValue,
-        ciphertext: &JsValue,
-    ) -> Result<Uint8Array, JsValue> {
-        let key = self.key.take().ok_or_else(used)?;
-        let wallet = wallet_id(wallet_id_hex)?;
-        let epoch = epoch(epoch_)?;
-        let digest = bytes(request_digest, "requestDigest")?;
-        let digest: &[u8; 32] = digest[..]
-            .try_into()
-            .map_err(|_| invalid("requestDigest must be exactly 32 bytes"))?;
-        let enc = bytes(enc, "enc")?;
-        let ciphertext = bytes(ciphertext, "ciphertext")?;
-        let recovery_key = key
-            .open_recovery_key(&wallet, epoch, digest, &enc, &ciphertext)
-            .map_err(wallet_error)?;
-        drop(key);
-        Ok(to_js_bytes(&recovery_key[..]))
+        ])
+        .into())
     }
 }
 

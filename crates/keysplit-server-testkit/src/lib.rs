@@ -220,7 +220,8 @@ pub fn open_release(
     let (enc, ciphertext) = (unhex(&body["enc"]), unhex(&body["ciphertext"]));
     let info = crypto::release_info(&w.set.info.wallet_id.0, w.set.info.epoch);
     assert_eq!(body["info"].as_str().unwrap(), hex::encode(&info));
-    let plaintext = crypto::hpke_open(secret, &enc, &info, digest, &ciphertext).unwrap();
+    let plaintext =
+        keysplit_wallet::custody::hpke_open(secret, &enc, &info, digest, &ciphertext).unwrap();
     assert!(plaintext.len() > 32);
     let key = ShareKey::from_bytes(plaintext[..32].try_into().unwrap());
     let auth = SealedShare::from_bytes(&plaintext[32..]).unwrap();

@@ -227,17 +227,6 @@ pub fn hpke_seal(
     Ok((sealed.enc.to_vec(), sealed.ciphertext))
 }
 
-/// HPKE base-mode single-shot open (the client side; used by tests and examples).
-pub fn hpke_open(
-    secret: &<HpkeKem as hpke::Kem>::PrivateKey,
-    enc: &[u8],
-    info: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    custody::hpke_open(secret, enc, info, aad, ciphertext).ok_or(CryptoError::Seal)
-}
-
 /// A fresh HPKE key pair (the client side; used by tests and examples).
 pub fn hpke_keypair() -> Result<
     (

@@ -278,6 +278,23 @@ pub fn seal_recovery_key<R: CryptoRng + ?Sized>(
     )
 }
 
+/// A release answer as its client checks it: the client's **own** wallet id, epoch and
+/// request digest (never the ones the answer names) with the answer's `enc` and
+/// ciphertext (public bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct ReleaseAnswer<'a> {
+    /// The wallet the client asked for.
+    pub wallet_id: &'a WalletId,
+    /// The epoch of the client's own share of that wallet.
+    pub epoch: u32,
+    /// SHA-256 of the request the client made ([`request_digest`]).
+    pub request_digest: &'a [u8; 32],
+    /// The answer's encapsulated key: an uncompressed P-256 point.
+    pub enc: &'a [u8],
+    /// The answer's ciphertext with its 16-byte tag.
+    pub ciphertext: &'a [u8],
+}
+
 /// What a release holds, opened: the auth share's key and the sealed auth share.
 pub struct Released {
     /// The key that opens the auth share.
@@ -341,24 +358,15 @@ impl ReleaseKey {
     /// truncated or does not open (sealed to another key, for another request digest,
     /// wallet or epoch, or altered), or the plaintext is not an auth key followed by the
     /// auth share sealed for this wallet and epoch.
-    pub fn open(
-        &self,
-        wallet_id: &WalletId,
-        epoch: u32,
-        request_digest: &[u8; 32],
-        enc: &[u8],
-        ciphertext: &[u8],
-    ) -> Result<Released, Error> {
-        let plaintext = hpke_open(
-            &self.secret,
-            enc,
+    pub fn open(&self, answer: &ReleaseAnswer<'_>) -> Result<Released, Error> {
+        let ReleaseAnswer {
+            wallet_id, epoch, ..
+        } = *answer;
+        let plaintext = self.open_labelled(
+            answer,
             &release_info(wallet_id, epoch),
-            request_digest,
-            ciphertext,
-        )
-        .ok_or(Error::ReleaseRejected {
-            reason: "it does not open with this key for this request, wallet and epoch",
-        })?;
+            "it does not open with this key for this request, wallet and epoch",
+        )?;
         let not_a_release = Error::ReleaseRejected {
             reason: "its plaintext is not an auth key followed by this wallet's sealed auth share",
         };
@@ -382,6 +390,24 @@ impl ReleaseKey {
 }
 
 impl ReleaseKey {
+    /// HPKE-opens `answer` with this key, `info` and the request digest as associated
+    /// data; `ReleaseRejected` with `reason` when it does not open.
+    fn open_labelled(
+        &self,
+        answer: &ReleaseAnswer<'_>,
+        info: &[u8],
+        reason: &'static str,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        hpke_open(
+            &self.secret,
+            answer.enc,
+            info,
+            answer.request_digest,
+            answer.ciphertext,
+        )
+        .ok_or(Error::ReleaseRejected { reason })
+    }
+
     /// Opens a recovery-key release (automatic recovery) with the caller's own wallet id,
     /// epoch and request digest, and checks the plaintext is a 32-byte key.
     ///
@@ -391,22 +417,13 @@ impl ReleaseKey {
     /// altered or truncated), or the plaintext is not 32 bytes.
     pub fn open_recovery_key(
         &self,
-        wallet_id: &WalletId,
-        epoch: u32,
-        request_digest: &[u8; 32],
-        enc: &[u8],
-        ciphertext: &[u8],
+        answer: &ReleaseAnswer<'_>,
     ) -> Result<Zeroizing<[u8; RECOVERY_KEY_LEN]>, Error> {
-        let plaintext = hpke_open(
-            &self.secret,
-            enc,
-            &recovery_key_info(wallet_id, epoch),
-            request_digest,
-            ciphertext,
-        )
-        .ok_or(Error::ReleaseRejected {
-            reason: "it does not open with this key as a recovery key for this request, wallet and epoch",
-        })?;
+        let plaintext = self.open_labelled(
+            answer,
+            &recovery_key_info(answer.wallet_id, answer.epoch),
+            "it does not open with this key as a recovery key for this request, wallet and epoch",
+        )?;
         let key: &[u8; RECOVERY_KEY_LEN] =
             plaintext[..]
                 .try_into()

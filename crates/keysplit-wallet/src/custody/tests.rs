@@ -9,6 +9,23 @@ use super::*;
 use crate::authz::RequestPayload;
 use crate::seal::{Protection, ShareKey};
 
+/// The answer of a release for `wallet` at `epoch` with `digest`.
+fn answer<'a>(
+    wallet: &'a WalletId,
+    epoch: u32,
+    digest: &'a [u8; 32],
+    enc: &'a [u8],
+    ciphertext: &'a [u8],
+) -> ReleaseAnswer<'a> {
+    ReleaseAnswer {
+        wallet_id: wallet,
+        epoch,
+        request_digest: digest,
+        enc,
+        ciphertext,
+    }
+}
+
 fn unhex(text: &str) -> Vec<u8> {
     keysplit::hazmat::decode_hex(text).unwrap().to_vec()
 }
@@ -219,13 +236,13 @@ fn release_round_trip() {
     assert!(!f.sealed.ciphertext.windows(32).any(|w| w == f.auth_key));
     let released = f
         .key
-        .open(
+        .open(&answer(
             &f.wallet,
             f.epoch,
             &f.digest,
             &f.sealed.enc,
             &f.sealed.ciphertext,
-        )
+        ))
         .unwrap();
     assert_eq!(*released.auth_key, f.auth_key);
     assert_eq!(&released.sealed_auth_share[..], f.share.as_bytes());
@@ -244,16 +261,25 @@ fn release_for_another_digest_wallet_epoch_or_key_is_rejected() {
     let (enc, ct) = (&f.sealed.enc[..], &f.sealed.ciphertext[..]);
     let mut other_digest = f.digest;
     other_digest[31] ^= 1;
-    rejected(f.key.open(&f.wallet, f.epoch, &other_digest, enc, ct));
-    rejected(f.key.open(&f.wallet, f.epoch, &[0; 32], enc, ct));
     rejected(
         f.key
-            .open(&WalletId([0x3d; 16]), f.epoch, &f.digest, enc, ct),
+            .open(&answer(&f.wallet, f.epoch, &other_digest, enc, ct)),
     );
-    rejected(f.key.open(&f.wallet, f.epoch + 1, &f.digest, enc, ct));
-    rejected(f.key.open(&f.wallet, f.epoch - 1, &f.digest, enc, ct));
+    rejected(f.key.open(&answer(&f.wallet, f.epoch, &[0; 32], enc, ct)));
+    rejected(
+        f.key
+            .open(&answer(&WalletId([0x3d; 16]), f.epoch, &f.digest, enc, ct)),
+    );
+    rejected(
+        f.key
+            .open(&answer(&f.wallet, f.epoch + 1, &f.digest, enc, ct)),
+    );
+    rejected(
+        f.key
+            .open(&answer(&f.wallet, f.epoch - 1, &f.digest, enc, ct)),
+    );
     let other_key = ReleaseKey::generate(&mut keysplit::ChaCha20Rng::from_seed([7; 32]));
-    rejected(other_key.open(&f.wallet, f.epoch, &f.digest, enc, ct));
+    rejected(other_key.open(&answer(&f.wallet, f.epoch, &f.digest, enc, ct)));
 }
 
 #[test]
@@ -261,31 +287,52 @@ fn altered_or_truncated_releases_are_rejected() {
     let f = fixture();
     let (enc, ct) = (&f.sealed.enc[..], &f.sealed.ciphertext[..]);
     for cut in 0..ct.len() {
-        rejected(f.key.open(&f.wallet, f.epoch, &f.digest, enc, &ct[..cut]));
+        rejected(
+            f.key
+                .open(&answer(&f.wallet, f.epoch, &f.digest, enc, &ct[..cut])),
+        );
     }
-    rejected(
-        f.key
-            .open(&f.wallet, f.epoch, &f.digest, enc, &[ct, &[0]].concat()),
-    );
+    rejected(f.key.open(&answer(
+        &f.wallet,
+        f.epoch,
+        &f.digest,
+        enc,
+        &[ct, &[0]].concat(),
+    )));
     for at in [0, 31, 32, ct.len() - TAG_LEN - 1, ct.len() - 1] {
         let mut flipped = ct.to_vec();
         flipped[at] ^= 0x80;
-        rejected(f.key.open(&f.wallet, f.epoch, &f.digest, enc, &flipped));
+        rejected(
+            f.key
+                .open(&answer(&f.wallet, f.epoch, &f.digest, enc, &flipped)),
+        );
     }
     // enc: another point, not a point, the wrong length, the compressed form.
     let other = ReleaseKey::generate(&mut keysplit::ChaCha20Rng::from_seed([8; 32]));
-    rejected(
-        f.key
-            .open(&f.wallet, f.epoch, &f.digest, &other.public_key(), ct),
-    );
+    rejected(f.key.open(&answer(
+        &f.wallet,
+        f.epoch,
+        &f.digest,
+        &other.public_key(),
+        ct,
+    )));
     let mut off_curve = f.sealed.enc;
     off_curve[64] ^= 1;
-    rejected(f.key.open(&f.wallet, f.epoch, &f.digest, &off_curve, ct));
-    rejected(f.key.open(&f.wallet, f.epoch, &f.digest, &enc[..33], ct));
-    rejected(f.key.open(&f.wallet, f.epoch, &f.digest, &[], ct));
+    rejected(
+        f.key
+            .open(&answer(&f.wallet, f.epoch, &f.digest, &off_curve, ct)),
+    );
+    rejected(
+        f.key
+            .open(&answer(&f.wallet, f.epoch, &f.digest, &enc[..33], ct)),
+    );
+    rejected(f.key.open(&answer(&f.wallet, f.epoch, &f.digest, &[], ct)));
     let mut compressed = vec![2 + (enc[64] & 1)];
     compressed.extend_from_slice(&enc[1..33]);
-    rejected(f.key.open(&f.wallet, f.epoch, &f.digest, &compressed, ct));
+    rejected(
+        f.key
+            .open(&answer(&f.wallet, f.epoch, &f.digest, &compressed, ct)),
+    );
 }
 
 #[test]
@@ -296,13 +343,13 @@ fn plaintexts_that_are_not_releases_are_rejected() {
     let mut r = rng();
     let mut open_plaintext = |plaintext: &[u8]| {
         let sealed = hpke_seal(recipient.as_hpke(), &info, &f.digest, plaintext, &mut r).unwrap();
-        f.key.open(
+        f.key.open(&answer(
             &f.wallet,
             f.epoch,
             &f.digest,
             &sealed.enc,
             &sealed.ciphertext,
-        )
+        ))
     };
     // Sealed with the right key, info and digest, but not `key || auth share`.
     rejected(open_plaintext(&[]));
@@ -405,13 +452,13 @@ fn debug_output_redacts_secrets() {
     assert!(!shown.contains(secret_hex.as_str()));
     let released = f
         .key
-        .open(
+        .open(&answer(
             &f.wallet,
             f.epoch,
             &f.digest,
             &f.sealed.enc,
             &f.sealed.ciphertext,
-        )
+        ))
         .unwrap();
     let shown = format!("{released:?}");
     assert!(!shown.contains("34, 34"), "{shown}");
@@ -432,7 +479,13 @@ fn recovery_key_release_round_trip_and_refusals() {
         seal_recovery_key(&recipient, &wallet, epoch, &digest, &recovery_key, &mut r).unwrap();
     assert_eq!(sealed.ciphertext.len(), RECOVERY_KEY_LEN + TAG_LEN);
     let opened = key
-        .open_recovery_key(&wallet, epoch, &digest, &sealed.enc, &sealed.ciphertext)
+        .open_recovery_key(&answer(
+            &wallet,
+            epoch,
+            &digest,
+            &sealed.enc,
+            &sealed.ciphertext,
+        ))
         .unwrap();
     assert_eq!(*opened, recovery_key);
 
@@ -455,13 +508,13 @@ fn recovery_key_release_round_trip_and_refusals() {
     };
     let (enc, ct) = (&sealed.enc[..], &sealed.ciphertext[..]);
     // Another digest, wallet, epoch or key; altered or truncated.
-    rejected_key(key.open_recovery_key(&wallet, epoch, &[0; 32], enc, ct));
-    rejected_key(key.open_recovery_key(&WalletId([1; 16]), epoch, &digest, enc, ct));
-    rejected_key(key.open_recovery_key(&wallet, epoch + 1, &digest, enc, ct));
+    rejected_key(key.open_recovery_key(&answer(&wallet, epoch, &[0; 32], enc, ct)));
+    rejected_key(key.open_recovery_key(&answer(&WalletId([1; 16]), epoch, &digest, enc, ct)));
+    rejected_key(key.open_recovery_key(&answer(&wallet, epoch + 1, &digest, enc, ct)));
     let other = ReleaseKey::generate(&mut r);
-    rejected_key(other.open_recovery_key(&wallet, epoch, &digest, enc, ct));
-    rejected_key(key.open_recovery_key(&wallet, epoch, &digest, enc, &ct[1..]));
-    rejected_key(key.open_recovery_key(&wallet, epoch, &digest, &enc[..64], ct));
+    rejected_key(other.open_recovery_key(&answer(&wallet, epoch, &digest, enc, ct)));
+    rejected_key(key.open_recovery_key(&answer(&wallet, epoch, &digest, enc, &ct[1..])));
+    rejected_key(key.open_recovery_key(&answer(&wallet, epoch, &digest, &enc[..64], ct)));
     // Sealed under the auth-share release's info: neither opens as the other.
     let as_release = hpke_seal(
         recipient.as_hpke(),
@@ -471,18 +524,24 @@ fn recovery_key_release_round_trip_and_refusals() {
         &mut r,
     )
     .unwrap();
-    rejected_key(key.open_recovery_key(
+    rejected_key(key.open_recovery_key(&answer(
         &wallet,
         epoch,
         &digest,
         &as_release.enc,
         &as_release.ciphertext,
-    ));
-    rejected(key.open(&wallet, epoch, &digest, enc, ct));
+    )));
+    rejected(key.open(&answer(&wallet, epoch, &digest, enc, ct)));
     // The right info, but not 32 bytes.
     for len in [0usize, 31, 33, 64] {
         let wrong =
             hpke_seal(recipient.as_hpke(), &info, &digest, &vec![7u8; len], &mut r).unwrap();
-        rejected_key(key.open_recovery_key(&wallet, epoch, &digest, &wrong.enc, &wrong.ciphertext));
+        rejected_key(key.open_recovery_key(&answer(
+            &wallet,
+            epoch,
+            &digest,
+            &wrong.enc,
+            &wrong.ciphertext,
+        )));
     }
 }
