@@ -1,5 +1,6 @@
 //! The HTTP API (see docs/server.md for the reference): state, extractors, router.
 
+mod access;
 mod owner;
 mod release;
 mod wallets;

@@ -7,6 +7,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::access::{authorize_in_tx, refuse_in, Authority, Granted};
 use super::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, AppState, Shared,
     StrictJson,
@@ -96,60 +97,22 @@ where
         >,
     >,
 {
-    let mut tx = state.db.pool.begin().await?;
-    let fresh = match signed {
-        Some(request) => {
-            db::use_nonce(
-                &mut tx,
-                state.db.backend,
-                id,
-                &request.nonce,
-                request.expiry_ms,
-            )
-            .await?
-        }
-        None => true,
-    };
-    let row = db::wallet_in(&mut tx, id).await?;
-    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let decision = match &row {
-        None => Err(ApiError::not_found()),
-        Some(row) => {
-            match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
-                Ok(_) if !fresh => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "REPLAYED",
-                    "this idempotency key was used before",
-                )),
-                other => other,
-            }
-        }
-    };
-    let (row, how) = match (row, decision) {
-        (Some(row), Ok(how)) => (row, how),
-        (_, Err(error)) => {
-            tx.rollback().await?;
-            return Err(refuse(state, id, caller, action, error, epoch).await);
-        }
-        (None, Ok(_)) => return Err(ApiError::internal()),
-    };
+    let Granted { mut tx, row, how } =
+        authorize_in_tx(state, id, caller, action, signed, Authority::OwnerChange).await?;
+    let epoch = row.epoch;
     let old = row.owner_quorum.as_deref();
     let new = new_owner.unwrap_or(old);
     if !db::swap_owner(&mut tx, id, caller, old, new).await? {
-        tx.rollback().await?;
         let error = ApiError::new(
             StatusCode::CONFLICT,
             "OWNER_CHANGED",
             "the wallet's owner changed meanwhile; authorize again",
         );
-        return Err(refuse(state, id, caller, action, error, epoch).await);
+        return Err(refuse_in(tx, state, id, caller, action, error, epoch).await);
     }
     let detail = match apply(&mut tx).await? {
         Ok(detail) => detail,
-        Err(error) => {
-            tx.rollback().await?;
-            return Err(refuse(state, id, caller, action, error, epoch).await);
-        }
+        Err(error) => return Err(refuse_in(tx, state, id, caller, action, error, epoch).await),
     };
     db::audit_in(
         &mut tx,

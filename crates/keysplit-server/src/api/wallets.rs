@@ -8,6 +8,7 @@ use keysplit_wallet::{Role, SealedShare, ShareKey, Unlock, WalletInfo, WalletInf
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::access::{authorize_in_tx, Authority, Granted};
 use super::{
     audit_forbidden, hex_bytes, owned_wallet, path_wallet_id, refuse, wallet_json, JsonBody,
     Shared, StrictJson,
@@ -434,37 +435,15 @@ pub(super) async fn post_recovery_share(
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
     };
-    let mut tx = state.db.pool.begin().await?;
-    let fresh = db::use_nonce(
-        &mut tx,
-        state.db.backend,
+    let Granted { mut tx, row, how } = authorize_in_tx(
+        &state,
         &id,
-        &signed.nonce,
-        signed.expiry_ms,
+        &caller,
+        "recovery_share",
+        Some(&signed),
+        Authority::OwnerAccess,
     )
     .await?;
-    let row = db::wallet_in(&mut tx, &id).await?;
-    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let decision = match &row {
-        None => Err(ApiError::not_found()),
-        Some(row) => match authorization::authorize_owner_access(
-            row,
-            &caller,
-            Some(&signed),
-            authorization::now_ms(),
-        ) {
-            Ok(_) if !fresh => Err(replayed()),
-            other => other,
-        },
-    };
-    let (row, how) = match (row, decision) {
-        (Some(row), Ok(how)) => (row, how),
-        (_, Err(error)) => {
-            tx.rollback().await?;
-            return Err(refuse(&state, &id, &caller, "recovery_share", error, epoch).await);
-        }
-        (None, Ok(_)) => return Err(ApiError::internal()),
-    };
     db::audit_in(
         &mut tx,
         &AuditEntry {
@@ -482,14 +461,6 @@ pub(super) async fn post_recovery_share(
         "wallet": wallet_json(&row),
         "recovery_share": hex::encode(&row.recovery_share),
     })))
-}
-
-fn replayed() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "REPLAYED",
-        "this idempotency key was used before",
-    )
 }
 
 /// A signed request and its signatures, nothing else.
@@ -634,44 +605,27 @@ pub(super) async fn put_shares(
             "the body names another wallet than the path",
         ));
     }
-    let mut tx = state.db.pool.begin().await?;
     // Unsigned (a user owner): the UPDATE is the first statement (on SQLite it takes the
     // write lock at once) and matches only a user-owned wallet. Signed: the idempotency
     // key is used first, the owner's authorization checked on the row read under it, and
     // the UPDATE matches that owner, so an owner change in between fails the swap.
-    let (expected_quorum, how) = match &signed {
-        None => (None, "owner: user token".to_string()),
+    let (mut tx, expected_quorum, how) = match &signed {
+        None => (
+            state.db.pool.begin().await?,
+            None,
+            "owner: user token".to_string(),
+        ),
         Some(request) => {
-            let fresh = db::use_nonce(
-                &mut tx,
-                state.db.backend,
+            let Granted { tx, row, how } = authorize_in_tx(
+                &state,
                 &id,
-                &request.nonce,
-                request.expiry_ms,
+                &caller,
+                "rotate",
+                Some(request),
+                Authority::OwnerAccess,
             )
             .await?;
-            let row = db::wallet_in(&mut tx, &id).await?;
-            let decision = match &row {
-                None => Err(ApiError::not_found()),
-                Some(row) => match authorization::authorize_owner_access(
-                    row,
-                    &caller,
-                    Some(request),
-                    authorization::now_ms(),
-                ) {
-                    Ok(_) if !fresh => Err(replayed()),
-                    other => other,
-                },
-            };
-            match (row, decision) {
-                (Some(row), Ok(how)) => (row.owner_quorum, how),
-                (row, Err(error)) => {
-                    tx.rollback().await?;
-                    let epoch = row.map_or(-1, |r| r.epoch);
-                    return Err(refuse(&state, &id, &caller, "rotate", error, epoch).await);
-                }
-                (None, Ok(_)) => return Err(ApiError::internal()),
-            }
+            (tx, row.owner_quorum, how)
         }
     };
     // A key-sealed recovery share without its key must not replace the share of a
