@@ -32,13 +32,8 @@ const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// bounds how long a used key is stored.
 pub const MAX_EXPIRY_AHEAD_MS: u64 = 3_600_000;
 
-/// The milliseconds since the Unix epoch on the server's clock.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
+/// The milliseconds since the Unix epoch on the server's clock (the one in `db`).
+pub use crate::db::now_ms;
 
 fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, code, message)
