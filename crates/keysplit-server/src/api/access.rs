@@ -8,7 +8,7 @@ use sqlx::{Any, Transaction};
 use super::{refuse, AppState};
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
-use crate::db::{self, WalletRow};
+use crate::db::{self, AuditEntry, WalletRow};
 use crate::error::ApiError;
 
 /// Whose authority a request acts on, and so which decision applies.
@@ -118,4 +118,27 @@ pub(super) async fn refuse_in(
         Ok(()) => refuse(state, id, caller, action, error, epoch).await,
         Err(e) => ApiError::from(e),
     }
+}
+
+/// Ends a request let through: writes its `ok` audit entry in `tx`, then commits, so
+/// nothing leaves before the idempotency key (if any) and the entry are stored.
+pub(super) async fn commit_ok(
+    mut tx: Transaction<'static, Any>,
+    id: &str,
+    caller: &Caller,
+    action: &'static str,
+    epoch: i64,
+    detail: String,
+) -> Result<(), ApiError> {
+    let entry = AuditEntry {
+        wallet_id: id.to_string(),
+        actor: caller.clone(),
+        action,
+        outcome: "ok",
+        epoch,
+        detail,
+    };
+    db::audit_in(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -16,13 +16,23 @@ use keysplit_wallet::{WalletInfo, WalletInfoText};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::access::commit_ok;
 use check::check_shares;
 
 use super::{owned_wallet, path_wallet_id, refuse, wallet_json, JsonBody, Shared};
 use crate::auth::Caller;
 use crate::authorization;
-use crate::db::{self, AuditEntry};
+use crate::db;
 use crate::error::ApiError;
+
+/// `"on"` or `"off"`, for the audit log.
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Wire types
@@ -149,32 +159,25 @@ pub(super) async fn create_wallet(
         )
         .await);
     }
-    db::audit_in(
-        &mut tx,
-        &AuditEntry {
-            wallet_id: record.wallet_id.to_string(),
-            actor: caller.clone(),
-            action: "create",
-            outcome: "ok",
-            epoch: record.epoch,
-            detail: format!(
-                "share set {}; owner {}; automatic recovery {}",
-                record.share_set_id,
-                if owner_quorum.is_some() {
-                    "key quorum"
-                } else {
-                    "user"
-                },
-                if record.recovery_key_sealed.is_some() {
-                    "on"
-                } else {
-                    "off"
-                }
-            ),
+    let detail = format!(
+        "share set {}; owner {}; automatic recovery {}",
+        record.share_set_id,
+        if owner_quorum.is_some() {
+            "key quorum"
+        } else {
+            "user"
         },
+        on_off(record.recovery_key_sealed.is_some()),
+    );
+    commit_ok(
+        tx,
+        record.wallet_id,
+        &caller,
+        "create",
+        record.epoch,
+        detail,
     )
     .await?;
-    tx.commit().await?;
     tracing::info!(wallet = record.wallet_id, subject = %caller.subject, epoch = record.epoch, "wallet created");
     let row = state
         .db

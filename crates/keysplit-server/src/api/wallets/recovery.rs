@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
-use crate::api::access::{authorize_in_tx, Authority, Granted};
+use crate::api::access::{authorize_in_tx, commit_ok, Authority, Granted};
 use crate::api::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, Shared, StrictJson,
 };
 use crate::auth::Caller;
 use crate::authorization;
-use crate::db::{self, AuditEntry};
+use crate::db::AuditEntry;
 use crate::error::ApiError;
 
 pub(in crate::api) async fn get_recovery_share(
@@ -71,7 +71,7 @@ pub(in crate::api) async fn post_recovery_share(
         Ok(signed) => signed,
         Err(e) => return Err(audit_forbidden(&state, &id, &caller, "recovery_share", e).await),
     };
-    let Granted { mut tx, row, how } = authorize_in_tx(
+    let Granted { tx, row, how } = authorize_in_tx(
         &state,
         &id,
         &caller,
@@ -80,19 +80,8 @@ pub(in crate::api) async fn post_recovery_share(
         Authority::OwnerAccess,
     )
     .await?;
-    db::audit_in(
-        &mut tx,
-        &AuditEntry {
-            wallet_id: id.clone(),
-            actor: caller.clone(),
-            action: "recovery_share",
-            outcome: "ok",
-            epoch: row.epoch,
-            detail: format!("request {}; {how}", hex::encode(signed.digest)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = format!("request {}; {how}", hex::encode(signed.digest));
+    commit_ok(tx, &id, &caller, "recovery_share", row.epoch, detail).await?;
     Ok(Json(serde_json::json!({
         "wallet": wallet_json(&row),
         "recovery_share": hex::encode(&row.recovery_share),

@@ -6,14 +6,14 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::check::check_shares;
-use super::{SecretText, SharesBody, WalletJson};
-use crate::api::access::{authorize_in_tx, Authority, Granted};
+use super::{on_off, SecretText, SharesBody, WalletJson};
+use crate::api::access::{authorize_in_tx, commit_ok, Authority, Granted};
 use crate::api::{
     audit_forbidden, hex_bytes, path_wallet_id, refuse, wallet_json, Shared, StrictJson,
 };
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
-use crate::db::{self, AuditEntry};
+use crate::db;
 use crate::error::ApiError;
 
 /// The signed form of an upload: the payload (signed for `PUT .../shares`) whose body
@@ -186,28 +186,13 @@ pub(in crate::api) async fn put_shares(
     )
     .await?
     {
-        db::audit_in(
-            &mut tx,
-            &AuditEntry {
-                wallet_id: id.clone(),
-                actor: caller.clone(),
-                action: "rotate",
-                outcome: "ok",
-                epoch: record.epoch,
-                detail: format!(
-                    "epoch {expected} -> {}, share set {}; automatic recovery {}; {how}",
-                    record.epoch,
-                    record.share_set_id,
-                    if record.recovery_key_sealed.is_some() {
-                        "on"
-                    } else {
-                        "off"
-                    }
-                ),
-            },
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = format!(
+            "epoch {expected} -> {}, share set {}; automatic recovery {}; {how}",
+            record.epoch,
+            record.share_set_id,
+            on_off(record.recovery_key_sealed.is_some()),
+        );
+        commit_ok(tx, &id, &caller, "rotate", record.epoch, detail).await?;
         tracing::info!(wallet = %id, subject = %caller.subject, from = expected, to = record.epoch, "shares rotated");
         let row = state.db.wallet(&id).await?.ok_or_else(ApiError::internal)?;
         return Ok(Json(serde_json::json!({ "wallet": wallet_json(&row) })));
