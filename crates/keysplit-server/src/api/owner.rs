@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::access::{authorize_in_tx, commit_ok, refuse_in, Authority, Granted};
 use super::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, AppState, Shared,
-    StrictJson,
+    WalletRequest,
 };
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
@@ -187,10 +187,8 @@ struct ChangeOwner {
 pub(super) async fn add_signer(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/signers");
     let (change, signed): (AddSigner, _) =
         read_change(&state, &id, &caller, "add_signer", body, "POST", &path).await?;
@@ -211,10 +209,8 @@ pub(super) async fn add_signer(
 pub(super) async fn remove_signer(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/signers/remove");
     let (change, signed): (RemoveSigner, _) =
         read_change(&state, &id, &caller, "remove_signer", body, "POST", &path).await?;
@@ -261,10 +257,8 @@ pub(super) async fn list_signers(
 pub(super) async fn change_owner(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/owner");
     let (change, signed): (ChangeOwner, _) =
         read_change(&state, &id, &caller, "change_owner", body, "PUT", &path).await?;

@@ -1,6 +1,6 @@
 //! `PUT .../shares`: rotation and recovery uploads, plain or signed (a key-quorum owner).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -8,9 +8,7 @@ use serde::Deserialize;
 use super::check::check_shares;
 use super::{on_off, SecretText, SharesBody, WalletJson};
 use crate::api::access::{authorize_in_tx, commit_ok, Authority, Granted};
-use crate::api::{
-    audit_forbidden, hex_bytes, path_wallet_id, refuse, wallet_json, Shared, StrictJson,
-};
+use crate::api::{audit_forbidden, hex_bytes, refuse, wallet_json, Shared, WalletRequest};
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
 use crate::db;
@@ -118,10 +116,8 @@ fn read_upload(
 pub(in crate::api) async fn put_shares(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/shares");
     let (body, signed) = match read_upload(body, &path, state.public_url.as_deref()) {
         Ok(read) => read,
