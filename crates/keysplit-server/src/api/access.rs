@@ -3,6 +3,7 @@
 //! row read under it, refusals rolled back and audited.
 
 use axum::http::StatusCode;
+use serde::Deserialize;
 use sqlx::{Any, Transaction};
 
 use super::{refuse, AppState};
@@ -10,6 +11,17 @@ use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
 use crate::db::{self, AuditEntry, WalletRow};
 use crate::error::ApiError;
+
+/// A signed request and its signatures, nothing else: `{request, authorization_signature}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SignedEnvelope {
+    /// The request payload.
+    pub request: serde_json::Value,
+    /// The `privy-authorization-signature` value, if any.
+    #[serde(default)]
+    pub authorization_signature: Option<String>,
+}
 
 /// Whose authority a request acts on, and so which decision applies.
 #[derive(Debug, Clone, Copy)]

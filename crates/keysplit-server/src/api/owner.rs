@@ -7,7 +7,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::access::{authorize_in_tx, commit_ok, refuse_in, Authority, Granted};
+use super::access::{authorize_in_tx, commit_ok, refuse_in, Authority, Granted, SignedEnvelope};
 use super::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, AppState, Shared,
     WalletRequest,
@@ -28,17 +28,10 @@ fn split_change(
     path: &str,
     public_url: Option<&str>,
 ) -> Result<(serde_json::Value, Option<SignedRequest>), ApiError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Envelope {
-        request: serde_json::Value,
-        #[serde(default)]
-        authorization_signature: Option<String>,
-    }
     if body.get("request").is_none() {
         return Ok((body, None));
     }
-    let envelope: Envelope = serde_json::from_value(body).map_err(|_| {
+    let envelope: SignedEnvelope = serde_json::from_value(body).map_err(|_| {
         ApiError::bad_request("a signed change is {request, authorization_signature}")
     })?;
     let signed = authorization::parse_signed(

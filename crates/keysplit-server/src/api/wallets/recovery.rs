@@ -2,9 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
 
-use crate::api::access::{authorize_in_tx, commit_ok, Authority, Granted};
+use crate::api::access::{authorize_in_tx, commit_ok, Authority, Granted, SignedEnvelope};
 use crate::api::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, Shared, StrictJson,
 };
@@ -86,13 +85,4 @@ pub(in crate::api) async fn post_recovery_share(
         "wallet": wallet_json(&row),
         "recovery_share": hex::encode(&row.recovery_share),
     })))
-}
-
-/// A signed request and its signatures, nothing else.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(in crate::api) struct SignedEnvelope {
-    request: serde_json::Value,
-    #[serde(default)]
-    authorization_signature: Option<String>,
 }
