@@ -32,13 +32,8 @@ const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// bounds how long a used key is stored.
 pub const MAX_EXPIRY_AHEAD_MS: u64 = 3_600_000;
 
-/// The milliseconds since the Unix epoch on the server's clock.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
+/// The milliseconds since the Unix epoch on the server's clock (the one in `db`).
+pub use crate::db::now_ms;
 
 fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, code, message)
@@ -255,27 +250,7 @@ pub fn authorize_owner(
     signed: Option<&SignedRequest>,
     now_ms: u64,
 ) -> Result<String, ApiError> {
-    if wallet.owner != *caller {
-        return Err(ApiError::not_found());
-    }
-    match (stored_quorum(wallet)?, signed) {
-        (None, None) => Ok("owner: user token".into()),
-        (None, Some(_)) => Err(ApiError::bad_request(
-            "this wallet is owned by its user: send the change itself, not a signed request",
-        )),
-        (Some(_), None) => Err(forbidden(
-            "SIGNED_REQUEST_REQUIRED",
-            "this wallet is owned by a key quorum: send {request, authorization_signature}",
-        )),
-        (Some(quorum), Some(request)) => {
-            let signed = require_quorum(&quorum, request, now_ms)?;
-            Ok(format!(
-                "owner: key quorum, {signed} of {} signed (threshold {})",
-                quorum.members().len(),
-                quorum.threshold()
-            ))
-        }
-    }
+    owner_decision(OwnerUse::Change, wallet, caller, signed, now_ms)
 }
 
 /// What a release was authorized by, for the audit log.
@@ -370,21 +345,49 @@ pub fn authorize_owner_access(
     signed: Option<&SignedRequest>,
     now_ms: u64,
 ) -> Result<String, ApiError> {
+    owner_decision(OwnerUse::Access, wallet, caller, signed, now_ms)
+}
+
+/// What the owner's authority is asked for: the two differ only in what a user owner's
+/// signed request means and what a key-quorum owner is told to send.
+#[derive(Clone, Copy)]
+enum OwnerUse {
+    /// A change of the wallet ([`authorize_owner`]).
+    Change,
+    /// Secret material or a new share set ([`authorize_owner_access`]).
+    Access,
+}
+
+/// The owner decision of [`authorize_owner`] and [`authorize_owner_access`].
+fn owner_decision(
+    use_: OwnerUse,
+    wallet: &WalletRow,
+    caller: &Caller,
+    signed: Option<&SignedRequest>,
+    now_ms: u64,
+) -> Result<String, ApiError> {
     if wallet.owner != *caller {
         return Err(ApiError::not_found());
     }
-    match (stored_quorum(wallet)?, signed) {
-        (None, None) => Ok("owner: user token".into()),
-        (None, Some(request)) => {
+    match (stored_quorum(wallet)?, signed, use_) {
+        (None, None, _) => Ok("owner: user token".into()),
+        (None, Some(_), OwnerUse::Change) => Err(ApiError::bad_request(
+            "this wallet is owned by its user: send the change itself, not a signed request",
+        )),
+        (None, Some(request), OwnerUse::Access) => {
             // The token authorizes; the request must still be in time.
             request.payload.check_expiry(now_ms).map_err(authz_error)?;
             Ok("owner: user token (signed request)".into())
         }
-        (Some(_), None) => Err(forbidden(
+        (Some(_), None, OwnerUse::Change) => Err(forbidden(
+            "SIGNED_REQUEST_REQUIRED",
+            "this wallet is owned by a key quorum: send {request, authorization_signature}",
+        )),
+        (Some(_), None, OwnerUse::Access) => Err(forbidden(
             "SIGNED_REQUEST_REQUIRED",
             "this wallet is owned by a key quorum: send the signed request and its signatures",
         )),
-        (Some(quorum), Some(request)) => {
+        (Some(quorum), Some(request), _) => {
             let signed = require_quorum(&quorum, request, now_ms)?;
             Ok(format!(
                 "owner: key quorum, {signed} of {} signed (threshold {})",

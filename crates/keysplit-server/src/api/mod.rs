@@ -1,5 +1,6 @@
 //! The HTTP API (see docs/server.md for the reference): state, extractors, router.
 
+mod access;
 mod owner;
 mod release;
 mod wallets;
@@ -17,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -198,6 +199,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
         serde_json::from_value(value)
             .map(StrictJson)
             .map_err(|_| ApiError::bad_request("request body is not the JSON this endpoint takes"))
+    }
+}
+
+/// A request on one wallet with a strict JSON body ([`StrictJson`]): the wallet id from
+/// the path, `404` when it is not one. Read in this order: the path, the body, then the
+/// id's check.
+pub(crate) struct WalletRequest<T> {
+    /// The wallet id, 32 lowercase hex digits.
+    pub(crate) id: String,
+    /// The body.
+    pub(crate) body: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<Shared> for WalletRequest<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Shared) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let StrictJson(body) =
+            StrictJson::<T>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let id = path_wallet_id(&id).map_err(IntoResponse::into_response)?;
+        Ok(WalletRequest { id, body })
     }
 }
 

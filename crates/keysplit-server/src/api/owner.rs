@@ -7,13 +7,14 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::access::{authorize_in_tx, commit_ok, refuse_in, Authority, Granted, SignedEnvelope};
 use super::{
     audit_forbidden, owned_wallet, path_wallet_id, refuse, wallet_json, AppState, Shared,
-    StrictJson,
+    WalletRequest,
 };
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
-use crate::db::{self, AuditEntry, WalletRow};
+use crate::db::{self, WalletRow};
 use crate::error::ApiError;
 
 // ---------------------------------------------------------------------------------------
@@ -27,17 +28,10 @@ fn split_change(
     path: &str,
     public_url: Option<&str>,
 ) -> Result<(serde_json::Value, Option<SignedRequest>), ApiError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Envelope {
-        request: serde_json::Value,
-        #[serde(default)]
-        authorization_signature: Option<String>,
-    }
     if body.get("request").is_none() {
         return Ok((body, None));
     }
-    let envelope: Envelope = serde_json::from_value(body).map_err(|_| {
+    let envelope: SignedEnvelope = serde_json::from_value(body).map_err(|_| {
         ApiError::bad_request("a signed change is {request, authorization_signature}")
     })?;
     let signed = authorization::parse_signed(
@@ -71,99 +65,95 @@ async fn read_change<T: DeserializeOwned>(
     Ok((change, signed))
 }
 
-/// One owner-authorized change, in one transaction: the signed request's idempotency key
-/// is used first (write lock on SQLite), the owner's authorization is checked on the row
-/// read under it, the owner is compared-and-swapped (or only locked) so a concurrent owner
-/// change cannot slip between check and write, then `apply` runs and the audit entry is
+/// What an owner-authorized change writes once the owner is checked.
+enum Change<'a> {
+    /// A new signer (normalized key) with its policy (checked text).
+    AddSigner { key: &'a str, policy: &'a str },
+    /// A signer removed (normalized key).
+    RemoveSigner { key: &'a str },
+    /// A new owner: a key quorum (normalized JSON), or `None` for the user.
+    Owner(Option<&'a str>),
+}
+
+impl Change<'_> {
+    /// Writes the change of wallet `id` in `conn`; the note for the audit log, or
+    /// `Ok(Err(refusal))` when it cannot be made.
+    async fn apply(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+    ) -> Result<Result<String, ApiError>, sqlx::Error> {
+        Ok(Ok(match *self {
+            Change::AddSigner { key, policy } => {
+                if db::signers_in(conn, id).await?.len() >= authorization::MAX_SIGNERS {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "TOO_MANY_SIGNERS",
+                        format!(
+                            "a wallet has at most {} signers",
+                            authorization::MAX_SIGNERS
+                        ),
+                    )));
+                }
+                if !db::insert_signer(conn, id, key, policy).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "SIGNER_EXISTS",
+                        "this key is a signer of the wallet already; remove it first",
+                    )));
+                }
+                format!("signer {} added", authorization::short_key(key))
+            }
+            Change::RemoveSigner { key } => {
+                if !db::delete_signer(conn, id, key).await? {
+                    return Ok(Err(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "UNKNOWN_SIGNER",
+                        "this key is not a signer of the wallet",
+                    )));
+                }
+                format!("signer {} removed", authorization::short_key(key))
+            }
+            Change::Owner(Some(_)) => "owner set to a key quorum".to_string(),
+            Change::Owner(None) => "owner set to the user".to_string(),
+        }))
+    }
+}
+
+/// One owner-authorized change, in one transaction: the owner's authorization is
+/// checked on the row read after the idempotency key is used ([`authorize_in_tx`]), the
+/// owner is compared-and-swapped (or only locked) so a concurrent owner change cannot
+/// slip between check and write, then the change is applied and the audit entry
 /// written. Refusals are audited after a rollback.
-async fn owner_change<F>(
+async fn owner_change(
     state: &AppState,
     id: &str,
     caller: &Caller,
     action: &'static str,
     signed: Option<&SignedRequest>,
-    new_owner: Option<Option<&str>>,
-    apply: F,
-) -> Result<WalletRow, ApiError>
-where
-    F: for<'c> FnOnce(
-        &'c mut sqlx::AnyConnection,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<Result<String, ApiError>, sqlx::Error>>
-                + Send
-                + 'c,
-        >,
-    >,
-{
-    let mut tx = state.db.pool.begin().await?;
-    let fresh = match signed {
-        Some(request) => {
-            db::use_nonce(
-                &mut tx,
-                state.db.backend,
-                id,
-                &request.nonce,
-                request.expiry_ms,
-            )
-            .await?
-        }
-        None => true,
-    };
-    let row = db::wallet_in(&mut tx, id).await?;
-    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let decision = match &row {
-        None => Err(ApiError::not_found()),
-        Some(row) => {
-            match authorization::authorize_owner(row, caller, signed, authorization::now_ms()) {
-                Ok(_) if !fresh => Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "REPLAYED",
-                    "this idempotency key was used before",
-                )),
-                other => other,
-            }
-        }
-    };
-    let (row, how) = match (row, decision) {
-        (Some(row), Ok(how)) => (row, how),
-        (_, Err(error)) => {
-            tx.rollback().await?;
-            return Err(refuse(state, id, caller, action, error, epoch).await);
-        }
-        (None, Ok(_)) => return Err(ApiError::internal()),
-    };
+    change: Change<'_>,
+) -> Result<WalletRow, ApiError> {
+    let Granted { mut tx, row, how } =
+        authorize_in_tx(state, id, caller, action, signed, Authority::OwnerChange).await?;
+    let epoch = row.epoch;
     let old = row.owner_quorum.as_deref();
-    let new = new_owner.unwrap_or(old);
+    let new = match change {
+        Change::Owner(new) => new,
+        Change::AddSigner { .. } | Change::RemoveSigner { .. } => old,
+    };
     if !db::swap_owner(&mut tx, id, caller, old, new).await? {
-        tx.rollback().await?;
         let error = ApiError::new(
             StatusCode::CONFLICT,
             "OWNER_CHANGED",
             "the wallet's owner changed meanwhile; authorize again",
         );
-        return Err(refuse(state, id, caller, action, error, epoch).await);
+        return Err(refuse_in(tx, state, id, caller, action, error, epoch).await);
     }
-    let detail = match apply(&mut tx).await? {
+    let detail = match change.apply(&mut tx, id).await? {
         Ok(detail) => detail,
-        Err(error) => {
-            tx.rollback().await?;
-            return Err(refuse(state, id, caller, action, error, epoch).await);
-        }
+        Err(error) => return Err(refuse_in(tx, state, id, caller, action, error, epoch).await),
     };
-    db::audit_in(
-        &mut tx,
-        &AuditEntry {
-            wallet_id: id.to_string(),
-            actor: caller.clone(),
-            action,
-            outcome: "ok",
-            epoch,
-            detail: format!("{detail}; {how}"),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    commit_ok(tx, id, caller, action, epoch, format!("{detail}; {how}")).await?;
     tracing::info!(wallet = %id, subject = %caller.subject, action, "owner-authorized change");
     state.db.wallet(id).await?.ok_or_else(ApiError::internal)
 }
@@ -190,48 +180,18 @@ struct ChangeOwner {
 pub(super) async fn add_signer(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/signers");
     let (change, signed): (AddSigner, _) =
         read_change(&state, &id, &caller, "add_signer", body, "POST", &path).await?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
     let policy = authorization::check_policy(&change.policy)?;
-    let detail = format!("signer {} added", authorization::short_key(&public_key));
-    let (key, wallet) = (public_key.clone(), id.clone());
-    owner_change(
-        &state,
-        &id,
-        &caller,
-        "add_signer",
-        signed.as_ref(),
-        None,
-        move |conn| {
-            Box::pin(async move {
-                if db::signers_in(conn, &wallet).await?.len() >= authorization::MAX_SIGNERS {
-                    return Ok(Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "TOO_MANY_SIGNERS",
-                        format!(
-                            "a wallet has at most {} signers",
-                            authorization::MAX_SIGNERS
-                        ),
-                    )));
-                }
-                if !db::insert_signer(conn, &wallet, &key, &policy).await? {
-                    return Ok(Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "SIGNER_EXISTS",
-                        "this key is a signer of the wallet already; remove it first",
-                    )));
-                }
-                Ok(Ok(detail))
-            })
-        },
-    )
-    .await?;
+    let add = Change::AddSigner {
+        key: &public_key,
+        policy: &policy,
+    };
+    owner_change(&state, &id, &caller, "add_signer", signed.as_ref(), add).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "signer": {"public_key": public_key} })),
@@ -242,35 +202,20 @@ pub(super) async fn add_signer(
 pub(super) async fn remove_signer(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/signers/remove");
     let (change, signed): (RemoveSigner, _) =
         read_change(&state, &id, &caller, "remove_signer", body, "POST", &path).await?;
     let public_key = authorization::normalize_public_key(&change.public_key)?;
-    let detail = format!("signer {} removed", authorization::short_key(&public_key));
-    let (key, wallet) = (public_key.clone(), id.clone());
+    let remove = Change::RemoveSigner { key: &public_key };
     owner_change(
         &state,
         &id,
         &caller,
         "remove_signer",
         signed.as_ref(),
-        None,
-        move |conn| {
-            Box::pin(async move {
-                if !db::delete_signer(conn, &wallet, &key).await? {
-                    return Ok(Err(ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "UNKNOWN_SIGNER",
-                        "this key is not a signer of the wallet",
-                    )));
-                }
-                Ok(Ok(detail))
-            })
-        },
+        remove,
     )
     .await?;
     Ok(Json(
@@ -305,26 +250,20 @@ pub(super) async fn list_signers(
 pub(super) async fn change_owner(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
-    StrictJson(body): StrictJson<serde_json::Value>,
+    WalletRequest { id, body }: WalletRequest<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = path_wallet_id(&id)?;
     let path = format!("/v1/wallets/{id}/owner");
     let (change, signed): (ChangeOwner, _) =
         read_change(&state, &id, &caller, "change_owner", body, "PUT", &path).await?;
     let new_owner = authorization::parse_owner(&change.owner)?;
-    let note = match &new_owner {
-        Some(_) => "owner set to a key quorum".to_string(),
-        None => "owner set to the user".to_string(),
-    };
+    let change = Change::Owner(new_owner.as_deref());
     let row = owner_change(
         &state,
         &id,
         &caller,
         "change_owner",
         signed.as_ref(),
-        Some(new_owner.as_deref()),
-        move |_| Box::pin(async move { Ok(Ok(note)) }),
+        change,
     )
     .await?;
     Ok(Json(serde_json::json!({

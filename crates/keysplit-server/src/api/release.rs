@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::{audit_forbidden, hex_bytes, path_wallet_id, refuse, wallet_json, Shared, StrictJson};
+use super::access::{authorize_in_tx, refuse_in, Authority, Granted};
+use super::{audit_forbidden, hex_bytes, path_wallet_id, wallet_json, Shared, StrictJson};
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
 use crate::crypto;
@@ -119,49 +120,21 @@ pub(super) async fn release(
     let recipient = keysplit_wallet::custody::HpkePublicKey::from_bytes(&recipient)
         .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
-    let mut tx = state.db.pool.begin().await?;
-    // Write first (SQLite takes the write lock here), then read under it.
-    let fresh = db::use_nonce(
-        &mut tx,
-        state.db.backend,
+    let Granted {
+        mut tx,
+        row,
+        how: authorized,
+    } = authorize_in_tx(
+        &state,
         &id,
-        &request.signed.nonce,
-        request.signed.expiry_ms,
+        &caller,
+        "release",
+        Some(&request.signed),
+        Authority::Release {
+            signer: request.signer.as_deref(),
+        },
     )
     .await?;
-    let row = db::wallet_in(&mut tx, &id).await?;
-    let signers = match (&row, &request.signer) {
-        (Some(_), Some(_)) => db::signers_in(&mut tx, &id).await?,
-        _ => Vec::new(),
-    };
-    let decision = match &row {
-        None => Err(ApiError::not_found()),
-        Some(row) => match authorization::authorize_release(
-            row,
-            &signers,
-            &caller,
-            Some(&request.signed),
-            request.signer.as_deref(),
-            authorization::now_ms(),
-        ) {
-            Err(refusal) => Err(refusal),
-            Ok(_) if !fresh => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "REPLAYED",
-                "this nonce (or idempotency key) was used before",
-            )),
-            Ok(authorized) => Ok(authorized),
-        },
-    };
-    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let (row, authorized) = match (row, decision) {
-        (Some(row), Ok(authorized)) => (row, authorized),
-        (_, Err(error)) => {
-            tx.rollback().await?;
-            return Err(refuse(&state, &id, &caller, "release", error, epoch).await);
-        }
-        (None, Ok(_)) => return Err(ApiError::internal()),
-    };
 
     let wallet_id =
         keysplit_wallet::WalletId::from_hex(&row.wallet_id).ok_or_else(ApiError::internal)?;
@@ -192,7 +165,7 @@ pub(super) async fn release(
             detail: format!(
                 "request {}; {}",
                 hex::encode(request.request_digest),
-                authorized.detail
+                authorized
             ),
         },
     )
@@ -253,47 +226,24 @@ pub(super) async fn release_recovery_key(
     )?)
     .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
-    let mut tx = state.db.pool.begin().await?;
-    let fresh = db::use_nonce(
-        &mut tx,
-        state.db.backend,
+    let Granted { mut tx, row, how } = authorize_in_tx(
+        &state,
         &id,
-        &signed.nonce,
-        signed.expiry_ms,
+        &caller,
+        "recovery_key",
+        Some(&signed),
+        Authority::OwnerAccess,
     )
     .await?;
-    let row = db::wallet_in(&mut tx, &id).await?;
-    let epoch = row.as_ref().map_or(-1, |r| r.epoch);
-    let decision = match &row {
-        None => Err(ApiError::not_found()),
-        Some(row) => match authorization::authorize_owner_access(
-            row,
-            &caller,
-            Some(&signed),
-            authorization::now_ms(),
-        ) {
-            Ok(_) if !fresh => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "REPLAYED",
-                "this idempotency key was used before",
-            )),
-            Ok(_) if row.recovery_key_sealed.is_none() => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "NO_AUTOMATIC_RECOVERY",
-                "this wallet has no automatic recovery: its recovery share opens with the \
-                 user's password",
-            )),
-            other => other,
-        },
-    };
-    let (row, how) = match (row, decision) {
-        (Some(row), Ok(how)) => (row, how),
-        (_, Err(error)) => {
-            tx.rollback().await?;
-            return Err(refuse(&state, &id, &caller, "recovery_key", error, epoch).await);
-        }
-        (None, Ok(_)) => return Err(ApiError::internal()),
-    };
+    if row.recovery_key_sealed.is_none() {
+        let error = ApiError::new(
+            StatusCode::CONFLICT,
+            "NO_AUTOMATIC_RECOVERY",
+            "this wallet has no automatic recovery: its recovery share opens with the \
+             user's password",
+        );
+        return Err(refuse_in(tx, &state, &id, &caller, "recovery_key", error, row.epoch).await);
+    }
     let wallet_id =
         keysplit_wallet::WalletId::from_hex(&row.wallet_id).ok_or_else(ApiError::internal)?;
     let epoch32 = u32::try_from(row.epoch).map_err(|_| ApiError::internal())?;
