@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::access::{authorize_in_tx, refuse_in, Authority, Granted};
+use super::access::{authorize_in_tx, commit_ok, refuse_in, Authority, Granted};
 use super::{audit_forbidden, hex_bytes, path_wallet_id, wallet_json, Shared, StrictJson};
 use crate::auth::Caller;
 use crate::authorization::{self, SignedRequest};
 use crate::crypto;
-use crate::db::{self, AuditEntry};
+use crate::db;
 use crate::error::ApiError;
 
 /// A release request: the request payload (signed, or for a user owner possibly not),
@@ -121,7 +121,7 @@ pub(super) async fn release(
         .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
     let Granted {
-        mut tx,
+        tx,
         row,
         how: authorized,
     } = authorize_in_tx(
@@ -154,33 +154,40 @@ pub(super) async fn release(
     )
     .map_err(|_| ApiError::internal())?;
     drop(key);
-    db::audit_in(
-        &mut tx,
-        &AuditEntry {
-            wallet_id: id.clone(),
-            actor: caller.clone(),
-            action: "release",
-            outcome: "ok",
-            epoch: row.epoch,
-            detail: format!(
-                "request {}; {}",
-                hex::encode(request.request_digest),
-                authorized
-            ),
-        },
-    )
-    .await?;
     // Nothing leaves before the nonce and the audit entry are committed.
-    tx.commit().await?;
+    let detail = format!(
+        "request {}; {}",
+        hex::encode(request.request_digest),
+        authorized
+    );
+    commit_ok(tx, &id, &caller, "release", row.epoch, detail).await?;
     tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "auth share released");
-    Ok(Json(serde_json::json!({
-        "wallet": wallet_json(&row),
-        "request_digest": hex::encode(request.request_digest),
+    Ok(sealed_answer(
+        &row,
+        &request.request_digest,
+        &info,
+        &enc,
+        &ciphertext,
+    ))
+}
+
+/// The answer of a release: the wallet's public info, the request digest it is bound to,
+/// the HPKE suite, `info`, `enc` and the ciphertext.
+fn sealed_answer(
+    row: &db::WalletRow,
+    digest: &[u8; 32],
+    info: &[u8],
+    enc: &[u8],
+    ciphertext: &[u8],
+) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "wallet": wallet_json(row),
+        "request_digest": hex::encode(digest),
         "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
-        "info": hex::encode(&info),
-        "enc": hex::encode(&enc),
-        "ciphertext": hex::encode(&ciphertext),
-    })))
+        "info": hex::encode(info),
+        "enc": hex::encode(enc),
+        "ciphertext": hex::encode(ciphertext),
+    }))
 }
 
 /// `POST .../recovery-key`: automatic recovery. The payload for this endpoint (the token
@@ -226,7 +233,7 @@ pub(super) async fn release_recovery_key(
     )?)
     .map_err(|_| ApiError::bad_request("hpke_public_key is not an uncompressed P-256 point"))?;
 
-    let Granted { mut tx, row, how } = authorize_in_tx(
+    let Granted { tx, row, how } = authorize_in_tx(
         &state,
         &id,
         &caller,
@@ -261,26 +268,14 @@ pub(super) async fn release_recovery_key(
         crypto::seal_recovery_key(&recipient, &wallet_id.0, epoch32, &signed.digest, &key)
             .map_err(|_| ApiError::internal())?;
     drop(key);
-    db::audit_in(
-        &mut tx,
-        &AuditEntry {
-            wallet_id: id.clone(),
-            actor: caller.clone(),
-            action: "recovery_key",
-            outcome: "ok",
-            epoch: row.epoch,
-            detail: format!("request {}; {how}", hex::encode(signed.digest)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = format!("request {}; {how}", hex::encode(signed.digest));
+    commit_ok(tx, &id, &caller, "recovery_key", row.epoch, detail).await?;
     tracing::info!(wallet = %id, subject = %caller.subject, epoch = row.epoch, "recovery key released");
-    Ok(Json(serde_json::json!({
-        "wallet": wallet_json(&row),
-        "request_digest": hex::encode(signed.digest),
-        "suite": {"kem": "DHKEM(P-256, HKDF-SHA256)", "kdf": "HKDF-SHA256", "aead": "ChaCha20-Poly1305"},
-        "info": hex::encode(&info),
-        "enc": hex::encode(&enc),
-        "ciphertext": hex::encode(&ciphertext),
-    })))
+    Ok(sealed_answer(
+        &row,
+        &signed.digest,
+        &info,
+        &enc,
+        &ciphertext,
+    ))
 }
