@@ -133,6 +133,8 @@ async function confirm(pending, { password, repeat = false, reject = false } = {
   shown.catch(() => {});
   const first = await Promise.race([shown, pending.then((reply) => ({ early: reply }))]);
   assert.equal(first, 'overlay', `an overlay asks first (the call answered ${JSON.stringify(first.early)})`);
+  // Every overlay names the page that asks (the handshake's origin, not anything it sent).
+  assert.equal(await frame.locator('#ks-requester').textContent(), `requested by ${servers.appOrigin}`);
   if (password !== undefined) {
     await frame.locator('#ks-password').fill(password);
     if (repeat) await frame.locator('#ks-password-repeat').fill(password);

@@ -32,6 +32,14 @@ const THRESHOLDS = [0, 0.25, 0.5, 0.75, 0.85, MIN_RATIO, 0.95, 1];
 const MIN_PASSWORD_LENGTH = 8;
 
 let active = false;
+// The origin of the page that embeds the wallet (set at the handshake), shown in every
+// overlay so the user sees which app is asking.
+let requester = null;
+
+/** Names the embedding page's origin in every later overlay. */
+export function setRequester(origin) {
+  requester = typeof origin === 'string' ? origin : null;
+}
 
 // ---- DOM helpers ---------------------------------------------------------------------
 
@@ -113,6 +121,7 @@ function open({ title, rows, details, approveLabel, fill, approve: wantApprove =
     const panel = el('div', { className: 'ks-panel' });
     const header = el('div', { className: 'ks-header' });
     header.append(el('div', { className: 'ks-brand', text: `keysplit wallet · ${location.host}` }));
+    if (requester) header.append(el('div', { id: 'ks-requester', className: 'ks-brand', text: `requested by ${requester}` }));
     header.append(el('h1', { id: 'ks-title', className: 'ks-title', text: display(title ?? 'Confirm') }));
     panel.append(header);
     const content = el('div', { className: 'ks-content' });

@@ -9,7 +9,7 @@
 // a password or the mnemonic.
 import * as keysplit from '/pkg-requests/inline.js';
 import { ProtocolError } from './errors.js';
-import { confirmAction, askPassword, showMnemonic, summaryRows } from './confirm.js';
+import { confirmAction, askPassword, setRequester, showMnemonic, summaryRows } from './confirm.js';
 import { fromHex, toHex, wipe } from './bytes.js';
 import * as device from './device.js';
 import * as params from './params.js';
@@ -873,6 +873,7 @@ function onHandshake(event) {
     return;
   }
   port = event.ports[0];
+  setRequester(event.origin);
   port.onmessage = (message) => {
     enqueue(() => handleRequest(message.data))
       .catch((error) => errorReply(null, error))
