@@ -36,10 +36,14 @@
 //! #     &wallet, 3, keysplit_wallet::Protection::Key(&keysplit_wallet::ShareKey::from_bytes(&[9; 32])), &mut rng)?;
 //! let sealed = custody::seal_release(&recipient, &wallet, 3, &digest, &[9; 32], sealed_share.as_bytes(), &mut rng)?;
 //! // Client: opens with its own digest, wallet id and epoch.
-//! let released = key.open(&wallet, 3, &digest, &sealed.enc, &sealed.ciphertext)?;
+//! let mut answer = custody::ReleaseAnswer {
+//!     wallet_id: &wallet, epoch: 3, request_digest: &digest,
+//!     enc: &sealed.enc, ciphertext: &sealed.ciphertext,
+//! };
+//! let released = key.open(&answer)?;
 //! assert_eq!(*released.auth_key, [9; 32]);
-//! assert_eq!(key.open(&wallet, 4, &digest, &sealed.enc, &sealed.ciphertext).unwrap_err().code(),
-//!            "RELEASE_REJECTED");
+//! answer.epoch = 4; // an answer for another epoch (or digest, wallet, key) does not open
+//! assert_eq!(key.open(&answer).unwrap_err().code(), "RELEASE_REJECTED");
 //! # Ok(()) }
 //! ```
 
@@ -87,18 +91,19 @@ pub const AUTH_KEY_LEN: usize = 32;
 
 /// The HPKE `info` of a release: label || wallet id (16) || epoch (4, big-endian).
 pub fn release_info(wallet_id: &WalletId, epoch: u32) -> Vec<u8> {
-    let mut info = Vec::with_capacity(RELEASE_INFO_LABEL.len() + 20);
-    info.extend_from_slice(RELEASE_INFO_LABEL);
-    info.extend_from_slice(&wallet_id.0);
-    info.extend_from_slice(&epoch.to_be_bytes());
-    info
+    labelled_info(RELEASE_INFO_LABEL, wallet_id, epoch)
 }
 
 /// The HPKE `info` of a recovery-key release: [`RECOVERY_KEY_INFO_LABEL`] || wallet id
 /// (16) || epoch (4, big-endian).
 pub fn recovery_key_info(wallet_id: &WalletId, epoch: u32) -> Vec<u8> {
-    let mut info = Vec::with_capacity(RECOVERY_KEY_INFO_LABEL.len() + 20);
-    info.extend_from_slice(RECOVERY_KEY_INFO_LABEL);
+    labelled_info(RECOVERY_KEY_INFO_LABEL, wallet_id, epoch)
+}
+
+/// `label || wallet id (16) || epoch (4, big-endian)`.
+fn labelled_info(label: &[u8], wallet_id: &WalletId, epoch: u32) -> Vec<u8> {
+    let mut info = Vec::with_capacity(label.len() + 20);
+    info.extend_from_slice(label);
     info.extend_from_slice(&wallet_id.0);
     info.extend_from_slice(&epoch.to_be_bytes());
     info
