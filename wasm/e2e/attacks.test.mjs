@@ -19,22 +19,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { chromium } from 'playwright-core';
 import { ethers } from 'ethers';
 import canonicalize from 'canonicalize';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { startServers } from '../serve.mjs';
+import { launchBrowser } from './harness.mjs';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const PASSWORD = 'correct horse battery staple';
 const RECIPIENT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const TRANSACTION = {
@@ -82,7 +73,7 @@ const contexts = [];
 
 before(async () => {
   servers = await startServers({ walletPort: 0, appPort: 0, serverPort: 0, thirdPort: 0, frameThird: true });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { ethers } from 'ethers';
 import { summaryRows } from '../iframe/confirm.js';
+import { launchBrowser } from './harness.mjs';
 
 const IFRAME_DIR = fileURLToPath(new URL('../iframe/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const WALLET_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'";
 
 // The framed page: confirm.js under the wallet's CSP, exposed for the test to drive.
@@ -77,7 +76,7 @@ before(async () => {
   });
   frameOrigin = await listen(frameServer);
   parentOrigin = await listen(parentServer);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 480, height: 680 } });
   for (const origin of [frameOrigin, parentOrigin]) {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });

@@ -4,11 +4,10 @@
 // showed; the person's recovery phrase derives that same address in ethers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { ethers } from 'ethers';
 import { startServers } from '../serve.mjs';
+import { launchBrowser } from './harness.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'tr0ub4dor & 3, rotated';
 
@@ -18,7 +17,7 @@ let page;
 
 before(async () => {
   servers = await startServers({ walletPort: 0, appPort: 0, serverPort: 0 });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: servers.walletOrigin });
   page = await context.newPage();

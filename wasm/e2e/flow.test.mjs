@@ -9,13 +9,13 @@
 // browser's same-origin policy, CSP and CORS are what keep the app out of the wallet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import crypto from 'node:crypto';
-import { chromium } from 'playwright-core';
 import { ethers } from 'ethers';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { startServers } from '../serve.mjs';
+import { launchBrowser } from './harness.mjs';
 
 // The quorum's authorization keys are made and used here, as an app backend would, with
 // the Node build of keysplit-wasm-requests; @hpke/core opens the encrypted export.
@@ -26,15 +26,6 @@ const hpke = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha2
 // Every test gets a deadline: a call that waits for an overlay nobody clicks must fail, not hang.
 const T = { timeout: 120000 };
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a different recovery password';
 const RECIPIENT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -50,32 +41,8 @@ const TRANSACTION = {
   maxPriorityFeePerGas: '1000000000',
 };
 
-const TYPED_DATA = {
-  types: {
-    EIP712Domain: [
-      { name: 'name', type: 'string' },
-      { name: 'version', type: 'string' },
-      { name: 'chainId', type: 'uint256' },
-      { name: 'verifyingContract', type: 'address' },
-    ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
+// The EIP-712 specification's Mail example (the CLI tests' fixture).
+const TYPED_DATA = JSON.parse(readFileSync(new URL('../../crates/keysplit-cli/tests/fixtures/eip712-mail.json', import.meta.url), 'utf8'));
 
 let servers;
 let browser;
@@ -88,7 +55,7 @@ const state = { address: null, walletId: null, deviceShares: new Set(), wrappedK
 
 before(async () => {
   servers = await startServers({ walletPort: 0, appPort: 0, serverPort: 0, thirdPort: 0, frameThird: true });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 480, height: 720 } });
   context.on('request', (request) => {
     requests.push({ url: request.url(), frame: safeFrameUrl(request), method: request.method(), body: request.postData() ?? '' });

@@ -1,8 +1,8 @@
-// Shared helpers of the quorum and recovery end-to-end tests (not a test file itself):
-// a browser with app pages embedding the wallet frame, calls through the parent-side
-// client, trusted clicks in the wallet's overlay, and key-quorum signatures made with
-// node:crypto over npm canonicalize's RFC 8785 text — an implementation independent of
-// keysplit's own `authz`.
+// Shared helpers of the end-to-end tests (not a test file itself): Debian's Chromium
+// (`launchBrowser`, never a downloaded browser) and, for the quorum and recovery tests,
+// app pages embedding the wallet frame, calls through the parent-side client, trusted
+// clicks in the wallet's overlay, and key-quorum signatures made with node:crypto over
+// npm canonicalize's RFC 8785 text — an implementation independent of keysplit's `authz`.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
