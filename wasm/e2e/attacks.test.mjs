@@ -24,7 +24,7 @@ import canonicalize from 'canonicalize';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { startServers } from '../serve.mjs';
-import { launchBrowser } from './harness.mjs';
+import { confirm as confirmIn, launchBrowser, ok, refused } from './harness.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 const RECIPIENT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -136,34 +136,16 @@ function walletFrame(page) {
   return frame;
 }
 
+/** Waits for the overlay while `pending` runs; types passwords; clicks Approve or Reject. */
+const confirm = (page, pending, options) =>
+  confirmIn({ frame: () => page.frameLocator('#wallet'), appOrigin: servers.appOrigin }, pending, options);
+
 async function overlayShown(page, timeout = 30000) {
   await page.frameLocator('#wallet').locator('#ks-overlay').waitFor({ state: 'visible', timeout });
 }
 
-/** Waits for the overlay while `pending` runs; types passwords; clicks Approve or Reject. */
-async function confirm(page, pending, { password, repeat = false, reject = false } = {}) {
-  const frame = page.frameLocator('#wallet');
-  const shown = overlayShown(page).then(() => 'overlay');
-  shown.catch(() => {});
-  const first = await Promise.race([shown, pending.then((reply) => ({ early: reply }))]);
-  assert.equal(first, 'overlay', `an overlay asks first (the call answered ${JSON.stringify(first.early)})`);
-  if (password !== undefined) {
-    await frame.locator('#ks-password').fill(password);
-    if (repeat) await frame.locator('#ks-password-repeat').fill(password);
-  }
-  await frame.locator(reject ? '#ks-reject' : '#ks-approve').click();
-  return pending;
-}
 
-function ok(reply) {
-  assert.equal(reply.ok, true, `the call succeeded: ${JSON.stringify(reply)}`);
-  return reply.result;
-}
 
-function refused(reply, code) {
-  assert.equal(reply.ok, false, `the call was refused: ${JSON.stringify(reply)}`);
-  assert.equal(reply.code, code, reply.message);
-}
 
 async function token(sub) {
   return servers.mintToken(sub);

@@ -15,7 +15,7 @@ import { ethers } from 'ethers';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { startServers } from '../serve.mjs';
-import { launchBrowser } from './harness.mjs';
+import { confirm as confirmIn, launchBrowser, ok, refused } from './harness.mjs';
 
 // The quorum's authorization keys are made and used here, as an app backend would, with
 // the Node build of keysplit-wasm-requests; @hpke/core opens the encrypted export.
@@ -83,6 +83,9 @@ function safeFrameUrl(request) {
 
 const call = (method, params) => page.evaluate(([m, p]) => window.wallet.call(m, p), [method, params]);
 const walletFrameLocator = () => page.frameLocator('#wallet');
+// This file's one page as a harness profile: its wallet frame and the origin that asks.
+const appPage = { frame: walletFrameLocator, get appOrigin() { return servers.appOrigin; } };
+const confirm = (pending, options) => confirmIn(appPage, pending, options);
 
 function walletFrame() {
   const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith(servers.walletOrigin));
@@ -90,25 +93,6 @@ function walletFrame() {
   return frame;
 }
 
-/** `pending` must wait for the overlay: fills passwords, clicks Approve (or Reject). */
-async function confirm(pending, { password, repeat = false, reject = false } = {}) {
-  const frame = walletFrameLocator();
-  const shown = frame
-    .locator('#ks-overlay')
-    .waitFor({ state: 'visible', timeout: 30000 })
-    .then(() => 'overlay');
-  shown.catch(() => {});
-  const first = await Promise.race([shown, pending.then((reply) => ({ early: reply }))]);
-  assert.equal(first, 'overlay', `an overlay asks first (the call answered ${JSON.stringify(first.early)})`);
-  // Every overlay names the page that asks (the handshake's origin, not anything it sent).
-  assert.equal(await frame.locator('#ks-requester').textContent(), `requested by ${servers.appOrigin}`);
-  if (password !== undefined) {
-    await frame.locator('#ks-password').fill(password);
-    if (repeat) await frame.locator('#ks-password-repeat').fill(password);
-  }
-  await frame.locator(reject ? '#ks-reject' : '#ks-approve').click();
-  return pending;
-}
 
 /** Polls `find` until it returns something (frames attach asynchronously). */
 async function expectFrame(find, timeoutMs = 20000) {
@@ -131,15 +115,7 @@ async function noOverlay(pending) {
   return first.reply;
 }
 
-function ok(reply) {
-  assert.equal(reply.ok, true, `the call succeeded: ${JSON.stringify(reply)}`);
-  return reply.result;
-}
 
-function refused(reply, code) {
-  assert.equal(reply.ok, false, `the call was refused: ${JSON.stringify(reply)}`);
-  assert.equal(reply.code, code, reply.message);
-}
 
 async function deviceRecord() {
   const text = await walletFrame().evaluate(() => localStorage.getItem('keysplit.wallet.v1'));

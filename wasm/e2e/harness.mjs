@@ -48,10 +48,13 @@ export async function openProfile(browser, servers) {
     const text = await walletFrame().evaluate(() => localStorage.getItem('keysplit.wallet.v1'));
     return text === null ? null : JSON.parse(text);
   };
-  return { context, page, call, frame, walletFrame, deviceRecord, requests };
+  return { context, page, call, frame, walletFrame, deviceRecord, requests, appOrigin: servers.appOrigin };
 }
 
-/** `pending` must wait for the overlay: fills passwords, clicks Approve (or Reject). */
+/**
+ * `pending` must wait for the overlay: fills passwords, clicks Approve (or Reject).
+ * `profile` needs `frame()` (the wallet's frame locator) and may name `appOrigin`.
+ */
 export async function confirm(profile, pending, { password, repeat = false, reject = false } = {}) {
   const frame = profile.frame();
   const shown = frame
@@ -61,6 +64,10 @@ export async function confirm(profile, pending, { password, repeat = false, reje
   shown.catch(() => {});
   const first = await Promise.race([shown, pending.then((reply) => ({ early: reply }))]);
   assert.equal(first, 'overlay', `an overlay asks first (the call answered ${JSON.stringify(first.early)})`);
+  if (profile.appOrigin !== undefined) {
+    // Every overlay names the page that asks (the handshake's origin, not anything it sent).
+    assert.equal(await frame.locator('#ks-requester').textContent(), `requested by ${profile.appOrigin}`);
+  }
   if (password !== undefined) {
     await frame.locator('#ks-password').fill(password);
     if (repeat) await frame.locator('#ks-password-repeat').fill(password);
