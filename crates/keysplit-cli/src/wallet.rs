@@ -391,7 +391,7 @@ fn new_wallet(
     password: &[u8],
     make: impl FnOnce(
         &Protections<'_>,
-        &mut keysplit::ChaCha20Rng,
+        &mut keysplit::DefaultRng,
     ) -> Result<ShareSet, keysplit_wallet::Error>,
 ) -> CliResult<ShareSet> {
     let mut store = Store::new(dir);

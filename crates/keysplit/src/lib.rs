@@ -4,7 +4,7 @@
 //! # fn main() -> Result<(), keysplit::Error> {
 //! # #[cfg(feature = "os-rng")] {
 //! let secret = b"correct horse battery staple";
-//! let mut rng = keysplit::os_rng()?; // ChaCha20, keyed once from the OS
+//! let mut rng = keysplit::os_rng()?; // keyed once from the OS
 //!
 //! // Three shares, any two of which rebuild the secret.
 //! let shares = keysplit::split(secret, 2, 3, &mut rng)?;
@@ -127,8 +127,10 @@ pub use rand_core::{CryptoRng, Rng};
 pub use secret::SecretBytes;
 pub use zeroize::Zeroizing;
 
-/// The CSPRNG keysplit uses by default: ChaCha20, wiped on drop.
+/// ChaCha20 (RFC 8439) as a seedable generator, wiped on drop: [`DefaultRng`] where the CPU
+/// has no AES instructions.
 pub use chacha20::ChaCha20Rng;
+pub use rng::{AesCtrRng, DefaultRng};
 
 /// Compiles the Rust examples in the top-level README as doctests.
 #[cfg(all(doctest, feature = "os-rng"))]
@@ -140,17 +142,17 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
-/// A ChaCha20 generator keyed once with 32 bytes from the operating system's CSPRNG
-/// (`getrandom`; `crypto.getRandomValues` in browsers).
+/// keysplit's default generator, keyed once with 32 bytes from the operating system's
+/// CSPRNG (`getrandom`; `crypto.getRandomValues` in browsers): AES-256-CTR where the CPU
+/// has AES instructions, ChaCha20 elsewhere (see [`DefaultRng`]).
 ///
 /// # Errors
 /// [`Error::Rng`] if the operating system gives no random bytes.
 #[cfg(feature = "os-rng")]
-pub fn os_rng() -> Result<ChaCha20Rng, Error> {
-    use rand_core::SeedableRng;
+pub fn os_rng() -> Result<DefaultRng, Error> {
     let mut seed = Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut seed[..]).map_err(|_| Error::Rng)?;
-    Ok(ChaCha20Rng::from_seed(*seed))
+    Ok(DefaultRng::from_seed(*seed))
 }
 
 /// [`split`] with [`os_rng`].

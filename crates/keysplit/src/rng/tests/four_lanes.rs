@@ -1,14 +1,12 @@
 //! The four-lane ChaCha20 (with its portable lanes: the simd128 lanes run in the wasm
 //! crate's wasm-bindgen tests) against RustCrypto's `ChaCha20Rng` and RFC 8439's vector.
 
-use alloc::vec;
-use alloc::vec::Vec;
-
 use chacha20::ChaCha20Rng;
 use proptest::prelude::*;
 use rand_core::{Rng, SeedableRng};
 
-use super::four_lanes::{blocks4, SimdChaCha20Rng, BATCH};
+use super::{call, run, Call};
+use crate::rng::four_lanes::{blocks4, SimdChaCha20Rng, BATCH};
 
 fn key_words(seed: &[u8; 32]) -> [u32; 8] {
     core::array::from_fn(|i| {
@@ -75,40 +73,6 @@ fn four_blocks_match_chacha20rng_across_counter_carries() {
             assert_eq!(out, expected, "stream {stream:#x}, counter {counter:#x}");
         }
     }
-}
-
-/// One call on a generator, as proptest draws them.
-#[derive(Clone, Debug)]
-enum Call {
-    U32,
-    U64,
-    Bytes(usize),
-}
-
-fn call() -> impl Strategy<Value = Call> {
-    prop_oneof![
-        Just(Call::U32),
-        Just(Call::U64),
-        (0usize..70).prop_map(Call::Bytes),
-        (200usize..1100).prop_map(Call::Bytes),
-        (4090usize..4200).prop_map(Call::Bytes),
-    ]
-}
-
-fn run(rng: &mut impl Rng, calls: &[Call]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for call in calls {
-        match call {
-            Call::U32 => out.extend_from_slice(&rng.next_u32().to_le_bytes()),
-            Call::U64 => out.extend_from_slice(&rng.next_u64().to_le_bytes()),
-            Call::Bytes(n) => {
-                let mut bytes = vec![0u8; *n];
-                rng.fill_bytes(&mut bytes);
-                out.extend_from_slice(&bytes);
-            }
-        }
-    }
-    out
 }
 
 proptest! {
