@@ -302,7 +302,8 @@ fn interpolate<S: AsRef<[u8]>>(
     }
 }
 
-/// The functions on an explicit backend, public as [`crate::with_backend::raw`].
+/// The functions on an explicit backend, public as [`crate::with_backend::raw`]: each
+/// takes its namesake's parameters, then `backend` (the bounds in a `where` clause).
 pub(crate) mod on_backend {
     use super::*;
 
@@ -310,13 +311,16 @@ pub(crate) mod on_backend {
     ///
     /// # Errors
     /// As [`crate::raw::split`].
-    pub fn split<R: CryptoRng + ?Sized>(
+    pub fn split<R>(
         secret: &[u8],
         threshold: usize,
         shares: usize,
         rng: &mut R,
         backend: Backend,
-    ) -> Result<Vec<RawShare>, Error> {
+    ) -> Result<Vec<RawShare>, Error>
+    where
+        R: CryptoRng + ?Sized,
+    {
         poly::check_parameters(threshold, shares)?;
         if secret.is_empty() {
             return Err(Error::EmptySecret);
@@ -342,14 +346,17 @@ pub(crate) mod on_backend {
     ///
     /// # Errors
     /// As [`crate::raw::split_into`].
-    pub fn split_into<R: CryptoRng + ?Sized>(
+    pub fn split_into<R>(
         secret: &[u8],
         threshold: usize,
         shares: usize,
         rng: &mut R,
         out: &mut [u8],
         backend: Backend,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        R: CryptoRng + ?Sized,
+    {
         let expected = split_into_len(secret.len(), threshold, shares)?;
         let len = secret.len();
         if out.len() != expected {

@@ -177,6 +177,19 @@ struct Fixture {
     sealed: Sealed,
 }
 
+impl Fixture {
+    /// The fixture's own release, answered as sealed.
+    fn release(&self) -> Result<Released, Error> {
+        self.key.open(&answer(
+            &self.wallet,
+            self.epoch,
+            &self.digest,
+            &self.sealed.enc,
+            &self.sealed.ciphertext,
+        ))
+    }
+}
+
 fn sealed_share(
     role: Role,
     wallet: &WalletId,
@@ -234,16 +247,7 @@ fn release_round_trip() {
         32 + f.share.as_bytes().len() + TAG_LEN
     );
     assert!(!f.sealed.ciphertext.windows(32).any(|w| w == f.auth_key));
-    let released = f
-        .key
-        .open(&answer(
-            &f.wallet,
-            f.epoch,
-            &f.digest,
-            &f.sealed.enc,
-            &f.sealed.ciphertext,
-        ))
-        .unwrap();
+    let released = f.release().unwrap();
     assert_eq!(*released.auth_key, f.auth_key);
     assert_eq!(&released.sealed_auth_share[..], f.share.as_bytes());
     // The share opens with the released key.
@@ -450,16 +454,7 @@ fn debug_output_redacts_secrets() {
     let shown = format!("{:?}", f.key);
     assert!(shown.contains(keysplit::hazmat::encode_hex(&f.key.public_key()).as_str()));
     assert!(!shown.contains(secret_hex.as_str()));
-    let released = f
-        .key
-        .open(&answer(
-            &f.wallet,
-            f.epoch,
-            &f.digest,
-            &f.sealed.enc,
-            &f.sealed.ciphertext,
-        ))
-        .unwrap();
+    let released = f.release().unwrap();
     let shown = format!("{released:?}");
     assert!(!shown.contains("34, 34"), "{shown}");
     assert!(!shown.contains("2222"), "{shown}");

@@ -13,8 +13,7 @@ use core::arch::x86_64::{
 use zeroize::Zeroize;
 
 use super::nibble_tables;
-
-const LANES: usize = 32;
+use super::ymm::{self, LANES};
 
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -70,30 +69,9 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
             _mm256_storeu_si256(d.as_mut_ptr().add(LANES).cast(), sum1);
         }
     }
-    let (dst, src) = (dst_rest, src_rest);
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut src_chunks = src.chunks_exact(LANES);
-    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
-        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
-        // and the store stay inside `d` and `s`.
-        unsafe {
-            let source = _mm256_loadu_si256(s.as_ptr().cast());
-            let target = _mm256_loadu_si256(d.as_ptr().cast());
-            let sum = _mm256_xor_si256(target, product(source, low, high));
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), sum);
-        }
-    }
-    super::Tail::<LANES>::run(
-        dst_chunks.into_remainder(),
-        src_chunks.remainder(),
-        |src, out| {
-            // SAFETY: both arrays are 32 bytes long.
-            unsafe {
-                let source = _mm256_loadu_si256(src.as_ptr().cast());
-                _mm256_storeu_si256(out.as_mut_ptr().cast(), product(source, low, high));
-            }
-        },
-    );
+    // SAFETY: this function runs only on a CPU with AVX2 (its `target_feature`), all that
+    // the shared loop needs.
+    unsafe { ymm::mul_add(dst_rest, src_rest, |source| product(source, low, high)) }
 }
 
 /// `dst[i] = a * src_a[i] ^ b * src_b[i]` over equal lengths (the caller trims them).
@@ -165,23 +143,10 @@ fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
             _mm256_storeu_si256(d.as_mut_ptr().add(LANES).cast(), _mm256_xor_si256(a1, b1));
         }
     }
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut a_chunks = src_a.chunks_exact(LANES);
-    let mut b_chunks = src_b.chunks_exact(LANES);
-    for ((d, sa), sb) in (&mut dst_chunks).zip(&mut a_chunks).zip(&mut b_chunks) {
-        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
-        // and the store stay inside `d`, `sa` and `sb`.
-        unsafe {
-            let a0 = first(_mm256_loadu_si256(sa.as_ptr().cast()));
-            let b0 = product(_mm256_loadu_si256(sb.as_ptr().cast()), low_b, high_b);
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(a0, b0));
-        }
-    }
-    // The last < 32 bytes: the portable kernel (constant-time as well).
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
-        super::portable::mul2(dst_tail, a_chunks.remainder(), a, b_chunks.remainder(), b);
-    }
+    let second = |source| product(source, low_b, high_b);
+    // SAFETY: this function runs only on a CPU with AVX2 (its `target_feature`), all that
+    // the shared loop needs.
+    unsafe { ymm::mul2(dst, src_a, a, first, src_b, b, second) }
 }
 
 /// The inverse of a **public** element, found by multiplying it with all 256 candidates

@@ -9,12 +9,9 @@
 //! `vzeroupper`) every 32 bytes. Every GFNI CPU with AVX also has AVX2 (Ice Lake and
 //! later, Zen 4 and later), so requiring it costs no machine.
 
-use core::arch::x86_64::{
-    __m256i, _mm256_gf2p8mul_epi8, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_storeu_si256,
-    _mm256_xor_si256,
-};
+use core::arch::x86_64::{__m256i, _mm256_gf2p8mul_epi8, _mm256_set1_epi8};
 
-const LANES: usize = 32;
+use super::ymm;
 
 /// `dst[i] ^= c * src[i]` for `i < min(dst.len(), src.len())`.
 ///
@@ -24,30 +21,9 @@ fn mul_add(dst: &mut [u8], src: &[u8], c: u8) {
     let len = dst.len().min(src.len());
     let (dst, src) = (&mut dst[..len], &src[..len]);
     let constant = _mm256_set1_epi8(c as i8);
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut src_chunks = src.chunks_exact(LANES);
-    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
-        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
-        // and the store stay inside `d` and `s`.
-        unsafe {
-            let source = _mm256_loadu_si256(s.as_ptr().cast());
-            let target = _mm256_loadu_si256(d.as_ptr().cast());
-            let sum = _mm256_xor_si256(target, _mm256_gf2p8mul_epi8(source, constant));
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), sum);
-        }
-    }
-    super::Tail::<LANES>::run(
-        dst_chunks.into_remainder(),
-        src_chunks.remainder(),
-        |src, out| {
-            // SAFETY: both arrays are 32 bytes long.
-            unsafe {
-                let source = _mm256_loadu_si256(src.as_ptr().cast());
-                let product = _mm256_gf2p8mul_epi8(source, constant);
-                _mm256_storeu_si256(out.as_mut_ptr().cast(), product);
-            }
-        },
-    );
+    // SAFETY: this function runs only on a CPU with AVX2 (its `target_feature`), all that
+    // the shared loop needs.
+    unsafe { ymm::mul_add(dst, src, |source| _mm256_gf2p8mul_epi8(source, constant)) }
 }
 
 /// `dst[i] = a * src_a[i] ^ b * src_b[i]` over the common length, `a` and `b` public:
@@ -69,23 +45,10 @@ fn mul2(dst: &mut [u8], src_a: &[u8], a: u8, src_b: &[u8], b: u8) {
             _mm256_gf2p8mul_epi8(source, constant_a)
         }
     };
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut a_chunks = src_a.chunks_exact(LANES);
-    let mut b_chunks = src_b.chunks_exact(LANES);
-    for ((d, sa), sb) in (&mut dst_chunks).zip(&mut a_chunks).zip(&mut b_chunks) {
-        // SAFETY: `chunks_exact` gives slices of exactly 32 bytes, so the unaligned loads
-        // and the store stay inside `d`, `sa` and `sb`.
-        unsafe {
-            let a0 = first(_mm256_loadu_si256(sa.as_ptr().cast()));
-            let b0 = _mm256_gf2p8mul_epi8(_mm256_loadu_si256(sb.as_ptr().cast()), constant_b);
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm256_xor_si256(a0, b0));
-        }
-    }
-    // The last < 32 bytes: the portable kernel (constant-time as well).
-    let dst_tail = dst_chunks.into_remainder();
-    if !dst_tail.is_empty() {
-        super::portable::mul2(dst_tail, a_chunks.remainder(), a, b_chunks.remainder(), b);
-    }
+    let second = |source| _mm256_gf2p8mul_epi8(source, constant_b);
+    // SAFETY: this function runs only on a CPU with AVX2 (its `target_feature`), all that
+    // the shared loop needs.
+    unsafe { ymm::mul2(dst, src_a, a, first, src_b, b, second) }
 }
 
 /// The dispatcher's entry point for [`mul_add`].

@@ -54,6 +54,9 @@ mod ssse3;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[allow(unsafe_code)]
 mod wasm32_simd;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod ymm;
 
 use platform::Kind;
 

@@ -123,52 +123,25 @@ fn threaded_combine_reports_errors_and_forgeries() {
     assert_eq!(report.inconsistent(), &[2]);
 
     let err = combine_err(&[&shares[0], &forged]);
-    assert!(
-        matches!(err, StreamError::Shares(Error::IntegrityCheck)),
-        "{err}"
-    );
+    assert_eq!(refusal(err), Error::IntegrityCheck);
     let mut corrupted = shares[1].clone();
     corrupted[HEADER_LEN + 900_000] ^= 0x80;
     let err = combine_err(&[&shares[0], &corrupted]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::Checksum
-            })
-        ),
-        "{err}"
-    );
+    assert_eq!(bad_share(err), (1, DecodeError::Checksum));
     // The first share's checksum changes threads a third of the way in: a flipped
     // bit before or after that point is still caught.
     for at in [1_000, 300_000, 800_000] {
         let mut corrupted = shares[0].clone();
         corrupted[HEADER_LEN + at] ^= 0x01;
         let err = combine_err(&[&corrupted, &shares[1]]);
-        assert!(
-            matches!(
-                err,
-                StreamError::Shares(Error::BadShare {
-                    index: 0,
-                    cause: DecodeError::Checksum
-                })
-            ),
-            "at {at}: {err}"
-        );
+        assert_eq!(bad_share(err), (0, DecodeError::Checksum), "at {at}");
     }
     // Cut off mid-stream, while the hashing thread is busy.
     let err = combine_err(&[&shares[0], &shares[1][..600_000]]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::Truncated { found: 600_000, .. }
-            })
-        ),
-        "{err}"
-    );
+    assert!(matches!(
+        bad_share(err),
+        (1, DecodeError::Truncated { found: 600_000, .. })
+    ));
 }
 
 #[test]
@@ -290,6 +263,24 @@ fn combine_err(inputs: &[&[u8]]) -> StreamError {
     combine(&mut inputs, io::sink()).unwrap_err()
 }
 
+/// The refusal inside `err`; fails the test if `err` is not a `StreamError::Shares`.
+#[track_caller]
+fn refusal(err: StreamError) -> Error {
+    match err {
+        StreamError::Shares(refusal) => refusal,
+        other => panic!("expected a refusal of the shares, got {other:?}"),
+    }
+}
+
+/// The share index and cause of a `BadShare` refusal; fails the test on any other error.
+#[track_caller]
+fn bad_share(err: StreamError) -> (usize, DecodeError) {
+    match refusal(err) {
+        Error::BadShare { index, cause } => (index, cause),
+        other => panic!("expected a bad share, got {other:?}"),
+    }
+}
+
 #[test]
 fn bad_shares_are_refused_with_the_share_named() {
     let data = secret(300);
@@ -299,97 +290,40 @@ fn bad_shares_are_refused_with_the_share_named() {
     let mut corrupted = shares[1].clone();
     corrupted[HEADER_LEN + 10] ^= 0x40;
     let err = combine_err(&[&shares[0], &corrupted]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::Checksum
-            })
-        ),
-        "{err}"
-    );
+    assert_eq!(bad_share(err), (1, DecodeError::Checksum));
 
     let mut forged = shares[1].clone();
     forged[HEADER_LEN + 10] ^= 0x40;
     reseal(&mut forged);
     let err = combine_err(&[&shares[0], &forged]);
-    assert!(
-        matches!(err, StreamError::Shares(Error::IntegrityCheck)),
-        "{err}"
-    );
+    assert_eq!(refusal(err), Error::IntegrityCheck);
 
     let truncated = &shares[1][..shares[1].len() - 1];
     let err = combine_err(&[&shares[0], truncated]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::Truncated { .. }
-            })
-        ),
-        "{err}"
-    );
+    assert!(matches!(bad_share(err), (1, DecodeError::Truncated { .. })));
 
     let mut trailing = shares[1].clone();
     trailing.push(0);
     let err = combine_err(&[&shares[0], &trailing]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::TrailingBytes { .. }
-            })
-        ),
-        "{err}"
-    );
+    assert!(matches!(
+        bad_share(err),
+        (1, DecodeError::TrailingBytes { .. })
+    ));
 
     let err = combine_err(&[&shares[0], &other[1]]);
-    assert!(
-        matches!(err, StreamError::Shares(Error::SetMismatch { index: 1 })),
-        "{err}"
-    );
+    assert_eq!(refusal(err), Error::SetMismatch { index: 1 });
 
     let err = combine_err(&[&shares[0]]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BelowThreshold { needed: 2, got: 1 })
-        ),
-        "{err}"
-    );
+    assert_eq!(refusal(err), Error::BelowThreshold { needed: 2, got: 1 });
 
     let err = combine_err(&[&shares[0], &shares[0]]);
-    assert!(
-        matches!(err, StreamError::Shares(Error::DuplicateX { .. })),
-        "{err}"
-    );
+    assert!(matches!(refusal(err), Error::DuplicateX { .. }));
 
     let err = combine_err(&[&shares[0], b"XY"]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::BadMagic
-            })
-        ),
-        "{err}"
-    );
+    assert_eq!(bad_share(err), (1, DecodeError::BadMagic));
 
     let err = combine_err(&[&shares[0], &shares[1][..10]]);
-    assert!(
-        matches!(
-            err,
-            StreamError::Shares(Error::BadShare {
-                index: 1,
-                cause: DecodeError::Truncated { .. }
-            })
-        ),
-        "{err}"
-    );
+    assert!(matches!(bad_share(err), (1, DecodeError::Truncated { .. })));
 }
 
 #[test]
@@ -414,13 +348,7 @@ fn a_secret_of_the_wrong_length_is_an_error() {
         "{err}"
     );
     let err = split(&data[..0], 0, 2, &mut outputs, &mut rng).unwrap_err();
-    assert!(
-        matches!(err, StreamError::Shares(Error::EmptySecret)),
-        "{err}"
-    );
+    assert_eq!(refusal(err), Error::EmptySecret);
     let err = split(&data[..], 100, 4, &mut outputs, &mut rng).unwrap_err();
-    assert!(
-        matches!(err, StreamError::Shares(Error::InvalidThreshold { .. })),
-        "{err}"
-    );
+    assert!(matches!(refusal(err), Error::InvalidThreshold { .. }));
 }

@@ -133,6 +133,11 @@ fn one_rule(chain: &str, method: &str, action: &str, conditions: &str) -> String
     )
 }
 
+/// One rule allowing every method of `chain` under `conditions`.
+fn allow_all(chain: &str, conditions: &str) -> String {
+    one_rule(chain, "*", "ALLOW", conditions)
+}
+
 fn cond(source: &str, field: &str, op: &str, value: &str) -> String {
     alloc::format!(
         r#"{{"field_source":"{source}","field":"{field}","operator":"{op}","value":{value}}}"#
@@ -267,19 +272,12 @@ fn load_refusals_name_the_place() {
             "neither ALLOW nor DENY",
         ),
         (
-            one_rule(
-                "ethereum",
-                "*",
-                "ALLOW",
-                &cond("ethereum_magic", "to", "eq", "\"1\""),
-            ),
+            allow_all("ethereum", &cond("ethereum_magic", "to", "eq", "\"1\"")),
             "unknown field_source",
         ),
         (
-            one_rule(
+            allow_all(
                 "ethereum",
-                "*",
-                "ALLOW",
                 &cond("ethereum_typed_data_message", "x", "eq", "\"1\""),
             ),
             "does not evaluate",
@@ -333,10 +331,8 @@ fn load_refusals_name_the_place() {
             "cannot apply",
         ),
         (
-            one_rule(
+            allow_all(
                 "ethereum",
-                "*",
-                "ALLOW",
                 &cond(
                     "solana_program_instruction",
                     "programId",
@@ -347,10 +343,8 @@ fn load_refusals_name_the_place() {
             "is for solana policies",
         ),
         (
-            one_rule(
+            allow_all(
                 "solana",
-                "*",
-                "ALLOW",
                 &cond(
                     "solana_system_program_instruction",
                     "instructionName",
@@ -361,10 +355,8 @@ fn load_refusals_name_the_place() {
             "only System Program Transfer",
         ),
         (
-            one_rule(
+            allow_all(
                 "solana",
-                "*",
-                "ALLOW",
                 &cond(
                     "solana_system_program_instruction",
                     "Transfer.to",
@@ -375,28 +367,22 @@ fn load_refusals_name_the_place() {
             "base58",
         ),
         (
-            one_rule(
+            allow_all(
                 "ethereum",
-                "*",
-                "ALLOW",
                 &cond("ethereum_calldata", "transfer.amount", "lte", "\"1\""),
             ),
             "needs the function's abi",
         ),
         (
-            one_rule(
+            allow_all(
                 "ethereum",
-                "*",
-                "ALLOW",
                 r#"{"field_source":"ethereum_transaction","field":"value","operator":"lte","value":"1","abi":[]}"#,
             ),
             "only ethereum_calldata",
         ),
         (
-            one_rule(
+            allow_all(
                 "ethereum",
-                "*",
-                "ALLOW",
                 r#"{"field_source":"system","field":"current_unix_timestamp","operator":"lt","value":"1","extra":2}"#,
             ),
             "unknown field",
@@ -503,10 +489,8 @@ fn oversized_policies_are_refused() {
     let list: Vec<String> = (0..=MAX_IN_VALUES)
         .map(|i| alloc::format!("\"{i}\""))
         .collect();
-    let json = one_rule(
+    let json = allow_all(
         "ethereum",
-        "*",
-        "ALLOW",
         &cond(
             "ethereum_transaction",
             "chain_id",
@@ -515,7 +499,7 @@ fn oversized_policies_are_refused() {
         ),
     );
     assert!(load_err(&json).contains("more than 1000 values"));
-    let long_name = one_rule("ethereum", "*", "ALLOW", "")
-        .replace("\"r0\"", &alloc::format!("\"{}\"", "n".repeat(101)));
+    let long_name =
+        allow_all("ethereum", "").replace("\"r0\"", &alloc::format!("\"{}\"", "n".repeat(101)));
     assert!(load_err(&long_name).contains("1 to 100 characters"));
 }
