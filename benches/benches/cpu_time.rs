@@ -88,7 +88,8 @@ fn secret(len: usize) -> Vec<u8> {
     bytes
 }
 
-/// keysplit's raw split with the caller's ChaCha20 (the default generator), ChaCha12 and
+/// keysplit's raw split with its default generator (`os_rng`: AES-256-CTR where the CPU
+/// has AES instructions, else ChaCha20), and with the caller's ChaCha20, ChaCha12 and
 /// ChaCha8: the RNG is what bounds large splits. Large secrets are streamed into sinks
 /// (the engine without fresh output buffers and their page faults).
 fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Backend) {
@@ -127,6 +128,9 @@ fn raw_split_rows(secret: &[u8], size: &str, bytes: Option<usize>, backend: Back
             keysplit::hazmat::wipe(&mut out);
         });
     }
+    let default = keysplit::os_rng().unwrap();
+    let name = format!("default {}", default.algorithm());
+    rows(&name, default, secret, size, bytes, backend);
     rows(
         "ChaCha20",
         ChaCha20Rng::seed_from_u64(1),
@@ -192,6 +196,9 @@ fn split_32_parts(secret: &[u8], backend: Backend) {
             black_box(&mut coefficients);
         });
     }
+    let default = keysplit::os_rng().unwrap();
+    let name = format!("default {}", default.algorithm());
+    generator_calls(&name, default, secret.len());
     generator_calls("ChaCha20", ChaCha20Rng::seed_from_u64(1), secret.len());
     generator_calls("ChaCha8", ChaCha8Rng::seed_from_u64(1), secret.len());
 }
@@ -396,6 +403,14 @@ fn main() {
                 rng20.fill_bytes(black_box(&mut buffer));
             },
         );
+        let mut default = keysplit::os_rng().unwrap();
+        let label = format!(
+            "default generator ({}) keystream 1 MiB",
+            default.algorithm()
+        );
+        measure(&label, Some(LARGE), || {
+            default.fill_bytes(black_box(&mut buffer));
+        });
         let mut rng12 = ChaCha12Rng::seed_from_u64(3);
         measure("ChaCha12 keystream 1 MiB", Some(LARGE), || {
             rng12.fill_bytes(black_box(&mut buffer));

@@ -161,10 +161,12 @@ impl TryRng for AesCtrRng {
             self.keystream(pass);
         }
         if !tail.is_empty() {
-            let mut buffer = [Block::default(); BUFFERED_BLOCKS];
+            // The buffer is used up here; it is refilled in place (taken out and put back,
+            // as `keystream` borrows `self`).
+            let mut buffer =
+                core::mem::replace(&mut self.buffer, [Block::default(); BUFFERED_BLOCKS]);
             self.keystream(&mut buffer);
             self.buffer = buffer;
-            crate::secret::wipe(Block::slice_as_flattened_mut(&mut buffer));
             self.buffer_used = 0;
             self.take_buffered(tail);
         }
