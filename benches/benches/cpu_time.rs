@@ -387,6 +387,10 @@ fn main() {
                     .collect::<Vec<_>>(),
             );
         });
+        // The fastest peer at 1 MiB split in the criterion comparison (`compare.rs`).
+        measure("vsss-rs split 1 MiB 2-of-3", Some(LARGE), || {
+            black_box(vsss_rs::Gf256::split_array(2, 3, black_box(&large), &mut peer_rng).unwrap());
+        });
         let dealer = blahaj::Sharks(2);
         let shares: Vec<_> = dealer.dealer_rng(&large, &mut peer_rng).take(3).collect();
         measure("blahaj combine 1 MiB from 2", Some(LARGE), || {

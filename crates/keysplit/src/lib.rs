@@ -130,7 +130,10 @@ pub use zeroize::Zeroizing;
 /// ChaCha20 (RFC 8439) as a seedable generator, wiped on drop: [`DefaultRng`] where the CPU
 /// has no AES instructions.
 pub use chacha20::ChaCha20Rng;
-pub use rng::{AesCtrRng, DefaultRng};
+pub use rng::AesCtrRng;
+#[cfg(feature = "os-rng")]
+#[cfg_attr(docsrs, doc(cfg(feature = "os-rng")))]
+pub use rng::DefaultRng;
 
 /// Compiles the Rust examples in the top-level README as doctests.
 #[cfg(all(doctest, feature = "os-rng"))]

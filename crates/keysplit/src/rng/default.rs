@@ -30,7 +30,8 @@ enum Generator {
 }
 
 impl DefaultRng {
-    /// The generator this CPU gets for `seed`.
+    /// The generator this CPU gets for `seed` (by [`os_rng`](crate::os_rng) only: a seed
+    /// that is not fresh from the operating system has no business here).
     pub(crate) fn from_seed(seed: [u8; 32]) -> DefaultRng {
         #[cfg(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64"))]
         if aes_in_hardware() {

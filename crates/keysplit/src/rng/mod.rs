@@ -7,6 +7,8 @@
 //!   portable rounds are slow), and `ChaCha20Rng` itself on every other target.
 
 mod aes_ctr;
+// Only `os_rng` makes one: without a fresh key from the OS it has no use.
+#[cfg(feature = "os-rng")]
 mod default;
 #[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
 mod four_lanes;
@@ -14,6 +16,7 @@ mod four_lanes;
 mod tests;
 
 pub use aes_ctr::AesCtrRng;
+#[cfg(feature = "os-rng")]
 pub use default::DefaultRng;
 /// A ChaCha20 generator (RFC 8439 block function, 64-bit block counter, nonce 0) whose
 /// output is that of [`ChaCha20Rng`](crate::ChaCha20Rng) for the same seed and the same

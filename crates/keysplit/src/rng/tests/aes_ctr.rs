@@ -5,12 +5,17 @@ use alloc::vec::Vec;
 
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use aes::Aes256;
+#[cfg(feature = "os-rng")]
 use chacha20::ChaCha20Rng;
 use proptest::prelude::*;
 use rand_core::{Rng, SeedableRng};
 
-use super::{call, run, Call};
-use crate::rng::{AesCtrRng, DefaultRng};
+#[cfg(feature = "os-rng")]
+use super::Call;
+use super::{call, run};
+use crate::rng::AesCtrRng;
+#[cfg(feature = "os-rng")]
+use crate::rng::DefaultRng;
 
 /// `AES-256(key, counter)`, `AES-256(key, counter + 1)`, ...: `blocks` blocks, each
 /// encrypted on its own (no buffering, no batching: the plainest reading of CTR mode).
@@ -113,6 +118,7 @@ fn rekeys_from_its_own_keystream_after_the_limit() {
     assert_eq!(small, expected, "four bytes at a time across the limit");
 }
 
+#[cfg(feature = "os-rng")]
 #[test]
 fn default_rng_runs_the_generator_it_names() {
     let seed = [0x5a; 32];
@@ -134,7 +140,7 @@ fn default_rng_runs_the_generator_it_names() {
 }
 
 /// AES only where the CPU has it, asked here through `std`'s own detection.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[cfg(all(feature = "os-rng", feature = "std", target_arch = "x86_64"))]
 #[test]
 fn default_rng_uses_aes_exactly_where_the_cpu_has_it() {
     let expected = if std::arch::is_x86_feature_detected!("aes") {
@@ -151,6 +157,11 @@ fn debug_hides_the_state() {
         alloc::format!("{:?}", AesCtrRng::from_seed([7; 32])),
         "AesCtrRng { .. }"
     );
+}
+
+#[cfg(feature = "os-rng")]
+#[test]
+fn debug_names_the_default_generator_only() {
     let rng = DefaultRng::from_seed_choosing([7; 32], true);
     assert_eq!(alloc::format!("{rng:?}"), "DefaultRng(AES-256-CTR { .. })");
 }
