@@ -1,5 +1,6 @@
-//! A fixed number of 32-byte envelope calls (2-of-3, ChaCha20 keyed once, as
-//! `keysplit::os_rng` gives it), for instruction counts under valgrind's callgrind and for
+//! A fixed number of 32-byte envelope calls (2-of-3, ChaCha20 keyed once with a fixed
+//! seed, so that runs repeat; `keysplit::os_rng` gives ChaCha20 where the CPU has no AES
+//! instructions), for instruction counts under valgrind's callgrind and for
 //! sampling profilers: `envelope_small split|combine|raw-split [CALLS]` (default 10 000).
 //! `callgrind_annotate` then shows where the instructions of one call go, whatever the
 //! load on the machine. Under valgrind the CPU has no SHA-NI, GFNI or AVX-512 (its CPUID
