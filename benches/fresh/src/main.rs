@@ -123,6 +123,66 @@ fn main() -> ExitCode {
         }),
     );
     keysplit::hazmat::wipe(&mut split_out);
+
+    // keysplit's calls without allocation, and the fastest peer of each case.
+    let mut small_out = [0u8; 3 * 33];
+    row(
+        "raw split_into 32 B 2-of-3",
+        32,
+        measure(budget, || {
+            good &= raw::split_into(black_box(&small), 2, 3, &mut rng, &mut small_out).is_ok();
+            black_box(&mut small_out);
+        }),
+    );
+    let small_pair: Vec<&[u8]> = small_out.chunks(33).take(2).collect();
+    let mut small_secret = [0u8; 32];
+    row(
+        "raw combine_into 32 B from 2",
+        32,
+        measure(budget, || {
+            good &= raw::combine_into(black_box(&small_pair), &mut small_secret).is_ok();
+            black_box(&mut small_secret);
+        }),
+    );
+    keysplit::hazmat::wipe(&mut small_out);
+    row(
+        "peer shamirsecretsharing split 32 B 2-of-3",
+        32,
+        measure(budget, || {
+            good &= black_box(shamirsecretsharing::hazmat::create_keyshares(&small, 3, 2)).is_ok();
+        }),
+    );
+    let dealer = sharks::Sharks(2);
+    let mut rng03 =
+        <rand_chacha_03::ChaCha20Rng as rand_chacha_03::rand_core::SeedableRng>::seed_from_u64(1);
+    let sharks_shares: Vec<_> = dealer.dealer_rng(&small, &mut rng03).take(3).collect();
+    row(
+        "peer sharks combine 32 B from 2",
+        32,
+        measure(budget, || {
+            good &= black_box(dealer.recover(black_box(&sharks_shares[..2]))).is_ok();
+        }),
+    );
+    let mut peer_rng = <chacha20::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(1);
+    row(
+        "peer vsss-rs split 1 MiB 2-of-3",
+        LARGE,
+        measure(budget, || {
+            good &= black_box(vsss_rs::Gf256::split_array(2, 3, &large, &mut peer_rng)).is_ok();
+        }),
+    );
+    let blahaj_dealer = blahaj::Sharks(2);
+    let blahaj_shares: Vec<_> = blahaj_dealer
+        .dealer_rng(&large, &mut peer_rng)
+        .take(3)
+        .collect();
+    row(
+        "peer blahaj combine 1 MiB from 2",
+        LARGE,
+        measure(budget, || {
+            good &= black_box(blahaj_dealer.recover(black_box(&blahaj_shares[..2]))).is_ok();
+        }),
+    );
     if !good || failed {
         eprintln!("perf smoke: a measured call returned an error");
         return ExitCode::FAILURE;
