@@ -37,7 +37,7 @@ const BLOCKS_PER_KEY: u64 = 1 << 32;
 /// # Example
 /// ```
 /// use keysplit::AesCtrRng;
-/// use rand_core::{Rng, SeedableRng};
+/// use rand_core::SeedableRng;
 ///
 /// let mut rng = AesCtrRng::from_seed([7; 32]); // keysplit::os_rng() in real use
 /// let shares = keysplit::split(b"secret", 2, 3, &mut rng)?;
