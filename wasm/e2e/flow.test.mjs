@@ -15,7 +15,13 @@ import { ethers } from 'ethers';
 import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { startServers } from '../serve.mjs';
-import { confirm as confirmIn, launchBrowser, ok, refused } from './harness.mjs';
+import {
+  confirm as confirmIn,
+  launchBrowser,
+  noOverlay as noOverlayIn,
+  ok,
+  refused,
+} from './harness.mjs';
 
 // The quorum's authorization keys are made and used here, as an app backend would, with
 // the Node build of keysplit-wasm-requests; @hpke/core opens the encrypted export.
@@ -86,13 +92,13 @@ const walletFrameLocator = () => page.frameLocator('#wallet');
 // This file's one page as a harness profile: its wallet frame and the origin that asks.
 const appPage = { frame: walletFrameLocator, get appOrigin() { return servers.appOrigin; } };
 const confirm = (pending, options) => confirmIn(appPage, pending, options);
+const noOverlay = (pending) => noOverlayIn(appPage, pending);
 
 function walletFrame() {
   const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith(servers.walletOrigin));
   assert.ok(frame, 'the wallet frame is loaded');
   return frame;
 }
-
 
 /** Polls `find` until it returns something (frames attach asynchronously). */
 async function expectFrame(find, timeoutMs = 20000) {
@@ -102,20 +108,6 @@ async function expectFrame(find, timeoutMs = 20000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-/** `pending` must be answered without any overlay being shown. */
-async function noOverlay(pending) {
-  const shown = walletFrameLocator()
-    .locator('#ks-overlay')
-    .waitFor({ state: 'visible', timeout: 30000 })
-    .then(() => 'overlay');
-  shown.catch(() => {});
-  const first = await Promise.race([shown, pending.then((reply) => ({ reply }))]);
-  assert.notEqual(first, 'overlay', 'answered without asking the user');
-  return first.reply;
-}
-
-
 
 async function deviceRecord() {
   const text = await walletFrame().evaluate(() => localStorage.getItem('keysplit.wallet.v1'));
