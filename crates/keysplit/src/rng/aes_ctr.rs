@@ -45,14 +45,20 @@ const BLOCKS_PER_KEY: u64 = 1 << 32;
 /// # Ok::<(), keysplit::Error>(())
 /// ```
 pub struct AesCtrRng {
+    keystream: Keystream,
+    /// Keystream for reads shorter than a block; `buffer_used` bytes of it are gone.
+    buffer: [Block; BUFFERED_BLOCKS],
+    buffer_used: usize,
+}
+
+/// The cipher and its position, apart from the buffer so that the buffer is refilled in
+/// place (no copy of unused keystream on the stack).
+struct Keystream {
     cipher: Aes256Enc,
     /// The counter block of the next block made.
     counter: u128,
     /// Blocks the current key may still encrypt.
     blocks_left: u64,
-    /// Keystream for reads shorter than a block; `buffer_used` bytes of it are gone.
-    buffer: [Block; BUFFERED_BLOCKS],
-    buffer_used: usize,
 }
 
 impl AesCtrRng {
@@ -60,9 +66,11 @@ impl AesCtrRng {
     /// tests start at SP 800-38A's counter block.
     pub(super) fn with_counter(mut key: [u8; 32], counter: u128) -> Self {
         let rng = AesCtrRng {
-            cipher: Aes256Enc::new(&Array::from(key)),
-            counter,
-            blocks_left: BLOCKS_PER_KEY,
+            keystream: Keystream {
+                cipher: Aes256Enc::new(&Array::from(key)),
+                counter,
+                blocks_left: BLOCKS_PER_KEY,
+            },
             buffer: [Block::default(); BUFFERED_BLOCKS],
             buffer_used: BUFFERED_BLOCKS * 16,
         };
@@ -75,13 +83,26 @@ impl AesCtrRng {
     #[cfg(test)]
     pub(super) fn near_rekey(key: [u8; 32], counter: u128, blocks_left: u64) -> Self {
         let mut rng = AesCtrRng::with_counter(key, counter);
-        rng.blocks_left = blocks_left;
+        rng.keystream.blocks_left = blocks_left;
         rng
     }
 
+    /// Hands out buffered keystream into the front of `dest`; returns what is left of it.
+    fn take_buffered<'a>(&mut self, dest: &'a mut [u8]) -> &'a mut [u8] {
+        let buffered = Block::slice_as_flattened(&self.buffer);
+        let available = buffered.get(self.buffer_used..).unwrap_or_default();
+        let n = dest.len().min(available.len());
+        let (head, rest) = dest.split_at_mut(n);
+        head.copy_from_slice(&available[..n]);
+        self.buffer_used += n;
+        rest
+    }
+}
+
+impl Keystream {
     /// Encrypts the next `out.len()` counter blocks into `out`, re-keying whenever the
     /// current key has made its [`BLOCKS_PER_KEY`].
-    fn keystream(&mut self, mut out: &mut [Block]) {
+    fn fill(&mut self, mut out: &mut [Block]) {
         while !out.is_empty() {
             if self.blocks_left == 0 {
                 self.rekey();
@@ -116,17 +137,6 @@ impl AesCtrRng {
         self.counter = 0;
         self.blocks_left = BLOCKS_PER_KEY;
     }
-
-    /// Hands out buffered keystream into the front of `dest`; returns what is left of it.
-    fn take_buffered<'a>(&mut self, dest: &'a mut [u8]) -> &'a mut [u8] {
-        let buffered = Block::slice_as_flattened(&self.buffer);
-        let available = buffered.get(self.buffer_used..).unwrap_or_default();
-        let n = dest.len().min(available.len());
-        let (head, rest) = dest.split_at_mut(n);
-        head.copy_from_slice(&available[..n]);
-        self.buffer_used += n;
-        rest
-    }
 }
 
 impl SeedableRng for AesCtrRng {
@@ -158,15 +168,11 @@ impl TryRng for AesCtrRng {
         // Whole blocks are encrypted in place in the caller's buffer.
         let (blocks, tail) = Block::slice_as_chunks_mut(dest);
         for pass in blocks.chunks_mut(BLOCKS_PER_PASS) {
-            self.keystream(pass);
+            self.keystream.fill(pass);
         }
         if !tail.is_empty() {
-            // The buffer is used up here; it is refilled in place (taken out and put back,
-            // as `keystream` borrows `self`).
-            let mut buffer =
-                core::mem::replace(&mut self.buffer, [Block::default(); BUFFERED_BLOCKS]);
-            self.keystream(&mut buffer);
-            self.buffer = buffer;
+            // The buffer is used up here; it is refilled in place.
+            self.keystream.fill(&mut self.buffer);
             self.buffer_used = 0;
             self.take_buffered(tail);
         }
@@ -178,7 +184,7 @@ impl TryCryptoRng for AesCtrRng {}
 
 impl Drop for AesCtrRng {
     fn drop(&mut self) {
-        self.counter.zeroize();
+        self.keystream.counter.zeroize();
         crate::secret::wipe(Block::slice_as_flattened_mut(&mut self.buffer));
     }
 }
